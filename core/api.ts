@@ -1,0 +1,107 @@
+/**
+ * The one contract between the renderer and the host. Two transports carry it — Electron IPC
+ * (preload contextBridge) and a WebSocket (web host) — and both validate every request with the
+ * schemas in `RequestSchemas` before a service sees it. The renderer never knows which it has.
+ */
+import { z } from 'zod'
+import type { BlobHash, JobId, NodeId } from './ids'
+import type { EngineDescription, EngineState } from './engineTypes'
+import type { ProjectState } from './model'
+import type { ProjectDiff } from './projectDiff'
+import type { StudioErrorData } from './result'
+
+const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not an id')
+const nodeId = id.transform((v) => v as NodeId)
+const jobId = id.transform((v) => v as JobId)
+const blobHash = z.string().regex(/^[0-9a-f]{64}$/, 'not a sha256 hash').transform((v) => v as BlobHash)
+const bytes = z.instanceof(Uint8Array)
+
+/** The upper bound of one imported file: bigger files are refused with a message. */
+export const MAX_IMPORT_BYTES = 256 * 1024 * 1024
+export const MAX_IMAGE_SIDE = 16384
+
+export const RequestSchemas = {
+  getProject: z.object({}).strict(),
+  importImage: z
+    .object({
+      fileName: z.string().min(1).max(255),
+      bytes,
+      parentId: nodeId.nullable().optional(),
+    })
+    .strict(),
+  describeEngine: z.object({}).strict(),
+  generate: z
+    .object({
+      parentId: nodeId.nullable(),
+      prompt: z.string().min(1).max(2000),
+      contextBlobs: z.array(blobHash).max(4),
+      /** A flattened composite or other new context image, stored before queuing. */
+      contextUploads: z.array(bytes).max(4).optional(),
+      model: z.string().min(1).max(100).optional(),
+      seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+      steps: z.number().int().min(1).max(200).optional(),
+      guidance: z.number().min(0).max(30).optional(),
+      width: z.number().int().min(16).max(4096).optional(),
+      height: z.number().int().min(16).max(4096).optional(),
+    })
+    .strict(),
+  cancelJob: z.object({ jobId }).strict(),
+  setNodeLabel: z.object({ nodeId, label: z.string().max(200).nullable() }).strict(),
+  setNodeStarred: z.object({ nodeId, starred: z.boolean() }).strict(),
+  trashBranch: z.object({ nodeId }).strict(),
+  restoreBranch: z.object({ nodeId }).strict(),
+} as const
+
+export type RequestName = keyof typeof RequestSchemas
+export type RequestParams<K extends RequestName> = z.input<(typeof RequestSchemas)[K]>
+/** Params after validation (ids branded). */
+export type ValidParams<K extends RequestName> = z.output<(typeof RequestSchemas)[K]>
+
+export interface ImportResult {
+  readonly nodeId: NodeId
+  readonly blob: BlobHash
+}
+export interface GenerateResult {
+  readonly nodeId: NodeId
+  readonly jobId: JobId
+}
+
+/** What each request resolves to. */
+export interface RequestResults {
+  getProject: ProjectState
+  importImage: ImportResult
+  describeEngine: EngineDescription
+  generate: GenerateResult
+  cancelJob: { readonly cancelled: boolean }
+  setNodeLabel: void
+  setNodeStarred: void
+  trashBranch: void
+  restoreBranch: void
+}
+
+export type StudioRequests = {
+  [K in RequestName]: (params: RequestParams<K>) => Promise<RequestResults[K]>
+}
+
+/** Host → renderer notifications. */
+export type StudioEvent =
+  | { readonly kind: 'projectChanged'; readonly diff: ProjectDiff }
+  | {
+      readonly kind: 'jobProgress'
+      readonly jobId: JobId
+      readonly nodeId: NodeId
+      readonly step: number
+      readonly totalSteps: number
+      /** A cheap preview of the current latent as a PNG, when the engine sends one. */
+      readonly preview: Uint8Array | null
+    }
+  | { readonly kind: 'engineState'; readonly state: EngineState; readonly reason: string | null }
+
+export interface StudioApi extends StudioRequests {
+  onEvent(listener: (event: StudioEvent) => void): () => void
+  /** A URL the renderer can load the blob's image from (same origin, so canvases stay untainted). */
+  blobUrl(hash: BlobHash): string
+}
+
+/** Every request fails with this shape, whichever transport carried it. */
+export type RequestFailure = StudioErrorData

@@ -1,0 +1,32 @@
+/** What the engine says about itself and the models it can run (plain data, shared with the UI). */
+export interface ProviderInfo {
+  readonly name: string
+  /** Built into this onnxruntime package (it may still fail to start on this machine). */
+  readonly bundled: boolean
+}
+
+export interface ModelSummary {
+  readonly id: string
+  readonly name: string
+  readonly dir: string
+  readonly defaultSteps: number
+  readonly defaultGuidance: number
+  /** Preferred output sizes as [width, height]. */
+  readonly resolutions: readonly (readonly [number, number])[]
+  /** Words the tokenizer knows, when the vocabulary is closed (kontext-tiny); null otherwise. */
+  readonly vocabulary: readonly string[] | null
+  readonly maxContexts: number
+}
+
+export type EngineState = 'starting' | 'ready' | 'busy' | 'crashed' | 'restarting'
+
+export interface EngineDescription {
+  readonly state: EngineState
+  readonly ortVersion: string
+  readonly providers: readonly ProviderInfo[]
+  /** The execution provider sessions run on now, or null before the first session. */
+  readonly activeProvider: string | null
+  readonly models: readonly ModelSummary[]
+  readonly pid: number | null
+  readonly restarts: number
+}

@@ -1,0 +1,174 @@
+/**
+ * The domain model: plain serialisable records. Every change to a project is a `ProjectDiff`
+ * (see projectDiff.ts) produced by a pure action in actions.ts, persisted by the host in one
+ * transaction and mirrored by the renderer — so both sides agree on what an action means.
+ */
+import type { BlobHash, FrameId, JobId, LayerId, NodeId } from './ids'
+import type { StudioErrorData } from './result'
+
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'avif' | 'tiff' | 'gif'
+
+/** An image stored once, addressed by the sha256 of its bytes. */
+export interface BlobMeta {
+  readonly hash: BlobHash
+  readonly width: number
+  readonly height: number
+  readonly format: ImageFormat
+  readonly byteSize: number
+  readonly hasAlpha: boolean
+}
+
+export type NodeKind = 'import' | 'generate' | 'edit' | 'compose'
+export type NodeStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled'
+
+/** Everything needed to reproduce a generation. */
+export interface GenerationParams {
+  readonly model: string
+  readonly seed: number
+  readonly steps: number
+  readonly guidance: number
+  readonly width: number
+  readonly height: number
+}
+
+export interface NodeTimings {
+  readonly queuedAt?: number
+  readonly startedAt?: number
+  readonly finishedAt?: number
+}
+
+/** A region edit: the edit ran on a crop around the mask and was pasted back feathered. */
+export interface RegionSpec {
+  /** Mask image (white = edit), same size as the context. */
+  readonly maskBlob: BlobHash
+}
+
+/** One image state in the history forest. Editing any node adds a child; nothing is rewritten. */
+export interface HistoryNode {
+  readonly id: NodeId
+  readonly parentId: NodeId | null
+  readonly kind: NodeKind
+  readonly prompt: string | null
+  readonly params: GenerationParams | null
+  /** The images it was conditioned on, in order (offsets 1, 2, … in the model). */
+  readonly contextBlobs: readonly BlobHash[]
+  readonly resultBlob: BlobHash | null
+  readonly status: NodeStatus
+  readonly error: StudioErrorData | null
+  readonly timings: NodeTimings
+  readonly createdAt: number
+  readonly label: string | null
+  readonly starred: boolean
+  /** Set when the node is in the trash; cleared on restore. */
+  readonly deletedAt: number | null
+  /** Original file name for imports. */
+  readonly sourceName: string | null
+  readonly region: RegionSpec | null
+}
+
+export interface LayerTransform {
+  readonly x: number
+  readonly y: number
+  readonly scaleX: number
+  readonly scaleY: number
+  readonly rotation: number
+}
+
+interface LayerBase {
+  readonly id: LayerId
+  readonly name: string
+  readonly visible: boolean
+  readonly locked: boolean
+  readonly opacity: number
+  readonly transform: LayerTransform
+}
+export interface ImageLayer extends LayerBase {
+  readonly kind: 'image'
+  readonly blob: BlobHash
+  readonly width: number
+  readonly height: number
+}
+export interface PaintLayer extends LayerBase {
+  readonly kind: 'paint'
+  /** The painted strokes rasterised to a blob; null when empty. */
+  readonly blob: BlobHash | null
+  readonly isMask: boolean
+}
+export interface TextLayer extends LayerBase {
+  readonly kind: 'text'
+  readonly text: string
+  readonly fontSize: number
+  readonly color: string
+}
+export type Layer = ImageLayer | PaintLayer | TextLayer
+
+/** The stack of layers on a node, bottom first. */
+export interface LayerDocument {
+  readonly nodeId: NodeId
+  readonly width: number
+  readonly height: number
+  readonly layers: readonly Layer[]
+}
+
+export interface Frame {
+  readonly id: FrameId
+  /** Position in the storyboard; frames are ordered by this key (fractional, so a move is one row). */
+  readonly order: number
+  readonly nodeId: NodeId
+  readonly title: string
+  readonly notes: string
+  readonly durationMs: number
+}
+
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted'
+
+/** A queued engine request tied to the node it will fill. */
+export interface Job {
+  readonly id: JobId
+  readonly nodeId: NodeId
+  readonly state: JobState
+  /** Queue position among queued jobs (lower runs first). */
+  readonly order: number
+  readonly step: number
+  readonly totalSteps: number
+  readonly attempts: number
+  readonly createdAt: number
+  readonly error: StudioErrorData | null
+}
+
+export interface ProjectSettings {
+  readonly defaultModel: string
+  readonly steps: number
+  readonly guidance: number
+}
+
+export interface ProjectInfo {
+  readonly id: string
+  readonly name: string
+  readonly createdAt: number
+  readonly modifiedAt: number
+  readonly settings: ProjectSettings
+}
+
+/** The whole project as the renderer sees it (blob bytes are fetched separately by hash). */
+export interface ProjectState {
+  readonly project: ProjectInfo
+  readonly nodes: Readonly<Record<NodeId, HistoryNode>>
+  readonly blobs: Readonly<Record<BlobHash, BlobMeta>>
+  readonly frames: Readonly<Record<FrameId, Frame>>
+  readonly jobs: Readonly<Record<JobId, Job>>
+  readonly layers: Readonly<Record<NodeId, LayerDocument>>
+}
+
+export const DEFAULT_SETTINGS: ProjectSettings = { defaultModel: 'kontext-tiny', steps: 28, guidance: 1 }
+
+export function createEmptyProject(id: string, name: string, at: number): ProjectState {
+  return {
+    project: { id, name, createdAt: at, modifiedAt: at, settings: DEFAULT_SETTINGS },
+    nodes: {},
+    blobs: {},
+    frames: {},
+    jobs: {},
+    layers: {},
+  }
+}

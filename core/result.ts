@@ -1,0 +1,40 @@
+/** Expected failures are values callers branch on; exceptions are reserved for bugs. */
+export type Result<T, E = StudioErrorData> = { ok: true; value: T } | { ok: false; error: E }
+
+export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value })
+export const err = <E>(error: E): Result<never, E> => ({ ok: false, error })
+
+/** The plain error shape that crosses every process boundary (never an Error instance). */
+export interface StudioErrorData {
+  /** Stable machine-readable code, e.g. `image.notAnImage`. */
+  readonly code: string
+  /** What went wrong, in one sentence a user understands. */
+  readonly message: string
+  /** What the user can do about it. */
+  readonly hint?: string
+}
+
+export const studioError = (code: string, message: string, hint?: string): StudioErrorData =>
+  hint === undefined ? { code, message } : { code, message, hint }
+
+/** Thrown across an `await` boundary when an expected failure must unwind a call stack. */
+export class StudioError extends Error {
+  readonly code: string
+  readonly hint?: string
+  constructor(data: StudioErrorData) {
+    super(data.message)
+    this.name = 'StudioError'
+    this.code = data.code
+    if (data.hint !== undefined) this.hint = data.hint
+  }
+  toData(): StudioErrorData {
+    return studioError(this.code, this.message, this.hint)
+  }
+}
+
+/** Turns anything caught into the plain shape, keeping codes of known errors. */
+export function toErrorData(caught: unknown, fallbackCode = 'internal'): StudioErrorData {
+  if (caught instanceof StudioError) return caught.toData()
+  if (caught instanceof Error) return studioError(fallbackCode, caught.message)
+  return studioError(fallbackCode, String(caught))
+}
