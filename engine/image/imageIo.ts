@@ -1,0 +1,79 @@
+/**
+ * Image I/O through sharp — the only module that imports it, so codecs, limits and colour
+ * handling live in one place.
+ */
+import sharp from 'sharp'
+import type { ImageFormat } from '../../core/model'
+import { err, ok, studioError, type Result } from '../../core/result'
+
+export interface ImportLimits {
+  readonly maxBytes: number
+  readonly maxSide: number
+}
+
+/** An imported image, normalised for storage: orientation applied, first frame, alpha kept, PNG. */
+export interface ImportedImage {
+  readonly png: Uint8Array
+  readonly width: number
+  readonly height: number
+  /** The format of the file the user gave us. */
+  readonly sourceFormat: ImageFormat
+  readonly hasAlpha: boolean
+}
+
+const FORMAT_BY_SHARP: Readonly<Record<string, ImageFormat>> = {
+  png: 'png',
+  jpeg: 'jpeg',
+  webp: 'webp',
+  heif: 'avif',
+  avif: 'avif',
+  tiff: 'tiff',
+  gif: 'gif',
+}
+
+const SUPPORTED = 'PNG, JPEG, WebP, AVIF, TIFF or GIF'
+
+const notAnImage = (name: string) =>
+  studioError('image.notAnImage', `“${name}” is not an image the studio can open.`, `Use a ${SUPPORTED} file.`)
+
+/**
+ * Decodes a user's file and re-encodes it losslessly as PNG. Nothing is written anywhere: the
+ * caller stores the result only when this succeeds, so a bad file leaves no trace.
+ */
+export async function decodeImport(bytes: Uint8Array, fileName: string, limits: ImportLimits): Promise<Result<ImportedImage>> {
+  if (bytes.byteLength === 0) return err(studioError('image.empty', `“${fileName}” is empty (0 bytes).`, 'Choose the file again; it may not have finished saving.'))
+  if (bytes.byteLength > limits.maxBytes) {
+    const mb = Math.round(limits.maxBytes / 2 ** 20)
+    return err(studioError('image.tooLarge', `“${fileName}” is larger than ${mb} MB.`, `Export a smaller version (at most ${mb} MB and ${limits.maxSide} px a side).`))
+  }
+  let meta: sharp.Metadata
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata()
+  } catch {
+    return err(notAnImage(fileName))
+  }
+  const sourceFormat = meta.format ? FORMAT_BY_SHARP[meta.format] : undefined
+  if (!sourceFormat || meta.width === undefined || meta.height === undefined) return err(notAnImage(fileName))
+  if (meta.width > limits.maxSide || meta.height > limits.maxSide) {
+    return err(
+      studioError('image.tooLarge', `“${fileName}” is ${meta.width}×${meta.height} px; the limit is ${limits.maxSide} px a side.`, 'Downscale it in an image editor and import it again.'),
+    )
+  }
+  try {
+    // failOn 'truncated' refuses a file cut short instead of importing a half-grey picture.
+    // rotate() with no angle applies the EXIF orientation, so the stored pixels are upright.
+    const { data, info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: limits.maxSide * limits.maxSide, pages: 1 })
+      .rotate()
+      .png()
+      .toBuffer({ resolveWithObject: true })
+    return ok({ png: new Uint8Array(data), width: info.width, height: info.height, sourceFormat, hasAlpha: info.channels === 4 || info.channels === 2 })
+  } catch {
+    return err(studioError('image.corrupt', `“${fileName}” is damaged or incomplete (${sourceFormat.toUpperCase()} data ends early or is invalid).`, 'Open it in another program to check it, or export it again.'))
+  }
+}
+
+/** A small PNG preview that fits in `size`×`size`, for history thumbnails. */
+export async function makeThumbnail(png: Uint8Array, size: number): Promise<Uint8Array> {
+  const out = await sharp(png).resize(size, size, { fit: 'inside', withoutEnlargement: true }).png().toBuffer()
+  return new Uint8Array(out)
+}
