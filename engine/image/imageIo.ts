@@ -2,7 +2,7 @@
  * Image I/O through sharp — the only module that imports it, so codecs, limits and colour
  * handling live in one place.
  */
-import sharp from 'sharp'
+import sharp, { type Metadata } from 'sharp'
 import type { ImageFormat } from '../../core/model'
 import { err, ok, studioError, type Result } from '../../core/result'
 
@@ -46,7 +46,7 @@ export async function decodeImport(bytes: Uint8Array, fileName: string, limits: 
     const mb = Math.round(limits.maxBytes / 2 ** 20)
     return err(studioError('image.tooLarge', `“${fileName}” is larger than ${mb} MB.`, `Export a smaller version (at most ${mb} MB and ${limits.maxSide} px a side).`))
   }
-  let meta: sharp.Metadata
+  let meta: Metadata
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata()
   } catch {
