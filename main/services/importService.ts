@@ -1,0 +1,32 @@
+/** Turns a user's file into an `import` node: decode and normalise first, store only on success. */
+import { importImage } from '../../core/actions'
+import type { ImportResult } from '../../core/api'
+import { MAX_IMAGE_SIDE, MAX_IMPORT_BYTES } from '../../core/api'
+import { asNodeId, type NodeId } from '../../core/ids'
+import type { BlobMeta } from '../../core/model'
+import { StudioError } from '../../core/result'
+import { decodeImport } from '../../engine/image/imageIo'
+import { sha256 } from './blobHashing'
+import type { HostClock } from './clock'
+import type { ProjectSession } from './projectSession'
+
+export async function importImageFile(
+  session: ProjectSession,
+  clock: HostClock,
+  input: { fileName: string; bytes: Uint8Array; parentId?: NodeId | null },
+): Promise<ImportResult> {
+  const decoded = await decodeImport(input.bytes, input.fileName, { maxBytes: MAX_IMPORT_BYTES, maxSide: MAX_IMAGE_SIDE })
+  if (!decoded.ok) throw new StudioError(decoded.error)
+  const image = decoded.value
+  const hash = sha256(image.png)
+  const blob: BlobMeta = {
+    hash, width: image.width, height: image.height, format: 'png', byteSize: image.png.byteLength, hasAlpha: image.hasAlpha,
+  }
+  const nodeId = asNodeId(clock.newId())
+  const fileName = input.fileName.replace(/[\\/]/g, '_').slice(0, 255)
+  session.apply(
+    importImage(session.snapshot(), { id: nodeId, blob, sourceName: fileName, at: clock.now(), parentId: input.parentId ?? null }),
+    new Map([[hash, image.png]]),
+  )
+  return { nodeId, blob: hash }
+}

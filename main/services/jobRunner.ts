@@ -1,0 +1,151 @@
+/**
+ * The studio's job queue: one generation at a time, in queue order, through the engine process.
+ * Jobs are rows of the project, so a queue survives a restart; progress is streamed as events and
+ * only the start and the outcome are written (a step is not worth a disk flush).
+ */
+import { queueGeneration, settleJob, startJob, type JobOutcome } from '../../core/actions'
+import type { GenerateResult, ValidParams } from '../../core/api'
+import { asJobId, asNodeId, type BlobHash, type JobId, type NodeId } from '../../core/ids'
+import type { BlobMeta, GenerationParams, Job } from '../../core/model'
+import { StudioError, studioError, toErrorData } from '../../core/result'
+import { decodeImport } from '../../engine/image/imageIo'
+import { MAX_IMAGE_SIDE, MAX_IMPORT_BYTES } from '../../core/api'
+import { sha256 } from './blobHashing'
+import type { HostClock } from './clock'
+import type { EngineLike, EngineProgress } from './engineLike'
+import type { ProjectSession } from './projectSession'
+
+export interface JobProgressEvent {
+  readonly jobId: JobId
+  readonly nodeId: NodeId
+  readonly progress: EngineProgress
+}
+
+const nextQueued = (jobs: readonly Job[]): Job | undefined =>
+  jobs.filter((j) => j.state === 'queued').sort((a, b) => a.order - b.order || a.createdAt - b.createdAt)[0]
+
+export class JobRunner {
+  private running: { jobId: JobId; abort: AbortController } | null = null
+  private draining: Promise<void> | null = null
+  private readonly progressListeners = new Set<(e: JobProgressEvent) => void>()
+
+  constructor(
+    private readonly session: ProjectSession,
+    private readonly engine: EngineLike,
+    private readonly clock: HostClock,
+  ) {}
+
+  onProgress(listener: (e: JobProgressEvent) => void): () => void {
+    this.progressListeners.add(listener)
+    return () => this.progressListeners.delete(listener)
+  }
+
+  /** Stores any uploaded context images, queues the node and its job, and starts the queue. */
+  async enqueue(params: ValidParams<'generate'>): Promise<GenerateResult> {
+    const uploads = await Promise.all((params.contextUploads ?? []).map((bytes, i) => this.decodeUpload(bytes, i)))
+    const settings = this.session.snapshot().project.settings
+    const contextBlobs: BlobHash[] = [...uploads.map((u) => u.meta.hash), ...params.contextBlobs]
+    const firstContext = contextBlobs[0] ? this.session.snapshot().blobs[contextBlobs[0]] ?? uploads[0]?.meta : undefined
+    const generation: GenerationParams = {
+      model: params.model ?? settings.defaultModel,
+      seed: params.seed ?? this.clock.newSeed(),
+      steps: params.steps ?? settings.steps,
+      guidance: params.guidance ?? settings.guidance,
+      width: params.width ?? firstContext?.width ?? 1024,
+      height: params.height ?? firstContext?.height ?? 1024,
+    }
+    const nodeId = asNodeId(this.clock.newId())
+    const jobId = asJobId(this.clock.newId())
+    this.session.apply(
+      queueGeneration(this.session.snapshot(), {
+        nodeId, jobId, parentId: params.parentId, prompt: params.prompt, params: generation, contextBlobs,
+        newBlobs: uploads.map((u) => u.meta), at: this.clock.now(),
+      }),
+      new Map(uploads.map((u) => [u.meta.hash, u.png])),
+    )
+    this.kick()
+    return { nodeId, jobId }
+  }
+
+  /** Cancels a queued job at once, or a running one at its next step. */
+  cancel(jobId: JobId): { cancelled: boolean } {
+    const job = this.session.snapshot().jobs[jobId]
+    if (!job) throw new StudioError(studioError('job.notFound', `There is no job ${jobId}.`))
+    if (job.state === 'queued') {
+      this.session.apply(settleJob(this.session.snapshot(), { jobId, outcome: { kind: 'cancelled' }, at: this.clock.now() }))
+      return { cancelled: true }
+    }
+    if (job.state === 'running' && this.running?.jobId === jobId) {
+      this.running.abort.abort()
+      return { cancelled: true }
+    }
+    return { cancelled: false }
+  }
+
+  /** Starts draining the queue if it is not already; resolves when the queue is empty. */
+  kick(): Promise<void> {
+    this.draining ??= this.drain()
+      // The project may close under a running job (shutdown); the job stays `running` in the file
+      // and is marked interrupted on the next open, so there is nothing more to do here.
+      .catch((e: unknown) => console.error(`job queue stopped: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => {
+        this.draining = null
+      })
+    return this.draining
+  }
+
+  /** Waits for the running job (if any) to settle; used on shutdown and by tests. */
+  async idle(): Promise<void> {
+    while (this.draining) await this.draining
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      const job = nextQueued(Object.values(this.session.snapshot().jobs))
+      if (!job) return
+      await this.runOne(job)
+    }
+  }
+
+  private async runOne(job: Job): Promise<void> {
+    const started = startJob(this.session.snapshot(), { jobId: job.id, at: this.clock.now() })
+    this.session.apply(started)
+    const node = this.session.snapshot().nodes[job.nodeId]
+    const abort = new AbortController()
+    this.running = { jobId: job.id, abort }
+    let outcome: JobOutcome
+    try {
+      if (!node?.params || node.prompt === null) throw new StudioError(studioError('job.invalid', 'This job has no generation parameters.'))
+      const contexts = node.contextBlobs.map((hash) => {
+        const bytes = this.session.readBlob(hash)
+        if (!bytes) throw new StudioError(studioError('blob.missing', `Context image ${hash.slice(0, 12)}… is missing from the project file.`))
+        return bytes
+      })
+      const result = await this.engine.run(
+        { model: node.params.model, prompt: node.prompt, contexts, seed: node.params.seed, steps: node.params.steps, guidance: node.params.guidance, width: node.params.width, height: node.params.height },
+        { signal: abort.signal, onProgress: (progress) => this.emitProgress({ jobId: job.id, nodeId: job.nodeId, progress }) },
+      )
+      const meta: BlobMeta = { hash: sha256(result.png), width: result.width, height: result.height, format: 'png', byteSize: result.png.byteLength, hasAlpha: false }
+      outcome = { kind: 'done', result: meta }
+      this.session.apply(settleJob(this.session.snapshot(), { jobId: job.id, outcome, at: this.clock.now() }), new Map([[meta.hash, result.png]]))
+      return
+    } catch (caught) {
+      const error = toErrorData(caught, 'engine.failed')
+      outcome = abort.signal.aborted || error.code === 'job.cancelled' ? { kind: 'cancelled' } : { kind: 'failed', error }
+    } finally {
+      this.running = null
+    }
+    this.session.apply(settleJob(this.session.snapshot(), { jobId: job.id, outcome, at: this.clock.now() }))
+  }
+
+  private emitProgress(event: JobProgressEvent): void {
+    for (const listener of this.progressListeners) listener(event)
+  }
+
+  private async decodeUpload(bytes: Uint8Array, index: number): Promise<{ meta: BlobMeta; png: Uint8Array }> {
+    const decoded = await decodeImport(bytes, `context image ${index + 1}`, { maxBytes: MAX_IMPORT_BYTES, maxSide: MAX_IMAGE_SIDE })
+    if (!decoded.ok) throw new StudioError(decoded.error)
+    const { png, width, height, hasAlpha } = decoded.value
+    return { meta: { hash: sha256(png), width, height, format: 'png', byteSize: png.byteLength, hasAlpha }, png }
+  }
+}

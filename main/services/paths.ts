@@ -1,0 +1,31 @@
+/** Where the studio's files live, resolved from this module so no machine path is hard-coded. */
+import { existsSync, readdirSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** The repository (or unpacked app) root: the nearest folder above with a package.json. */
+export function findAppRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = resolve(from)
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'assets'))) return dir
+    const parent = dirname(dir)
+    if (parent === dir) throw new Error(`Cannot find the studio's root folder above ${from}.`)
+    dir = parent
+  }
+}
+
+/** The user's studio folder for projects and downloaded models (override: KONTEXT_STUDIO_HOME). */
+export const studioHome = (): string => process.env.KONTEXT_STUDIO_HOME ?? join(homedir(), '.kontext-studio')
+
+/** Every model folder the studio knows: the bundled ones, then the user's downloads. */
+export function modelDirs(appRoot: string, home: string = studioHome()): string[] {
+  const parents = [join(appRoot, 'assets', 'models'), join(home, 'models')]
+  return parents.flatMap((parent) =>
+    existsSync(parent)
+      ? readdirSync(parent, { withFileTypes: true })
+          .filter((e) => e.isDirectory() && existsSync(join(parent, e.name, 'model.json')))
+          .map((e) => join(parent, e.name))
+      : [],
+  )
+}

@@ -1,0 +1,83 @@
+/**
+ * The host's implementation of the StudioApi requests, shared by both transports. A transport
+ * hands `handle` the request name and the untrusted params; validation happens here, once.
+ */
+import { restoreBranch, setNodeLabel, setNodeStarred, trashBranch } from '../../core/actions'
+import type { RequestName, RequestResults, StudioEvent, ValidParams } from '../../core/api'
+import type { EngineDescription } from '../../core/engineTypes'
+import { StudioError, studioError } from '../../core/result'
+import { isRequestName, validateRequest } from '../../core/validation'
+import type { HostClock } from './clock'
+import type { EngineLike } from './engineLike'
+import { importImageFile } from './importService'
+import { JobRunner } from './jobRunner'
+import type { ProjectSession } from './projectSession'
+
+type Handlers = { [K in RequestName]: (params: ValidParams<K>) => Promise<RequestResults[K]> | RequestResults[K] }
+
+export class StudioHost {
+  readonly jobs: JobRunner
+  private readonly eventListeners = new Set<(e: StudioEvent) => void>()
+  private readonly unsubscribe: (() => void)[] = []
+  private readonly handlers: Handlers
+
+  constructor(
+    readonly session: ProjectSession,
+    private readonly engine: EngineLike,
+    private readonly clock: HostClock,
+  ) {
+    this.jobs = new JobRunner(session, engine, clock)
+    this.unsubscribe.push(
+      session.onDidChange((diff) => this.emit({ kind: 'projectChanged', diff })),
+      this.jobs.onProgress(({ jobId, nodeId, progress }) =>
+        this.emit({ kind: 'jobProgress', jobId, nodeId, step: progress.step, totalSteps: progress.totalSteps, preview: progress.previewPng }),
+      ),
+      engine.onStateChange((state, reason) => this.emit({ kind: 'engineState', state, reason })),
+    )
+    const at = () => this.clock.now()
+    this.handlers = {
+      getProject: () => this.session.snapshot(),
+      importImage: (p) => importImageFile(this.session, this.clock, p),
+      describeEngine: () => this.describeEngine(),
+      generate: (p) => this.jobs.enqueue(p),
+      cancelJob: (p) => this.jobs.cancel(p.jobId),
+      setNodeLabel: (p) => void this.session.apply(setNodeLabel(this.session.snapshot(), { ...p, at: at() })),
+      setNodeStarred: (p) => void this.session.apply(setNodeStarred(this.session.snapshot(), { ...p, at: at() })),
+      trashBranch: (p) => void this.session.apply(trashBranch(this.session.snapshot(), { ...p, at: at() })),
+      restoreBranch: (p) => void this.session.apply(restoreBranch(this.session.snapshot(), { ...p, at: at() })),
+    }
+  }
+
+  /** Validates and runs one request. Rejects with a StudioError whose data crosses the wire. */
+  async handle(name: unknown, params: unknown): Promise<unknown> {
+    if (!isRequestName(name)) throw new StudioError(studioError('request.unknown', `Unknown request ${String(name).slice(0, 60)}.`))
+    const valid = validateRequest(name, params)
+    if (!valid.ok) throw new StudioError(valid.error)
+    const handler = this.handlers[name] as (p: unknown) => unknown
+    return handler(valid.value)
+  }
+
+  onEvent(listener: (e: StudioEvent) => void): () => void {
+    this.eventListeners.add(listener)
+    return () => this.eventListeners.delete(listener)
+  }
+
+  /** Resumes queued jobs of the project (after a restart). */
+  resumeQueue(): void {
+    void this.jobs.kick()
+  }
+
+  async close(): Promise<void> {
+    for (const off of this.unsubscribe) off()
+    this.eventListeners.clear()
+    this.session.close()
+  }
+
+  private async describeEngine(): Promise<EngineDescription> {
+    return this.engine.describe()
+  }
+
+  private emit(event: StudioEvent): void {
+    for (const listener of this.eventListeners) listener(event)
+  }
+}
