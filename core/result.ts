@@ -35,6 +35,14 @@ export class StudioError extends Error {
 /** Turns anything caught into the plain shape, keeping codes of known errors. */
 export function toErrorData(caught: unknown, fallbackCode = 'internal'): StudioErrorData {
   if (caught instanceof StudioError) return caught.toData()
+  if (isErrorData(caught)) return studioError(caught.code, caught.message, caught.hint)
   if (caught instanceof Error) return studioError(fallbackCode, caught.message)
   return studioError(fallbackCode, String(caught))
+}
+
+/** True for the plain error shape (e.g. an error that crossed Electron's contextBridge). */
+export function isErrorData(value: unknown): value is StudioErrorData {
+  if (value === null || typeof value !== 'object') return false
+  const v = value as Record<string, unknown>
+  return typeof v.code === 'string' && typeof v.message === 'string' && (v.hint === undefined || typeof v.hint === 'string')
 }

@@ -1,0 +1,30 @@
+/** One thin handler per contract entry: check the sender, validate, call the host, reply. */
+import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron'
+import { Channels, EVENT_CHANNEL, requestNames } from '../../core/channels'
+import { studioError, toErrorData } from '../../core/result'
+import type { StudioHost } from '../services/studioHost'
+import { APP_ORIGIN } from './appProtocol'
+
+/** Electron checklist #17: only our own page may call the host. */
+const isTrustedSender = (event: IpcMainInvokeEvent): boolean => {
+  const url = event.senderFrame?.url ?? ''
+  return url.startsWith(`${APP_ORIGIN}/`)
+}
+
+export function registerIpcHandlers(host: StudioHost, contents: () => WebContents | null): () => void {
+  for (const name of requestNames) {
+    ipcMain.handle(Channels[name], async (event, params: unknown) => {
+      if (!isTrustedSender(event)) return { ok: false, error: studioError('request.forbidden', 'This page may not use the studio.') }
+      try {
+        return { ok: true, value: (await host.handle(name, params)) ?? null }
+      } catch (caught) {
+        return { ok: false, error: toErrorData(caught) }
+      }
+    })
+  }
+  const off = host.onEvent((event) => contents()?.send(EVENT_CHANNEL, event))
+  return () => {
+    off()
+    for (const name of requestNames) ipcMain.removeHandler(Channels[name])
+  }
+}
