@@ -118,6 +118,11 @@ export interface Frame {
   readonly title: string
   readonly notes: string
   readonly durationMs: number
+  /**
+   * A child node proposed for this frame by "apply to frames", waiting for the user to accept
+   * (the frame then points at it) or discard it (it goes to the trash).
+   */
+  readonly candidateNodeId: NodeId | null
 }
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted'
