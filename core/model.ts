@@ -52,6 +52,11 @@ export interface HistoryNode {
   readonly params: GenerationParams | null
   /** The images it was conditioned on, in order (offsets 1, 2, … in the model). */
   readonly contextBlobs: readonly BlobHash[]
+  /**
+   * Queued behind a parent that has no result yet (re-running a branch, next shot from a pending
+   * frame): when its job starts, the parent's result is put first in `contextBlobs`.
+   */
+  readonly contextFromParent: boolean
   readonly resultBlob: BlobHash | null
   readonly status: NodeStatus
   readonly error: StudioErrorData | null
