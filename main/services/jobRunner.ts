@@ -3,7 +3,7 @@
  * Jobs are rows of the project, so a queue survives a restart; progress is streamed as events and
  * only the start and the outcome are written (a step is not worth a disk flush).
  */
-import { queueGeneration, settleJob, startJob, type JobOutcome } from '../../core/actions'
+import { nextRunnableJob, queueGeneration, settleJob, startJob, type JobOutcome } from '../../core/actions'
 import type { GenerateResult, ValidParams } from '../../core/api'
 import { asJobId, asNodeId, type BlobHash, type JobId, type NodeId } from '../../core/ids'
 import type { BlobMeta, GenerationParams, Job } from '../../core/model'
@@ -20,9 +20,6 @@ export interface JobProgressEvent {
   readonly nodeId: NodeId
   readonly progress: EngineProgress
 }
-
-const nextQueued = (jobs: readonly Job[]): Job | undefined =>
-  jobs.filter((j) => j.state === 'queued').sort((a, b) => a.order - b.order || a.createdAt - b.createdAt)[0]
 
 export class JobRunner {
   private running: { jobId: JobId; abort: AbortController } | null = null
@@ -101,9 +98,15 @@ export class JobRunner {
 
   private async drain(): Promise<void> {
     for (;;) {
-      const job = nextQueued(Object.values(this.session.snapshot().jobs))
-      if (!job) return
-      await this.runOne(job)
+      const next = nextRunnableJob(this.session.snapshot())
+      if (!next) return
+      if (next.readiness.kind === 'blocked') {
+        // Its parent failed or vanished: fail it with the reason instead of waiting forever.
+        const outcome: JobOutcome = { kind: 'failed', error: next.readiness.error }
+        this.session.apply(settleJob(this.session.snapshot(), { jobId: next.job.id, outcome, at: this.clock.now() }))
+        continue
+      }
+      await this.runOne(next.job)
     }
   }
 
