@@ -77,3 +77,35 @@ export async function makeThumbnail(png: Uint8Array, size: number): Promise<Uint
   const out = await sharp(png).resize(size, size, { fit: 'inside', withoutEnlargement: true }).png().toBuffer()
   return new Uint8Array(out)
 }
+
+/** RGBA pixels of an image fitted inside `maxWidth`×`maxHeight` (letterboxed on `background`). */
+export async function toRgbaFitted(
+  image: Uint8Array,
+  width: number,
+  height: number,
+  background: { r: number; g: number; b: number },
+): Promise<Uint8Array> {
+  const { data } = await sharp(image)
+    .resize(width, height, { fit: 'contain', background: { ...background, alpha: 1 }, kernel: 'lanczos3' })
+    .flatten({ background })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true })
+  return new Uint8Array(data)
+}
+
+export type ExportFormat = 'png' | 'jpeg' | 'webp'
+
+/** Re-encodes a stored image for export, optionally scaled (Lanczos). */
+export async function encodeForExport(image: Uint8Array, format: ExportFormat, scale = 1): Promise<{ bytes: Uint8Array; width: number; height: number }> {
+  let pipeline = sharp(image)
+  if (scale !== 1) {
+    const meta = await sharp(image).metadata()
+    pipeline = pipeline.resize(Math.max(1, Math.round((meta.width ?? 1) * scale)), Math.max(1, Math.round((meta.height ?? 1) * scale)), { kernel: 'lanczos3' })
+  }
+  // JPEG has no alpha: flatten on white, as a print shop would expect.
+  const encoded =
+    format === 'png' ? pipeline.png() : format === 'jpeg' ? pipeline.flatten({ background: '#ffffff' }).jpeg({ quality: 92, chromaSubsampling: '4:4:4' }) : pipeline.webp({ quality: 92 })
+  const { data, info } = await encoded.toBuffer({ resolveWithObject: true })
+  return { bytes: new Uint8Array(data), width: info.width, height: info.height }
+}
