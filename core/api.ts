@@ -4,7 +4,7 @@
  * schemas in `RequestSchemas` before a service sees it. The renderer never knows which it has.
  */
 import { z } from 'zod'
-import type { BlobHash, JobId, NodeId } from './ids'
+import type { BlobHash, FrameId, JobId, NodeId } from './ids'
 import type { EngineDescription, EngineState } from './engineTypes'
 import type { ProjectState } from './model'
 import type { ProjectDiff } from './projectDiff'
@@ -13,8 +13,19 @@ import type { StudioErrorData } from './result'
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not an id')
 const nodeId = id.transform((v) => v as NodeId)
 const jobId = id.transform((v) => v as JobId)
+const frameId = id.transform((v) => v as FrameId)
 const blobHash = z.string().regex(/^[0-9a-f]{64}$/, 'not a sha256 hash').transform((v) => v as BlobHash)
 const bytes = z.instanceof(Uint8Array)
+
+const seed = z.number().int().min(0).max(2 ** 32 - 1)
+const prompt = z.string().min(1).max(2000)
+/** Optional sampling settings; the project's defaults fill what is missing. */
+const sampling = {
+  model: z.string().min(1).max(100).optional(),
+  seed: seed.optional(),
+  steps: z.number().int().min(1).max(200).optional(),
+  guidance: z.number().min(0).max(30).optional(),
+}
 
 /** The upper bound of one imported file: bigger files are refused with a message. */
 export const MAX_IMPORT_BYTES = 256 * 1024 * 1024
@@ -33,14 +44,11 @@ export const RequestSchemas = {
   generate: z
     .object({
       parentId: nodeId.nullable(),
-      prompt: z.string().min(1).max(2000),
+      prompt,
       contextBlobs: z.array(blobHash).max(4),
       /** A flattened composite or other new context image, stored before queuing. */
       contextUploads: z.array(bytes).max(4).optional(),
-      model: z.string().min(1).max(100).optional(),
-      seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
-      steps: z.number().int().min(1).max(200).optional(),
-      guidance: z.number().min(0).max(30).optional(),
+      ...sampling,
       width: z.number().int().min(16).max(4096).optional(),
       height: z.number().int().min(16).max(4096).optional(),
     })
@@ -50,6 +58,25 @@ export const RequestSchemas = {
   setNodeStarred: z.object({ nodeId, starred: z.boolean() }).strict(),
   trashBranch: z.object({ nodeId }).strict(),
   restoreBranch: z.object({ nodeId }).strict(),
+  emptyTrash: z.object({}).strict(),
+  rerunWithSeed: z.object({ nodeId, seed: seed.optional() }).strict(),
+  rerunBranch: z.object({ fromAncestorId: nodeId, leafId: nodeId, ontoNodeId: nodeId }).strict(),
+  reorderJob: z.object({ jobId, toIndex: z.number().int().min(0).max(100_000) }).strict(),
+  retryJob: z.object({ jobId }).strict(),
+  cancelAllJobs: z.object({}).strict(),
+  addFrame: z.object({ nodeId, index: z.number().int().min(0).max(100_000).optional(), title: z.string().max(200).optional() }).strict(),
+  moveFrame: z.object({ frameId, toIndex: z.number().int().min(0).max(100_000) }).strict(),
+  updateFrame: z
+    .object({ frameId, title: z.string().max(200).optional(), notes: z.string().max(10_000).optional(), durationMs: z.number().int().min(40).max(600_000).optional(), nodeId: nodeId.optional() })
+    .strict(),
+  removeFrame: z.object({ frameId }).strict(),
+  nextShot: z.object({ afterFrameId: frameId, prompt, pinnedFrameIds: z.array(frameId).max(3), ...sampling }).strict(),
+  applyToFrames: z.object({ frameIds: z.array(frameId).min(1).max(200), prompt, ...sampling }).strict(),
+  acceptCandidate: z.object({ frameId }).strict(),
+  discardCandidate: z.object({ frameId }).strict(),
+  exportNode: z.object({ nodeId, format: z.enum(['png', 'jpeg', 'webp']), scale: z.number().min(0.05).max(4).optional() }).strict(),
+  exportStoryboard: z.object({ format: z.enum(['pdf', 'gif', 'png-sequence']) }).strict(),
+  exportBranch: z.object({ leafId: nodeId }).strict(),
 } as const
 
 export type RequestName = keyof typeof RequestSchemas
@@ -77,6 +104,30 @@ export interface RequestResults {
   setNodeStarred: void
   trashBranch: void
   restoreBranch: void
+  emptyTrash: { readonly removedNodes: number; readonly freedBytes: number }
+  rerunWithSeed: GenerateResult
+  rerunBranch: { readonly nodeIds: readonly NodeId[] }
+  reorderJob: void
+  retryJob: void
+  cancelAllJobs: { readonly cancelled: number }
+  addFrame: { readonly frameId: FrameId }
+  moveFrame: void
+  updateFrame: void
+  removeFrame: void
+  nextShot: GenerateResult & { readonly frameId: FrameId }
+  applyToFrames: { readonly nodeIds: readonly NodeId[] }
+  acceptCandidate: void
+  discardCandidate: void
+  exportNode: ExportedFile
+  exportStoryboard: ExportedFile
+  exportBranch: ExportedFile
+}
+
+/** A file made by an export, for the renderer to save where the user chooses. */
+export interface ExportedFile {
+  readonly fileName: string
+  readonly mimeType: string
+  readonly bytes: Uint8Array
 }
 
 export type StudioRequests = {

@@ -14,6 +14,23 @@ export const Channels = {
   setNodeStarred: 'node:star',
   trashBranch: 'node:trash',
   restoreBranch: 'node:restore',
+  emptyTrash: 'project:emptyTrash',
+  rerunWithSeed: 'node:rerunSeed',
+  rerunBranch: 'node:rerunBranch',
+  reorderJob: 'job:reorder',
+  retryJob: 'job:retry',
+  cancelAllJobs: 'job:cancelAll',
+  addFrame: 'frame:add',
+  moveFrame: 'frame:move',
+  updateFrame: 'frame:update',
+  removeFrame: 'frame:remove',
+  nextShot: 'frame:nextShot',
+  applyToFrames: 'frame:applyAll',
+  acceptCandidate: 'frame:accept',
+  discardCandidate: 'frame:discard',
+  exportNode: 'export:node',
+  exportStoryboard: 'export:storyboard',
+  exportBranch: 'export:branch',
 } as const satisfies Record<RequestName, string>
 
 /** The one channel host → renderer events travel on. */

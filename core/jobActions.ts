@@ -154,3 +154,35 @@ export function nextRunnableJob(state: ProjectState): { job: Job; readiness: Job
   }
   return null
 }
+
+/** Moves a queued job to `toIndex` among the queued jobs (0 = runs next). */
+export function reorderJob(state: ProjectState, input: { jobId: JobId; toIndex: number }): Result<ProjectDiff> {
+  const job = state.jobs[input.jobId]
+  if (!job) return err(studioError('job.notFound', `There is no job ${input.jobId}.`))
+  if (job.state !== 'queued') return err(studioError('job.notQueued', 'Only queued jobs can be reordered.'))
+  const others = Object.values(state.jobs)
+    .filter((j) => j.state === 'queued' && j.id !== job.id)
+    .sort((a, b) => a.order - b.order || a.createdAt - b.createdAt)
+  const i = Math.max(0, Math.min(input.toIndex, others.length))
+  const before = others[i - 1]?.order
+  const after = others[i]?.order
+  const order = before === undefined && after === undefined ? 1 : before === undefined ? (after as number) - 1 : after === undefined ? before + 1 : (before + after) / 2
+  return ok({ putJobs: [{ ...job, order }] })
+}
+
+/** Queues a failed, cancelled or interrupted job again, at the end of the queue. */
+export function retryJob(state: ProjectState, input: { jobId: JobId; at: number }): Result<ProjectDiff> {
+  const job = state.jobs[input.jobId]
+  if (!job) return err(studioError('job.notFound', `There is no job ${input.jobId}.`))
+  if (job.state === 'queued' || job.state === 'running' || job.state === 'done') {
+    return err(studioError('job.notRetryable', `This job is ${job.state}; only failed, cancelled or interrupted jobs can be retried.`))
+  }
+  const node = state.nodes[job.nodeId]
+  if (!node) return err(missingNode(job.nodeId))
+  const order = Object.values(state.jobs).filter((j) => j.state === 'queued').reduce((max, j) => Math.max(max, j.order), 0) + 1
+  return ok({
+    project: touch(state, input.at),
+    putJobs: [{ ...job, state: 'queued', order, step: 0, error: null }],
+    putNodes: [{ ...node, status: 'queued', error: null, timings: { ...node.timings, queuedAt: input.at } }],
+  })
+}

@@ -3,7 +3,7 @@
  * Jobs are rows of the project, so a queue survives a restart; progress is streamed as events and
  * only the start and the outcome are written (a step is not worth a disk flush).
  */
-import { nextRunnableJob, queueGeneration, settleJob, startJob, type JobOutcome } from '../../core/actions'
+import { nextRunnableJob, queueGeneration, reorderJob, retryJob, settleJob, startJob, type JobOutcome } from '../../core/actions'
 import type { GenerateResult, ValidParams } from '../../core/api'
 import { asJobId, asNodeId, type BlobHash, type JobId, type NodeId } from '../../core/ids'
 import type { BlobMeta, GenerationParams, Job } from '../../core/model'
@@ -14,6 +14,7 @@ import { sha256 } from './blobHashing'
 import type { HostClock } from './clock'
 import type { EngineLike, EngineProgress } from './engineLike'
 import type { ProjectSession } from './projectSession'
+import { resolveSampling } from './sampling'
 
 export interface JobProgressEvent {
   readonly jobId: JobId
@@ -44,10 +45,7 @@ export class JobRunner {
     const contextBlobs: BlobHash[] = [...uploads.map((u) => u.meta.hash), ...params.contextBlobs]
     const firstContext = contextBlobs[0] ? this.session.snapshot().blobs[contextBlobs[0]] ?? uploads[0]?.meta : undefined
     const generation: GenerationParams = {
-      model: params.model ?? settings.defaultModel,
-      seed: params.seed ?? this.clock.newSeed(),
-      steps: params.steps ?? settings.steps,
-      guidance: params.guidance ?? settings.guidance,
+      ...resolveSampling(settings, params, this.clock),
       width: params.width ?? firstContext?.width ?? 1024,
       height: params.height ?? firstContext?.height ?? 1024,
     }
@@ -77,6 +75,21 @@ export class JobRunner {
       return { cancelled: true }
     }
     return { cancelled: false }
+  }
+
+  /** Cancels every queued job and the running one. */
+  cancelAll(): { cancelled: number } {
+    const live = Object.values(this.session.snapshot().jobs).filter((j) => j.state === 'queued' || j.state === 'running')
+    return { cancelled: live.filter((j) => this.cancel(j.id).cancelled).length }
+  }
+
+  reorder(jobId: JobId, toIndex: number): void {
+    this.session.apply(reorderJob(this.session.snapshot(), { jobId, toIndex }))
+  }
+
+  retry(jobId: JobId): void {
+    this.session.apply(retryJob(this.session.snapshot(), { jobId, at: this.clock.now() }))
+    void this.kick()
   }
 
   /** Starts draining the queue if it is not already; resolves when the queue is empty. */

@@ -38,6 +38,22 @@ export class ProjectSession {
     return diff
   }
 
+  /** Empties the trash in the store and tells the renderers what disappeared. */
+  emptyTrash(): { removedNodes: number; freedBytes: number } {
+    const before = this.state
+    const result = this.store.emptyTrash()
+    this.state = this.store.load()
+    const gone = <K extends string>(a: Readonly<Record<K, unknown>>, b: Readonly<Record<K, unknown>>): K[] => (Object.keys(a) as K[]).filter((k) => !(k in b))
+    const diff: ProjectDiff = {
+      removeNodes: gone(before.nodes, this.state.nodes),
+      removeBlobs: gone(before.blobs, this.state.blobs),
+      removeFrames: gone(before.frames, this.state.frames),
+      removeJobs: gone(before.jobs, this.state.jobs),
+    }
+    if (!isEmptyDiff(diff)) for (const listener of this.listeners) listener(diff)
+    return result
+  }
+
   readBlob(hash: BlobHash): Uint8Array | null {
     return this.store.readBlob(hash)
   }

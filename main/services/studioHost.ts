@@ -12,6 +12,8 @@ import type { EngineLike } from './engineLike'
 import { importImageFile } from './importService'
 import { JobRunner } from './jobRunner'
 import type { ProjectSession } from './projectSession'
+import { exportBranch, exportNode, exportStoryboard } from './exportService'
+import { StoryboardService } from './storyboardService'
 
 type Handlers = { [K in RequestName]: (params: ValidParams<K>) => Promise<RequestResults[K]> | RequestResults[K] }
 
@@ -27,6 +29,7 @@ export class StudioHost {
     private readonly clock: HostClock,
   ) {
     this.jobs = new JobRunner(session, engine, clock)
+    const board = new StoryboardService(session, clock, this.jobs)
     this.unsubscribe.push(
       session.onDidChange((diff) => this.emit({ kind: 'projectChanged', diff })),
       this.jobs.onProgress(({ jobId, nodeId, progress }) =>
@@ -45,6 +48,23 @@ export class StudioHost {
       setNodeStarred: (p) => void this.session.apply(setNodeStarred(this.session.snapshot(), { ...p, at: at() })),
       trashBranch: (p) => void this.session.apply(trashBranch(this.session.snapshot(), { ...p, at: at() })),
       restoreBranch: (p) => void this.session.apply(restoreBranch(this.session.snapshot(), { ...p, at: at() })),
+      emptyTrash: () => this.session.emptyTrash(),
+      rerunWithSeed: (p) => board.rerunWithSeed(p),
+      rerunBranch: (p) => board.rerunBranch(p),
+      reorderJob: (p) => this.jobs.reorder(p.jobId, p.toIndex),
+      retryJob: (p) => this.jobs.retry(p.jobId),
+      cancelAllJobs: () => this.jobs.cancelAll(),
+      addFrame: (p) => board.addFrame(p),
+      moveFrame: (p) => board.moveFrame(p),
+      updateFrame: (p) => board.updateFrame(p),
+      removeFrame: (p) => board.removeFrame(p),
+      nextShot: (p) => board.nextShot(p),
+      applyToFrames: (p) => board.applyToFrames(p),
+      acceptCandidate: (p) => board.acceptCandidate(p),
+      discardCandidate: (p) => board.discardCandidate(p),
+      exportNode: (p) => exportNode(this.session, p),
+      exportStoryboard: (p) => exportStoryboard(this.session, p),
+      exportBranch: (p) => exportBranch(this.session, p),
     }
   }
 

@@ -19,5 +19,10 @@ export interface ProjectStore {
   commit(diff: ProjectDiff, blobBytes?: ReadonlyMap<BlobHash, Uint8Array>): void
   /** The stored bytes of a blob, or null when the project has no such blob. */
   readBlob(hash: BlobHash): Uint8Array | null
+  /**
+   * Removes trashed nodes for good (with their jobs, layers and frames), then every blob nothing
+   * references any more. The caller reloads the state afterwards.
+   */
+  emptyTrash(): { removedNodes: number; freedBytes: number }
   close(): void
 }

@@ -92,3 +92,23 @@ describe('a designer’s history', () => {
     expect(!unknown.ok && unknown.error.code).toBe('blob.notFound')
   })
 })
+
+describe('the queue', () => {
+  it('reorders queued jobs and retries a failed one at the end', async () => {
+    const { reorderJob, retryJob, nextRunnableJob } = await import('../../../core/jobActions')
+    let s = createEmptyProject('p', 'Shoes', 0)
+    s = apply(s, importImage(s, { id: asNodeId('a'), blob: blob('a'), sourceName: 'shoe.png', at: 1 }))
+    s = edit(s, 'b', 'a', 2)
+    s = edit(s, 'c', 'a', 3)
+    s = edit(s, 'd', 'a', 4)
+    s = apply(s, reorderJob(s, { jobId: asJobId('jd'), toIndex: 0 }))
+    expect(nextRunnableJob(s)?.job.id).toBe('jd')
+    s = apply(s, startJob(s, { jobId: asJobId('jd'), at: 5 }))
+    s = apply(s, settleJob(s, { jobId: asJobId('jd'), outcome: { kind: 'failed', error: { code: 'engine.crashed', message: 'gone' } }, at: 6 }))
+    expect(retryJob(s, { jobId: asJobId('jb'), at: 7 }).ok).toBe(false)
+    s = apply(s, retryJob(s, { jobId: asJobId('jd'), at: 7 }))
+    expect(s.nodes[asNodeId('d')]?.status).toBe('queued')
+    expect(s.jobs[asJobId('jd')]?.attempts).toBe(1)
+    expect(nextRunnableJob(s)?.job.id).toBe('jb')
+  })
+})

@@ -1,0 +1,35 @@
+/** Export requests: each returns the file's bytes for the renderer to save where the user says. */
+import type { ExportedFile, ValidParams } from '../../core/api'
+import { StudioError, studioError } from '../../core/result'
+import { encodeForExport } from '../../engine/image/imageIo'
+import type { ProjectSession } from './projectSession'
+import { framesWithImages } from './exports/storyboardFrames'
+import { storyboardGif } from './exports/storyboardGif'
+import { storyboardPdf } from './exports/storyboardPdf'
+import { branchZip, pngSequenceZip } from './exports/zipExports'
+
+const MIME = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const
+const baseName = (name: string): string => name.replace(/[^A-Za-z0-9 _-]+/g, '').trim().replace(/\s+/g, '-') || 'kontext'
+
+export async function exportNode(session: ProjectSession, p: ValidParams<'exportNode'>): Promise<ExportedFile> {
+  const node = session.snapshot().nodes[p.nodeId]
+  const bytes = node?.resultBlob ? session.readBlob(node.resultBlob) : null
+  if (!node || !bytes) throw new StudioError(studioError('export.noImage', 'This node has no finished image to export.'))
+  const out = await encodeForExport(bytes, p.format, p.scale ?? 1)
+  const ext = p.format === 'jpeg' ? 'jpg' : p.format
+  return { fileName: `${baseName(node.label ?? node.prompt ?? node.sourceName ?? 'image').slice(0, 40)}-${node.id}.${ext}`, mimeType: MIME[p.format], bytes: out.bytes }
+}
+
+export async function exportStoryboard(session: ProjectSession, p: ValidParams<'exportStoryboard'>): Promise<ExportedFile> {
+  const state = session.snapshot()
+  const frames = framesWithImages(state, session)
+  const name = baseName(state.project.name)
+  if (p.format === 'pdf') return { fileName: `${name}-storyboard.pdf`, mimeType: 'application/pdf', bytes: await storyboardPdf(state.project.name, frames) }
+  if (p.format === 'gif') return { fileName: `${name}-animatic.gif`, mimeType: 'image/gif', bytes: await storyboardGif(frames) }
+  return { fileName: `${name}-frames.zip`, mimeType: 'application/zip', bytes: pngSequenceZip(frames) }
+}
+
+export function exportBranch(session: ProjectSession, p: ValidParams<'exportBranch'>): ExportedFile {
+  const state = session.snapshot()
+  return { fileName: `${baseName(state.project.name)}-branch-${p.leafId}.zip`, mimeType: 'application/zip', bytes: branchZip(state, session, p.leafId) }
+}

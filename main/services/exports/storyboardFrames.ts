@@ -1,0 +1,28 @@
+/** The storyboard's frames with their images, in order — what every storyboard export needs. */
+import type { ProjectState } from '../../../core/model'
+import { StudioError, studioError } from '../../../core/result'
+import { orderedFrames } from '../../../core/storyboard'
+import type { ProjectSession } from '../projectSession'
+
+export interface FrameImage {
+  readonly title: string
+  readonly notes: string
+  readonly durationMs: number
+  readonly png: Uint8Array
+  readonly width: number
+  readonly height: number
+}
+
+export function framesWithImages(state: ProjectState, session: ProjectSession): FrameImage[] {
+  const frames = orderedFrames(state)
+  if (frames.length === 0) throw new StudioError(studioError('storyboard.empty', 'The storyboard has no frames to export.', 'Add the current node as a frame first.'))
+  return frames.map((frame, i) => {
+    const node = state.nodes[frame.nodeId]
+    const blob = node?.resultBlob ? state.blobs[node.resultBlob] : undefined
+    const png = blob ? session.readBlob(blob.hash) : null
+    if (!blob || !png) {
+      throw new StudioError(studioError('storyboard.frameNotReady', `Frame ${i + 1} (“${frame.title}”) has no finished image.`, 'Wait for its job to finish or point the frame at a finished node.'))
+    }
+    return { title: frame.title, notes: frame.notes, durationMs: frame.durationMs, png, width: blob.width, height: blob.height }
+  })
+}
