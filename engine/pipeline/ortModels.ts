@@ -1,0 +1,165 @@
+/**
+ * `KontextModels` over ONNX sessions, driven entirely by the manifest: tensor names, dtypes,
+ * id ranks and whether latent normalisation happens inside the graphs.
+ */
+import { join } from 'node:path'
+import { StudioError } from '../../core/result'
+import type { ImagePlanes } from '../math/imagePlanes'
+import { denormaliseLatent, normaliseLatent } from '../math/normalise'
+import type { Latent } from '../math/packing'
+import type { GraphSpec, ModelManifest, TensorSpec } from '../manifest/schema'
+import { badModel, checkGraphIo } from '../manifest/validate'
+import type { LoadedSession, SessionPool, TensorData } from '../sessions'
+import { loadTokenizer, type PromptTokenizer } from '../tokenizer'
+import type { KontextModels, PipelineConfig, TextEmbedding, VelocityInput } from './types'
+
+/** float32 data as a tensor of the manifest's dtype (ints for token ids). */
+function tensor(spec: TensorSpec, data: Float32Array | number[], dims: number[]): TensorData {
+  if (dims.length !== spec.rank) throw new Error(`${spec.name}: built rank ${dims.length}, manifest rank ${spec.rank}`)
+  switch (spec.dtype) {
+    case 'float32':
+      return { dtype: 'float32', data: data instanceof Float32Array ? data : Float32Array.from(data), dims }
+    case 'int64':
+      return { dtype: 'int64', data: BigInt64Array.from(Array.from(data, (v) => BigInt(Math.round(v)))), dims }
+    case 'int32':
+      return { dtype: 'int32', data: Int32Array.from(data), dims }
+    default:
+      // float16/bfloat16 boundaries are refused at load (the JS API cannot feed bf16; see the manifest docs).
+      throw new Error(`${spec.name}: the engine feeds only float32/int32/int64 graph inputs, not ${spec.dtype}`)
+  }
+}
+
+function output(out: Record<string, TensorData>, spec: TensorSpec): TensorData & { dtype: 'float32' } {
+  const t = out[spec.name]
+  if (!t) throw new Error(`graph output ${spec.name} is missing`)
+  if (t.dtype !== 'float32') throw new Error(`graph output ${spec.name} is ${t.dtype}; the engine reads float32`)
+  return t
+}
+
+/** Ids of rank 3 carry a batch dimension of 1 (BFL); rank 2 is (N, 3) (diffusers, exports). */
+const idDims = (spec: TensorSpec, n: number) => (spec.rank === 3 ? [1, n, 3] : [n, 3])
+
+export function pipelineConfig(m: ModelManifest): PipelineConfig {
+  return {
+    latentChannels: m.latent.channels,
+    patch: m.latent.patch,
+    downsample: m.latent.downsample,
+    mu: m.schedule.mu,
+    contextOffset: m.rope.contextOffset,
+    maxContexts: m.rope.maxContexts,
+    guidanceMode: m.guidance.mode,
+    resolutions: m.resolutions,
+    preview: m.latent.previewRgb ?? null,
+  }
+}
+
+export class OrtKontextModels implements KontextModels {
+  /** Milliseconds spent inside onnxruntime since the last reset (for JS-vs-ORT accounting). */
+  ortMs = 0
+  private readonly tokenizers: PromptTokenizer[]
+
+  constructor(
+    private readonly manifest: ModelManifest,
+    private readonly dir: string,
+    private readonly pool: SessionPool,
+  ) {
+    this.tokenizers = manifest.components.textEncoders.map((e) => loadTokenizer(dir, e.tokenizer))
+  }
+
+  get vocabulary(): readonly string[] | null {
+    return this.tokenizers.find((t) => t.vocabulary)?.vocabulary ?? null
+  }
+
+  /** Tokenises with every encoder's tokenizer; throws the tokenizer's StudioError (e.g. unknown words). */
+  tokenize(prompt: string | null): number[][] {
+    return this.tokenizers.map((t) => {
+      if (prompt === null) return t.allPad()
+      const r = t.encode(prompt)
+      if (!r.ok) throw new StudioError(r.error)
+      return r.value
+    })
+  }
+
+  private async session(component: string, spec: GraphSpec): Promise<LoadedSession> {
+    const s = await this.pool.get(this.manifest.id, component, join(this.dir, spec.file))
+    const problems = checkGraphIo(spec, s.io)
+    if (problems.length) throw new StudioError(badModel(this.dir, problems))
+    return s
+  }
+
+  private async run(s: LoadedSession, feeds: Record<string, TensorData>) {
+    const start = performance.now()
+    try {
+      return await s.run(feeds)
+    } finally {
+      this.ortMs += performance.now() - start
+    }
+  }
+
+  /** Creates and checks every session now (validation against the real graphs). */
+  async loadAll(): Promise<void> {
+    const c = this.manifest.components
+    for (const e of c.textEncoders) await this.session(`text:${e.name}`, e.graph)
+    await this.session('transformer', c.transformer)
+    await this.session('vaeEncoder', c.vaeEncoder)
+    await this.session('vaeDecoder', c.vaeDecoder)
+  }
+
+  async encodeText(prompt: string | null): Promise<TextEmbedding> {
+    const ids = this.tokenize(prompt)
+    let sequence: Float32Array | null = null
+    let length = 0
+    let dim = 0
+    let pooled: Float32Array | null = null
+    for (const [i, e] of this.manifest.components.textEncoders.entries()) {
+      const tokens = ids[i]!
+      const s = await this.session(`text:${e.name}`, e.graph)
+      const out = await this.run(s, { [e.graph.inputs.tokens.name]: tensor(e.graph.inputs.tokens, tokens, [1, tokens.length]) })
+      if (e.graph.outputs.sequence) {
+        const t = output(out, e.graph.outputs.sequence)
+        sequence = t.data
+        length = t.dims[1]!
+        dim = t.dims[2]!
+      }
+      if (e.graph.outputs.pooled) pooled = output(out, e.graph.outputs.pooled).data
+    }
+    if (!sequence || !pooled) throw new Error('the text encoders gave no sequence or no pooled output') // rules checked at load
+    return { sequence, length, dim, pooled }
+  }
+
+  async encodeImage(image: ImagePlanes): Promise<Latent> {
+    const g = this.manifest.components.vaeEncoder
+    const s = await this.session('vaeEncoder', g)
+    const out = output(await this.run(s, { [g.inputs.image.name]: tensor(g.inputs.image, image.data, [1, 3, image.height, image.width]) }), g.outputs.latent)
+    const [, channels, height, width] = out.dims as [number, number, number, number]
+    const { scale, shift, normalisedInGraph } = this.manifest.latent
+    return { data: normalisedInGraph ? out.data : normaliseLatent(out.data, scale, shift), channels, height, width }
+  }
+
+  async predictVelocity(input: VelocityInput): Promise<Float32Array> {
+    const g = this.manifest.components.transformer
+    const inp = g.inputs
+    const s = await this.session('transformer', g)
+    const n = input.img.count
+    const feeds: Record<string, TensorData> = {
+      [inp.img.name]: tensor(inp.img, input.img.data, [1, n, input.img.features]),
+      [inp.imgIds.name]: tensor(inp.imgIds, input.imgIds, idDims(inp.imgIds, n)),
+      [inp.txt.name]: tensor(inp.txt, input.text.sequence, [1, input.text.length, input.text.dim]),
+      [inp.txtIds.name]: tensor(inp.txtIds, input.txtIds, idDims(inp.txtIds, input.text.length)),
+      [inp.pooled.name]: tensor(inp.pooled, input.text.pooled, [1, input.text.pooled.length]),
+      [inp.timestep.name]: tensor(inp.timestep, [input.timestep], [1]),
+    }
+    if (inp.guidance) feeds[inp.guidance.name] = tensor(inp.guidance, [input.guidance ?? 1], [1])
+    return output(await this.run(s, feeds), g.outputs.velocity).data
+  }
+
+  async decode(latent: Latent): Promise<ImagePlanes> {
+    const g = this.manifest.components.vaeDecoder
+    const s = await this.session('vaeDecoder', g)
+    const { scale, shift, normalisedInGraph } = this.manifest.latent
+    const z = normalisedInGraph ? latent.data : denormaliseLatent(latent.data, scale, shift)
+    const out = output(await this.run(s, { [g.inputs.latent.name]: tensor(g.inputs.latent, z, [1, latent.channels, latent.height, latent.width]) }), g.outputs.image)
+    const [, channels, height, width] = out.dims as [number, number, number, number]
+    return { data: out.data, channels, height, width }
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * ONNX Runtime sessions — the only module that imports onnxruntime-node.
+ *
+ * Provider ladder: CUDA → DirectML → WebGPU → CPU. onnxruntime throws for a provider that is built
+ * in but cannot start (CUDA without its libraries, WebGPU without an adapter) even when 'cpu'
+ * follows it in the list (STACK_NOTES §4.3), so each rung is tried on its own; a failure logs one
+ * line and is remembered for the life of the process so later sessions skip it. Sessions are
+ * created lazily, cached by (model, component, provider) and loaded by path, so external-data
+ * weights (> 2 GB) resolve beside the graph (§4.4).
+ */
+import * as ort from 'onnxruntime-node'
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import type { ProviderInfo } from '../core/engineTypes'
+import { err, ok, StudioError, studioError, type Result } from '../core/result'
+import type { GraphIo } from './manifest/validate'
+
+export const PROVIDER_NAMES = ['cuda', 'dml', 'webgpu', 'cpu'] as const
+export type ProviderName = (typeof PROVIDER_NAMES)[number]
+
+export type TensorData =
+  | { readonly dtype: 'float32'; readonly data: Float32Array; readonly dims: readonly number[] }
+  | { readonly dtype: 'int64'; readonly data: BigInt64Array; readonly dims: readonly number[] }
+  | { readonly dtype: 'int32'; readonly data: Int32Array; readonly dims: readonly number[] }
+  | { readonly dtype: 'float16'; readonly data: Uint16Array; readonly dims: readonly number[] }
+
+export interface LoadedSession {
+  readonly io: GraphIo
+  readonly provider: ProviderName
+  /** Runs the graph; throws an Error naming every missing input, or the feeds' dims and types on failure. */
+  run(feeds: Readonly<Record<string, TensorData>>): Promise<Record<string, TensorData>>
+}
+
+hideFloat16ArrayOnce()
+
+/** Node ≥ 24 / Electron: ORT 1.30 rejects Float16Array-backed fp16 tensors (STACK_NOTES §4.5). */
+function hideFloat16ArrayOnce(): void {
+  const g = globalThis as { Float16Array?: unknown }
+  const f16 = g.Float16Array
+  if (f16 === undefined) return
+  delete g.Float16Array
+  try {
+    new ort.Tensor('float16', new Uint16Array(1), [1]) // fixes ORT's typed-array map to Uint16Array
+  } finally {
+    g.Float16Array = f16
+  }
+}
+
+export const ortVersion = (): string => ort.env.versions.node ?? ort.env.versions.common
+
+export function listProviders(): ProviderInfo[] {
+  return ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }))
+}
+
+/** CUDA needs provider libraries beside libonnxruntime that the npm tarball does not ship. */
+function cudaLibrariesPresent(): boolean {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('onnxruntime-node/package.json')
+    return existsSync(join(dirname(pkg), 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so'))
+  } catch {
+    return false
+  }
+}
+
+function available(name: ProviderName): boolean {
+  if (name === 'cpu') return true
+  if (name === 'dml') return process.platform === 'win32' && listProviders().some((p) => p.name === 'dml')
+  if (name === 'cuda') return listProviders().some((p) => p.name === 'cuda') && cudaLibrariesPresent()
+  return listProviders().some((p) => p.name === name)
+}
+
+/**
+ * The rungs to try, from an explicit request (option or flag), else $KONTEXT_PROVIDER, else auto.
+ * An explicit provider is tried first, then CPU; a name this build cannot run is an error.
+ */
+export function resolveLadder(requested: string | undefined): Result<ProviderName[]> {
+  const choice = (requested ?? process.env.KONTEXT_PROVIDER ?? 'auto').toLowerCase()
+  if (choice === 'auto') return ok(PROVIDER_NAMES.filter(available))
+  const known = (PROVIDER_NAMES as readonly string[]).includes(choice)
+  if (!known || !available(choice as ProviderName)) {
+    const usable = ['auto', ...PROVIDER_NAMES.filter(available)].join(', ')
+    const why = known ? `is not available in this onnxruntime build on ${process.platform}` : 'is not a provider the engine knows'
+    return err(studioError('provider.unsupported', `Execution provider “${choice}” ${why}.`, `Use one of: ${usable}.`))
+  }
+  return ok(choice === 'cpu' ? ['cpu'] : [choice as ProviderName, 'cpu'])
+}
+
+const EP_OPTIONS: Record<ProviderName, ort.InferenceSession.ExecutionProviderConfig> = {
+  cuda: { name: 'cuda', deviceId: 0 },
+  dml: { name: 'dml', deviceId: 0 },
+  webgpu: { name: 'webgpu' },
+  cpu: 'cpu',
+}
+
+function describeIo(session: ort.InferenceSession): GraphIo {
+  const side = (meta: readonly ort.InferenceSession.ValueMetadata[]) =>
+    meta.map((m) => (m.isTensor ? { name: m.name, dtype: String(m.type), rank: m.shape.length } : { name: m.name, dtype: null, rank: null }))
+  return { inputs: side(session.inputMetadata), outputs: side(session.outputMetadata) }
+}
+
+function toOrt(t: TensorData): ort.Tensor {
+  return new ort.Tensor(t.dtype, t.data, t.dims)
+}
+
+function fromOrt(name: string, t: ort.OnnxValue): TensorData {
+  const tensor = t as ort.Tensor
+  const dims = [...tensor.dims]
+  switch (tensor.type) {
+    case 'float32':
+      return { dtype: 'float32', data: tensor.data as Float32Array, dims }
+    case 'int64':
+      return { dtype: 'int64', data: tensor.data as BigInt64Array, dims }
+    case 'int32':
+      return { dtype: 'int32', data: tensor.data as Int32Array, dims }
+    case 'float16':
+      return { dtype: 'float16', data: tensor.data as Uint16Array, dims }
+    default:
+      throw new Error(`output ${name} has dtype ${tensor.type}, which the engine does not read`)
+  }
+}
+
+function wrap(session: ort.InferenceSession, label: string, provider: ProviderName): LoadedSession {
+  const io = describeIo(session)
+  return {
+    io,
+    provider,
+    async run(feeds) {
+      const missing = session.inputNames.filter((n) => !(n in feeds))
+      if (missing.length) throw new Error(`${label}: missing input${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (have ${Object.keys(feeds).join(', ')})`)
+      const ortFeeds: Record<string, ort.Tensor> = {}
+      for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = toOrt(v)
+      try {
+        const out = await session.run(ortFeeds)
+        const result: Record<string, TensorData> = {}
+        for (const [k, v] of Object.entries(out)) result[k] = fromOrt(k, v)
+        return result
+      } catch (e) {
+        const shapes = Object.entries(feeds).map(([k, v]) => `${k}: ${v.dtype}[${v.dims.join(',')}]`).join(', ')
+        throw new Error(`${label} failed: ${e instanceof Error ? e.message : String(e)} (feeds ${shapes})`)
+      }
+    },
+  }
+}
+
+export interface SessionPoolOptions {
+  readonly provider?: string
+  readonly log?: (line: string) => void
+  readonly intraOpThreads?: number
+}
+
+/** Lazily created sessions keyed by (model, component, provider). */
+export class SessionPool {
+  private readonly sessions = new Map<string, { session: ort.InferenceSession; loaded: LoadedSession; model: string }>()
+  private readonly failed = new Set<ProviderName>()
+  private active: ProviderName | null = null
+
+  constructor(private readonly opts: SessionPoolOptions = {}) {}
+
+  /** Checks the provider request without creating anything. */
+  checkProvider(): Result<ProviderName[]> {
+    return resolveLadder(this.opts.provider)
+  }
+
+  get activeProvider(): ProviderName | null {
+    return this.active
+  }
+
+  async get(model: string, component: string, path: string): Promise<LoadedSession> {
+    const ladder = resolveLadder(this.opts.provider)
+    if (!ladder.ok) throw new StudioError(ladder.error)
+    for (const provider of ladder.value) {
+      if (this.failed.has(provider)) continue
+      const key = `${model}\u0000${component}\u0000${provider}`
+      const cached = this.sessions.get(key)
+      if (cached) return cached.loaded
+      try {
+        const session = await ort.InferenceSession.create(path, {
+          executionProviders: [EP_OPTIONS[provider]],
+          graphOptimizationLevel: 'all',
+          logSeverityLevel: 3,
+          ...(this.opts.intraOpThreads ? { intraOpNumThreads: this.opts.intraOpThreads } : {}),
+        })
+        const loaded = wrap(session, `${model}/${component}`, provider)
+        this.sessions.set(key, { session, loaded, model })
+        if (this.active !== provider) this.opts.log?.(`engine: ${model}/${component} runs on ${provider}`)
+        this.active = provider
+        return loaded
+      } catch (e) {
+        if (provider === 'cpu') throw e
+        this.failed.add(provider)
+        const first = (e instanceof Error ? e.message : String(e)).split('\n')[0]
+        this.opts.log?.(`engine: provider ${provider} unavailable (${first}); falling back`)
+      }
+    }
+    throw new Error('no execution provider could start (the CPU rung was skipped)')
+  }
+
+  /** Frees every session, or only those of one model. */
+  async release(model?: string): Promise<number> {
+    let n = 0
+    for (const [key, entry] of [...this.sessions]) {
+      if (model !== undefined && entry.model !== model) continue
+      this.sessions.delete(key)
+      await entry.session.release()
+      n++
+    }
+    return n
+  }
+
+  get size(): number {
+    return this.sessions.size
+  }
+}
