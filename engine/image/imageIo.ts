@@ -5,6 +5,7 @@
 import sharp, { type Metadata } from 'sharp'
 import type { ImageFormat } from '../../core/model'
 import { err, ok, studioError, type Result } from '../../core/result'
+import { addPngText } from './pngText'
 
 export interface ImportLimits {
   readonly maxBytes: number
@@ -108,4 +109,61 @@ export async function encodeForExport(image: Uint8Array, format: ExportFormat, s
     format === 'png' ? pipeline.png() : format === 'jpeg' ? pipeline.flatten({ background: '#ffffff' }).jpeg({ quality: 92, chromaSubsampling: '4:4:4' }) : pipeline.webp({ quality: 92 })
   const { data, info } = await encoded.toBuffer({ resolveWithObject: true })
   return { bytes: new Uint8Array(data), width: info.width, height: info.height }
+}
+
+// ── Model input and output (the engine) ─────────────────────────────────────────────────────────
+
+/** Size of an image as the model will see it: after EXIF orientation (5–8 swap the sides). */
+export async function probeImage(bytes: Uint8Array, fileName: string): Promise<Result<{ width: number; height: number }>> {
+  try {
+    const meta = await sharp(bytes, { limitInputPixels: false }).metadata()
+    if (meta.width === undefined || meta.height === undefined) return err(notAnImage(fileName))
+    const swap = (meta.orientation ?? 1) >= 5
+    return ok(swap ? { width: meta.height, height: meta.width } : { width: meta.width, height: meta.height })
+  } catch {
+    return err(notAnImage(fileName))
+  }
+}
+
+/**
+ * Decodes an image for a model: EXIF orientation applied, first frame, alpha flattened on white,
+ * Lanczos resize to exactly `width`×`height` (no crop, no letterbox — BFL `prepare_kontext`),
+ * returned as interleaved RGB bytes. `rgbToPlanes` (engine/math/imagePlanes) makes [-1,1] planes.
+ */
+export async function decodeRgbForModel(bytes: Uint8Array, width: number, height: number, fileName: string): Promise<Result<Uint8Array>> {
+  try {
+    const { data, info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: false, pages: 1 })
+      .rotate()
+      .flatten({ background: '#ffffff' })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
+      .raw()
+      .toBuffer({ resolveWithObject: true })
+    if (info.channels !== 3) return err(notAnImage(fileName))
+    return ok(new Uint8Array(data))
+  } catch {
+    return err(notAnImage(fileName))
+  }
+}
+
+/** Encodes RGB bytes (HWC) as PNG with `text` in iTXt chunks (prompt, seed, model …). */
+export async function encodeRgbPng(rgb: Uint8Array, width: number, height: number, text: Readonly<Record<string, string>> = {}): Promise<Uint8Array> {
+  const png = await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer()
+  return addPngText(new Uint8Array(png), text)
+}
+
+/** Upscales a small RGB preview (nearest, so latent pixels stay crisp) and encodes it as PNG. */
+export async function encodePreviewPng(rgb: Uint8Array, width: number, height: number, scale: number): Promise<Uint8Array> {
+  const png = await sharp(rgb, { raw: { width, height, channels: 3 } })
+    .resize(width * scale, height * scale, { kernel: 'nearest' })
+    .png({ compressionLevel: 1 })
+    .toBuffer()
+  return new Uint8Array(png)
+}
+
+/** Raw RGB pixels of an image at its own size (tests and conformance compare pixels, not bytes). */
+export async function decodeRgb(bytes: Uint8Array): Promise<{ rgb: Uint8Array; width: number; height: number }> {
+  const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true })
+  return { rgb: new Uint8Array(data), width: info.width, height: info.height }
 }
