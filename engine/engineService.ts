@@ -1,0 +1,180 @@
+/**
+ * The engine in one object: model folders → manifests → pipelines, and a job → PNG. Both the
+ * engine process (host.ts) and the CLI drive this; it knows nothing of processes or terminals.
+ */
+import { createHash } from 'node:crypto'
+import type { EngineDescription, EngineState, ModelSummary } from '../core/engineTypes'
+import { StudioError, studioError, type Result, err, ok } from '../core/result'
+import { decodeRgbForModel, encodePreviewPng, encodeRgbPng, probeImage } from './image/imageIo'
+import { loadManifest } from './manifest/validate'
+import type { ModelManifest } from './manifest/schema'
+import { NOISE_VERSION } from './math/noise'
+import { planesToRgb, rgbToPlanes } from './math/imagePlanes'
+import { KontextPipeline } from './pipeline/kontextPipeline'
+import { OrtKontextModels, pipelineConfig } from './pipeline/ortModels'
+import type { ContextSource } from './pipeline/types'
+import { listProviders, ortVersion, SessionPool } from './sessions'
+
+export interface EngineJob {
+  readonly model: string
+  readonly prompt: string
+  /** Encoded image files in order (offsets 1, 2, …); empty for text-to-image. */
+  readonly contexts: readonly Uint8Array[]
+  readonly seed: number
+  readonly steps: number
+  readonly guidance: number
+  readonly width?: number
+  readonly height?: number
+}
+
+export interface EngineRunResult {
+  readonly png: Uint8Array
+  readonly width: number
+  readonly height: number
+  readonly timingsMs: Record<string, number>
+}
+
+export interface RunHooks {
+  readonly onProgress?: (p: { step: number; totalSteps: number; previewPng: Uint8Array | null }) => void
+  readonly signal?: AbortSignal
+  /** Skip encoding preview PNGs (the CLI draws a bar instead). */
+  readonly previews?: boolean
+}
+
+interface LoadedModel {
+  readonly dir: string
+  readonly manifest: ModelManifest
+  readonly models: OrtKontextModels
+  readonly pipeline: KontextPipeline
+}
+
+export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
+
+export class KontextEngine {
+  readonly pool: SessionPool
+  private readonly loaded = new Map<string, LoadedModel>()
+  private readonly manifests = new Map<string, { dir: string; manifest: ModelManifest }>()
+  readonly problems: { dir: string; message: string }[] = []
+
+  constructor(opts: { modelDirs: readonly string[]; provider?: string; log?: (line: string) => void }) {
+    this.pool = new SessionPool({ ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.log ? { log: opts.log } : {}) })
+    for (const dir of opts.modelDirs) {
+      const m = loadManifest(dir)
+      if (m.ok) this.manifests.set(m.value.id, { dir, manifest: m.value })
+      else {
+        this.problems.push({ dir, message: m.error.message })
+        opts.log?.(`engine: skipping ${dir}: ${m.error.message}`)
+      }
+    }
+  }
+
+  /** Checks the provider choice up front (an unsupported name is an error, not a silent CPU run). */
+  checkProvider(): Result<string[]> {
+    const r = this.pool.checkProvider()
+    return r.ok ? ok([...r.value]) : err(r.error)
+  }
+
+  private model(id: string): LoadedModel {
+    const hit = this.loaded.get(id)
+    if (hit) return hit
+    const entry = this.manifests.get(id)
+    if (!entry) {
+      const known = [...this.manifests.keys()].join(', ') || 'none'
+      throw new StudioError(studioError('model.unknown', `No model “${id}” is installed.`, `Installed models: ${known}.`))
+    }
+    const models = new OrtKontextModels(entry.manifest, entry.dir, this.pool)
+    const loaded = { ...entry, models, pipeline: new KontextPipeline(models, pipelineConfig(entry.manifest)) }
+    this.loaded.set(id, loaded)
+    return loaded
+  }
+
+  /** Creates every session of a model and checks it against its manifest (reports all problems). */
+  async prepare(id: string): Promise<void> {
+    await this.model(id).models.loadAll()
+  }
+
+  summaries(): ModelSummary[] {
+    return [...this.manifests.values()].map(({ dir, manifest: m }) => ({
+      id: m.id,
+      name: m.name,
+      dir,
+      defaultSteps: m.defaults.steps,
+      defaultGuidance: m.defaults.guidance,
+      resolutions: m.resolutions.map(([w, h]) => [w, h] as const),
+      vocabulary: this.loaded.get(m.id)?.models.vocabulary ?? new OrtKontextModels(m, dir, this.pool).vocabulary,
+      maxContexts: m.rope.maxContexts,
+    }))
+  }
+
+  describe(state: EngineState, restarts = 0): EngineDescription {
+    return { state, ortVersion: ortVersion(), providers: listProviders(), activeProvider: this.pool.activeProvider, models: this.summaries(), pid: process.pid, restarts }
+  }
+
+  private async contextSource(bytes: Uint8Array, index: number): Promise<ContextSource> {
+    const name = `context image ${index + 1}`
+    const size = await probeImage(bytes, name)
+    if (!size.ok) throw new StudioError(size.error)
+    return {
+      hash: sha256Hex(bytes),
+      ...size.value,
+      async load(width, height) {
+        const rgb = await decodeRgbForModel(bytes, width, height, name)
+        if (!rgb.ok) throw new StudioError(rgb.error)
+        return rgbToPlanes(rgb.value, width, height)
+      },
+    }
+  }
+
+  async run(job: EngineJob, hooks: RunHooks = {}): Promise<EngineRunResult> {
+    const m = this.model(job.model)
+    const contexts = await Promise.all(job.contexts.map((b, i) => this.contextSource(b, i)))
+    const ortBefore = m.models.ortMs
+    const previews = hooks.previews ?? true
+    let pending: Promise<void> = Promise.resolve()
+    const out = await m.pipeline.generate({
+      prompt: job.prompt,
+      contexts,
+      seed: job.seed,
+      steps: job.steps,
+      guidance: job.guidance,
+      ...(job.width !== undefined ? { width: job.width } : {}),
+      ...(job.height !== undefined ? { height: job.height } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+      onStep: (e) => {
+        if (!hooks.onProgress) return
+        const report = hooks.onProgress
+        const scale = Math.max(1, Math.round(64 / Math.max(e.preview?.width ?? 1, 1)))
+        // Previews are encoded off the step's critical path; order is kept by chaining.
+        pending = pending.then(async () =>
+          report({ step: e.step, totalSteps: e.totalSteps, previewPng: previews && e.preview ? await encodePreviewPng(e.preview.rgb, e.preview.width, e.preview.height, scale) : null }),
+        )
+      },
+    })
+    await pending
+    const encodeStart = performance.now()
+    const text: Record<string, string> = {
+      Software: 'Kontext Studio',
+      prompt: job.prompt,
+      model: job.model,
+      seed: String(job.seed),
+      steps: String(job.steps),
+      guidance: String(job.guidance),
+      width: String(out.width),
+      height: String(out.height),
+      noise: `philox2x32-boxmuller-v${NOISE_VERSION}`,
+      contexts: contexts.map((c) => c.hash).join(','),
+    }
+    const png = await encodeRgbPng(planesToRgb(out.image), out.width, out.height, text)
+    const timingsMs = { ...out.timingsMs, encode: performance.now() - encodeStart, ort: m.models.ortMs - ortBefore }
+    return { png, width: out.width, height: out.height, timingsMs }
+  }
+
+  /** Frees every session (memory back to the OS between jobs when asked). */
+  async release(): Promise<number> {
+    for (const m of this.loaded.values()) {
+      m.pipeline.promptCache.clear()
+      m.pipeline.contextCache.clear()
+    }
+    return this.pool.release()
+  }
+}
