@@ -167,3 +167,40 @@ export async function decodeRgb(bytes: Uint8Array): Promise<{ rgb: Uint8Array; w
   const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true })
   return { rgb: new Uint8Array(data), width: info.width, height: info.height }
 }
+
+export interface RgbaImage {
+  readonly data: Uint8Array
+  readonly width: number
+  readonly height: number
+}
+
+/** RGBA pixels, optionally resized (Lanczos, no aspect kept) to `size`. */
+export async function decodeRgba(image: Uint8Array, size?: { width: number; height: number }): Promise<RgbaImage> {
+  let pipeline = sharp(image)
+  if (size) pipeline = pipeline.resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' })
+  const { data, info } = await pipeline.ensureAlpha().raw().toBuffer({ resolveWithObject: true })
+  return { data: new Uint8Array(data), width: info.width, height: info.height }
+}
+
+export async function encodeRgbaPng(image: RgbaImage): Promise<Uint8Array> {
+  return new Uint8Array(await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } }).png().toBuffer())
+}
+
+/** A crop of an image as PNG. */
+export async function cropPng(image: Uint8Array, rect: { x: number; y: number; width: number; height: number }): Promise<Uint8Array> {
+  return new Uint8Array(await sharp(image).extract({ left: rect.x, top: rect.y, width: rect.width, height: rect.height }).png().toBuffer())
+}
+
+/**
+ * A painted mask as one byte per pixel (255 = edit) at the given size. Painted pixels are those
+ * that are opaque and light: white strokes on transparent or on black both work.
+ */
+export async function decodeMask(image: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+  const { data } = await sharp(image).resize(width, height, { fit: 'fill', kernel: 'nearest' }).ensureAlpha().raw().toBuffer({ resolveWithObject: true })
+  const mask = new Uint8Array(width * height)
+  for (let i = 0; i < mask.length; i++) {
+    const luma = ((data[i * 4] as number) + (data[i * 4 + 1] as number) + (data[i * 4 + 2] as number)) / 3
+    mask[i] = (data[i * 4 + 3] as number) > 127 && luma > 127 ? 255 : 0
+  }
+  return mask
+}
