@@ -15,7 +15,7 @@ const nodeId = id.transform((v) => v as NodeId)
 const jobId = id.transform((v) => v as JobId)
 const frameId = id.transform((v) => v as FrameId)
 const blobHash = z.string().regex(/^[0-9a-f]{64}$/, 'not a sha256 hash').transform((v) => v as BlobHash)
-const bytes = z.instanceof(Uint8Array)
+const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes')
 
 const seed = z.number().int().min(0).max(2 ** 32 - 1)
 const prompt = z.string().min(1).max(2000)
@@ -48,6 +48,8 @@ export const RequestSchemas = {
       contextBlobs: z.array(blobHash).max(4),
       /** A flattened composite or other new context image, stored before queuing. */
       contextUploads: z.array(bytes).max(4).optional(),
+      /** A painted mask (white = edit) the size of the first context: edit only there, keep the rest. */
+      regionMask: bytes.optional(),
       ...sampling,
       width: z.number().int().min(16).max(4096).optional(),
       height: z.number().int().min(16).max(4096).optional(),

@@ -12,9 +12,10 @@ import { decodeImport } from '../../engine/image/imageIo'
 import { MAX_IMAGE_SIDE, MAX_IMPORT_BYTES } from '../../core/api'
 import { sha256 } from './blobHashing'
 import type { HostClock } from './clock'
-import type { EngineLike, EngineProgress } from './engineLike'
+import type { EngineJobRequest, EngineLike, EngineProgress } from './engineLike'
 import type { ProjectSession } from './projectSession'
 import { resolveSampling } from './sampling'
+import { runRegionEdit } from './regionJob'
 
 export interface JobProgressEvent {
   readonly jobId: JobId
@@ -49,14 +50,17 @@ export class JobRunner {
       width: params.width ?? firstContext?.width ?? 1024,
       height: params.height ?? firstContext?.height ?? 1024,
     }
+    const mask = params.regionMask ? await this.decodeUpload(params.regionMask, -1) : null
+    if (mask && contextBlobs.length === 0) throw new StudioError(studioError('region.noContext', 'A region edit needs an image to edit.'))
+    const stored = mask ? [...uploads, mask] : uploads
     const nodeId = asNodeId(this.clock.newId())
     const jobId = asJobId(this.clock.newId())
     this.session.apply(
       queueGeneration(this.session.snapshot(), {
         nodeId, jobId, parentId: params.parentId, prompt: params.prompt, params: generation, contextBlobs,
-        newBlobs: uploads.map((u) => u.meta), at: this.clock.now(),
+        newBlobs: stored.map((u) => u.meta), region: mask ? { maskBlob: mask.meta.hash } : null, at: this.clock.now(),
       }),
-      new Map(uploads.map((u) => [u.meta.hash, u.png])),
+      new Map(stored.map((u) => [u.meta.hash, u.png])),
     )
     this.kick()
     return { nodeId, jobId }
@@ -137,10 +141,12 @@ export class JobRunner {
         if (!bytes) throw new StudioError(studioError('blob.missing', `Context image ${hash.slice(0, 12)}… is missing from the project file.`))
         return bytes
       })
-      const result = await this.engine.run(
-        { model: node.params.model, prompt: node.prompt, contexts, seed: node.params.seed, steps: node.params.steps, guidance: node.params.guidance, width: node.params.width, height: node.params.height },
-        { signal: abort.signal, onProgress: (progress) => this.emitProgress({ jobId: job.id, nodeId: job.nodeId, progress }) },
-      )
+      const request: EngineJobRequest = { model: node.params.model, prompt: node.prompt, contexts, seed: node.params.seed, steps: node.params.steps, guidance: node.params.guidance, width: node.params.width, height: node.params.height }
+      const onProgress = (progress: EngineProgress): void => this.emitProgress({ jobId: job.id, nodeId: job.nodeId, progress })
+      const run = (req: EngineJobRequest, report: (p: EngineProgress) => void) => this.engine.run(req, { signal: abort.signal, onProgress: report })
+      const maskBytes = node.region ? this.session.readBlob(node.region.maskBlob) : null
+      if (node.region && !maskBytes) throw new StudioError(studioError('blob.missing', 'The region mask is missing from the project file.'))
+      const result = maskBytes ? await runRegionEdit({ request, mask: maskBytes, run, onProgress }) : await run(request, onProgress)
       const meta: BlobMeta = { hash: sha256(result.png), width: result.width, height: result.height, format: 'png', byteSize: result.png.byteLength, hasAlpha: false }
       outcome = { kind: 'done', result: meta }
       this.session.apply(settleJob(this.session.snapshot(), { jobId: job.id, outcome, at: this.clock.now() }), new Map([[meta.hash, result.png]]))
@@ -159,7 +165,7 @@ export class JobRunner {
   }
 
   private async decodeUpload(bytes: Uint8Array, index: number): Promise<{ meta: BlobMeta; png: Uint8Array }> {
-    const decoded = await decodeImport(bytes, `context image ${index + 1}`, { maxBytes: MAX_IMPORT_BYTES, maxSide: MAX_IMAGE_SIDE })
+    const decoded = await decodeImport(bytes, index < 0 ? 'region mask' : `context image ${index + 1}`, { maxBytes: MAX_IMPORT_BYTES, maxSide: MAX_IMAGE_SIDE })
     if (!decoded.ok) throw new StudioError(decoded.error)
     const { png, width, height, hasAlpha } = decoded.value
     return { meta: { hash: sha256(png), width, height, format: 'png', byteSize: png.byteLength, hasAlpha }, png }
