@@ -79,6 +79,7 @@ export const RequestSchemas = {
   exportNode: z.object({ nodeId, format: z.enum(['png', 'jpeg', 'webp']), scale: z.number().min(0.05).max(4).optional() }).strict(),
   exportStoryboard: z.object({ format: z.enum(['pdf', 'gif', 'png-sequence']) }).strict(),
   exportBranch: z.object({ leafId: nodeId }).strict(),
+  measureDrift: z.object({ nodeId }).strict(),
 } as const
 
 export type RequestName = keyof typeof RequestSchemas
@@ -123,6 +124,8 @@ export interface RequestResults {
   exportNode: ExportedFile
   exportStoryboard: ExportedFile
   exportBranch: ExportedFile
+  /** 0 = unchanged; 1 = nothing in common (1 − mean SSIM), outside the edited region. */
+  measureDrift: { readonly measure: 'ssim'; readonly fromParent: number | null; readonly fromRoot: number | null }
 }
 
 /** A file made by an export, for the renderer to save where the user chooses. */

@@ -31,6 +31,7 @@ export const Channels = {
   exportNode: 'export:node',
   exportStoryboard: 'export:storyboard',
   exportBranch: 'export:branch',
+  measureDrift: 'node:drift',
 } as const satisfies Record<RequestName, string>
 
 /** The one channel host → renderer events travel on. */

@@ -14,6 +14,7 @@ import { JobRunner } from './jobRunner'
 import type { ProjectSession } from './projectSession'
 import { exportBranch, exportNode, exportStoryboard } from './exportService'
 import { StoryboardService } from './storyboardService'
+import { DriftService } from './driftService'
 
 type Handlers = { [K in RequestName]: (params: ValidParams<K>) => Promise<RequestResults[K]> | RequestResults[K] }
 
@@ -30,6 +31,7 @@ export class StudioHost {
   ) {
     this.jobs = new JobRunner(session, engine, clock)
     const board = new StoryboardService(session, clock, this.jobs)
+    const drift = new DriftService(session)
     this.unsubscribe.push(
       session.onDidChange((diff) => this.emit({ kind: 'projectChanged', diff })),
       this.jobs.onProgress(({ jobId, nodeId, progress }) =>
@@ -65,6 +67,7 @@ export class StudioHost {
       exportNode: (p) => exportNode(this.session, p),
       exportStoryboard: (p) => exportStoryboard(this.session, p),
       exportBranch: (p) => exportBranch(this.session, p),
+      measureDrift: (p) => drift.measure(p),
     }
   }
 
