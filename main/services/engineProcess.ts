@@ -4,7 +4,7 @@
  * `engine.crashed`; the studio stays up and the next job runs on a fresh process.
  */
 import type { EngineDescription, EngineState } from '../../core/engineTypes'
-import { StudioError, studioError, type StudioErrorData } from '../../core/result'
+import { StudioError, studioError } from '../../core/result'
 import { replySchema, type EngineReply } from '../../engine/protocol'
 import type { EngineJobRequest, EngineJobResult, EngineLike, EngineProgress } from './engineLike'
 import { spawnEngineChild, type EngineChild } from './engineProcessChild'
@@ -35,6 +35,8 @@ export class EngineProcess implements EngineLike {
   private child: EngineChild | null = null
   private state: EngineState = 'starting'
   private restarts = 0
+  /** Exits since the last successful start: a child that dies at start every time is not restarted forever. */
+  private failuresInARow = 0
   private nextId = 1
   private stopping = false
   private starting: Promise<void> | null = null
@@ -98,6 +100,7 @@ export class EngineProcess implements EngineLike {
     })
     await ready
     await this.request({ type: 'ping' }, PING_TIMEOUT_MS)
+    this.failuresInARow = 0
     this.setState('ready')
     this.startHealthChecks()
   }
@@ -114,6 +117,10 @@ export class EngineProcess implements EngineLike {
     this.stopHealthChecks()
     if (this.stopping) return
     this.setState('crashed', `The engine process stopped (${why}).`)
+    if (++this.failuresInARow > 3) {
+      this.log(`engine: process stopped (${why}) ${this.failuresInARow} times in a row; not restarting it again`)
+      return
+    }
     this.restarts++
     this.log(`engine: process stopped (${why}); restarting`)
     void this.start().catch((e: unknown) => this.log(`engine: restart failed: ${e instanceof Error ? e.message : String(e)}`))
@@ -254,4 +261,3 @@ export class EngineProcess implements EngineLike {
   }
 }
 
-export type { StudioErrorData }

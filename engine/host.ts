@@ -1,0 +1,93 @@
+/**
+ * Engine process entry. Runs as an Electron utilityProcess child (messages on
+ * `process.parentPort`) or a Node `child_process.fork` child (`process.send`/`'message'`);
+ * which one is detected at start. One job at a time: a submit while busy is refused with a
+ * structured error (the host's queue is the queue). Model folders and the provider come from
+ * the environment the parent sets: KONTEXT_MODEL_DIRS (JSON array), KONTEXT_PROVIDER.
+ */
+import { toErrorData, studioError } from '../core/result'
+import { KontextEngine } from './engineService'
+import { requestSchema, type EngineReplyOut, type EngineRequest } from './protocol'
+
+interface ParentPort {
+  on(event: 'message', listener: (e: { data: unknown }) => void): void
+  postMessage(message: unknown): void
+}
+
+type Transport = { send(msg: EngineReplyOut): void; onMessage(listener: (raw: unknown) => void): void }
+
+function transport(): Transport {
+  const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort
+  if (parentPort) return { send: (m) => parentPort.postMessage(m), onMessage: (l) => parentPort.on('message', (e) => l(e.data)) }
+  if (process.send) {
+    const send = process.send.bind(process)
+    return { send: (m) => void send(m), onMessage: (l) => process.on('message', l) }
+  }
+  throw new Error('engine/host.ts must run as a child process (fork or utilityProcess)')
+}
+
+function modelDirs(): string[] {
+  try {
+    const dirs = JSON.parse(process.env.KONTEXT_MODEL_DIRS ?? '[]') as unknown
+    return Array.isArray(dirs) ? dirs.filter((d): d is string => typeof d === 'string') : []
+  } catch {
+    return []
+  }
+}
+
+const port = transport()
+const log = (line: string) => port.send({ type: 'log', line })
+const engine = new KontextEngine({ modelDirs: modelDirs(), ...(process.env.KONTEXT_PROVIDER ? { provider: process.env.KONTEXT_PROVIDER } : {}), log })
+let running: { id: number; abort: AbortController } | null = null
+
+async function handle(req: EngineRequest): Promise<void> {
+  switch (req.type) {
+    case 'ping':
+      return port.send({ type: 'pong', id: req.id })
+    case 'describe':
+      return port.send({ type: 'description', id: req.id, description: engine.describe(running ? 'busy' : 'ready') })
+    case 'cancel':
+      running?.abort.abort()
+      return
+    case 'release':
+      return port.send({ type: 'released', id: req.id, sessions: await engine.release() })
+    case 'submit': {
+      if (running) {
+        return port.send({ type: 'error', id: req.id, error: studioError('engine.busy', 'The engine is already running a job.', 'Wait for it to finish or cancel it.') })
+      }
+      const abort = new AbortController()
+      running = { id: req.id, abort }
+      try {
+        const result = await engine.run(req.job, {
+          signal: abort.signal,
+          onProgress: (p) => {
+            if (p.previewPng) port.send({ type: 'preview', id: req.id, step: p.step, png: p.previewPng })
+            port.send({ type: 'progress', id: req.id, step: p.step, totalSteps: p.totalSteps })
+          },
+        })
+        port.send({ type: 'result', id: req.id, result })
+      } catch (e) {
+        port.send({ type: 'error', id: req.id, error: toErrorData(e, 'engine.failed') })
+      } finally {
+        running = null
+      }
+    }
+  }
+}
+
+port.onMessage((raw) => {
+  const parsed = requestSchema.safeParse(raw)
+  if (!parsed.success) {
+    port.send({ type: 'error', id: null, error: studioError('engine.badMessage', `The engine received a malformed message: ${parsed.error.issues[0]?.message ?? 'unknown'}.`) })
+    return
+  }
+  // The provider was checked when the process started; a bad one fails each job with its reason.
+  void handle(parsed.data).catch((e: unknown) => port.send({ type: 'error', id: null, error: toErrorData(e, 'engine.failed') }))
+})
+
+const provider = engine.checkProvider()
+if (!provider.ok) log(`engine: ${provider.error.message} ${provider.error.hint ?? ''}`)
+port.send({ type: 'ready', pid: process.pid })
+
+// A forked child whose parent is gone has no one to serve (Electron kills utility processes itself).
+process.on('disconnect', () => process.exit(0))

@@ -1,0 +1,72 @@
+/**
+ * The engine in its own process, as the studio uses it: jobs stream progress with previews,
+ * cancel at a step, and a killed engine fails the job in flight while the next job succeeds.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { EngineState } from '../../../core/engineTypes'
+import { StudioError } from '../../../core/result'
+import { readPngText } from '../../../engine/image/pngText'
+import { EngineProcess } from '../../../main/services/engineProcess'
+import { goldenDir, tinyModelDir } from '../../fixtures/engine/paths'
+
+const context = new Uint8Array(readFileSync(join(goldenDir, 'c0_context.png')))
+const job = { model: 'kontext-tiny', prompt: 'make the yellow ring green', contexts: [context], seed: 7, steps: 8, guidance: 1 }
+
+describe('EngineProcess with the bundled model', () => {
+  const logs: string[] = []
+  const states: EngineState[] = []
+  const engine = new EngineProcess({ modelDirs: [tinyModelDir], provider: 'cpu', log: (l) => logs.push(l) })
+  engine.onStateChange((s) => states.push(s))
+  beforeAll(() => engine.start())
+  afterAll(() => engine.stop())
+
+  it('describes itself and the bundled model', async () => {
+    const d = await engine.describe()
+    expect(d.state).toBe('ready')
+    expect(d.models.map((m) => m.id)).toEqual(['kontext-tiny'])
+    expect(d.models[0]?.vocabulary).toContain('ring')
+    expect(d.pid).toBe(engine.pid)
+  })
+
+  it('runs an edit with one progress event (and preview) per step and a PNG carrying its parameters', async () => {
+    const progress: { step: number; totalSteps: number; preview: boolean }[] = []
+    const r = await engine.run(job, { onProgress: (p) => progress.push({ step: p.step, totalSteps: p.totalSteps, preview: p.previewPng !== null }) })
+    expect([r.width, r.height]).toEqual([64, 64])
+    expect(progress).toEqual(Array.from({ length: 8 }, (_, i) => ({ step: i + 1, totalSteps: 8, preview: true })))
+    const meta = readPngText(r.png)
+    expect(meta).toMatchObject({ prompt: job.prompt, seed: '7', steps: '8', model: 'kontext-tiny' })
+    expect(r.timingsMs.total).toBeGreaterThan(0)
+  })
+
+  it('cancels a running job at its next step', async () => {
+    const abort = new AbortController()
+    const seen: number[] = []
+    const run = engine.run({ ...job, steps: 200 }, { signal: abort.signal, onProgress: (p) => (seen.push(p.step), p.step === 2 && abort.abort()) })
+    await expect(run).rejects.toMatchObject({ code: 'job.cancelled' })
+    expect(seen.length).toBeLessThan(200)
+    expect(engine.currentState).toBe('ready')
+  })
+
+  it('fails the job in flight when the engine is killed, restarts, and runs the next job', async () => {
+    const pid = engine.pid
+    expect(pid).not.toBeNull()
+    const run = engine.run({ ...job, steps: 400 }, { onProgress: (p) => p.step === 3 && process.kill(pid!, 'SIGKILL') })
+    const error = await run.catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StudioError)
+    expect((error as StudioError).code).toBe('engine.crashed')
+    expect(states).toContain('crashed')
+    const next = await engine.run(job, {})
+    expect(next.width).toBe(64)
+    expect(engine.pid).not.toBe(pid)
+    expect((await engine.describe()).restarts).toBe(1)
+  })
+
+  it('reports unknown words as a structured error, and the engine stays up', async () => {
+    const e = await engine.run({ ...job, prompt: 'make the shoe red' }, {}).catch((x: unknown) => x)
+    expect(e).toMatchObject({ code: 'prompt.unknownWords' })
+    expect((e as StudioError).hint).toContain('yellow')
+    expect(engine.currentState).toBe('ready')
+  })
+})
