@@ -2,6 +2,8 @@
 import type { ExportedFile, ValidParams } from '../../core/api'
 import { StudioError, studioError } from '../../core/result'
 import { encodeForExport } from '../../engine/image/imageIo'
+import { addPngText } from '../../engine/image/pngText'
+import { pathToRoot } from '../../core/historyTree'
 import type { ProjectSession } from './projectSession'
 import { framesWithImages } from './exports/storyboardFrames'
 import { storyboardGif } from './exports/storyboardGif'
@@ -15,7 +17,14 @@ export async function exportNode(session: ProjectSession, p: ValidParams<'export
   const node = session.snapshot().nodes[p.nodeId]
   const bytes = node?.resultBlob ? session.readBlob(node.resultBlob) : null
   if (!node || !bytes) throw new StudioError(studioError('export.noImage', 'This node has no finished image to export.'))
-  const out = await encodeForExport(bytes, p.format, p.scale ?? 1)
+  const out = { ...(await encodeForExport(bytes, p.format, p.scale ?? 1)) }
+  // PNG exports carry how they were made, readable by other tools (iTXt chunks).
+  const lineage = pathToRoot(session.snapshot().nodes, node.id).map((n) => ({ id: n.id, kind: n.kind, instruction: n.prompt, seed: n.params?.seed ?? null, result: n.resultBlob }))
+  const parentHash = node.parentId ? session.snapshot().nodes[node.parentId]?.resultBlob ?? '' : ''
+  const text: Record<string, string> = node.params
+    ? { prompt: node.prompt ?? '', seed: String(node.params.seed), steps: String(node.params.steps), guidance: String(node.params.guidance), model: node.params.model, parent: parentHash, lineage: JSON.stringify(lineage) }
+    : { source: node.sourceName ?? '', lineage: JSON.stringify(lineage) }
+  if (p.format === 'png') out.bytes = addPngText(out.bytes, { ...text, software: 'Kontext Studio' })
   const ext = p.format === 'jpeg' ? 'jpg' : p.format
   return { fileName: `${baseName(node.label ?? node.prompt ?? node.sourceName ?? 'image').slice(0, 40)}-${node.id}.${ext}`, mimeType: MIME[p.format], bytes: out.bytes }
 }
