@@ -157,6 +157,8 @@ export interface StudioApi extends StudioRequests {
   onEvent(listener: (event: StudioEvent) => void): () => void
   /** A URL the renderer can load the blob's image from (same origin, so canvases stay untainted). */
   blobUrl(hash: BlobHash): string
+  /** A small (160 px) PNG of the blob for lists and the history tree. */
+  thumbUrl(hash: BlobHash): string
 }
 
 /** Every request fails with this shape, whichever transport carried it. */

@@ -29,6 +29,7 @@ const api: StudioApi = {
     }
   },
   blobUrl: (hash: BlobHash) => `kstudio://app/blob/${hash}`,
+  thumbUrl: (hash: BlobHash) => `kstudio://app/thumb/${hash}`,
 }
 
 contextBridge.exposeInMainWorld('studio', api)

@@ -21,10 +21,11 @@ export function handleAppScheme(rendererDir: string, host: () => StudioHost | nu
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url)
     if (url.host !== 'app') return new Response('not found', { status: 404 })
-    const blob = url.pathname.match(/^\/blob\/([0-9a-f]{64})$/)
+    const blob = url.pathname.match(/^\/(blob|thumb)\/([0-9a-f]{64})$/)
     if (blob) {
-      const hash = blob[1] ?? ''
-      const bytes = isBlobHash(hash) ? host()?.session.readBlob(hash) : null
+      const hash = blob[2] ?? ''
+      const studio = host()
+      const bytes = !isBlobHash(hash) || !studio ? null : blob[1] === 'thumb' ? await studio.thumbnails.get(hash) : studio.session.readBlob(hash)
       if (!bytes) return new Response('no such image', { status: 404 })
       return new Response(new Uint8Array(bytes), { headers: { 'Content-Type': 'image/png', 'Cache-Control': 'immutable' } })
     }

@@ -15,11 +15,13 @@ import type { ProjectSession } from './projectSession'
 import { exportBranch, exportNode, exportStoryboard } from './exportService'
 import { StoryboardService } from './storyboardService'
 import { DriftService } from './driftService'
+import { ThumbnailCache } from './thumbnails'
 
 type Handlers = { [K in RequestName]: (params: ValidParams<K>) => Promise<RequestResults[K]> | RequestResults[K] }
 
 export class StudioHost {
   readonly jobs: JobRunner
+  readonly thumbnails: ThumbnailCache
   private readonly eventListeners = new Set<(e: StudioEvent) => void>()
   private readonly unsubscribe: (() => void)[] = []
   private readonly handlers: Handlers
@@ -30,6 +32,7 @@ export class StudioHost {
     private readonly clock: HostClock,
   ) {
     this.jobs = new JobRunner(session, engine, clock)
+    this.thumbnails = new ThumbnailCache(session)
     const board = new StoryboardService(session, clock, this.jobs)
     const drift = new DriftService(session)
     this.unsubscribe.push(

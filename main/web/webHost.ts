@@ -68,10 +68,10 @@ export async function startWebHost(studio: StudioHost, options: WebHostOptions):
       res.writeHead(405, { Allow: 'GET, HEAD' }).end()
       return
     }
-    const blobMatch = url.pathname.match(/^\/blob\/([^/]+)$/)
+    const blobMatch = url.pathname.match(/^\/(blob|thumb)\/([^/]+)$/)
     if (blobMatch) {
-      const hash = blobMatch[1] ?? ''
-      const bytes = isBlobHash(hash) ? studio.session.readBlob(hash) : null
+      const hash = blobMatch[2] ?? ''
+      const bytes = !isBlobHash(hash) ? null : blobMatch[1] === 'thumb' ? await studio.thumbnails.get(hash) : studio.session.readBlob(hash)
       if (!bytes) {
         res.writeHead(404, { 'Content-Type': 'text/plain' }).end('no such image in this project')
         return

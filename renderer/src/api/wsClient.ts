@@ -72,5 +72,6 @@ export function createWebSocketApi(url: string): StudioApi {
       return () => listeners.delete(listener)
     },
     blobUrl: (hash: BlobHash) => `blob/${hash}`,
+    thumbUrl: (hash: BlobHash) => `thumb/${hash}`,
   }
 }

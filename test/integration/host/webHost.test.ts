@@ -60,6 +60,9 @@ describe('the host over a real WebSocket', () => {
     expect(served.status).toBe(200)
     const { data, info } = await sharp(Buffer.from(await served.arrayBuffer())).raw().toBuffer({ resolveWithObject: true })
     expect([info.width, info.height, data[0], data[1], data[2]]).toEqual([64, 64, 235, 40, 40])
+    const thumb = await fetch(`http://127.0.0.1:${web.port}/thumb/${result.blob}`)
+    expect(thumb.headers.get('content-type')).toBe('image/png')
+    expect((await fetch(`http://127.0.0.1:${web.port}/blob/${'0'.repeat(64)}`)).status).toBe(404)
   })
 
   it('refuses a file that is not an image with a message, and adds nothing', async () => {
