@@ -80,7 +80,12 @@ export function resolveLadder(requested: string | undefined): Result<ProviderNam
   const known = (PROVIDER_NAMES as readonly string[]).includes(choice)
   if (!known || !available(choice as ProviderName)) {
     const usable = ['auto', ...PROVIDER_NAMES.filter(available)].join(', ')
-    const why = known ? `is not available in this onnxruntime build on ${process.platform}` : 'is not a provider the engine knows'
+    const why =
+      choice === 'cuda' && process.platform === 'linux'
+        ? 'needs the CUDA provider libraries, which are not installed (run `npm run gpu:install`; CUDA 12 and cuDNN 9 must be present)'
+        : known
+          ? `is not available in this onnxruntime build on ${process.platform}`
+          : 'is not a provider the engine knows'
     return err(studioError('provider.unsupported', `Execution provider “${choice}” ${why}.`, `Use one of: ${usable}.`))
   }
   return ok(choice === 'cpu' ? ['cpu'] : [choice as ProviderName, 'cpu'])

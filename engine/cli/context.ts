@@ -1,0 +1,56 @@
+/** What every CLI command gets: output streams, terminal facts, and the shared error → exit-code map. */
+import type { StudioErrorData } from '../../core/result'
+
+export interface CliContext {
+  readonly out: (text: string) => void
+  readonly err: (text: string) => void
+  /** stderr is a terminal: draw a progress bar. */
+  readonly isTTY: boolean
+  readonly cwd: string
+  /** Aborted on Ctrl-C. */
+  readonly signal: AbortSignal
+}
+
+export interface CliCommand {
+  readonly summary: string
+  readonly usage: string
+  run(argv: string[], ctx: CliContext): Promise<number>
+}
+
+/** Exit codes scripts can branch on. */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  input: 3,
+  model: 4,
+  provider: 5,
+  prompt: 6,
+  cancelled: 130,
+} as const
+
+export function exitCodeFor(error: StudioErrorData): number {
+  const area = error.code.split('.')[0]
+  if (error.code === 'job.cancelled') return EXIT.cancelled
+  switch (area) {
+    case 'cli':
+      return EXIT.usage
+    case 'file':
+    case 'image':
+      return EXIT.input
+    case 'model':
+      return EXIT.model
+    case 'provider':
+      return EXIT.provider
+    case 'prompt':
+      return EXIT.prompt
+    default:
+      return EXIT.failed
+  }
+}
+
+export function reportError(ctx: CliContext, error: StudioErrorData, json: boolean): number {
+  if (json) ctx.out(JSON.stringify({ ok: false, error }) + '\n')
+  else ctx.err(`kontext: ${error.message}${error.hint ? `\n  ${error.hint}` : ''}\n`)
+  return exitCodeFor(error)
+}
