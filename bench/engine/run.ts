@@ -31,10 +31,11 @@ const totals: number[] = []
 const firstSteps: number[] = []
 const lastSteps: number[] = []
 
-const manifest = loadManifest(defaultModelDir)
-if (!manifest.ok) throw new Error(manifest.error.message)
+const loaded = loadManifest(defaultModelDir)
+if (!loaded.ok) throw new Error(loaded.error.message)
+const manifest = loaded.value
 const pool = new SessionPool({ provider, log: (l) => console.error(l), ...(threads ? { intraOpThreads: threads } : {}) })
-const ort = new OrtKontextModels(manifest.value, defaultModelDir, pool)
+const ort = new OrtKontextModels(manifest, defaultModelDir, pool)
 
 /** Times each model call, splitting wall time into onnxruntime and the JavaScript around it. */
 function timed<K extends keyof KontextModels>(stage: Stage, call: K): KontextModels[K] {
@@ -71,7 +72,7 @@ const context: ContextSource = {
 }
 
 async function once(): Promise<void> {
-  const pipeline = new KontextPipeline(models, pipelineConfig(manifest.value as NonNullable<typeof manifest.value>))
+  const pipeline = new KontextPipeline(models, pipelineConfig(manifest))
   const t = performance.now()
   let last = t
   const stepWall: number[] = []
