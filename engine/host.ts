@@ -6,7 +6,9 @@
  * the environment the parent sets: KONTEXT_MODEL_DIRS (JSON array), KONTEXT_PROVIDER.
  */
 import { toErrorData, studioError } from '../core/result'
+import { freemem, totalmem } from 'node:os'
 import { KontextEngine } from './engineService'
+import { shouldReleaseSessions } from './memoryPressure'
 import { requestSchema, type EngineReplyOut, type EngineRequest } from './protocol'
 
 interface ParentPort {
@@ -33,6 +35,16 @@ function modelDirs(): string[] {
   } catch {
     return []
   }
+}
+
+/** Optional RSS ceiling for the engine (KONTEXT_ENGINE_MAX_RSS_MB); free memory is always watched. */
+const rssLimit = Number(process.env.KONTEXT_ENGINE_MAX_RSS_MB ?? Infinity) * 2 ** 20
+
+async function releaseUnderPressure(): Promise<void> {
+  const reading = { freeBytes: freemem(), totalBytes: totalmem(), rssBytes: process.memoryUsage.rss() }
+  if (!shouldReleaseSessions(reading, rssLimit)) return
+  const n = await engine.release()
+  log(`engine: memory is short (${Math.round(reading.freeBytes / 2 ** 20)} MiB free, ${Math.round(reading.rssBytes / 2 ** 20)} MiB resident); released ${n} sessions`)
 }
 
 const port = transport()
@@ -70,6 +82,7 @@ async function handle(req: EngineRequest): Promise<void> {
         port.send({ type: 'error', id: req.id, error: toErrorData(e, 'engine.failed') })
       } finally {
         running = null
+        await releaseUnderPressure()
       }
     }
   }

@@ -46,7 +46,8 @@ describe.each(withGoldens)('conformance of %s against its golden tensors', (name
   afterAll(() => pool.release())
 
   it('uses the same schedule as the reference', () => {
-    const ours = flowMatchSchedule(golden.steps, 16, manifest.value.schedule.mu)
+    const targetTokens = golden.cases[0]!.noise.shape[1]!
+    const ours = flowMatchSchedule(golden.steps, targetTokens, manifest.value.schedule.mu)
     expect(maxAbs(ours, golden.timesteps)).toBeLessThan(1e-9)
   })
 
