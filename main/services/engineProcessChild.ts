@@ -5,6 +5,7 @@
  * imported dynamically so this module loads under plain Node.
  */
 import { fork } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -40,7 +41,9 @@ function forwardLines(stream: NodeJS.ReadableStream | null | undefined, log: (li
 async function spawnElectron(opts: SpawnOptions): Promise<EngineChild> {
   const { utilityProcess } = await import('electron')
   // Bundled by electron-vite: this code lives in out/main/index.js, beside out/main/engineHost.js.
-  const child = utilityProcess.fork(join(here, 'engineHost.js'), [], { serviceName: 'Kontext engine', env: { ...process.env, ...opts.env }, stdio: 'pipe' })
+  // electron-vite may place this module in a chunk folder; the entry sits in out/main either way.
+  const entry = [join(here, 'engineHost.js'), join(here, '..', 'engineHost.js')].find((p) => existsSync(p)) ?? join(here, 'engineHost.js')
+  const child = utilityProcess.fork(entry, [], { serviceName: 'Kontext engine', env: { ...process.env, ...opts.env }, stdio: 'pipe' })
   forwardLines(child.stdout, opts.log)
   forwardLines(child.stderr, opts.log)
   return {
