@@ -26,7 +26,14 @@ const provider = values.provider ?? 'cpu'
 const threads = values.threads ? Number(values.threads) : undefined
 
 type Stage = 'text' | 'context' | 'step' | 'decode' | 'png'
-const samples: Record<Stage, { wall: number[]; ort: number[] }> = { text: { wall: [], ort: [] }, context: { wall: [], ort: [] }, step: { wall: [], ort: [] }, decode: { wall: [], ort: [] }, png: { wall: [], ort: [] } }
+/** Per call: wall time, time inside onnxruntime, and time inside sharp (native image codec). */
+const samples: Record<Stage, { wall: number[]; ort: number[]; codec: number[] }> = {
+  text: { wall: [], ort: [], codec: [] },
+  context: { wall: [], ort: [], codec: [] },
+  step: { wall: [], ort: [], codec: [] },
+  decode: { wall: [], ort: [], codec: [] },
+  png: { wall: [], ort: [], codec: [] },
+}
 const totals: number[] = []
 const firstSteps: number[] = []
 const lastSteps: number[] = []
@@ -47,6 +54,7 @@ function timed<K extends keyof KontextModels>(stage: Stage, call: K): KontextMod
     if (recording) {
       samples[stage].wall.push(performance.now() - t)
       samples[stage].ort.push(ort.ortMs - ortBefore)
+      samples[stage].codec.push(0)
     }
     return r
   }) as KontextModels[K]
@@ -65,8 +73,12 @@ const context: ContextSource = {
     const rgb = await decodeRgbForModel(contextPng, w, h, 'context')
     if (!rgb.ok) throw new Error(rgb.error.message)
     const planes = rgbToPlanes(rgb.value, w, h)
-    if (recording) samples.context.wall.push(performance.now() - t) // image decode: JavaScript + sharp, no ORT
-    if (recording) samples.context.ort.push(0)
+    // load() runs before the encoder call, so the codec time is a sample of its own (ORT 0).
+    if (recording) {
+      samples.context.wall.push(performance.now() - t)
+      samples.context.ort.push(0)
+      samples.context.codec.push(performance.now() - t)
+    }
     return planes
   },
 }
@@ -82,6 +94,7 @@ async function once(): Promise<void> {
   if (recording) {
     samples.png.wall.push(performance.now() - p)
     samples.png.ort.push(0)
+    samples.png.codec.push(samples.png.wall.at(-1)!)
     totals.push(performance.now() - t)
     firstSteps.push(samples.step.wall.at(-steps) ?? NaN)
     lastSteps.push(samples.step.wall.at(-1) ?? NaN)
@@ -99,24 +112,34 @@ for (let i = 0; i < 3; i++) await once() // warm-up: session creation, JIT, allo
 recording = true
 for (let i = 0; i < runs; i++) await once()
 
-const f = (x: number) => x.toFixed(2).padStart(9)
-const rows: [string, number, number][] = [
-  ['text encode', median(samples.text.wall), median(samples.text.ort)],
-  ['context encode (decode+resize+encoder)', median(perRun(samples.context.wall, 2)), median(perRun(samples.context.ort, 2))],
-  ['denoise step (median of all)', median(samples.step.wall), median(samples.step.ort)],
-  ['denoise step 1', median(firstSteps), NaN],
-  [`denoise step ${steps}`, median(lastSteps), NaN],
-  [`all ${steps} steps`, median(perRun(samples.step.wall, steps)), median(perRun(samples.step.ort, steps))],
-  ['VAE decode', median(samples.decode.wall), median(samples.decode.ort)],
-  ['PNG encode (sharp)', median(samples.png.wall), 0],
+const f = (x: number) => (Number.isNaN(x) ? '–' : x.toFixed(2)).padStart(9)
+type Row = [name: string, wall: number, ort: number, codec: number]
+const stageRow = (name: string, stage: Stage, per: number): Row => [
+  name,
+  median(perRun(samples[stage].wall, per)),
+  median(perRun(samples[stage].ort, per)),
+  median(perRun(samples[stage].codec, per)),
+]
+const rows: Row[] = [
+  stageRow('text encode', 'text', 1),
+  stageRow('context encode (sharp decode+resize, encoder)', 'context', 2),
+  stageRow('denoise step (median of all)', 'step', 1),
+  [`denoise step 1`, median(firstSteps), NaN, NaN],
+  [`denoise step ${steps}`, median(lastSteps), NaN, NaN],
+  stageRow(`all ${steps} steps`, 'step', steps),
+  stageRow('VAE decode', 'decode', 1),
+  stageRow('PNG encode (sharp)', 'png', 1),
 ]
 const totalMs = median(totals)
-const ortTotal = median(perRun(samples.text.ort, 1)) + median(perRun(samples.context.ort, 2)) + median(perRun(samples.step.ort, steps)) + median(samples.decode.ort)
+const summed = rows.filter((r) => !Number.isNaN(r[2]) && !r[0].startsWith('denoise step'))
+const ortTotal = summed.reduce((a, r) => a + r[2], 0)
+const codecTotal = summed.reduce((a, r) => a + r[3], 0)
+const jsTotal = totalMs - ortTotal - codecTotal
 console.log(`\nkontext-tiny edit, ${steps} steps, ${runs} runs after 3 warm-up; provider ${pool.activeProvider}; onnxruntime-node ${ortVersion()}; Node ${process.version}; ${cpus().length}× ${cpus()[0]?.model ?? 'CPU'}`)
-console.log(`\n| stage | median ms | ORT ms | JS ms |\n|---|---:|---:|---:|`)
-for (const [name, wall, ortMs] of rows) console.log(`| ${name} | ${f(wall)} | ${Number.isNaN(ortMs) ? '        –' : f(ortMs)} | ${Number.isNaN(ortMs) ? '        –' : f(wall - ortMs)} |`)
-console.log(`| **end to end** | ${f(totalMs)} | ${f(ortTotal)} | ${f(totalMs - ortTotal)} |`)
-console.log(`\nJavaScript share of end-to-end time: ${(((totalMs - ortTotal) / totalMs) * 100).toFixed(1)}% (everything outside session.run: tensor building, packing, Euler, image codec).`)
+console.log(`\n| stage | median ms | ORT ms | sharp ms | JS ms |\n|---|---:|---:|---:|---:|`)
+for (const [name, wall, o, c] of rows) console.log(`| ${name} | ${f(wall)} | ${f(o)} | ${f(c)} | ${f(wall - o - c)} |`)
+console.log(`| **end to end** | ${f(totalMs)} | ${f(ortTotal)} | ${f(codecTotal)} | ${f(jsTotal)} |`)
+console.log(`\nJavaScript share of end-to-end time: ${((jsTotal / totalMs) * 100).toFixed(1)}% (outside onnxruntime and sharp: tensor building, packing, Euler, previews, awaits); engine (ORT) share ${((ortTotal / totalMs) * 100).toFixed(1)}%.`)
 console.log(`Peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`)
 
 const torch = runTorchComparison(repoRoot, steps, runs, threads ?? cpus().length)
