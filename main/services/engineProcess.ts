@@ -109,7 +109,7 @@ export class EngineProcess implements EngineLike {
     if (this.child !== child) return
     this.child = null
     const why = signal ? `killed by ${signal}` : `exit code ${code ?? 'unknown'}`
-    const error = crashed(why)
+    const error = this.stopping ? new StudioError(studioError('engine.stopped', 'The engine was shut down.', 'Start the studio again to run jobs.')) : crashed(why)
     this.job?.reject(error)
     this.job = null
     for (const p of this.pending.values()) p.reject(error)
