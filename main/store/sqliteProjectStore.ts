@@ -1,0 +1,110 @@
+/**
+ * The SQLite project store: one `*.kstudio` file per project (ARCHITECTURE.md §5). Opening
+ * checks, locks and migrates the file (connection.ts); every `commit` is one transaction; on open,
+ * jobs that were running when the studio died are marked interrupted (core `interruptRunningJobs`).
+ */
+import { randomUUID } from 'node:crypto'
+import { basename, resolve } from 'node:path'
+import type { BlobHash } from '../../core/ids'
+import { interruptRunningJobs } from '../../core/jobActions'
+import type { ProjectState } from '../../core/model'
+import { isEmptyDiff, type ProjectDiff } from '../../core/projectDiff'
+import { err, ok, StudioError, type Result } from '../../core/result'
+import { connect } from './connection'
+import { defaultDriver, driverByName, type DriverName, type SqlDatabase } from './driver'
+import { loadState } from './loadState'
+import type { ProjectStore } from './projectStore'
+import { storeErrors } from './storeErrors'
+import { emptyTrash, type EmptyTrashReport } from './trash'
+import { writeDiff } from './writeDiff'
+
+export interface OpenProjectOptions {
+  /** Create the project when the path does not exist (never for an existing file, even an empty one). */
+  readonly create?: boolean
+  /** Open without writing anything; also the way into a project whose startup check failed. */
+  readonly readOnly?: boolean
+  /** Force a driver (tests run the suite against each); default: node:sqlite, else better-sqlite3. */
+  readonly driver?: DriverName
+  /** Name of a newly created project (default: the file name without extension). */
+  readonly name?: string
+  /** Clock for the creation time and for interrupting jobs on open (tests pass a fixed one). */
+  readonly now?: () => number
+}
+
+export class SqliteProjectStore implements ProjectStore {
+  constructor(
+    readonly path: string,
+    readonly readOnly: boolean,
+    /** @internal the connection; queries, trash, thumbnails and backup reach it through here. */
+    readonly db: SqlDatabase,
+    /** Whether prompt search can use FTS5 on this connection. */
+    readonly fts: boolean,
+    /** Null when the startup check passed; otherwise what it found (read-only opens only). */
+    readonly damage: string | null,
+  ) {}
+
+  load(): ProjectState {
+    return loadState(this.db)
+  }
+
+  commit(diff: ProjectDiff, blobBytes?: ReadonlyMap<BlobHash, Uint8Array>): void {
+    if (this.readOnly) throw new StudioError(storeErrors.readOnly(this.path))
+    if (isEmptyDiff(diff)) return
+    this.db.transaction(() => writeDiff({ db: this.db, fts: this.fts }, diff, blobBytes))
+  }
+
+  readBlob(hash: BlobHash): Uint8Array | null {
+    const row = this.db.prepare('SELECT bytes FROM blob_data WHERE hash = ?').get(hash)
+    return row && row.bytes instanceof Uint8Array ? row.bytes : null
+  }
+
+  /** Removes trashed nodes for good, then the blobs nothing references any more (one transaction). */
+  emptyTrash(): EmptyTrashReport {
+    return emptyTrash(this)
+  }
+
+  close(): void {
+    // Closing the last connection checkpoints the WAL into the file and removes the -wal file.
+    this.db.close()
+  }
+}
+
+/** Opens (or, with `create`, creates) a project; expected refusals come back as `Result` errors. */
+export function openProjectStore(path: string, options: OpenProjectOptions = {}): Result<SqliteProjectStore> {
+  const driver = options.driver ? driverByName(options.driver) : defaultDriver()
+  if (!driver) return err(storeErrors.noDriver())
+  const now = options.now ?? Date.now
+  const absolute = resolve(path)
+  const readOnly = options.readOnly === true
+  const name = options.name ?? basename(absolute).replace(/\.kstudio$/i, '')
+  const opened = connect(driver, absolute, {
+    create: options.create === true,
+    readOnly,
+    newProject: { id: randomUUID(), name, at: now() },
+  })
+  if (!opened.ok) return opened
+  const { db, fts, damage } = opened.value
+  const store = new SqliteProjectStore(absolute, readOnly, db, fts, damage)
+  if (!readOnly) {
+    try {
+      rebuildSearchIfStale(store)
+      // Jobs survive a restart: running ones are interrupted (offered for re-run), queued ones stay.
+      const recovery = interruptRunningJobs(store.load(), now())
+      store.commit(recovery)
+    } catch (caught) {
+      store.close()
+      return err(storeErrors.io(absolute, caught instanceof Error ? caught.message : String(caught)))
+    }
+  }
+  return ok(store)
+}
+
+function rebuildSearchIfStale(store: SqliteProjectStore): void {
+  if (!store.fts) return
+  const stale = store.db.prepare(`SELECT value FROM store_meta WHERE key = 'search_stale'`).get()
+  if (stale?.value !== '1') return
+  store.db.transaction(() => {
+    store.db.exec(`DELETE FROM nodes_fts; INSERT INTO nodes_fts (rowid, prompt, label) SELECT rowid, coalesce(prompt, ''), coalesce(label, '') FROM nodes;
+      DELETE FROM store_meta WHERE key = 'search_stale';`)
+  })
+}
