@@ -1,52 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import sharp from 'sharp'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { StudioErrorData } from '../../../core/result'
-import { systemClock } from '../../../main/services/clock'
-import { EngineProcess } from '../../../main/services/engineProcess'
-import { openStudio } from '../../../main/services/openStudio'
-import { findAppRoot, modelDirs } from '../../../main/services/paths'
-import type { StudioHost } from '../../../main/services/studioHost'
-import { startWebHost, type RunningWebHost } from '../../../main/web/webHost'
+import { startWebHost } from '../../../main/web/webHost'
+import { appRoot, rejection, solidPng, startTestHost, type TestHost } from './testHost'
 import { TestClient } from './wsClient'
 
-const appRoot = findAppRoot()
-const dir = mkdtempSync(join(tmpdir(), 'kstudio-host-'))
-const projectPath = join(dir, 'host-test.kstudio')
-let engine: EngineProcess
-let studio: StudioHost
-let web: RunningWebHost
+let host: TestHost
 let client: TestClient
+let web: TestHost['web']
+let studio: TestHost['studio']
 
-const redSquare = async (): Promise<Uint8Array> =>
-  new Uint8Array(await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 235, g: 40, b: 40 } } }).png().toBuffer())
-
-async function rejection(p: Promise<unknown>): Promise<StudioErrorData> {
-  try {
-    await p
-  } catch (e) {
-    return e as StudioErrorData
-  }
-  throw new Error('expected the request to fail')
-}
+const redSquare = (): Promise<Uint8Array> => solidPng(64, 64, [235, 40, 40])
 
 beforeAll(async () => {
-  engine = new EngineProcess({ modelDirs: modelDirs(appRoot, dir) })
-  studio = openStudio({ projectPath, engine, clock: systemClock })
-  await engine.start()
-  web = await startWebHost(studio, { host: '127.0.0.1', port: 0, token: null, rendererDir: join(appRoot, 'out', 'renderer'), log: () => undefined })
-  client = await TestClient.connect(`ws://127.0.0.1:${web.port}/ws`)
+  host = await startTestHost()
+  ;({ client, web, studio } = host)
 })
-
-afterAll(async () => {
-  client?.close()
-  await web?.close()
-  await engine?.stop()
-  await studio?.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterAll(async () => host?.stop())
 
 describe('the host over a real WebSocket', () => {
   it('imports a photo as a root node, announces it, and serves its bytes by hash', async () => {

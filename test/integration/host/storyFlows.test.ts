@@ -1,0 +1,83 @@
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { scene } from './scenes'
+import { rejection, settled, solidPng, startTestHost, type TestHost } from './testHost'
+
+let host: TestHost
+beforeAll(async () => {
+  host = await startTestHost()
+})
+afterAll(async () => host?.stop())
+
+describe('region edits on the real engine', () => {
+  it('change pixels only inside the painted region, and keep the image size', async () => {
+    const { client } = host
+    const photo = await scene()
+    const { nodeId: parentId, blob } = await client.request('importImage', { fileName: 'scene.png', bytes: photo })
+    // Paint the top-left quarter.
+    const mask = new Uint8Array(await sharp({ create: { width: 128, height: 96, channels: 3, background: '#000' } })
+      .composite([{ input: { create: { width: 48, height: 40, channels: 3, background: '#fff' } }, left: 8, top: 8 }]).png().toBuffer())
+    const job = await client.request('generate', { parentId, prompt: 'change the background to white', contextBlobs: [blob], regionMask: mask, steps: 6, seed: 1 })
+    const node = await settled(client, job.nodeId)
+    expect(node.error).toBeNull()
+    expect(node.region).not.toBeNull()
+    const parent = await sharp(photo).ensureAlpha().raw().toBuffer({ resolveWithObject: true })
+    const resultBytes = new Uint8Array(await (await fetch(`http://127.0.0.1:${host.web.port}/blob/${node.resultBlob}`)).arrayBuffer())
+    const result = await sharp(resultBytes).ensureAlpha().raw().toBuffer({ resolveWithObject: true })
+    expect([result.info.width, result.info.height]).toEqual([128, 96])
+    let outsideDifferent = 0
+    let insideDifferent = 0
+    for (let y = 0; y < 96; y++) for (let x = 0; x < 128; x++) {
+      const inside = x >= 8 && x < 56 && y >= 8 && y < 48
+      const i = (y * 128 + x) * 4
+      const same = [0, 1, 2].every((c) => result.data[i + c] === parent.data[i + c])
+      if (!inside && !same) outsideDifferent++
+      if (inside && !same) insideDifferent++
+    }
+    expect(outsideDifferent).toBe(0)
+    expect(insideDifferent).toBeGreaterThan(0)
+    const drift = await client.request('measureDrift', { nodeId: job.nodeId })
+    expect(drift.fromParent).toBeCloseTo(0, 5)
+  })
+
+  it('refuse an empty mask with what to do', async () => {
+    const { client } = host
+    const { nodeId: parentId, blob } = await client.request('importImage', { fileName: 'scene.png', bytes: await scene() })
+    const job = await client.request('generate', { parentId, prompt: 'remove the red circle', contextBlobs: [blob], regionMask: await solidPng(128, 96, [0, 0, 0]), steps: 2 })
+    const node = await settled(client, job.nodeId)
+    expect(node.status).toBe('failed')
+    expect(node.error?.code).toBe('region.emptyMask')
+  })
+})
+
+describe('the storyboard on the real engine', () => {
+  it('next shot, apply to frames, accept and discard, and a PDF of it all', async () => {
+    const { client } = host
+    const { nodeId } = await client.request('importImage', { fileName: 'hero.png', bytes: await scene() })
+    const { frameId: f1 } = await client.request('addFrame', { nodeId })
+    const shot2 = await client.request('nextShot', { afterFrameId: f1, prompt: 'change the background to teal', pinnedFrameIds: [], steps: 4, seed: 5 })
+    const shot3 = await client.request('nextShot', { afterFrameId: shot2.frameId, prompt: 'change the background to beige', pinnedFrameIds: [f1], steps: 4, seed: 6 })
+    const third = await settled(client, shot3.nodeId)
+    const second = await settled(client, shot2.nodeId)
+    expect(third.parentId).toBe(shot2.nodeId)
+    expect(third.contextBlobs[0]).toBe(second.resultBlob)
+    expect(third.contextBlobs).toHaveLength(2)
+    await client.request('moveFrame', { frameId: shot3.frameId, toIndex: 0 })
+    const applied = await client.request('applyToFrames', { frameIds: [f1, shot2.frameId], prompt: 'change the background to white', steps: 3 })
+    await Promise.all(applied.nodeIds.map((id) => settled(client, id)))
+    await client.request('acceptCandidate', { frameId: f1 })
+    await client.request('discardCandidate', { frameId: shot2.frameId })
+    const project = await client.request('getProject', {})
+    const frames = Object.values(project.frames).sort((a, b) => a.order - b.order)
+    expect(frames.map((f) => f.id)).toEqual([shot3.frameId, f1, shot2.frameId])
+    expect(project.frames[f1]?.nodeId).toBe(applied.nodeIds[0])
+    expect(project.nodes[applied.nodeIds[1] as never]?.deletedAt).not.toBeNull()
+    const pdf = await client.request('exportStoryboard', { format: 'pdf' })
+    expect(new TextDecoder().decode(pdf.bytes.subarray(0, 5))).toBe('%PDF-')
+  })
+
+  it('refuses a frame for a node that does not exist', async () => {
+    const error = await rejection(host.client.request('addFrame', { nodeId: 'missing' }))
+    expect(error.code).toBe('node.notFound')
+  })
+})
