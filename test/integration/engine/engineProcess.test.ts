@@ -43,16 +43,16 @@ describe('EngineProcess with the bundled model', () => {
   it('cancels a running job at its next step', async () => {
     const abort = new AbortController()
     const seen: number[] = []
-    const run = engine.run({ ...job, steps: 200 }, { signal: abort.signal, onProgress: (p) => (seen.push(p.step), p.step === 2 && abort.abort()) })
+    const run = engine.run({ ...job, steps: 1000 }, { signal: abort.signal, onProgress: (p) => (seen.push(p.step), p.step === 2 && abort.abort()) })
     await expect(run).rejects.toMatchObject({ code: 'job.cancelled' })
-    expect(seen.length).toBeLessThan(200)
+    expect(seen.length).toBeLessThan(1000)
     expect(engine.currentState).toBe('ready')
   })
 
   it('fails the job in flight when the engine is killed, restarts, and runs the next job', async () => {
     const pid = engine.pid
     expect(pid).not.toBeNull()
-    const run = engine.run({ ...job, steps: 400 }, { onProgress: (p) => p.step === 3 && process.kill(pid!, 'SIGKILL') })
+    const run = engine.run({ ...job, steps: 1000 }, { onProgress: (p) => p.step === 3 && process.kill(pid!, 'SIGKILL') })
     const error = await run.catch((e: unknown) => e)
     expect(error).toBeInstanceOf(StudioError)
     expect((error as StudioError).code).toBe('engine.crashed')
