@@ -163,6 +163,8 @@ export class KontextEngine {
       height: String(out.height),
       noise: `philox2x32-boxmuller-v${NOISE_VERSION}`,
       contexts: contexts.map((c) => c.hash).join(','),
+      // The image this one was edited from (sha256 of its file, as the studio's blobs are addressed).
+      ...(contexts[0] ? { parent: contexts[0].hash } : {}),
     }
     const png = await encodeRgbPng(planesToRgb(out.image), out.width, out.height, text)
     const timingsMs = { ...out.timingsMs, encode: performance.now() - encodeStart, ort: m.models.ortMs - ortBefore }

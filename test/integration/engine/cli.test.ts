@@ -49,7 +49,12 @@ describe('kontext CLI', () => {
     expect(r.code).toBe(0)
     const png = readFileSync(join(dir, 'e.png'))
     expect((await decodeRgb(png)).width).toBe(64)
-    expect(readPngText(png).contexts?.split(',')).toHaveLength(2)
+    const meta = readPngText(png)
+    expect(meta.contexts?.split(',')).toHaveLength(2)
+    expect(meta.parent).toMatch(/^[0-9a-f]{64}$/)
+    const again = await cli('edit', '--in', context, '--ref', join(goldenDir, 'c3_context.png'), '--prompt', 'remove the blue square', '--seed', '3', '--steps', '6', '--provider', 'cpu', '--out', 'e2.png')
+    expect(again.code).toBe(0)
+    expect((await decodeRgb(readFileSync(join(dir, 'e2.png')))).rgb).toEqual((await decodeRgb(png)).rgb)
   })
 
   it('explains a missing input file (exit 3), unknown words (6), a bad provider (5), a bad model folder (4) and bad usage (2)', async () => {
