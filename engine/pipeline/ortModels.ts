@@ -9,7 +9,7 @@ import { denormaliseLatent, normaliseLatent } from '../math/normalise'
 import type { Latent } from '../math/packing'
 import type { GraphSpec, ModelManifest, TensorSpec } from '../manifest/schema'
 import { badModel, checkGraphIo } from '../manifest/validate'
-import type { LoadedSession, SessionPool, TensorData } from '../sessions'
+import type { LoadedSession, TensorData } from '../sessions'
 import { loadTokenizer, type PromptTokenizer } from '../tokenizer'
 import type { KontextModels, PipelineConfig, TextEmbedding, VelocityInput } from './types'
 
@@ -53,6 +53,11 @@ export function pipelineConfig(m: ModelManifest): PipelineConfig {
   }
 }
 
+/** Where sessions come from (a SessionPool; tests pass fakes that record feeds). */
+export interface SessionSource {
+  get(model: string, component: string, path: string): Promise<LoadedSession>
+}
+
 export class OrtKontextModels implements KontextModels {
   /** Milliseconds spent inside onnxruntime since the last reset (for JS-vs-ORT accounting). */
   ortMs = 0
@@ -61,7 +66,7 @@ export class OrtKontextModels implements KontextModels {
   constructor(
     private readonly manifest: ModelManifest,
     private readonly dir: string,
-    private readonly pool: SessionPool,
+    private readonly pool: SessionSource,
   ) {
     this.tokenizers = manifest.components.textEncoders.map((e) => loadTokenizer(dir, e.tokenizer))
   }
