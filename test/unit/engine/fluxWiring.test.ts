@@ -42,7 +42,7 @@ function fakeSession(component: string, spec: GraphSpec): LoadedSession {
   return {
     io,
     provider: 'cpu',
-    async run(f) {
+    async run(f): Promise<Record<string, TensorData>> {
       ;(feeds[component] ??= []).push(f)
       const first = Object.values(f)[0]!
       const f32 = (dims: number[], value = 1): TensorData => ({ dtype: 'float32', data: new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(value), dims })
