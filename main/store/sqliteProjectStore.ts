@@ -5,14 +5,16 @@
  */
 import { randomUUID } from 'node:crypto'
 import { basename, resolve } from 'node:path'
-import type { BlobHash } from '../../core/ids'
+import type { BlobHash, FrameId, NodeId } from '../../core/ids'
 import { interruptRunningJobs } from '../../core/jobActions'
-import type { ProjectState } from '../../core/model'
+import type { HistoryNode, NodeStatus, ProjectState } from '../../core/model'
 import { isEmptyDiff, type ProjectDiff } from '../../core/projectDiff'
 import { err, ok, StudioError, type Result } from '../../core/result'
 import { connect } from './connection'
 import { defaultDriver, driverByName, type DriverName, type SqlDatabase } from './driver'
 import { loadState } from './loadState'
+import * as queries from './queries'
+import { getThumbnail, putThumbnail, type Thumbnail } from './thumbnails'
 import type { ProjectStore } from './projectStore'
 import { storeErrors } from './storeErrors'
 import { emptyTrash, type EmptyTrashReport } from './trash'
@@ -56,6 +58,47 @@ export class SqliteProjectStore implements ProjectStore {
   readBlob(hash: BlobHash): Uint8Array | null {
     const row = this.db.prepare('SELECT bytes FROM blob_data WHERE hash = ?').get(hash)
     return row && row.bytes instanceof Uint8Array ? row.bytes : null
+  }
+
+  /** Children of a node in creation order (trashed ones only when asked). */
+  childrenOf(id: NodeId, includeDeleted = false): HistoryNode[] {
+    return queries.childrenOf(this, id, includeDeleted)
+  }
+
+  /** The node and its ancestors, root first. */
+  pathToRoot(id: NodeId): HistoryNode[] {
+    return queries.pathToRoot(this, id)
+  }
+
+  /** Every node from the root to the frame's current node, root first. */
+  frameLineage(frameId: FrameId): HistoryNode[] {
+    return queries.frameLineage(this, frameId)
+  }
+
+  /** Live nodes whose prompt or label contains every word of `text` (FTS5 where available). */
+  searchNodes(text: string, limit?: number): HistoryNode[] {
+    return queries.searchNodes(this, text, limit)
+  }
+
+  nodesByStatus(status: NodeStatus, includeDeleted = false): HistoryNode[] {
+    return queries.nodesByStatus(this, status, includeDeleted)
+  }
+
+  getThumbnail(hash: BlobHash, size: number): Thumbnail | null {
+    return getThumbnail(this.db, hash, size)
+  }
+
+  /** Caches a thumbnail the host made; false when the blob is not in the project. */
+  putThumbnail(hash: BlobHash, size: number, thumbnail: Thumbnail): boolean {
+    if (this.readOnly) return false
+    return putThumbnail(this.db, hash, size, thumbnail)
+  }
+
+  /** The full `PRAGMA integrity_check` (slower than the quick_check done on open); null when sound. */
+  integrityCheck(): string | null {
+    const rows = this.db.prepare('PRAGMA integrity_check(5)').all()
+    const lines = rows.map((r) => String(Object.values(r)[0]))
+    return lines.length === 1 && lines[0] === 'ok' ? null : lines.join('; ')
   }
 
   /** Removes trashed nodes for good, then the blobs nothing references any more (one transaction). */

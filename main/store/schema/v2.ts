@@ -12,7 +12,7 @@
  *   (what the trash may delete) are checked by the store in the same transaction.
  */
 export const SCHEMA_V2_TABLES = `
-CREATE TABLE project (
+CREATE TABLE IF NOT EXISTS project (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   project_id TEXT NOT NULL,
   name TEXT NOT NULL,
