@@ -1,10 +1,12 @@
 /** The storyboard as an animated GIF animatic, each frame shown for its duration. */
-import { applyPalette, GIFEncoder, quantize } from 'gifenc'
+import gifenc from 'gifenc'
 import { toRgbaFitted } from '../../../engine/image/imageIo'
 import type { FrameImage } from './storyboardFrames'
 
 /** Animatics are previews: cap the long side so a 50-frame board stays a few MB. */
 const MAX_SIDE = 640
+// gifenc is CommonJS: Node's ESM loader exposes it as a default export only.
+const { applyPalette, GIFEncoder, quantize } = gifenc
 
 export async function storyboardGif(frames: readonly FrameImage[]): Promise<Uint8Array> {
   const first = frames[0]

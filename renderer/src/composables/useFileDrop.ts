@@ -1,0 +1,70 @@
+/**
+ * Files dropped from the operating system (or pasted) become import nodes, one request per file,
+ * so one bad file is refused on its own while the others import.
+ */
+import { onBeforeUnmount, onMounted, ref } from 'vue'
+import { useProjectStore } from '../stores/project'
+import { useToastStore } from '../stores/toasts'
+
+export function useFileDrop() {
+  const project = useProjectStore()
+  const toasts = useToastStore()
+  const dragging = ref(false)
+  let depth = 0
+
+  async function importFiles(files: readonly File[]): Promise<void> {
+    for (const file of files) {
+      try {
+        const bytes = new Uint8Array(await file.arrayBuffer())
+        await project.requireApi().importImage({ fileName: file.name || 'pasted image.png', bytes })
+      } catch (e) {
+        toasts.error(e)
+      }
+    }
+  }
+
+  const hasFiles = (e: DragEvent): boolean => Array.from(e.dataTransfer?.types ?? []).includes('Files')
+  const onEnter = (e: DragEvent): void => {
+    if (!hasFiles(e)) return
+    depth++
+    dragging.value = true
+  }
+  const onLeave = (): void => {
+    depth = Math.max(0, depth - 1)
+    if (depth === 0) dragging.value = false
+  }
+  const onOver = (e: DragEvent): void => {
+    if (hasFiles(e)) e.preventDefault()
+  }
+  const onDrop = (e: DragEvent): void => {
+    e.preventDefault()
+    depth = 0
+    dragging.value = false
+    void importFiles(Array.from(e.dataTransfer?.files ?? []))
+  }
+  const onPaste = (e: ClipboardEvent): void => {
+    const target = e.target as HTMLElement | null
+    if (target && ['INPUT', 'TEXTAREA'].includes(target.tagName)) return
+    const files = Array.from(e.clipboardData?.files ?? [])
+    if (files.length > 0) {
+      e.preventDefault()
+      void importFiles(files)
+    }
+  }
+
+  onMounted(() => {
+    window.addEventListener('dragenter', onEnter)
+    window.addEventListener('dragleave', onLeave)
+    window.addEventListener('dragover', onOver)
+    window.addEventListener('drop', onDrop)
+    window.addEventListener('paste', onPaste)
+  })
+  onBeforeUnmount(() => {
+    window.removeEventListener('dragenter', onEnter)
+    window.removeEventListener('dragleave', onLeave)
+    window.removeEventListener('dragover', onOver)
+    window.removeEventListener('drop', onDrop)
+    window.removeEventListener('paste', onPaste)
+  })
+  return { dragging, importFiles }
+}

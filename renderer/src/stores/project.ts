@@ -1,0 +1,80 @@
+/**
+ * The renderer's mirror of the project: the host's state plus every `projectChanged` diff,
+ * applied with the same pure function the host used — so both always agree.
+ */
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef } from 'vue'
+import type { StudioApi, StudioEvent } from '../../../core/api'
+import type { EngineDescription, EngineState } from '../../../core/engineTypes'
+import { newestNode } from '../../../core/historyTree'
+import type { JobId, NodeId } from '../../../core/ids'
+import type { HistoryNode, ProjectState } from '../../../core/model'
+import { applyDiff } from '../../../core/projectDiff'
+
+export interface JobProgressView {
+  readonly step: number
+  readonly totalSteps: number
+  readonly previewUrl: string | null
+}
+
+export const useProjectStore = defineStore('project', () => {
+  const api = shallowRef<StudioApi | null>(null)
+  const state = shallowRef<ProjectState | null>(null)
+  const currentId = ref<NodeId | null>(null)
+  const engine = shallowRef<EngineDescription | null>(null)
+  const engineState = ref<EngineState>('starting')
+  const engineReason = ref<string | null>(null)
+  const progress = ref<Record<JobId, JobProgressView>>({})
+
+  const current = computed<HistoryNode | null>(() => (currentId.value && state.value?.nodes[currentId.value]) || null)
+
+  function onEvent(event: StudioEvent): void {
+    if (event.kind === 'projectChanged' && state.value) {
+      state.value = applyDiff(state.value, event.diff)
+      const created = (event.diff.putNodes ?? []).filter((n) => !n.deletedAt)
+      // A new import or generation becomes the current node, as a designer expects.
+      const newest = created.filter((n) => n.status === 'queued' || n.kind === 'import').pop()
+      if (newest) currentId.value = newest.id
+      if (currentId.value && state.value.nodes[currentId.value]?.deletedAt) currentId.value = newestNode(state.value.nodes)?.id ?? null
+    } else if (event.kind === 'jobProgress') {
+      const old = progress.value[event.jobId]?.previewUrl
+      if (old) URL.revokeObjectURL(old)
+      const previewUrl = event.preview ? URL.createObjectURL(new Blob([event.preview as Uint8Array<ArrayBuffer>], { type: 'image/png' })) : null
+      progress.value = { ...progress.value, [event.jobId]: { step: event.step, totalSteps: event.totalSteps, previewUrl } }
+    } else if (event.kind === 'engineState') {
+      engineState.value = event.state
+      engineReason.value = event.reason
+      if (event.state === 'ready') void refreshEngine()
+    }
+  }
+
+  async function refreshEngine(): Promise<void> {
+    if (!api.value) return
+    try {
+      engine.value = await api.value.describeEngine({})
+      engineState.value = engine.value.state
+    } catch {
+      // The status bar shows the engine as unavailable; requests that need it report their own errors.
+      engineState.value = 'crashed'
+    }
+  }
+
+  async function connect(studio: StudioApi): Promise<void> {
+    api.value = studio
+    studio.onEvent(onEvent)
+    state.value = await studio.getProject({})
+    currentId.value = newestNode(state.value.nodes)?.id ?? null
+    void refreshEngine()
+  }
+
+  function select(id: NodeId): void {
+    currentId.value = id
+  }
+
+  function requireApi(): StudioApi {
+    if (!api.value) throw new Error('the studio is not connected yet')
+    return api.value
+  }
+
+  return { api, state, currentId, current, engine, engineState, engineReason, progress, connect, select, requireApi, refreshEngine }
+})
