@@ -25,9 +25,11 @@ export interface RecoveryReport {
 /** Reads a table row by row by rowid, skipping rows that cannot be read. */
 function readableRows(db: SqlDatabase, table: string): { rows: SqlRow[]; lost: number } {
   try {
-    return { rows: db.prepare(`SELECT rowid AS _rowid, * FROM ${table} NOT INDEXED ORDER BY rowid`).all(), lost: 0 }
+    // NOT INDEXED: a damaged index must not hide rows that the table itself still holds.
+    return { rows: db.prepare(`SELECT * FROM ${table} NOT INDEXED`).all(), lost: 0 }
   } catch {
-    // The table b-tree itself is damaged: probe rowids one by one up to the largest we can learn.
+    // The table b-tree itself is damaged: probe rowids one by one up to the largest we can learn
+    // (node_contexts, WITHOUT ROWID, has no rowids to probe and yields nothing here).
   }
   let max = 0
   try {
@@ -37,7 +39,12 @@ function readableRows(db: SqlDatabase, table: string): { rows: SqlRow[]; lost: n
   }
   const rows: SqlRow[] = []
   let lost = 0
-  const one = db.prepare(`SELECT rowid AS _rowid, * FROM ${table} WHERE rowid = ?`)
+  let one: ReturnType<SqlDatabase['prepare']>
+  try {
+    one = db.prepare(`SELECT * FROM ${table} WHERE rowid = ?`)
+  } catch {
+    return { rows: [], lost: 1 }
+  }
   for (let id = 1; id <= max; id++) {
     try {
       const row = one.get(id)

@@ -19,9 +19,9 @@ const NODE_UPSERT = `INSERT INTO nodes (${NODE_COLUMNS.join(', ')}) VALUES (${NO
 
 /** Blobs still referenced by a node (result, context, mask), a layer or a frame's node after the diff. */
 const BLOB_REFERENCED = `SELECT 1 AS used WHERE
-  EXISTS (SELECT 1 FROM nodes WHERE result_blob = ?1 OR region_mask_blob = ?1)
-  OR EXISTS (SELECT 1 FROM node_contexts WHERE blob_hash = ?1)
-  OR EXISTS (SELECT 1 FROM layer_documents d, json_each(d.layers) l WHERE json_extract(l.value, '$.blob') = ?1)`
+  EXISTS (SELECT 1 FROM nodes WHERE result_blob = ?) OR EXISTS (SELECT 1 FROM nodes WHERE region_mask_blob = ?)
+  OR EXISTS (SELECT 1 FROM node_contexts WHERE blob_hash = ?)
+  OR EXISTS (SELECT 1 FROM layer_documents d, json_each(d.layers) l WHERE json_extract(l.value, '$.blob') = ?)`
 
 export interface WriteContext {
   readonly db: SqlDatabase
@@ -66,7 +66,7 @@ function putBlob(db: SqlDatabase, meta: Parameters<typeof blobToParams>[0], byte
 }
 
 function removeBlob(db: SqlDatabase, hash: BlobHash): void {
-  if (db.prepare(BLOB_REFERENCED).get(hash) !== undefined) throw new StudioError(storeErrors.blobInUse(hash))
+  if (db.prepare(BLOB_REFERENCED).get(hash, hash, hash, hash) !== undefined) throw new StudioError(storeErrors.blobInUse(hash))
   db.prepare('DELETE FROM thumbnails WHERE blob_hash = ?').run(hash)
   db.prepare('DELETE FROM blob_data WHERE hash = ?').run(hash)
   db.prepare('DELETE FROM blobs WHERE hash = ?').run(hash)
