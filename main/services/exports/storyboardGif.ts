@@ -1,12 +1,14 @@
 /** The storyboard as an animated GIF animatic, each frame shown for its duration. */
-import gifenc from 'gifenc'
+import { createRequire } from 'node:module'
+import type * as Gifenc from 'gifenc'
 import { toRgbaFitted } from '../../../engine/image/imageIo'
 import type { FrameImage } from './storyboardFrames'
 
 /** Animatics are previews: cap the long side so a 50-frame board stays a few MB. */
 const MAX_SIDE = 640
-// gifenc is CommonJS: Node's ESM loader exposes it as a default export only.
-const { applyPalette, GIFEncoder, quantize } = gifenc
+// gifenc's ESM build (picked by bundlers) and its CommonJS build (picked by Node) export
+// differently; loading the CommonJS build explicitly gives one shape everywhere.
+const { applyPalette, GIFEncoder, quantize } = createRequire(import.meta.url)('gifenc') as typeof Gifenc
 
 export async function storyboardGif(frames: readonly FrameImage[]): Promise<Uint8Array> {
   const first = frames[0]
