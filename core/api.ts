@@ -4,9 +4,9 @@
  * schemas in `RequestSchemas` before a service sees it. The renderer never knows which it has.
  */
 import { z } from 'zod'
-import type { BlobHash, FrameId, JobId, NodeId } from './ids'
+import type { BlobHash, FrameId, JobId, LayerId, NodeId } from './ids'
 import type { EngineDescription, EngineState } from './engineTypes'
-import type { ProjectState } from './model'
+import type { BlobMeta, ProjectState } from './model'
 import type { ProjectDiff } from './projectDiff'
 import type { StudioErrorData } from './result'
 
@@ -26,6 +26,24 @@ const sampling = {
   steps: z.number().int().min(1).max(200).optional(),
   guidance: z.number().min(0).max(30).optional(),
 }
+
+const transform = z.object({ x: z.number().finite(), y: z.number().finite(), scaleX: z.number().finite(), scaleY: z.number().finite(), rotation: z.number().finite() }).strict()
+const layerBase = {
+  id: id.transform((v) => v as LayerId),
+  name: z.string().max(200),
+  visible: z.boolean(),
+  locked: z.boolean(),
+  opacity: z.number().min(0).max(1),
+  transform,
+}
+const layer = z.discriminatedUnion('kind', [
+  z.object({ ...layerBase, kind: z.literal('image'), blob: blobHash, width: z.number().int().positive(), height: z.number().int().positive() }).strict(),
+  z.object({ ...layerBase, kind: z.literal('paint'), blob: blobHash.nullable(), isMask: z.boolean() }).strict(),
+  z.object({ ...layerBase, kind: z.literal('text'), text: z.string().max(5000), fontSize: z.number().positive().max(2000), color: z.string().max(40) }).strict(),
+])
+const layerDocument = z
+  .object({ nodeId, width: z.number().int().positive().max(16384), height: z.number().int().positive().max(16384), layers: z.array(layer).max(200) })
+  .strict()
 
 /** The upper bound of one imported file: bigger files are refused with a message. */
 export const MAX_IMPORT_BYTES = 256 * 1024 * 1024
@@ -80,6 +98,9 @@ export const RequestSchemas = {
   exportStoryboard: z.object({ format: z.enum(['pdf', 'gif', 'png-sequence']) }).strict(),
   exportBranch: z.object({ leafId: nodeId }).strict(),
   measureDrift: z.object({ nodeId }).strict(),
+  /** Stores an image without making a node (a product shot dropped onto the canvas as a layer). */
+  storeImage: z.object({ fileName: z.string().min(1).max(255), bytes }).strict(),
+  saveLayers: z.object({ document: layerDocument }).strict(),
 } as const
 
 export type RequestName = keyof typeof RequestSchemas
@@ -126,6 +147,8 @@ export interface RequestResults {
   exportBranch: ExportedFile
   /** 0 = unchanged; 1 = nothing in common (1 − mean SSIM), outside the edited region. */
   measureDrift: { readonly measure: 'ssim'; readonly fromParent: number | null; readonly fromRoot: number | null }
+  storeImage: BlobMeta
+  saveLayers: void
 }
 
 /** A file made by an export, for the renderer to save where the user chooses. */

@@ -32,6 +32,8 @@ export const Channels = {
   exportStoryboard: 'export:storyboard',
   exportBranch: 'export:branch',
   measureDrift: 'node:drift',
+  storeImage: 'image:store',
+  saveLayers: 'layers:save',
 } as const satisfies Record<RequestName, string>
 
 /** The one channel host → renderer events travel on. */

@@ -10,6 +10,18 @@ import { sha256 } from './blobHashing'
 import type { HostClock } from './clock'
 import type { ProjectSession } from './projectSession'
 
+/** Decodes, normalises and stores an image as a blob only (for canvas layers). */
+export async function storeImageFile(session: ProjectSession, clock: HostClock, input: { fileName: string; bytes: Uint8Array }): Promise<BlobMeta> {
+  const decoded = await decodeImport(input.bytes, input.fileName, { maxBytes: MAX_IMPORT_BYTES, maxSide: MAX_IMAGE_SIDE })
+  if (!decoded.ok) throw new StudioError(decoded.error)
+  const image = decoded.value
+  const blob: BlobMeta = { hash: sha256(image.png), width: image.width, height: image.height, format: 'png', byteSize: image.png.byteLength, hasAlpha: image.hasAlpha }
+  if (!session.snapshot().blobs[blob.hash]) {
+    session.apply({ ok: true, value: { project: { ...session.snapshot().project, modifiedAt: clock.now() }, putBlobs: [blob] } }, new Map([[blob.hash, image.png]]))
+  }
+  return blob
+}
+
 export async function importImageFile(
   session: ProjectSession,
   clock: HostClock,

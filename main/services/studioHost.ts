@@ -9,7 +9,8 @@ import { StudioError, studioError } from '../../core/result'
 import { isRequestName, validateRequest } from '../../core/validation'
 import type { HostClock } from './clock'
 import type { EngineLike } from './engineLike'
-import { importImageFile } from './importService'
+import { importImageFile, storeImageFile } from './importService'
+import { saveLayerDocument } from '../../core/layerActions'
 import { JobRunner } from './jobRunner'
 import type { ProjectSession } from './projectSession'
 import { exportBranch, exportNode, exportStoryboard } from './exportService'
@@ -71,6 +72,8 @@ export class StudioHost {
       exportStoryboard: (p) => exportStoryboard(this.session, p),
       exportBranch: (p) => exportBranch(this.session, p),
       measureDrift: (p) => drift.measure(p),
+      storeImage: (p) => storeImageFile(this.session, this.clock, p),
+      saveLayers: (p) => void this.session.apply(saveLayerDocument(this.session.snapshot(), { document: p.document, at: at() })),
     }
   }
 
