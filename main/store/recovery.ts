@@ -76,7 +76,8 @@ export function exportReadable(source: SqliteProjectStore, destination: string, 
       let bytes: Uint8Array | null = null
       try {
         meta = blobFromRow(row)
-        bytes = source.readBlob(meta.hash)
+        const stored = db.prepare('SELECT bytes FROM blob_data WHERE hash = ?').get(meta.hash)?.bytes
+        bytes = stored instanceof Uint8Array ? stored : null
       } catch {
         lostBlobs++
         continue

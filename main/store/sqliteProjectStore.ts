@@ -18,7 +18,7 @@ import { getThumbnail, putThumbnail, type Thumbnail } from './thumbnails'
 import type { ProjectStore } from './projectStore'
 import { storeErrors } from './storeErrors'
 import { emptyTrash, type EmptyTrashReport } from './trash'
-import { writeDiff } from './writeDiff'
+import { sha256Hex, writeDiff } from './writeDiff'
 
 export interface OpenProjectOptions {
   /** Create the project when the path does not exist (never for an existing file, even an empty one). */
@@ -55,9 +55,16 @@ export class SqliteProjectStore implements ProjectStore {
     this.db.transaction(() => writeDiff({ db: this.db, fts: this.fts }, diff, blobBytes))
   }
 
+  /**
+   * The bytes of a blob, verified against their sha256 name (the open-time check skips image
+   * pages, so this is where damaged image bytes are caught): throws `store.blobDamaged` on a
+   * mismatch rather than serve wrong bytes under an immutable URL.
+   */
   readBlob(hash: BlobHash): Uint8Array | null {
     const row = this.db.prepare('SELECT bytes FROM blob_data WHERE hash = ?').get(hash)
-    return row && row.bytes instanceof Uint8Array ? row.bytes : null
+    if (!row || !(row.bytes instanceof Uint8Array)) return null
+    if (sha256Hex(row.bytes) !== hash) throw new StudioError(storeErrors.blobDamaged(this.path, hash))
+    return row.bytes
   }
 
   /** Children of a node in creation order (trashed ones only when asked). */

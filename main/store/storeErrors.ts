@@ -28,6 +28,8 @@ export const storeErrors = {
   readOnly: (p: string) => studioError('store.readOnly', `${name(p)} is open read-only.`, 'Export what you need to a new project to keep working.'),
   blobMismatch: (hash: string) => studioError('store.blobMismatch', `The image bytes do not match their content hash ${hash.slice(0, 12)}….`, 'This is a bug; nothing was saved.'),
   blobMissing: (hash: string) => studioError('store.blobMissing', `The image ${hash.slice(0, 12)}… was not provided with the change that introduces it.`, 'This is a bug; nothing was saved.'),
+  blobDamaged: (p: string, hash: string) =>
+    studioError('store.blobDamaged', `An image in ${name(p)} is damaged (its bytes no longer match ${hash.slice(0, 12)}…).`, 'Open the project read-only and export what is readable to a new project.'),
   blobInUse: (hash: string) => studioError('store.blobInUse', `The image ${hash.slice(0, 12)}… is still used, so it cannot be removed.`, 'This is a bug; nothing was changed.'),
   io: (p: string, detail: string) => studioError('store.io', `${name(p)} could not be read or written (${detail}).`, 'Check the disk (space, permissions) and try again.'),
 } satisfies Record<string, (...args: never[]) => StudioErrorData>

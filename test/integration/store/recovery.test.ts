@@ -62,6 +62,9 @@ describe.each(driversUnderTest())('recovering a damaged project on %s', (driver)
     const ro = openProjectStore(path, { driver, readOnly: true })
     if (!ro.ok) throw new Error(ro.error.message)
     expect(ro.value.damage).toMatch(/nodes_status|page|tree|index/i)
+    // Image bytes are not part of the open-time check; they are verified by hash when read.
+    const flipped = ro.value.load().nodes[flippedNode as NodeId]?.resultBlob as never
+    expect(() => ro.value.readBlob(flipped)).toThrow(expect.objectContaining({ code: 'store.blobDamaged' }))
 
     const out = join(tmp.dir, 'recovered.kstudio')
     const report = exportReadable(ro.value, out, () => 5)
