@@ -5,7 +5,7 @@
  * a refused file is never handed to SQLite in write mode.
  * Header layout: https://www.sqlite.org/fileformat2.html#the_database_header
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs'
 import type { StudioErrorData } from '../../core/result'
 import { APPLICATION_ID, CURRENT_VERSION } from './schema/migrations'
 import { storeErrors } from './storeErrors'
@@ -43,6 +43,14 @@ export function parseHeader(header: Uint8Array): HeaderFacts | null {
   return { pageSize, pageCount: valid ? view.getUint32(28) : null, userVersion: view.getInt32(60), applicationId: view.getInt32(68) }
 }
 
+function hasWal(path: string): boolean {
+  try {
+    return statSync(`${path}-wal`).size > 0
+  } catch {
+    return false
+  }
+}
+
 /** Classifies a path as missing, a project of a readable version, or a refusal with its reason. */
 export function checkProjectFile(path: string, open: typeof openSync = openSync): FileCheck {
   let fd: number
@@ -69,7 +77,11 @@ export function checkProjectFile(path: string, open: typeof openSync = openSync)
     if (got < 100) return { kind: 'refused', error: startsLikeSqlite ? storeErrors.truncated(path) : storeErrors.notSqlite(path) }
     const facts = parseHeader(header)
     if (!facts) return { kind: 'refused', error: storeErrors.notSqlite(path) }
-    if (facts.pageCount !== null && stat.size < facts.pageCount * facts.pageSize) return { kind: 'refused', error: storeErrors.truncated(path) }
+    // A process killed during a checkpoint can leave page 1 (with the new page count) written and
+    // the file not yet extended: the pages are still in the -wal file and SQLite finishes the job
+    // on open. So the header's page count proves truncation only when there is no WAL to replay.
+    const short = facts.pageCount !== null && stat.size < facts.pageCount * facts.pageSize
+    if (short && !hasWal(path)) return { kind: 'refused', error: storeErrors.truncated(path) }
     if (facts.applicationId !== APPLICATION_ID) return { kind: 'refused', error: storeErrors.foreign(path) }
     if (facts.userVersion > CURRENT_VERSION) return { kind: 'refused', error: storeErrors.newerVersion(path, facts.userVersion, CURRENT_VERSION) }
     if (facts.userVersion < 1) return { kind: 'refused', error: storeErrors.corrupt(path, `unknown project format ${facts.userVersion}`) }

@@ -3,7 +3,7 @@
  * See README.md beside this file for the durability choices.
  */
 export type { ProjectStore } from './projectStore'
-export { openProjectStore, SqliteProjectStore, type OpenProjectOptions } from './sqliteProjectStore'
+export { openProjectStore, createProjectStore, SqliteProjectStore, type OpenProjectOptions } from './sqliteProjectStore'
 export { exportCopy, saveAs, importCopy, type CopyOptions } from './backup'
 export { exportReadable, type RecoveryReport } from './recovery'
 export { listRecent, addRecent, removeRecent, type RecentProject, RECENT_FILE, RECENT_LIMIT } from './recent'

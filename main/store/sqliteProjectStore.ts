@@ -4,14 +4,15 @@
  * jobs that were running when the studio died are marked interrupted (core `interruptRunningJobs`).
  */
 import { randomUUID } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import type { BlobHash, FrameId, NodeId } from '../../core/ids'
 import { interruptRunningJobs } from '../../core/jobActions'
 import type { HistoryNode, NodeStatus, ProjectState } from '../../core/model'
 import { isEmptyDiff, type ProjectDiff } from '../../core/projectDiff'
-import { err, ok, StudioError, type Result } from '../../core/result'
+import { err, ok, StudioError, type Result, type StudioErrorData } from '../../core/result'
 import { connect } from './connection'
-import { defaultDriver, driverByName, type DriverName, type SqlDatabase } from './driver'
+import { defaultDriver, driverByName, sqliteCode, type DriverName, type SqlDatabase } from './driver'
 import { loadState } from './loadState'
 import * as queries from './queries'
 import { getThumbnail, putThumbnail, type Thumbnail } from './thumbnails'
@@ -52,7 +53,13 @@ export class SqliteProjectStore implements ProjectStore {
   commit(diff: ProjectDiff, blobBytes?: ReadonlyMap<BlobHash, Uint8Array>): void {
     if (this.readOnly) throw new StudioError(storeErrors.readOnly(this.path))
     if (isEmptyDiff(diff)) return
-    this.db.transaction(() => writeDiff({ db: this.db, fts: this.fts }, diff, blobBytes))
+    try {
+      this.db.transaction(() => writeDiff({ db: this.db, fts: this.fts }, diff, blobBytes))
+    } catch (caught) {
+      // The transaction was rolled back: nothing of the diff is in the file.
+      if (caught instanceof StudioError) throw caught
+      throw new StudioError(writeFailure(this.path, caught))
+    }
   }
 
   /**
@@ -117,6 +124,20 @@ export class SqliteProjectStore implements ProjectStore {
     // Closing the last connection checkpoints the WAL into the file and removes the -wal file.
     this.db.close()
   }
+}
+
+function writeFailure(path: string, caught: unknown): StudioErrorData {
+  const code = sqliteCode(caught)
+  const detail = caught instanceof Error ? caught.message : String(caught)
+  if (code === 'SQLITE_FULL') return storeErrors.diskFull(path)
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return storeErrors.corrupt(path, detail)
+  return storeErrors.io(path, detail)
+}
+
+/** Creates a new project; refuses a path that exists (a New-project dialog must not open an old file). */
+export function createProjectStore(path: string, options: Omit<OpenProjectOptions, 'create' | 'readOnly'> = {}): Result<SqliteProjectStore> {
+  if (existsSync(resolve(path))) return err(storeErrors.alreadyExists(resolve(path)))
+  return openProjectStore(path, { ...options, create: true })
 }
 
 /** Opens (or, with `create`, creates) a project; expected refusals come back as `Result` errors. */

@@ -31,5 +31,6 @@ export const storeErrors = {
   blobDamaged: (p: string, hash: string) =>
     studioError('store.blobDamaged', `An image in ${name(p)} is damaged (its bytes no longer match ${hash.slice(0, 12)}…).`, 'Open the project read-only and export what is readable to a new project.'),
   blobInUse: (hash: string) => studioError('store.blobInUse', `The image ${hash.slice(0, 12)}… is still used, so it cannot be removed.`, 'This is a bug; nothing was changed.'),
+  diskFull: (p: string) => studioError('store.diskFull', `The disk holding ${name(p)} is full; the last change was not saved.`, 'Free some space and try again; nothing else was lost.'),
   io: (p: string, detail: string) => studioError('store.io', `${name(p)} could not be read or written (${detail}).`, 'Check the disk (space, permissions) and try again.'),
 } satisfies Record<string, (...args: never[]) => StudioErrorData>

@@ -11,6 +11,8 @@
  * - No SQL foreign keys: a diff removes before it puts (core/projectDiff.ts), and referential rules
  *   (what the trash may delete) are checked by the store in the same transaction.
  */
+// `project` is the one table v1 already had in its final shape; IF NOT EXISTS lets the migration
+// reuse it (SQLite drops the clause from the stored schema text, so both paths read the same).
 export const SCHEMA_V2_TABLES = `
 CREATE TABLE IF NOT EXISTS project (
   id INTEGER PRIMARY KEY CHECK (id = 1),

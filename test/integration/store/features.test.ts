@@ -104,6 +104,37 @@ describe.each(driversUnderTest())('store features on %s', (driver) => {
     expect(store.readBlob(rootBlob as never)).not.toBeNull()
   })
 
+  it('keeps layer documents, protects their images from collection, and drops them with their node', () => {
+    const photo = store.load().nodes['beach' as NodeId]?.resultBlob as never
+    const layer = { id: 'l1' as never, name: 'product', visible: true, locked: false, opacity: 0.8, transform: { x: 1, y: 2, scaleX: 1, scaleY: 1, rotation: 5 } }
+    const doc = {
+      nodeId: 'light' as NodeId, width: 64, height: 64,
+      layers: [{ ...layer, kind: 'image' as const, blob: photo, width: 64, height: 64 }, { ...layer, id: 'l2' as never, kind: 'text' as const, text: 'SALE', fontSize: 12, color: '#fff' }],
+    }
+    store.commit({ putLayers: [doc] })
+    expect(store.load().layers['light' as NodeId]).toEqual(doc)
+    // beach goes; its image stays because light's layer uses it.
+    p.apply(trashBranch(p.state, { nodeId: 'beach' as NodeId, at: p.now() }))
+    expect(store.emptyTrash().removedBlobs).toBe(0)
+    expect(store.readBlob(photo)).not.toBeNull()
+    p.apply(trashBranch(p.state, { nodeId: 'marble' as NodeId, at: p.now() }))
+    store.emptyTrash()
+    expect(store.load().layers).toEqual({})
+    expect(store.readBlob(photo)).toBeNull()
+  })
+
+  it('rolls a commit back whole when the disk is full, and says so', () => {
+    const before = store.load()
+    // SQLITE_FULL on demand: cap the file at its current size (this connection only).
+    const pages = Number(store.db.prepare('PRAGMA page_count').get()?.page_count)
+    store.db.prepare(`PRAGMA max_page_count = ${pages + 2}`).get()
+    expect(() => p.importPhoto('huge', 77, 200_000)).toThrow(expect.objectContaining({ code: 'store.diskFull' }))
+    expect(store.load()).toEqual(before)
+    store.db.prepare('PRAGMA max_page_count = 1073741823').get()
+    p.importPhoto('huge', 77, 200_000)
+    expect(store.load().nodes['huge' as NodeId]).toBeDefined()
+  })
+
   it('caches thumbnails per blob and size, only for blobs of the project', () => {
     const blob = store.load().nodes['root' as NodeId]?.resultBlob as never
     expect(store.getThumbnail(blob, 128)).toBeNull()

@@ -7,10 +7,17 @@ import type { BlobHash, JobId, NodeId } from '../../../core/ids'
 import type { BlobMeta } from '../../../core/model'
 import { availableDrivers, type DriverName } from '../../../main/store/driver'
 
-/** Every driver this runtime offers; says so once when node:sqlite is absent (Node < 22.13). */
+/**
+ * Every driver this runtime offers. A missing one is said in one line, never skipped silently:
+ * node:sqlite is absent before Node 22.13; better-sqlite3 is absent where its native build does not
+ * match the runtime's ABI (e.g. a Node 24 or Electron run of a Node 20 install).
+ */
 export function driversUnderTest(): DriverName[] {
   const names = availableDrivers().map((d) => d.name)
-  if (!names.includes('node:sqlite')) console.log(`[store suite] node:sqlite is absent in Node ${process.versions.node}; running against ${names.join(', ')} only`)
+  for (const name of ['node:sqlite', 'better-sqlite3'] as const) {
+    if (!names.includes(name)) console.log(`[store suite] ${name} is absent in Node ${process.versions.node}; running against ${names.join(', ') || 'no driver'} only`)
+  }
+  if (names.length === 0) throw new Error('This runtime has no SQLite driver at all')
   return names
 }
 

@@ -109,3 +109,23 @@ describe('planEmptyTrash', () => {
     expect(planEmptyTrash(state).removeBlobs).not.toContain(hash('d'))
   })
 })
+
+describe('checkProjectFile', () => {
+  it('treats a file shorter than its header says as truncated only when no WAL could complete it', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { checkProjectFile } = await import('../../../main/store/fileCheck')
+    const dir = mkdtempSync(join(tmpdir(), 'kstudio-unit-'))
+    try {
+      const path = join(dir, 'p.kstudio')
+      // Header claims 3 pages of 4096 bytes; the file has one. A checkpoint killed half-way looks like this.
+      writeFileSync(path, Buffer.concat([header({ pages: 3, appId: 0x4b535444, userVersion: 2 }), Buffer.alloc(4096 - 100)]))
+      expect(checkProjectFile(path)).toMatchObject({ kind: 'refused', error: { code: 'store.truncated' } })
+      writeFileSync(`${path}-wal`, Buffer.alloc(32))
+      expect(checkProjectFile(path)).toEqual({ kind: 'project', version: 2 })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
