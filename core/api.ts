@@ -42,7 +42,7 @@ const layer = z.discriminatedUnion('kind', [
   z.object({ ...layerBase, kind: z.literal('text'), text: z.string().max(5000), fontSize: z.number().positive().max(2000), color: z.string().max(40) }).strict(),
 ])
 const layerDocument = z
-  .object({ nodeId, width: z.number().int().positive().max(16384), height: z.number().int().positive().max(16384), layers: z.array(layer).max(200) })
+  .object({ nodeId, width: z.number().int().positive().max(16384), height: z.number().int().positive().max(16384), layers: z.array(layer).max(200).readonly() })
   .strict()
 
 /** The upper bound of one imported file: bigger files are refused with a message. */

@@ -87,14 +87,12 @@ describe('layer documents', () => {
     const { client } = host
     const { nodeId } = await client.request('importImage', { fileName: 'scene.png', bytes: await scene() })
     const bottle = await client.request('storeImage', { fileName: 'bottle.png', bytes: await solidPng(20, 40, [40, 210, 60]) })
-    const document = {
-      nodeId, width: 128, height: 96,
-      layers: [{ id: 'l1', kind: 'image' as const, name: 'bottle.png', visible: true, locked: false, opacity: 0.8, blob: bottle.hash, width: 20, height: 40, transform: { x: 10, y: 12, scaleX: 1.5, scaleY: 1.5, rotation: 15 } }],
-    }
+    const layer = { id: 'l1', kind: 'image' as const, name: 'bottle.png', visible: true, locked: false, opacity: 0.8, blob: bottle.hash, width: 20, height: 40, transform: { x: 10, y: 12, scaleX: 1.5, scaleY: 1.5, rotation: 15 } }
+    const document = { nodeId, width: 128, height: 96, layers: [layer] }
     await client.request('saveLayers', { document })
     const saved = (await client.request('getProject', {})).layers[nodeId]
     expect(saved?.layers[0]).toMatchObject({ blob: bottle.hash, opacity: 0.8, transform: { rotation: 15 } })
-    const unknown = await rejection(client.request('saveLayers', { document: { ...document, layers: [{ ...document.layers[0], blob: 'f'.repeat(64) }] } }))
+    const unknown = await rejection(client.request('saveLayers', { document: { ...document, layers: [{ ...layer, blob: 'f'.repeat(64) }] } }))
     expect(unknown.code).toBe('blob.notFound')
   })
 })
