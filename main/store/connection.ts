@@ -22,7 +22,7 @@
  * - trusted_schema=OFF: project files are shared between people; a crafted file must not run
  *   SQL functions from its schema.
  */
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { err, ok, type Result, type StudioErrorData } from '../../core/result'
 import { isBusy, sqliteCode, type SqlDatabase, type SqliteDriver } from './driver'
@@ -37,6 +37,8 @@ export interface OpenedConnection {
   /** Null when the startup check passed; otherwise what quick_check reported (read-only opens only). */
   readonly damage: string | null
   readonly created: boolean
+  /** Read-only opens: the -wal/-shm files SQLite makes for a reader did not exist before, so close() may remove them. */
+  readonly ownsSidecars: boolean
 }
 
 export interface ConnectOptions {
@@ -105,6 +107,7 @@ export function connect(driver: SqliteDriver, path: string, options: ConnectOpti
   if (check.kind === 'missing' && !(options.create && !options.readOnly)) return err(storeErrors.notFound(path))
   const creating = check.kind === 'missing'
 
+  const ownsSidecars = options.readOnly && !existsSync(`${path}-wal`) && !existsSync(`${path}-shm`)
   let db: SqlDatabase
   try {
     if (creating) mkdirSync(dirname(path), { recursive: true })
@@ -120,7 +123,7 @@ export function connect(driver: SqliteDriver, path: string, options: ConnectOpti
       const project = options.newProject ?? { id: 'project', name: 'Untitled', at: Date.now() }
       createProject(db, path, project, fts)
       finishWritable(db)
-      return ok({ db, fts, damage: null, created: true })
+      return ok({ db, fts, damage: null, created: true, ownsSidecars: false })
     }
     // The first read takes the exclusive lock (or fails with SQLITE_BUSY when someone holds it).
     const appId = Number(pragmaValue(db, 'PRAGMA application_id'))
@@ -130,7 +133,11 @@ export function connect(driver: SqliteDriver, path: string, options: ConnectOpti
     if (version > CURRENT_VERSION) return refuse(db, storeErrors.newerVersion(path, version, CURRENT_VERSION))
     const damage = startupCheck(db)
     if (damage !== null && !options.readOnly) return refuse(db, storeErrors.corrupt(path, damage))
-    if (options.readOnly) return ok({ db, fts: fts && hasSearchTable(db), damage, created: false })
+    if (options.readOnly) return ok({ db, fts: fts && hasSearchTable(db), damage, created: false, ownsSidecars })
+    // We hold the exclusive lock, so no other connection is open (a WAL reader holds a shared lock
+    // for as long as it is open): a -shm left by an earlier reader is nobody's, and exclusive mode
+    // keeps its wal-index in memory, so it would only linger beside the project.
+    rmSync(`${path}-shm`, { force: true })
     finishWritable(db)
     if (version < CURRENT_VERSION) {
       db.transaction(() => {
@@ -138,7 +145,7 @@ export function connect(driver: SqliteDriver, path: string, options: ConnectOpti
         db.exec(`PRAGMA user_version = ${CURRENT_VERSION}`)
       })
     }
-    return ok({ db, fts: fts && hasSearchTable(db), damage: null, created: false })
+    return ok({ db, fts: fts && hasSearchTable(db), damage: null, created: false, ownsSidecars: false })
   } catch (caught) {
     return refuse(db, openFailure(path, caught))
   }

@@ -4,7 +4,7 @@
  * jobs that were running when the studio died are marked interrupted (core `interruptRunningJobs`).
  */
 import { randomUUID } from 'node:crypto'
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync, statSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import type { BlobHash, FrameId, NodeId } from '../../core/ids'
 import { interruptRunningJobs } from '../../core/jobActions'
@@ -44,6 +44,8 @@ export class SqliteProjectStore implements ProjectStore {
     readonly fts: boolean,
     /** Null when the startup check passed; otherwise what it found (read-only opens only). */
     readonly damage: string | null,
+    /** Read-only: remove the reader's -wal/-shm on close when this open made them and the WAL is empty. */
+    private readonly ownsSidecars = false,
   ) {}
 
   load(): ProjectState {
@@ -121,9 +123,25 @@ export class SqliteProjectStore implements ProjectStore {
   }
 
   close(): void {
-    // Closing the last connection checkpoints the WAL into the file and removes the -wal file.
+    // Closing the writer checkpoints the WAL into the file and removes the -wal file.
     this.db.close()
+    if (this.ownsSidecars) removeReaderSidecars(this.path)
   }
+}
+
+/**
+ * A read-only (WAL) open makes an empty -wal and a -shm beside the project. While any reader is
+ * open no writer can get in (it holds a shared lock; writers need the exclusive one), so an empty
+ * WAL we created is nobody's data; a non-empty one is left alone.
+ */
+function removeReaderSidecars(path: string): void {
+  try {
+    if (statSync(`${path}-wal`).size !== 0) return
+  } catch {
+    // No -wal: nothing of ours to tidy except perhaps the -shm.
+  }
+  rmSync(`${path}-wal`, { force: true })
+  rmSync(`${path}-shm`, { force: true })
 }
 
 function writeFailure(path: string, caught: unknown): StudioErrorData {
@@ -154,8 +172,8 @@ export function openProjectStore(path: string, options: OpenProjectOptions = {})
     newProject: { id: randomUUID(), name, at: now() },
   })
   if (!opened.ok) return opened
-  const { db, fts, damage } = opened.value
-  const store = new SqliteProjectStore(absolute, readOnly, db, fts, damage)
+  const { db, fts, damage, ownsSidecars } = opened.value
+  const store = new SqliteProjectStore(absolute, readOnly, db, fts, damage, ownsSidecars)
   if (!readOnly) {
     try {
       rebuildSearchIfStale(store)

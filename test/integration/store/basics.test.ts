@@ -2,7 +2,7 @@
  * The store's everyday story on a real file, for every driver this runtime has: create, import,
  * queue, reopen, blobs shared by hash and verified, read-only opens that write nothing.
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { importImage, queueGeneration, startJob, setNodeLabel } from '../../../core/actions'
@@ -124,5 +124,9 @@ describe.each(driversUnderTest())('project store on %s', (driver) => {
     expect(() => ro.commit({ project: { ...ro.load().project, name: 'x' } })).toThrow(expect.objectContaining({ code: 'store.readOnly' }))
     ro.close()
     expect(readFileSync(path).equals(bytes)).toBe(true)
+    // The reader's -wal/-shm are tidied away, and a writer leaves no -shm behind either.
+    expect(readdirSync(tmp.dir)).toEqual(['Shots.kstudio'])
+    unwrap(openProjectStore(path, { driver })).close()
+    expect(readdirSync(tmp.dir)).toEqual(['Shots.kstudio'])
   })
 })

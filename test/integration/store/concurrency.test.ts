@@ -76,6 +76,15 @@ describe.each(driversUnderTest())('one writer per project on %s', (driver) => {
     if (third.ok) third.value.close()
   })
 
+  it('keeps writers out while a read-only viewer has the project open', () => {
+    const viewer = openProjectStore(path, { driver, readOnly: true })
+    if (!viewer.ok) throw new Error(viewer.error.message)
+    viewer.value.load()
+    expect(openInAnotherProcess(path, driver)).toMatchObject({ ok: false, code: 'project.locked' })
+    viewer.value.close()
+    expect(openInAnotherProcess(path, driver)).toMatchObject({ ok: true })
+  })
+
   it('does not stay locked after the holder is killed with SIGKILL', async () => {
     const first = await holder(path, driver)
     expect(openInAnotherProcess(path, driver)).toMatchObject({ ok: false, code: 'project.locked' })
