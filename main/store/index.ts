@@ -2,7 +2,7 @@
  * The project store's public surface for the host. Everything else in main/store is internal.
  * See README.md beside this file for the durability choices.
  */
-export type { ProjectStore } from './projectStore'
+export type { ProjectStore, ProjectQueries } from './projectStore'
 export { openProjectStore, createProjectStore, SqliteProjectStore, type OpenProjectOptions } from './sqliteProjectStore'
 export { exportCopy, saveAs, importCopy, type CopyOptions } from './backup'
 export { exportReadable, type RecoveryReport } from './recovery'

@@ -16,7 +16,7 @@ import { defaultDriver, driverByName, sqliteCode, type DriverName, type SqlDatab
 import { loadState } from './loadState'
 import * as queries from './queries'
 import { getThumbnail, putThumbnail, type Thumbnail } from './thumbnails'
-import type { ProjectStore } from './projectStore'
+import type { ProjectQueries, ProjectStore } from './projectStore'
 import { storeErrors } from './storeErrors'
 import { emptyTrash, type EmptyTrashReport } from './trash'
 import { sha256Hex, writeDiff } from './writeDiff'
@@ -34,7 +34,7 @@ export interface OpenProjectOptions {
   readonly now?: () => number
 }
 
-export class SqliteProjectStore implements ProjectStore {
+export class SqliteProjectStore implements ProjectStore, ProjectQueries {
   constructor(
     readonly path: string,
     readonly readOnly: boolean,
