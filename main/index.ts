@@ -1,47 +1,51 @@
 /** Electron main: wiring only. The services know nothing of Electron. */
-import { app, BrowserWindow, dialog } from 'electron'
+import { app, BrowserWindow } from 'electron'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { toErrorData } from '../core/result'
 import { systemClock } from './services/clock'
 import { EngineProcess } from './services/engineProcess'
-import { openStudio } from './services/openStudio'
 import { findAppRoot, modelDirs } from './services/paths'
-import type { StudioHost } from './services/studioHost'
 import { handleAppScheme, registerAppScheme } from './electron/appProtocol'
-import { registerIpcHandlers } from './electron/ipcHandlers'
+import { buildAppMenu } from './electron/appMenu'
+import { forwardEvents, registerIpcHandlers } from './electron/ipcHandlers'
 import { createMainWindow } from './electron/mainWindow'
+import { ProjectController } from './electron/projectController'
 
 registerAppScheme()
 if (!app.requestSingleInstanceLock()) app.quit()
 
-let host: StudioHost | null = null
-let engine: EngineProcess | null = null
 let window: BrowserWindow | null = null
+let engine: EngineProcess | null = null
+let projects: ProjectController | null = null
 
 async function start(): Promise<void> {
   const appRoot = findAppRoot(import.meta.dirname)
-  handleAppScheme(join(appRoot, 'out', 'renderer'), () => host)
-  const projects = join(app.getPath('userData'), 'projects')
-  mkdirSync(projects, { recursive: true })
-  engine = new EngineProcess({ modelDirs: modelDirs(appRoot, app.getPath('userData')), log: (l) => console.error(l) })
-  try {
-    host = openStudio({ projectPath: join(projects, 'Untitled.kstudio'), engine, clock: systemClock })
-  } catch (caught) {
-    const e = toErrorData(caught)
-    dialog.showErrorBox('Kontext Studio cannot open the project', `${e.message}\n\n${e.hint ?? ''}`)
-    app.quit()
-    return
-  }
+  engine = new EngineProcess({ modelDirs: modelDirs(appRoot, app.getPath('userData')), log: (line: string) => console.error(line) })
+  projects = new ProjectController(engine, systemClock, () => window)
+  const controller = projects
+  handleAppScheme(join(appRoot, 'out', 'renderer'), () => controller.current())
+  registerIpcHandlers(() => controller.current())
+  let stopForwarding: (() => void) | null = null
+  controller.onDidSwitch((host) => {
+    stopForwarding?.()
+    stopForwarding = forwardEvents(host, () => window?.webContents ?? null)
+    // The page mirrors one project; a fresh load picks up the new one.
+    window?.webContents.reload()
+  })
+  const defaultDir = join(app.getPath('userData'), 'projects')
+  mkdirSync(defaultDir, { recursive: true })
+  const last = controller.recent().find((r) => !r.missing)
+  // If the last project is refused (locked by another window, damaged and declined), start a new one.
+  if (!(await controller.open(last?.path ?? join(defaultDir, 'Untitled.kstudio')))) await controller.open(join(defaultDir, `Untitled-${Date.now()}.kstudio`))
   void engine.start().catch((e: unknown) => console.error(`The engine did not start: ${String(e)}`))
   window = createMainWindow(join(import.meta.dirname, '..', 'preload'))
-  registerIpcHandlers(host, () => window?.webContents ?? null)
+  buildAppMenu(controller)
 }
 
 app.on('second-instance', () => window?.focus())
 app.on('window-all-closed', () => app.quit())
 app.on('will-quit', () => {
   void engine?.stop()
-  void host?.close()
+  void projects?.current()?.close()
 })
 app.whenReady().then(start, (e: unknown) => console.error(e))

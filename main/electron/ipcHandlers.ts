@@ -11,20 +11,23 @@ const isTrustedSender = (event: IpcMainInvokeEvent): boolean => {
   return url.startsWith(`${APP_ORIGIN}/`)
 }
 
-export function registerIpcHandlers(host: StudioHost, contents: () => WebContents | null): () => void {
+/** Handlers ask for the current host on every call, so switching projects needs no re-registration. */
+export function registerIpcHandlers(host: () => StudioHost | null): void {
   for (const name of requestNames) {
     ipcMain.handle(Channels[name], async (event, params: unknown) => {
       if (!isTrustedSender(event)) return { ok: false, error: studioError('request.forbidden', 'This page may not use the studio.') }
+      const studio = host()
+      if (!studio) return { ok: false, error: studioError('project.none', 'No project is open.', 'Open or create a project from the File menu.') }
       try {
-        return { ok: true, value: (await host.handle(name, params)) ?? null }
+        return { ok: true, value: (await studio.handle(name, params)) ?? null }
       } catch (caught) {
         return { ok: false, error: toErrorData(caught) }
       }
     })
   }
-  const off = host.onEvent((event) => contents()?.send(EVENT_CHANNEL, event))
-  return () => {
-    off()
-    for (const name of requestNames) ipcMain.removeHandler(Channels[name])
-  }
+}
+
+/** Forwards a host's events to the window; returns the unsubscribe for when the project changes. */
+export function forwardEvents(host: StudioHost, contents: () => WebContents | null): () => void {
+  return host.onEvent((event) => contents()?.send(EVENT_CHANNEL, event))
 }

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs'
 import { StudioError } from '../../core/result'
 import { openProjectStore } from '../store/sqliteProjectStore'
+import type { ProjectStore } from '../store/projectStore'
 import type { HostClock } from './clock'
 import type { EngineLike } from './engineLike'
 import { ProjectSession } from './projectSession'
@@ -14,11 +15,16 @@ export interface OpenStudioOptions {
 }
 
 /** Opens (or creates, when the file does not exist yet) a project; throws a StudioError on refusal. */
-export function openStudio(options: OpenStudioOptions): StudioHost {
-  const create = !existsSync(options.projectPath)
-  const store = openProjectStore(options.projectPath, { create })
+export function openStudio(options: OpenStudioOptions & { readOnly?: boolean }): StudioHost {
+  const create = !existsSync(options.projectPath) && options.readOnly !== true
+  const store = openProjectStore(options.projectPath, { create, readOnly: options.readOnly === true })
   if (!store.ok) throw new StudioError(store.error)
-  const host = new StudioHost(new ProjectSession(store.value), options.engine, options.clock)
-  host.resumeQueue()
+  return studioForStore(store.value, options.engine, options.clock)
+}
+
+/** The host around an already open store (after Save as…, or a read-only recovery open). */
+export function studioForStore(store: ProjectStore, engine: EngineLike, clock: HostClock): StudioHost {
+  const host = new StudioHost(new ProjectSession(store), engine, clock)
+  if (!store.readOnly) host.resumeQueue()
   return host
 }

@@ -15,7 +15,7 @@ export class ProjectSession {
   private state: ProjectState
   private readonly listeners = new Set<DiffListener>()
 
-  constructor(private readonly store: ProjectStore) {
+  constructor(readonly store: ProjectStore) {
     this.state = store.load()
   }
 
