@@ -30,7 +30,11 @@ export function removableNodes(state: ProjectState): Set<NodeId> {
     }
   }
   for (const job of Object.values(state.jobs)) if (job.state === 'running') keep.add(job.nodeId)
-  return new Set(Object.values(state.nodes).filter((n) => n.deletedAt !== null && !keep.has(n.id)).map((n) => n.id))
+  return new Set(
+    Object.values(state.nodes)
+      .filter((n) => n.deletedAt !== null && !keep.has(n.id))
+      .map((n) => n.id),
+  )
 }
 
 /** The diff that empties the trash. Layer documents of removed nodes go with their nodes. */
@@ -46,7 +50,9 @@ export function planEmptyTrash(state: ProjectState): ProjectDiff {
     .map((f) => ({ ...f, candidateNodeId: null }))
   return {
     removeNodes: [...gone],
-    removeJobs: Object.values(state.jobs).filter((j) => gone.has(j.nodeId)).map((j) => j.id),
+    removeJobs: Object.values(state.jobs)
+      .filter((j) => gone.has(j.nodeId))
+      .map((j) => j.id),
     removeFrames: frames.filter((f) => gone.has(f.nodeId)).map((f) => f.id),
     putFrames,
     removeBlobs: (Object.keys(state.blobs) as BlobHash[]).filter((hash) => !used.has(hash)),

@@ -20,12 +20,25 @@ export function blobFor(bytes: Uint8Array): BlobMeta {
   return { hash: sha256Hex(bytes) as BlobHash, width: 1024, height: 1024, format: 'png', byteSize: bytes.byteLength, hasAlpha: false }
 }
 
-const PROMPTS = ['put the bottle on a marble table', 'soft morning light', 'the same character on a beach', 'make it night', 'add rain', 'close-up of the label']
+const PROMPTS = [
+  'put the bottle on a marble table',
+  'soft morning light',
+  'the same character on a beach',
+  'make it night',
+  'add rain',
+  'close-up of the label',
+]
 
 export function generateProject(store: SqliteProjectStore, shape: ProjectShape): { frameIds: FrameId[] } {
   const perFrame = Math.max(1, Math.floor(shape.nodes / shape.frames))
   const frameIds: FrameId[] = []
-  const batch = { nodes: [] as HistoryNode[], blobs: [] as BlobMeta[], bytes: new Map<BlobHash, Uint8Array>(), jobs: [] as Job[], frames: [] as Frame[] }
+  const batch = {
+    nodes: [] as HistoryNode[],
+    blobs: [] as BlobMeta[],
+    bytes: new Map<BlobHash, Uint8Array>(),
+    jobs: [] as Job[],
+    frames: [] as Frame[],
+  }
   const flush = (): void => {
     store.commit({ putBlobs: batch.blobs, putNodes: batch.nodes, putJobs: batch.jobs, putFrames: batch.frames }, batch.bytes)
     batch.nodes = []
@@ -58,7 +71,17 @@ export function generateProject(store: SqliteProjectStore, shape: ProjectShape):
       batch.blobs.push(blob)
       batch.bytes.set(blob.hash, bytes)
       if (parent !== null) {
-        batch.jobs.push({ id: `${id}j` as JobId, nodeId: id, state: 'done', order: made, step: 28, totalSteps: 28, attempts: 1, createdAt: at, error: null })
+        batch.jobs.push({
+          id: `${id}j` as JobId,
+          nodeId: id,
+          state: 'done',
+          order: made,
+          step: 28,
+          totalSteps: 28,
+          attempts: 1,
+          createdAt: at,
+          error: null,
+        })
       }
       if (i % 5 !== 4) {
         trunk = head
@@ -69,7 +92,15 @@ export function generateProject(store: SqliteProjectStore, shape: ProjectShape):
     if (head !== null) {
       const frameId = `frame${f}` as FrameId
       frameIds.push(frameId)
-      batch.frames.push({ id: frameId, order: f + 1, nodeId: head, title: `Shot ${f + 1}`, notes: '', durationMs: 2000, candidateNodeId: null })
+      batch.frames.push({
+        id: frameId,
+        order: f + 1,
+        nodeId: head,
+        title: `Shot ${f + 1}`,
+        notes: '',
+        durationMs: 2000,
+        candidateNodeId: null,
+      })
     }
   }
   flush()

@@ -19,7 +19,15 @@ import { availableDrivers, type DriverName } from '../../main/store/driver'
 import { openProjectStore, type SqliteProjectStore } from '../../main/store/sqliteProjectStore'
 import { blobFor, generateProject } from './generate'
 
-const { values } = parseArgs({ options: { nodes: { type: 'string' }, frames: { type: 'string' }, mb: { type: 'string' }, driver: { type: 'string' }, reps: { type: 'string' } } })
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string' },
+    frames: { type: 'string' },
+    mb: { type: 'string' },
+    driver: { type: 'string' },
+    reps: { type: 'string' },
+  },
+})
 let nodes = Number(values.nodes ?? 2000)
 const frames = Number(values.frames ?? 50)
 let megabytes = Number(values.mb ?? 500)
@@ -115,7 +123,9 @@ try {
   const depth = store.frameLineage(frameIds[frameIds.length - 1] as never).length
   const children = Array.from({ length: 50 }, () => time(() => store.childrenOf(firstRoot)))
   const searches = Array.from({ length: 20 }, () => time(() => store.searchNodes('marble table')))
-  const reads = Object.keys(state.blobs).slice(0, 50).map((h) => time(() => store.readBlob(h as never)))
+  const reads = Object.keys(state.blobs)
+    .slice(0, 50)
+    .map((h) => time(() => store.readBlob(h as never)))
   store.close()
   const size = statSync(path).size
 
@@ -133,7 +143,9 @@ try {
     ['file size', `${(size / 2 ** 20).toFixed(1)} MiB`, ''],
   ]
   console.log(`\nstore bench — ${driver}, Node ${process.versions.node}, ${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, tmp ${tmpdir()}`)
-  console.log(`project: ${nodes} nodes, ${frames} frames, ${megabytes} MB of images (${(blobBytes / 1024).toFixed(0)} KB each); generated in ${genSeconds.toFixed(1)} s\n`)
+  console.log(
+    `project: ${nodes} nodes, ${frames} frames, ${megabytes} MB of images (${(blobBytes / 1024).toFixed(0)} KB each); generated in ${genSeconds.toFixed(1)} s\n`,
+  )
   const w0 = Math.max(...rows.map((r) => r[0].length))
   const w1 = Math.max(...rows.map((r) => r[1].length))
   console.log(`| ${'measure'.padEnd(w0)} | ${'result'.padEnd(w1)} | goal |`)

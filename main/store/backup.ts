@@ -56,7 +56,11 @@ export async function saveAs(
 }
 
 /** Import: copies a project file someone sent (opened read-only, never modified) to `destination` and opens the copy. */
-export async function importCopy(source: string, destination: string, options: Pick<OpenProjectOptions, 'driver' | 'now'> = {}): Promise<Result<SqliteProjectStore>> {
+export async function importCopy(
+  source: string,
+  destination: string,
+  options: Pick<OpenProjectOptions, 'driver' | 'now'> = {},
+): Promise<Result<SqliteProjectStore>> {
   const opened = openProjectStore(source, { readOnly: true, driver: options.driver })
   if (!opened.ok) return opened
   if (opened.value.damage !== null) {

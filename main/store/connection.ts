@@ -86,7 +86,11 @@ function createProject(db: SqlDatabase, path: string, project: NonNullable<Conne
   db.transaction(() => {
     createCurrentSchema(db, fts)
     db.prepare('INSERT INTO project (id, project_id, name, created_at, modified_at, settings) VALUES (1, ?, ?, ?, ?, ?)').run(
-      project.id, project.name, project.at, project.at, JSON.stringify({ defaultModel: 'kontext-tiny', steps: 28, guidance: 1 }),
+      project.id,
+      project.name,
+      project.at,
+      project.at,
+      JSON.stringify({ defaultModel: 'kontext-tiny', steps: 28, guidance: 1 }),
     )
     db.exec(`PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${CURRENT_VERSION}`)
   })
@@ -114,7 +118,9 @@ export function connect(driver: SqliteDriver, path: string, options: ConnectOpti
     db = driver.open(path, { readOnly: options.readOnly, mustExist: !creating })
   } catch (caught) {
     const e = caught as NodeJS.ErrnoException
-    return err(typeof e.code === 'string' && e.code.startsWith('E') ? fsErrorToStoreError(path, e.code, e.message) : openFailure(path, caught))
+    return err(
+      typeof e.code === 'string' && e.code.startsWith('E') ? fsErrorToStoreError(path, e.code, e.message) : openFailure(path, caught),
+    )
   }
   try {
     applyConnectionPragmas(db, options.readOnly)
@@ -174,12 +180,17 @@ const hasSearchTable = (db: SqlDatabase): boolean =>
  */
 export function startupCheck(db: SqlDatabase): string | null {
   const tables = db
-    .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' AND name NOT IN ('blob_data', 'thumbnails')`)
+    .prepare(
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' AND name NOT IN ('blob_data', 'thumbnails')`,
+    )
     .all()
     .map((r) => String(r.name))
   const problems: string[] = []
   for (const table of tables) {
-    const lines = db.prepare(`PRAGMA quick_check("${table.replace(/"/g, '""')}")`).all().map((r) => String(Object.values(r)[0]))
+    const lines = db
+      .prepare(`PRAGMA quick_check("${table.replace(/"/g, '""')}")`)
+      .all()
+      .map((r) => String(Object.values(r)[0]))
     if (!(lines.length === 1 && lines[0] === 'ok')) problems.push(...lines.slice(0, 5))
   }
   return problems.length === 0 ? null : problems.join('; ')

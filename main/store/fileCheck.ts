@@ -83,7 +83,8 @@ export function checkProjectFile(path: string, open: typeof openSync = openSync)
     const short = facts.pageCount !== null && stat.size < facts.pageCount * facts.pageSize
     if (short && !hasWal(path)) return { kind: 'refused', error: storeErrors.truncated(path) }
     if (facts.applicationId !== APPLICATION_ID) return { kind: 'refused', error: storeErrors.foreign(path) }
-    if (facts.userVersion > CURRENT_VERSION) return { kind: 'refused', error: storeErrors.newerVersion(path, facts.userVersion, CURRENT_VERSION) }
+    if (facts.userVersion > CURRENT_VERSION)
+      return { kind: 'refused', error: storeErrors.newerVersion(path, facts.userVersion, CURRENT_VERSION) }
     if (facts.userVersion < 1) return { kind: 'refused', error: storeErrors.corrupt(path, `unknown project format ${facts.userVersion}`) }
     return { kind: 'project', version: facts.userVersion }
   } finally {

@@ -15,7 +15,12 @@ export interface QueryContext {
 
 function toNodes(db: SqlDatabase, rows: readonly SqlRow[]): HistoryNode[] {
   const contexts = db.prepare('SELECT blob_hash FROM node_contexts WHERE node_id = ? ORDER BY position')
-  return rows.map((r) => nodeFromRow(r, contexts.all(r.id ?? null).map((c) => String(c.blob_hash) as BlobHash)))
+  return rows.map((r) =>
+    nodeFromRow(
+      r,
+      contexts.all(r.id ?? null).map((c) => String(c.blob_hash) as BlobHash),
+    ),
+  )
 }
 
 const live = (includeDeleted: boolean): string => (includeDeleted ? '' : 'AND deleted_at IS NULL')
@@ -69,11 +74,18 @@ export function searchNodes(q: QueryContext, text: string, limit = 100): History
   if (q.fts) {
     const match = terms.map((t) => `"${t}"*`).join(' ')
     const rows = q.db
-      .prepare(`SELECT n.* FROM nodes_fts f JOIN nodes n ON n.rowid = f.rowid WHERE nodes_fts MATCH ? AND n.deleted_at IS NULL ORDER BY f.rank LIMIT ?`)
+      .prepare(
+        `SELECT n.* FROM nodes_fts f JOIN nodes n ON n.rowid = f.rowid WHERE nodes_fts MATCH ? AND n.deleted_at IS NULL ORDER BY f.rank LIMIT ?`,
+      )
       .all(match, limit)
     return toNodes(q.db, rows)
   }
-  const where = terms.map(() => `(lower(coalesce(prompt, '')) LIKE ? ESCAPE '\\' OR lower(coalesce(label, '')) LIKE ? ESCAPE '\\')`).join(' AND ')
+  const where = terms
+    .map(() => `(lower(coalesce(prompt, '')) LIKE ? ESCAPE '\\' OR lower(coalesce(label, '')) LIKE ? ESCAPE '\\')`)
+    .join(' AND ')
   const params = terms.flatMap((t) => [`%${t}%`, `%${t}%`])
-  return toNodes(q.db, q.db.prepare(`SELECT * FROM nodes WHERE ${where} AND deleted_at IS NULL ORDER BY created_at DESC LIMIT ?`).all(...params, limit))
+  return toNodes(
+    q.db,
+    q.db.prepare(`SELECT * FROM nodes WHERE ${where} AND deleted_at IS NULL ORDER BY created_at DESC LIMIT ?`).all(...params, limit),
+  )
 }

@@ -46,13 +46,19 @@ export function listRecent(appDataDir: string): RecentProject[] {
 /** Puts a project at the top of the list (once), keeping the newest RECENT_LIMIT. */
 export function addRecent(appDataDir: string, project: { path: string; name: string; openedAt: number }): RecentProject[] {
   const path = resolve(project.path)
-  const entries = [{ path, name: project.name, openedAt: project.openedAt }, ...readEntries(appDataDir).filter((e) => e.path !== path)].slice(0, RECENT_LIMIT)
+  const entries = [
+    { path, name: project.name, openedAt: project.openedAt },
+    ...readEntries(appDataDir).filter((e) => e.path !== path),
+  ].slice(0, RECENT_LIMIT)
   writeEntries(appDataDir, entries)
   return listRecent(appDataDir)
 }
 
 export function removeRecent(appDataDir: string, path: string): RecentProject[] {
   const target = resolve(path)
-  writeEntries(appDataDir, readEntries(appDataDir).filter((e) => e.path !== target))
+  writeEntries(
+    appDataDir,
+    readEntries(appDataDir).filter((e) => e.path !== target),
+  )
   return listRecent(appDataDir)
 }

@@ -56,7 +56,11 @@ function readableRows(db: SqlDatabase, table: string): { rows: SqlRow[]; lost: n
   return { rows, lost }
 }
 
-const lostImage = studioError('store.recoveredWithoutImage', 'This node’s image could not be recovered from the damaged project.', 'Re-run it.')
+const lostImage = studioError(
+  'store.recoveredWithoutImage',
+  'This node’s image could not be recovered from the damaged project.',
+  'Re-run it.',
+)
 
 /** Exports what is readable from `source` (opened read-only) into a new project at `destination`. */
 export function exportReadable(source: SqliteProjectStore, destination: string, now: () => number = Date.now): Result<RecoveryReport> {
@@ -104,7 +108,10 @@ export function exportReadable(source: SqliteProjectStore, destination: string, 
     for (const row of nodeRows.rows) {
       try {
         const ctx = (byNode.get(String(row.id)) ?? []).sort((a, b) => a.position - b.position).map((c) => c.hash)
-        const node = nodeFromRow(row, ctx.filter((h) => kept.has(h)))
+        const node = nodeFromRow(
+          row,
+          ctx.filter((h) => kept.has(h)),
+        )
         const resultLost = node.resultBlob !== null && !kept.has(node.resultBlob)
         const maskLost = node.region !== null && !kept.has(node.region.maskBlob)
         nodes.push({
@@ -128,7 +135,8 @@ export function exportReadable(source: SqliteProjectStore, destination: string, 
           return []
         }
       })
-    const frames = rowsOf<Frame>('frames', frameFromRow).filter((f) => ids.has(f.nodeId))
+    const frames = rowsOf<Frame>('frames', frameFromRow)
+      .filter((f) => ids.has(f.nodeId))
       .map((f) => (f.candidateNodeId !== null && !ids.has(f.candidateNodeId) ? { ...f, candidateNodeId: null } : f))
     const jobs = rowsOf<Job>('jobs', jobFromRow).filter((j) => ids.has(j.nodeId))
     const layers = rowsOf<LayerDocument>('layer_documents', layersFromRow).filter((d) => ids.has(d.nodeId))
@@ -136,7 +144,10 @@ export function exportReadable(source: SqliteProjectStore, destination: string, 
     const fresh = out.load().project
     out.commit({
       project: project ? { ...project, id: fresh.id, name: `${project.name} (recovered)`, modifiedAt: now() } : fresh,
-      putNodes: nodes, putFrames: frames, putJobs: jobs, putLayers: layers,
+      putNodes: nodes,
+      putFrames: frames,
+      putJobs: jobs,
+      putLayers: layers,
     })
     const report: RecoveryReport = { path: out.path, nodes: nodes.length, blobs: kept.size, lostNodes, lostBlobs }
     out.close()

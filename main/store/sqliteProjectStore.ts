@@ -153,7 +153,10 @@ function writeFailure(path: string, caught: unknown): StudioErrorData {
 }
 
 /** Creates a new project; refuses a path that exists (a New-project dialog must not open an old file). */
-export function createProjectStore(path: string, options: Omit<OpenProjectOptions, 'create' | 'readOnly'> = {}): Result<SqliteProjectStore> {
+export function createProjectStore(
+  path: string,
+  options: Omit<OpenProjectOptions, 'create' | 'readOnly'> = {},
+): Result<SqliteProjectStore> {
   if (existsSync(resolve(path))) return err(storeErrors.alreadyExists(resolve(path)))
   return openProjectStore(path, { ...options, create: true })
 }
@@ -193,7 +196,8 @@ function rebuildSearchIfStale(store: SqliteProjectStore): void {
   const stale = store.db.prepare(`SELECT value FROM store_meta WHERE key = 'search_stale'`).get()
   if (stale?.value !== '1') return
   store.db.transaction(() => {
-    store.db.exec(`DELETE FROM nodes_fts; INSERT INTO nodes_fts (rowid, prompt, label) SELECT rowid, coalesce(prompt, ''), coalesce(label, '') FROM nodes;
+    store.db
+      .exec(`DELETE FROM nodes_fts; INSERT INTO nodes_fts (rowid, prompt, label) SELECT rowid, coalesce(prompt, ''), coalesce(label, '') FROM nodes;
       DELETE FROM store_meta WHERE key = 'search_stale';`)
   })
 }

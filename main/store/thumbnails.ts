@@ -20,8 +20,10 @@ export function getThumbnail(db: SqlDatabase, hash: BlobHash, size: number): Thu
 export function putThumbnail(db: SqlDatabase, hash: BlobHash, size: number, thumbnail: Thumbnail): boolean {
   return db.transaction(() => {
     if (db.prepare('SELECT 1 AS present FROM blobs WHERE hash = ?').get(hash) === undefined) return false
-    db.prepare(`INSERT INTO thumbnails (blob_hash, size, format, bytes) VALUES (?, ?, ?, ?)
-      ON CONFLICT (blob_hash, size) DO UPDATE SET format = excluded.format, bytes = excluded.bytes`).run(hash, size, thumbnail.format, thumbnail.bytes)
+    db.prepare(
+      `INSERT INTO thumbnails (blob_hash, size, format, bytes) VALUES (?, ?, ?, ?)
+      ON CONFLICT (blob_hash, size) DO UPDATE SET format = excluded.format, bytes = excluded.bytes`,
+    ).run(hash, size, thumbnail.format, thumbnail.bytes)
     return true
   })
 }

@@ -15,7 +15,9 @@ import { storeErrors } from './storeErrors'
 export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
 
 const NODE_UPSERT = `INSERT INTO nodes (${NODE_COLUMNS.join(', ')}) VALUES (${NODE_COLUMNS.map(() => '?').join(', ')})
-  ON CONFLICT (id) DO UPDATE SET ${NODE_COLUMNS.slice(1).map((c) => `${c} = excluded.${c}`).join(', ')}`
+  ON CONFLICT (id) DO UPDATE SET ${NODE_COLUMNS.slice(1)
+    .map((c) => `${c} = excluded.${c}`)
+    .join(', ')}`
 
 /** Blobs still referenced by a node (result, context, mask), a layer or a frame's node after the diff. */
 const BLOB_REFERENCED = `SELECT 1 AS used WHERE
@@ -60,9 +62,11 @@ function putBlob(db: SqlDatabase, meta: Parameters<typeof blobToParams>[0], byte
     if (sha256Hex(bytes) !== meta.hash) throw new StudioError(storeErrors.blobMismatch(meta.hash))
     db.prepare('INSERT INTO blob_data (hash, bytes) VALUES (?, ?)').run(meta.hash, bytes)
   }
-  db.prepare(`INSERT INTO blobs (hash, width, height, format, byte_size, has_alpha) VALUES (?, ?, ?, ?, ?, ?)
+  db.prepare(
+    `INSERT INTO blobs (hash, width, height, format, byte_size, has_alpha) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (hash) DO UPDATE SET width = excluded.width, height = excluded.height, format = excluded.format,
-      byte_size = excluded.byte_size, has_alpha = excluded.has_alpha`).run(...blobToParams(meta))
+      byte_size = excluded.byte_size, has_alpha = excluded.has_alpha`,
+  ).run(...blobToParams(meta))
 }
 
 function removeBlob(db: SqlDatabase, hash: BlobHash): void {
@@ -86,20 +90,24 @@ export function writeDiff(ctx: WriteContext, diff: ProjectDiff, blobBytes: Reado
   for (const blob of diff.putBlobs ?? []) putBlob(db, blob, blobBytes?.get(blob.hash))
   for (const node of diff.putNodes ?? []) putNode(ctx, node)
   for (const doc of diff.putLayers ?? []) {
-    db.prepare(`INSERT INTO layer_documents (node_id, width, height, layers) VALUES (?, ?, ?, ?)
-      ON CONFLICT (node_id) DO UPDATE SET width = excluded.width, height = excluded.height, layers = excluded.layers`).run(...layersToParams(doc))
+    db.prepare(
+      `INSERT INTO layer_documents (node_id, width, height, layers) VALUES (?, ?, ?, ?)
+      ON CONFLICT (node_id) DO UPDATE SET width = excluded.width, height = excluded.height, layers = excluded.layers`,
+    ).run(...layersToParams(doc))
   }
   for (const frame of diff.putFrames ?? []) {
-    db.prepare(`INSERT INTO frames (id, ord, node_id, title, notes, duration_ms, candidate_node_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+    db.prepare(
+      `INSERT INTO frames (id, ord, node_id, title, notes, duration_ms, candidate_node_id) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET ord = excluded.ord, node_id = excluded.node_id, title = excluded.title, notes = excluded.notes,
-        duration_ms = excluded.duration_ms, candidate_node_id = excluded.candidate_node_id`).run(...frameToParams(frame))
+        duration_ms = excluded.duration_ms, candidate_node_id = excluded.candidate_node_id`,
+    ).run(...frameToParams(frame))
   }
   for (const job of diff.putJobs ?? []) {
-    db.prepare(`INSERT INTO jobs (id, node_id, state, ord, step, total_steps, attempts, created_at, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    db.prepare(
+      `INSERT INTO jobs (id, node_id, state, ord, step, total_steps, attempts, created_at, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET node_id = excluded.node_id, state = excluded.state, ord = excluded.ord, step = excluded.step,
-        total_steps = excluded.total_steps, attempts = excluded.attempts, created_at = excluded.created_at, error = excluded.error`).run(
-      ...jobToParams(job),
-    )
+        total_steps = excluded.total_steps, attempts = excluded.attempts, created_at = excluded.created_at, error = excluded.error`,
+    ).run(...jobToParams(job))
   }
   // Blobs go last: a blob removed by this diff must be unreferenced once its nodes are gone.
   for (const hash of diff.removeBlobs ?? []) removeBlob(db, hash)

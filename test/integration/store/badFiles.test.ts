@@ -124,11 +124,17 @@ describe.each(driversUnderTest())('bad files on %s', (driver) => {
     }
     const tsx = resolve('node_modules/tsx/dist/cli.mjs')
     const child = spawnSync(process.execPath, [tsx, resolve('test/integration/store/openAs.ts'), path, driver], {
-      uid: 65534, gid: 65534, encoding: 'utf8', env: { ...process.env, TSX_DISABLE_CACHE: '1', HOME: tmp.dir }, timeout: 30_000,
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+      env: { ...process.env, TSX_DISABLE_CACHE: '1', HOME: tmp.dir },
+      timeout: 30_000,
     })
     const line = child.stdout.trim().split('\n').pop() ?? ''
     if (!line.startsWith('{')) {
-      console.log(`[store suite] skipped the as-nobody check: the child could not start as uid 65534 (${child.stderr.trim().split('\n')[0] ?? ''})`)
+      console.log(
+        `[store suite] skipped the as-nobody check: the child could not start as uid 65534 (${child.stderr.trim().split('\n')[0] ?? ''})`,
+      )
       ctx.skip()
     }
     expect(JSON.parse(line)).toMatchObject({ ok: false, code: 'store.permissionDenied' })

@@ -66,10 +66,18 @@ describe.each(driversUnderTest())('project store on %s', (driver) => {
       state = applyDiff(state, diff)
     }
     apply(importImage(state, { id: nid('root'), blob, sourceName: 'a.png', at: 1 }), new Map([[blob.hash, bytes]]))
-    apply(queueGeneration(state, {
-      nodeId: nid('g1'), jobId: jid('j1'), parentId: nid('root'), prompt: 'a red bottle on marble', contextBlobs: [blob.hash],
-      params: { model: 'kontext-tiny', seed: 7, steps: 4, guidance: 2.5, width: 64, height: 64 }, at: 2, region: { maskBlob: blob.hash },
-    }))
+    apply(
+      queueGeneration(state, {
+        nodeId: nid('g1'),
+        jobId: jid('j1'),
+        parentId: nid('root'),
+        prompt: 'a red bottle on marble',
+        contextBlobs: [blob.hash],
+        params: { model: 'kontext-tiny', seed: 7, steps: 4, guidance: 2.5, width: 64, height: 64 },
+        at: 2,
+        region: { maskBlob: blob.hash },
+      }),
+    )
     apply(setNodeLabel(state, { nodeId: nid('g1'), label: 'hero', at: 3 }))
     expect(store.load()).toEqual(state)
     store.close()
@@ -89,10 +97,12 @@ describe.each(driversUnderTest())('project store on %s', (driver) => {
     const other = bytesFor(4, 2000)
     const lie = { ...blobOf(other), hash: blobOf(bytesFor(5, 10)).hash }
     const before = store.load()
-    expect(() => store.commit(unwrap(importImage(before, { id: nid('c'), blob: lie, sourceName: 'c.png', at: 3 })), new Map([[lie.hash, other]])))
-      .toThrow(expect.objectContaining({ code: 'store.blobMismatch' }))
-    expect(() => store.commit(unwrap(importImage(before, { id: nid('c'), blob: blobOf(other), sourceName: 'c.png', at: 3 }))))
-      .toThrow(expect.objectContaining({ code: 'store.blobMissing' }))
+    expect(() =>
+      store.commit(unwrap(importImage(before, { id: nid('c'), blob: lie, sourceName: 'c.png', at: 3 })), new Map([[lie.hash, other]])),
+    ).toThrow(expect.objectContaining({ code: 'store.blobMismatch' }))
+    expect(() => store.commit(unwrap(importImage(before, { id: nid('c'), blob: blobOf(other), sourceName: 'c.png', at: 3 })))).toThrow(
+      expect.objectContaining({ code: 'store.blobMissing' }),
+    )
     expect(store.load()).toEqual(before)
     store.close()
   })
@@ -101,8 +111,13 @@ describe.each(driversUnderTest())('project store on %s', (driver) => {
     const store = create()
     let state = store.load()
     const params = { model: 'kontext-tiny', seed: 1, steps: 4, guidance: 1, width: 64, height: 64 }
-    for (const [n, j] of [['g1', 'j1'], ['g2', 'j2']] as const) {
-      const d = unwrap(queueGeneration(state, { nodeId: nid(n), jobId: jid(j), parentId: null, prompt: 'p', contextBlobs: [], params, at: 1 }))
+    for (const [n, j] of [
+      ['g1', 'j1'],
+      ['g2', 'j2'],
+    ] as const) {
+      const d = unwrap(
+        queueGeneration(state, { nodeId: nid(n), jobId: jid(j), parentId: null, prompt: 'p', contextBlobs: [], params, at: 1 }),
+      )
       store.commit(d)
       state = applyDiff(state, d)
     }

@@ -43,7 +43,10 @@ function runAndKill(path: string, driver: DriverName, round: number, rand: () =>
     child.on('error', fail)
     child.on('close', (_code, signal) => {
       clearTimeout(timer)
-      const facts = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Fact)
+      const facts = out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Fact)
       if (signal !== 'SIGKILL') fail(new Error(`writer ended without being killed (signal ${String(signal)}): ${err.slice(0, 2000)}`))
       else done(facts)
     })
@@ -96,7 +99,11 @@ describe.each(driversUnderTest())('crash safety on %s', (driver) => {
           expect(node?.resultBlob).toBe(f.hash)
           const bytes = store.readBlob(f.hash as BlobHash)
           expect(bytes, `blob of ${f.node}`).not.toBeNull()
-          expect(createHash('sha256').update(bytes as Uint8Array).digest('hex')).toBe(f.hash)
+          expect(
+            createHash('sha256')
+              .update(bytes as Uint8Array)
+              .digest('hex'),
+          ).toBe(f.hash)
           expect(Buffer.from(bytes as Uint8Array).equals(Buffer.from(bytesFor(f.seed as number, f.size as number)))).toBe(true)
         }
         if (f.op === 'settle') settled.add(f.job as string)
@@ -116,7 +123,9 @@ describe.each(driversUnderTest())('crash safety on %s', (driver) => {
       }
       store.close()
     }
-    console.log(`[crash test] ${ROUNDS} kills, ${killedMidBurst} during a burst, ${everything.filter((f) => f.op !== 'ready').length} actions verified`)
+    console.log(
+      `[crash test] ${ROUNDS} kills, ${killedMidBurst} during a burst, ${everything.filter((f) => f.op !== 'ready').length} actions verified`,
+    )
     expect(killedMidBurst).toBeGreaterThan(ROUNDS / 2)
   }, 120_000)
 })

@@ -48,7 +48,17 @@ for (let i = 0; ; i++) {
 
   const gen = `${id}g` as NodeId
   const job = `${id}j` as JobId
-  apply(queueGeneration(state, { nodeId: gen, jobId: job, parentId: id as NodeId, prompt: `edit ${id}`, contextBlobs: [blobOf(bytes).hash], params, at: seed }))
+  apply(
+    queueGeneration(state, {
+      nodeId: gen,
+      jobId: job,
+      parentId: id as NodeId,
+      prompt: `edit ${id}`,
+      contextBlobs: [blobOf(bytes).hash],
+      params,
+      at: seed,
+    }),
+  )
   report({ op: 'queue', node: gen, job })
   apply(startJob(state, { jobId: job, at: seed + 1 }))
   report({ op: 'start', node: gen, job })

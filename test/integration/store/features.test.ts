@@ -106,10 +106,22 @@ describe.each(driversUnderTest())('store features on %s', (driver) => {
 
   it('keeps layer documents, protects their images from collection, and drops them with their node', () => {
     const photo = store.load().nodes['beach' as NodeId]?.resultBlob as never
-    const layer = { id: 'l1' as never, name: 'product', visible: true, locked: false, opacity: 0.8, transform: { x: 1, y: 2, scaleX: 1, scaleY: 1, rotation: 5 } }
+    const layer = {
+      id: 'l1' as never,
+      name: 'product',
+      visible: true,
+      locked: false,
+      opacity: 0.8,
+      transform: { x: 1, y: 2, scaleX: 1, scaleY: 1, rotation: 5 },
+    }
     const doc = {
-      nodeId: 'light' as NodeId, width: 64, height: 64,
-      layers: [{ ...layer, kind: 'image' as const, blob: photo, width: 64, height: 64 }, { ...layer, id: 'l2' as never, kind: 'text' as const, text: 'SALE', fontSize: 12, color: '#fff' }],
+      nodeId: 'light' as NodeId,
+      width: 64,
+      height: 64,
+      layers: [
+        { ...layer, kind: 'image' as const, blob: photo, width: 64, height: 64 },
+        { ...layer, id: 'l2' as never, kind: 'text' as const, text: 'SALE', fontSize: 12, color: '#fff' },
+      ],
     }
     store.commit({ putLayers: [doc] })
     expect(store.load().layers['light' as NodeId]).toEqual(doc)
@@ -184,7 +196,10 @@ describe.each(driversUnderTest())('store features on %s', (driver) => {
     addRecent(appData, { path: store.path, name: 'story', openedAt: 1 })
     addRecent(appData, { path: join(tmp.dir, 'gone.kstudio'), name: 'gone', openedAt: 2 })
     const list = addRecent(appData, { path: store.path, name: 'story', openedAt: 3 })
-    expect(list.map((r) => [r.name, r.missing])).toEqual([['story', false], ['gone', true]])
+    expect(list.map((r) => [r.name, r.missing])).toEqual([
+      ['story', false],
+      ['gone', true],
+    ])
     for (let i = 0; i < RECENT_LIMIT + 3; i++) addRecent(appData, { path: join(tmp.dir, `p${i}.kstudio`), name: `p${i}`, openedAt: 10 + i })
     expect(listRecent(appData)).toHaveLength(RECENT_LIMIT)
     expect(removeRecent(appData, join(tmp.dir, `p${RECENT_LIMIT + 2}.kstudio`))[0]?.name).toBe(`p${RECENT_LIMIT + 1}`)

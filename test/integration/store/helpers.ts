@@ -15,7 +15,10 @@ import { availableDrivers, type DriverName } from '../../../main/store/driver'
 export function driversUnderTest(): DriverName[] {
   const names = availableDrivers().map((d) => d.name)
   for (const name of ['node:sqlite', 'better-sqlite3'] as const) {
-    if (!names.includes(name)) console.log(`[store suite] ${name} is absent in Node ${process.versions.node}; running against ${names.join(', ') || 'no driver'} only`)
+    if (!names.includes(name))
+      console.log(
+        `[store suite] ${name} is absent in Node ${process.versions.node}; running against ${names.join(', ') || 'no driver'} only`,
+      )
   }
   if (names.length === 0) throw new Error('This runtime has no SQLite driver at all')
   return names
@@ -31,7 +34,11 @@ export function bytesFor(seed: number, length: number): Uint8Array {
   const out = new Uint8Array(length)
   let x = (seed * 2654435761) >>> 0 || 1
   for (let i = 0; i < length; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0
+    x ^= x << 13
+    x >>>= 0
+    x ^= x >>> 17
+    x ^= x << 5
+    x >>>= 0
     out[i] = x & 0xff
   }
   return out

@@ -41,7 +41,12 @@ describe.each(driversUnderTest())('migration on %s', (driver) => {
     const marble = state.nodes[nid('marble')]
     const pending = state.nodes[nid('pending')]
     expect(root).toMatchObject({ kind: 'import', label: 'original', starred: true, deletedAt: null, region: null })
-    expect(marble).toMatchObject({ parentId: 'root', prompt: 'put the bottle on a marble table', status: 'done', contextBlobs: [root?.resultBlob] })
+    expect(marble).toMatchObject({
+      parentId: 'root',
+      prompt: 'put the bottle on a marble table',
+      status: 'done',
+      contextBlobs: [root?.resultBlob],
+    })
     expect(marble?.params).toEqual({ model: 'kontext-tiny', seed: 42, steps: 4, guidance: 2.5, width: 8, height: 6 })
     // Context order survives the move from a JSON column to rows.
     expect(pending?.contextBlobs).toEqual([marble?.resultBlob, root?.resultBlob])

@@ -8,7 +8,9 @@ import type { DriverName } from '../../../main/store/driver'
 
 const [path, driver, hold] = process.argv.slice(2)
 const opened = openProjectStore(path as string, { driver: driver as DriverName })
-process.stdout.write(`${JSON.stringify(opened.ok ? { ok: true } : { ok: false, code: opened.error.code, message: opened.error.message })}\n`)
+process.stdout.write(
+  `${JSON.stringify(opened.ok ? { ok: true } : { ok: false, code: opened.error.code, message: opened.error.message })}\n`,
+)
 if (opened.ok && hold === 'hold') {
   process.stdin.resume()
   process.stdin.on('end', () => {

@@ -30,7 +30,17 @@ export class ProjectBuilder {
     const parentBlob = this.state.nodes[parent as NodeId]?.resultBlob as BlobHash
     const job = `${id}-job` as JobId
     const params = { model: 'kontext-tiny', seed, steps: 4, guidance: 2, width: 64, height: 64 }
-    this.apply(queueGeneration(this.state, { nodeId: id as NodeId, jobId: job, parentId: parent as NodeId, prompt, contextBlobs: [parentBlob], params, at: this.at++ }))
+    this.apply(
+      queueGeneration(this.state, {
+        nodeId: id as NodeId,
+        jobId: job,
+        parentId: parent as NodeId,
+        prompt,
+        contextBlobs: [parentBlob],
+        params,
+        at: this.at++,
+      }),
+    )
     this.apply(startJob(this.state, { jobId: job, at: this.at++ }))
     const out = bytesFor(seed, 3000)
     this.apply(settleJob(this.state, { jobId: job, outcome: { kind: 'done', result: blobOf(out) }, at: this.at++ }), [out])

@@ -78,7 +78,11 @@ describe.each(driversUnderTest())('recovering a damaged project on %s', (driver)
     const state = rescued.value.load()
     expect(state.project.name).toBe('damaged (recovered)')
     expect(Object.keys(state.nodes)).toHaveLength(7)
-    expect(state.nodes[flippedNode as NodeId]).toMatchObject({ resultBlob: null, status: 'failed', error: { code: 'store.recoveredWithoutImage' } })
+    expect(state.nodes[flippedNode as NodeId]).toMatchObject({
+      resultBlob: null,
+      status: 'failed',
+      error: { code: 'store.recoveredWithoutImage' },
+    })
     expect(Object.keys(state.frames)).toEqual(['f1'])
     expect(rescued.value.integrityCheck()).toBeNull()
     expect(exportReadable(rescued.value, out).ok).toBe(false) // never into an existing file

@@ -24,7 +24,12 @@ function header(fields: { pageSize?: number; pages?: number; valid?: boolean; us
 
 describe('parseHeader', () => {
   it('reads page size, page count, user_version and application_id', () => {
-    expect(parseHeader(header({ pages: 9, userVersion: 2, appId: 0x4b535444 }))).toEqual({ pageSize: 4096, pageCount: 9, userVersion: 2, applicationId: 0x4b535444 })
+    expect(parseHeader(header({ pages: 9, userVersion: 2, appId: 0x4b535444 }))).toEqual({
+      pageSize: 4096,
+      pageCount: 9,
+      userVersion: 2,
+      applicationId: 0x4b535444,
+    })
   })
   it('reads a page size of 1 as 65536, and ignores a page count that is not valid for this change counter', () => {
     expect(parseHeader(header({ pageSize: 1, valid: false }))).toMatchObject({ pageSize: 65536, pageCount: null })
@@ -62,25 +67,62 @@ describe('searchTerms', () => {
 
 describe('planEmptyTrash', () => {
   const node = (id: string, parent: string | null, extra: Partial<HistoryNode> = {}): HistoryNode => ({
-    ...baseNode(id as NodeId, parent as NodeId | null, 'edit', 1), ...extra,
+    ...baseNode(id as NodeId, parent as NodeId | null, 'edit', 1),
+    ...extra,
   })
   function project(nodes: HistoryNode[], extra: Partial<ProjectState> = {}): ProjectState {
     const base = createEmptyProject('p', 'p', 0)
-    const blobs = Object.fromEntries(['a', 'b', 'c', 'd'].map((c) => [hash(c), { hash: hash(c), width: 1, height: 1, format: 'png' as const, byteSize: 10, hasAlpha: false }]))
+    const blobs = Object.fromEntries(
+      ['a', 'b', 'c', 'd'].map((c) => [
+        hash(c),
+        { hash: hash(c), width: 1, height: 1, format: 'png' as const, byteSize: 10, hasAlpha: false },
+      ]),
+    )
     return { ...base, blobs, nodes: Object.fromEntries(nodes.map((n) => [n.id, n])), ...extra }
   }
 
   it('removes trashed leaves with their jobs and frames, and the images only they used', () => {
-    const state = project([
-      node('root', null, { resultBlob: hash('a') }),
-      node('gone', 'root', { deletedAt: 5, resultBlob: hash('b'), contextBlobs: [hash('a')], region: { maskBlob: hash('c') } }),
-    ], {
-      jobs: { ['j' as JobId]: { id: 'j' as JobId, nodeId: 'gone' as NodeId, state: 'done', order: 1, step: 0, totalSteps: 1, attempts: 1, createdAt: 1, error: null } },
-      frames: {
-        ['f' as FrameId]: { id: 'f' as never, order: 1, nodeId: 'gone' as NodeId, title: '', notes: '', durationMs: 1, candidateNodeId: null },
-        ['g' as FrameId]: { id: 'g' as never, order: 2, nodeId: 'root' as NodeId, title: '', notes: '', durationMs: 1, candidateNodeId: 'gone' as NodeId },
+    const state = project(
+      [
+        node('root', null, { resultBlob: hash('a') }),
+        node('gone', 'root', { deletedAt: 5, resultBlob: hash('b'), contextBlobs: [hash('a')], region: { maskBlob: hash('c') } }),
+      ],
+      {
+        jobs: {
+          ['j' as JobId]: {
+            id: 'j' as JobId,
+            nodeId: 'gone' as NodeId,
+            state: 'done',
+            order: 1,
+            step: 0,
+            totalSteps: 1,
+            attempts: 1,
+            createdAt: 1,
+            error: null,
+          },
+        },
+        frames: {
+          ['f' as FrameId]: {
+            id: 'f' as never,
+            order: 1,
+            nodeId: 'gone' as NodeId,
+            title: '',
+            notes: '',
+            durationMs: 1,
+            candidateNodeId: null,
+          },
+          ['g' as FrameId]: {
+            id: 'g' as never,
+            order: 2,
+            nodeId: 'root' as NodeId,
+            title: '',
+            notes: '',
+            durationMs: 1,
+            candidateNodeId: 'gone' as NodeId,
+          },
+        },
       },
-    })
+    )
     const plan = planEmptyTrash(state)
     expect(plan.removeNodes).toEqual(['gone'])
     expect(plan.removeJobs).toEqual(['j'])
@@ -92,7 +134,19 @@ describe('planEmptyTrash', () => {
 
   it('keeps a trashed node while a live node descends from it or its job runs', () => {
     const state = project([node('root', null, { deletedAt: 5 }), node('child', 'root'), node('busy', null, { deletedAt: 5 })], {
-      jobs: { ['j' as JobId]: { id: 'j' as JobId, nodeId: 'busy' as NodeId, state: 'running', order: 1, step: 0, totalSteps: 1, attempts: 1, createdAt: 1, error: null } },
+      jobs: {
+        ['j' as JobId]: {
+          id: 'j' as JobId,
+          nodeId: 'busy' as NodeId,
+          state: 'running',
+          order: 1,
+          step: 0,
+          totalSteps: 1,
+          attempts: 1,
+          createdAt: 1,
+          error: null,
+        },
+      },
     })
     expect([...removableNodes(state)]).toEqual([])
   })
@@ -101,8 +155,23 @@ describe('planEmptyTrash', () => {
     const state = project([node('root', null)], {
       layers: {
         ['root' as NodeId]: {
-          nodeId: 'root' as NodeId, width: 1, height: 1,
-          layers: [{ kind: 'image', id: 'l' as never, name: '', visible: true, locked: false, opacity: 1, transform: { x: 0, y: 0, scaleX: 1, scaleY: 1, rotation: 0 }, blob: hash('d'), width: 1, height: 1 }],
+          nodeId: 'root' as NodeId,
+          width: 1,
+          height: 1,
+          layers: [
+            {
+              kind: 'image',
+              id: 'l' as never,
+              name: '',
+              visible: true,
+              locked: false,
+              opacity: 1,
+              transform: { x: 0, y: 0, scaleX: 1, scaleY: 1, rotation: 0 },
+              blob: hash('d'),
+              width: 1,
+              height: 1,
+            },
+          ],
         },
       },
     })
