@@ -1,0 +1,7 @@
+/** KontextBench-mini in TypeScript: domain, seeded generation, renderer, classifier, scoring. */
+export * from './domain'
+export * from './rng'
+export * from './generate'
+export * from './render'
+export * from './classify'
+export * from './score'
