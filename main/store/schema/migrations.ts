@@ -10,9 +10,14 @@ import { SCHEMA_V2_FTS, SCHEMA_V2_INDEXES, SCHEMA_V2_TABLES } from './v2'
 export const APPLICATION_ID = 0x4b535444
 export const CURRENT_VERSION = 2
 
-/** Whether this connection's SQLite has FTS5 (probed in the temp schema: the file is not touched). */
+/**
+ * Whether this connection's SQLite has FTS5. The compile option answers without writing anything
+ * (a read-only, query_only connection can ask too); an FTS5 loaded as an extension would not show
+ * there, so a probe in the temp schema is the fallback.
+ */
 export function hasFts5(db: SqlDatabase): boolean {
   try {
+    if (db.prepare(`SELECT sqlite_compileoption_used('ENABLE_FTS5') AS yes`).get()?.yes === 1) return true
     db.exec('CREATE VIRTUAL TABLE temp.kstudio_fts_probe USING fts5(x); DROP TABLE temp.kstudio_fts_probe;')
     return true
   } catch {

@@ -131,11 +131,17 @@ describe.each(driversUnderTest())('project store on %s', (driver) => {
     again.close()
   })
 
-  it('opens read-only without writing a byte and refuses commits there', () => {
-    create().close()
+  it('opens read-only without writing a byte, searches there, and refuses commits', () => {
+    const store = create()
+    const bytes1 = bytesFor(9, 100)
+    const diff = unwrap(importImage(store.load(), { id: nid('n1'), blob: blobOf(bytes1), sourceName: 'a.png', at: 1 }))
+    store.commit(diff, new Map([[blobOf(bytes1).hash, bytes1]]))
+    store.commit(unwrap(setNodeLabel(store.load(), { nodeId: nid('n1'), label: 'Sunset over the bay', at: 2 })))
+    store.close()
     const bytes = readFileSync(path)
     const ro = unwrap(openProjectStore(path, { driver, readOnly: true }))
     expect(ro.readOnly).toBe(true)
+    expect(ro.searchNodes('sunset').map((n) => n.id)).toEqual(['n1'])
     expect(() => ro.commit({ project: { ...ro.load().project, name: 'x' } })).toThrow(expect.objectContaining({ code: 'store.readOnly' }))
     ro.close()
     expect(readFileSync(path).equals(bytes)).toBe(true)
