@@ -37,14 +37,17 @@ export function useFileDrop() {
     if (hasFiles(e)) e.preventDefault()
   }
   const onDrop = (e: DragEvent): void => {
+    // The canvas claims drops (and pastes) while a node is shown: they become layers, not nodes.
+    const claimed = e.defaultPrevented
     e.preventDefault()
     depth = 0
     dragging.value = false
+    if (claimed) return
     void importFiles(Array.from(e.dataTransfer?.files ?? []))
   }
   const onPaste = (e: ClipboardEvent): void => {
     const target = e.target as HTMLElement | null
-    if (target && ['INPUT', 'TEXTAREA'].includes(target.tagName)) return
+    if (e.defaultPrevented || (target && ['INPUT', 'TEXTAREA'].includes(target.tagName))) return
     const files = Array.from(e.clipboardData?.files ?? [])
     if (files.length > 0) {
       e.preventDefault()

@@ -1,0 +1,85 @@
+/**
+ * Viewport gestures: wheel (and trackpad pinch, which Chromium sends as ctrl+wheel) zooms around
+ * the pointer; space-drag or the middle button pans. The viewport is never an undo step.
+ */
+import type Konva from 'konva'
+import { zoomAt, type Viewport } from './viewport'
+
+export function viewportOf(stage: Konva.Stage): Viewport {
+  return { scale: stage.scaleX(), x: stage.x(), y: stage.y() }
+}
+
+export function applyViewport(stage: Konva.Stage, v: Viewport): void {
+  stage.scale({ x: v.scale, y: v.scale })
+  stage.position({ x: v.x, y: v.y })
+  stage.batchDraw()
+}
+
+export interface PanZoom {
+  readonly spaceHeld: () => boolean
+  readonly detach: () => void
+}
+
+export function attachPanZoom(stage: Konva.Stage, el: HTMLElement, onPanMode: (on: boolean) => void): PanZoom {
+  let space = false
+  let pan: { sx: number; sy: number; x: number; y: number } | null = null
+
+  stage.on('wheel.panzoom', (ev) => {
+    ev.evt.preventDefault()
+    const p = stage.getPointerPosition()
+    if (!p) return
+    // Pinch deltas are small and frequent; scale them so a pinch feels like the wheel.
+    const step = ev.evt.ctrlKey ? Math.exp(-ev.evt.deltaY / 100) : ev.evt.deltaY < 0 ? 1.1 : 1 / 1.1
+    applyViewport(stage, zoomAt(viewportOf(stage), step, p.x, p.y))
+  })
+
+  const typing = (t: EventTarget | null): boolean => t instanceof HTMLElement && (['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName) || t.isContentEditable)
+  const keydown = (e: KeyboardEvent): void => {
+    if (e.code !== 'Space' || typing(e.target) || space) return
+    e.preventDefault()
+    space = true
+    el.style.cursor = 'grab'
+    onPanMode(true)
+  }
+  const keyup = (e: KeyboardEvent): void => {
+    if (e.code !== 'Space' || !space) return
+    space = false
+    el.style.cursor = ''
+    onPanMode(false)
+  }
+  const down = (e: PointerEvent): void => {
+    if (!(e.button === 1 || (e.button === 0 && space))) return
+    e.preventDefault()
+    // Konva never sees a pan's pointerdown, so no layer starts dragging under it.
+    e.stopPropagation()
+    pan = { sx: e.clientX, sy: e.clientY, x: stage.x(), y: stage.y() }
+    el.style.cursor = 'grabbing'
+  }
+  const move = (e: PointerEvent): void => {
+    if (!pan) return
+    stage.position({ x: pan.x + e.clientX - pan.sx, y: pan.y + e.clientY - pan.sy })
+    stage.batchDraw()
+  }
+  const up = (): void => {
+    if (!pan) return
+    pan = null
+    el.style.cursor = space ? 'grab' : ''
+  }
+  // Capture phase, so a pan starts before Konva can begin dragging a layer under the pointer.
+  el.addEventListener('pointerdown', down, true)
+  window.addEventListener('pointermove', move)
+  window.addEventListener('pointerup', up)
+  window.addEventListener('keydown', keydown)
+  window.addEventListener('keyup', keyup)
+  return {
+    spaceHeld: () => space || pan !== null,
+    detach() {
+      stage.off('.panzoom')
+      el.removeEventListener('pointerdown', down, true)
+      window.removeEventListener('pointermove', move)
+      window.removeEventListener('pointerup', up)
+      window.removeEventListener('keydown', keydown)
+      window.removeEventListener('keyup', keyup)
+    },
+  }
+}
