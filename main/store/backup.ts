@@ -9,6 +9,7 @@ import { dirname, join, basename, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { err, ok, type Result } from '../../core/result'
 import { openProjectStore, type OpenProjectOptions, type SqliteProjectStore } from './sqliteProjectStore'
+import { driverByName, isBusy } from './driver'
 import { storeErrors } from './storeErrors'
 
 export interface CopyOptions {
@@ -16,11 +17,39 @@ export interface CopyOptions {
   readonly overwrite?: boolean
 }
 
+/**
+ * Before replacing an existing file: refuse when another window or program holds it (replacing a
+ * live project would send its writer's next commits to an unlinked file), and remove its -wal/-shm
+ * so SQLite can never replay the old project's WAL onto the new file.
+ */
+function clearReplacedFile(store: SqliteProjectStore, target: string): Result<void> {
+  const driver = driverByName(store.db.driver)
+  try {
+    const probe = driver?.open(target, { readOnly: false, mustExist: true })
+    try {
+      probe?.exec('PRAGMA locking_mode = EXCLUSIVE')
+      probe?.exec('BEGIN EXCLUSIVE')
+      probe?.exec('ROLLBACK')
+    } finally {
+      probe?.close()
+    }
+  } catch (caught) {
+    if (isBusy(caught)) return err(storeErrors.locked(target))
+    // Not a database (or unreadable as one): nothing can be holding it as a project.
+  }
+  for (const sidecar of [`${target}-wal`, `${target}-shm`, `${target}-journal`]) rmSync(sidecar, { force: true })
+  return ok(undefined)
+}
+
 /** Writes a consistent copy of the open project to `destination`; the open project stays open. */
 export async function exportCopy(store: SqliteProjectStore, destination: string, options: CopyOptions = {}): Promise<Result<string>> {
   const target = resolve(destination)
   if (target === store.path) return err(storeErrors.alreadyExists(target))
-  if (existsSync(target) && options.overwrite !== true) return err(storeErrors.alreadyExists(target))
+  if (existsSync(target)) {
+    if (options.overwrite !== true) return err(storeErrors.alreadyExists(target))
+    const cleared = clearReplacedFile(store, target)
+    if (!cleared.ok) return cleared
+  }
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.partial`)
   try {
     await store.db.backup(temp)

@@ -176,6 +176,24 @@ describe.each(driversUnderTest())('store features on %s', (driver) => {
     imported.value.close()
   })
 
+  it('replaces an existing file only when asked, and never one that is open elsewhere', async () => {
+    const target = join(tmp.dir, 'target.kstudio')
+    const other = openProjectStore(target, { create: true, driver })
+    if (!other.ok) throw new Error(other.error.message)
+    new ProjectBuilder(other.value).importPhoto('theirs', 50)
+    const held = await exportCopy(store, target, { overwrite: true })
+    expect(held.ok ? 'replaced' : held.error.code).toBe('project.locked')
+    expect(Object.keys(other.value.load().nodes)).toEqual(['theirs'])
+    other.value.close()
+
+    expect((await exportCopy(store, target, { overwrite: true })).ok).toBe(true)
+    expect(readdirSync(tmp.dir).filter((f) => f.startsWith('target'))).toEqual(['target.kstudio'])
+    const replaced = openProjectStore(target, { driver })
+    if (!replaced.ok) throw new Error(replaced.error.message)
+    expect(Object.keys(replaced.value.load().nodes).sort()).toEqual(['beach', 'light', 'marble', 'root'])
+    replaced.value.close()
+  })
+
   it('saves as a new file and keeps working there, the original unchanged and released', async () => {
     const original = store.path
     const moved = await saveAs(store, join(tmp.dir, 'renamed.kstudio'))
