@@ -114,7 +114,13 @@ export function connect(driver: SqliteDriver, path: string, options: ConnectOpti
   const ownsSidecars = options.readOnly && !existsSync(`${path}-wal`) && !existsSync(`${path}-shm`)
   let db: SqlDatabase
   try {
-    if (creating) mkdirSync(dirname(path), { recursive: true })
+    if (creating) {
+      mkdirSync(dirname(path), { recursive: true })
+      // Sidecars without their database (the file was deleted or moved away) belong to no project.
+      // SQLite rejects a foreign WAL by its salts, but a stale hot -journal would be rolled back
+      // onto the new file; removing all three makes creation depend on neither.
+      for (const sidecar of [`${path}-wal`, `${path}-shm`, `${path}-journal`]) rmSync(sidecar, { force: true })
+    }
     db = driver.open(path, { readOnly: options.readOnly, mustExist: !creating })
   } catch (caught) {
     const e = caught as NodeJS.ErrnoException

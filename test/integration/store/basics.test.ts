@@ -2,7 +2,7 @@
  * The store's everyday story on a real file, for every driver this runtime has: create, import,
  * queue, reopen, blobs shared by hash and verified, read-only opens that write nothing.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { copyFileSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { importImage, queueGeneration, startJob, setNodeLabel } from '../../../core/actions'
@@ -36,6 +36,26 @@ describe.each(driversUnderTest())('project store on %s', (driver) => {
     store.close()
     const again = unwrap(openProjectStore(path, { driver }))
     expect(again.load()).toEqual(state)
+    again.close()
+  })
+
+  it('creates a clean project where a deleted one left its -wal behind', () => {
+    // A live project's WAL, copied beside a path whose own database is gone (removed on create).
+    const other = unwrap(openProjectStore(join(tmp.dir, 'other.kstudio'), { create: true, driver }))
+    const bytes = bytesFor(6, 30_000)
+    other.commit(
+      unwrap(importImage(other.load(), { id: nid('stale'), blob: blobOf(bytes), sourceName: 's.png', at: 1 })),
+      new Map([[blobOf(bytes).hash, bytes]]),
+    )
+    copyFileSync(join(tmp.dir, 'other.kstudio-wal'), `${path}-wal`)
+    other.close()
+
+    const store = create()
+    expect(store.integrityCheck()).toBeNull()
+    expect(store.load().nodes).toEqual({})
+    store.close()
+    const again = unwrap(openProjectStore(path, { driver }))
+    expect(again.load().nodes).toEqual({})
     again.close()
   })
 
