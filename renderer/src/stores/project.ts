@@ -30,8 +30,11 @@ export const useProjectStore = defineStore('project', () => {
 
   function onEvent(event: StudioEvent): void {
     if (event.kind === 'projectChanged' && state.value) {
+      const before = state.value.nodes
       state.value = applyDiff(state.value, event.diff)
-      const created = (event.diff.putNodes ?? []).filter((n) => !n.deletedAt)
+      // Only nodes new to the mirror count: a star, a rename, a restore or a queue move re-sends a
+      // node the designer already has, and must not pull the canvas away from what they look at.
+      const created = (event.diff.putNodes ?? []).filter((n) => !n.deletedAt && !before[n.id])
       // A new import or generation becomes the current node, as a designer expects.
       const newest = created.filter((n) => n.status === 'queued' || n.kind === 'import').pop()
       if (newest) currentId.value = newest.id

@@ -1,0 +1,143 @@
+/**
+ * The renderer's mirror of the project, told as stories: it opens on the newest node, follows the
+ * host's diffs, jumps to what the designer just made (and only that), and keeps one preview URL
+ * per running job.
+ */
+import { createPinia, setActivePinia } from 'pinia'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { EngineDescription } from '../../../core/engineTypes'
+import type { JobId, NodeId } from '../../../core/ids'
+import { useProjectStore } from '../../../renderer/src/stores/project'
+import { createFakeStudio, doneNode, projectWith } from './fakeStudio'
+
+const engine: EngineDescription = { state: 'ready', ortVersion: '1.30.0', providers: [{ name: 'cpu', bundled: true }], activeProvider: 'cpu', models: [], pid: 42, restarts: 0 }
+const id = (s: string) => s as NodeId
+
+beforeEach(() => setActivePinia(createPinia()))
+afterEach(() => vi.restoreAllMocks())
+
+describe('opening a project', () => {
+  it('makes the newest live node current and asks the engine to describe itself', async () => {
+    const studio = createFakeStudio(projectWith([doneNode('a', null, 1), doneNode('b', 'a', 2), doneNode('c', 'a', 3, { deletedAt: 9 })]))
+    studio.calls.describeEngine.mockResolvedValue(engine)
+    const project = useProjectStore()
+    await project.connect(studio)
+    expect(project.currentId).toBe('b')
+    expect(project.current?.id).toBe('b')
+    await vi.waitFor(() => expect(project.engine?.activeProvider).toBe('cpu'))
+    expect(project.engineState).toBe('ready')
+  })
+
+  it('shows an empty project with no current node', async () => {
+    const studio = createFakeStudio()
+    studio.calls.describeEngine.mockResolvedValue(engine)
+    const project = useProjectStore()
+    await project.connect(studio)
+    expect(project.currentId).toBeNull()
+    expect(project.current).toBeNull()
+  })
+
+  it('reports the engine as crashed when it cannot describe itself', async () => {
+    const studio = createFakeStudio()
+    studio.calls.describeEngine.mockRejectedValue({ code: 'engine.crashed', message: 'The engine stopped.' })
+    const project = useProjectStore()
+    await project.connect(studio)
+    await vi.waitFor(() => expect(project.engineState).toBe('crashed'))
+  })
+})
+
+describe('following the host', () => {
+  async function opened(nodes = [doneNode('a', null, 1)]) {
+    const studio = createFakeStudio(projectWith(nodes))
+    studio.calls.describeEngine.mockResolvedValue(engine)
+    const project = useProjectStore()
+    await project.connect(studio)
+    return { studio, project }
+  }
+
+  it('a dropped photo becomes the current node', async () => {
+    const { studio, project } = await opened()
+    studio.emit({ kind: 'projectChanged', diff: { putNodes: [doneNode('b', null, 5)] } })
+    expect(Object.keys(project.state?.nodes ?? {})).toEqual(['a', 'b'])
+    expect(project.currentId).toBe('b')
+  })
+
+  it('a queued edit becomes current, but its progress and finish do not move the designer elsewhere', async () => {
+    const { studio, project } = await opened([doneNode('a', null, 1), doneNode('b', null, 2)])
+    const queued = doneNode('e', 'a', 3, { status: 'queued', resultBlob: null })
+    studio.emit({ kind: 'projectChanged', diff: { putNodes: [queued] } })
+    expect(project.currentId).toBe('e')
+    project.select(id('b'))
+    studio.emit({ kind: 'projectChanged', diff: { putNodes: [{ ...queued, status: 'running' }] } })
+    studio.emit({ kind: 'projectChanged', diff: { putNodes: [doneNode('e', 'a', 3)] } })
+    expect(project.currentId).toBe('b')
+    expect(project.state?.nodes[id('e')]?.status).toBe('done')
+  })
+
+  it('starring or renaming another photo does not take the designer to it', async () => {
+    const { studio, project } = await opened([doneNode('a', null, 1), doneNode('b', 'a', 2)])
+    expect(project.currentId).toBe('b')
+    studio.emit({ kind: 'projectChanged', diff: { putNodes: [doneNode('a', null, 1, { starred: true })] } })
+    studio.emit({ kind: 'projectChanged', diff: { putNodes: [doneNode('a', null, 1, { starred: true, label: 'hero' })] } })
+    expect(project.currentId).toBe('b')
+    expect(project.state?.nodes[id('a')]?.label).toBe('hero')
+  })
+
+  it('moving a queued job in the queue does not change the current node', async () => {
+    const queued = doneNode('q', 'a', 2, { status: 'queued', resultBlob: null })
+    const { studio, project } = await opened([doneNode('a', null, 1), queued, doneNode('c', null, 3)])
+    expect(project.currentId).toBe('c')
+    studio.emit({ kind: 'projectChanged', diff: { putNodes: [{ ...queued, timings: { queuedAt: 4 } }] } })
+    expect(project.currentId).toBe('c')
+  })
+
+  it('trashing the current branch moves the current node to the newest that is left', async () => {
+    const { studio, project } = await opened([doneNode('a', null, 1), doneNode('b', 'a', 2), doneNode('c', null, 3)])
+    project.select(id('b'))
+    studio.emit({ kind: 'projectChanged', diff: { putNodes: [doneNode('b', 'a', 2, { deletedAt: 10 })] } })
+    expect(project.currentId).toBe('c')
+  })
+
+  it('a restored branch does not take the current node away', async () => {
+    const { studio, project } = await opened([doneNode('a', null, 1), doneNode('b', 'a', 2, { deletedAt: 5 })])
+    expect(project.currentId).toBe('a')
+    studio.emit({ kind: 'projectChanged', diff: { putNodes: [doneNode('b', 'a', 2)] } })
+    expect(project.currentId).toBe('a')
+  })
+
+  it('keeps one preview URL per job, revoking the one it replaces', async () => {
+    const { studio, project } = await opened()
+    const created: string[] = []
+    const revoked: string[] = []
+    vi.spyOn(URL, 'createObjectURL').mockImplementation(() => {
+      created.push(`blob:preview-${created.length + 1}`)
+      return created[created.length - 1] as string
+    })
+    vi.spyOn(URL, 'revokeObjectURL').mockImplementation((u) => void revoked.push(u))
+    const job = 'j1' as JobId
+    const png = new Uint8Array([137, 80, 78, 71])
+    studio.emit({ kind: 'jobProgress', jobId: job, nodeId: id('a'), step: 1, totalSteps: 4, preview: png })
+    studio.emit({ kind: 'jobProgress', jobId: job, nodeId: id('a'), step: 2, totalSteps: 4, preview: png })
+    expect(project.progress[job]).toEqual({ step: 2, totalSteps: 4, previewUrl: 'blob:preview-2' })
+    expect(revoked).toEqual(['blob:preview-1'])
+    studio.emit({ kind: 'jobProgress', jobId: job, nodeId: id('a'), step: 3, totalSteps: 4, preview: null })
+    expect(project.progress[job]).toEqual({ step: 3, totalSteps: 4, previewUrl: null })
+    expect(revoked).toEqual(['blob:preview-1', 'blob:preview-2'])
+  })
+
+  it('shows the engine restarting with its reason, then describes it again when ready', async () => {
+    const { studio, project } = await opened()
+    await vi.waitFor(() => expect(studio.calls.describeEngine).toHaveBeenCalledTimes(1))
+    studio.emit({ kind: 'engineState', state: 'restarting', reason: 'the engine ran out of memory' })
+    expect(project.engineState).toBe('restarting')
+    expect(project.engineReason).toBe('the engine ran out of memory')
+    studio.emit({ kind: 'engineState', state: 'ready', reason: null })
+    await vi.waitFor(() => expect(studio.calls.describeEngine).toHaveBeenCalledTimes(2))
+  })
+})
+
+describe('before connecting', () => {
+  it('requireApi says the studio is not connected', () => {
+    expect(() => useProjectStore().requireApi()).toThrow(/not connected/)
+  })
+})

@@ -1,0 +1,48 @@
+/** Messages for the user: errors say what to do and stay; notes go away by themselves; few at once. */
+import { createPinia, setActivePinia } from 'pinia'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { StudioError } from '../../../core/result'
+import { useToastStore } from '../../../renderer/src/stores/toasts'
+
+beforeEach(() => {
+  setActivePinia(createPinia())
+  vi.useFakeTimers()
+})
+afterEach(() => vi.useRealTimers())
+
+describe('toasts', () => {
+  it('shows a rejected request with its message and its hint, and keeps it until dismissed', () => {
+    const toasts = useToastStore()
+    toasts.error({ code: 'image.notAnImage', message: '“notes.txt” is not an image.', hint: 'Drop a PNG, JPEG, WebP, AVIF, TIFF or GIF file.' })
+    vi.advanceTimersByTime(60_000)
+    expect(toasts.toasts).toMatchObject([{ kind: 'error', message: '“notes.txt” is not an image.', hint: 'Drop a PNG, JPEG, WebP, AVIF, TIFF or GIF file.' }])
+    toasts.dismiss(toasts.toasts[0]!.id)
+    expect(toasts.toasts).toEqual([])
+  })
+
+  it('turns thrown errors of any shape into a message', () => {
+    const toasts = useToastStore()
+    toasts.error(new StudioError({ code: 'engine.crashed', message: 'The engine stopped.', hint: 'It restarts by itself; try again.' }))
+    toasts.error(new Error('socket closed'))
+    toasts.error('plain text')
+    expect(toasts.toasts.map((t) => [t.message, t.hint])).toEqual([
+      ['The engine stopped.', 'It restarts by itself; try again.'],
+      ['socket closed', null],
+      ['plain text', null],
+    ])
+  })
+
+  it('lets an information note go after a few seconds', () => {
+    const toasts = useToastStore()
+    toasts.info('Saved storyboard.pdf')
+    expect(toasts.toasts).toHaveLength(1)
+    vi.advanceTimersByTime(5_000)
+    expect(toasts.toasts).toEqual([])
+  })
+
+  it('never stacks more than five, dropping the oldest', () => {
+    const toasts = useToastStore()
+    for (let i = 1; i <= 7; i++) toasts.error(new Error(`failure ${i}`))
+    expect(toasts.toasts.map((t) => t.message)).toEqual(['failure 3', 'failure 4', 'failure 5', 'failure 6', 'failure 7'])
+  })
+})
