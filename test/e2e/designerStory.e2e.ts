@@ -84,10 +84,28 @@ describe('a designer’s session', () => {
     ])
   })
 
-  it('stars a node', async () => {
+  it('re-runs a branch on another photo, keeping its instructions in order', async () => {
+    // Dropped on the history (not the canvas, where it would become a layer) it is a new root.
+    await dropFiles(page, [{ name: 'second.png', type: 'image/png', bytes: await navySceneWithRedCircle() }], '[aria-label="History"]')
+    await item('import: second.png').waitFor()
     await item('edit: make the red circle blue').click()
-    await item('edit: make the red circle blue').getByRole('button', { name: 'Star node' }).click()
-    await item('edit: make the red circle blue').getByRole('button', { name: 'Unstar node' }).waitFor()
+    await item('edit: make the red circle blue').getByRole('button', { name: 'Re-run this branch on another node' }).click()
+    await item('import: second.png').click()
+    await expect.poll(() => tree().getByRole('treeitem').count()).toBe(7)
+    await settle()
+    const rows = await tree().getByRole('treeitem').evaluateAll((els) => els.map((e) => [e.getAttribute('aria-label'), (e as HTMLElement).style.paddingLeft, e.getAttribute('data-status')]))
+    expect(rows.slice(-3)).toEqual([
+      ['import: second.png', '8px', 'done'],
+      ['edit: change the background to teal', '22px', 'done'],
+      ['edit: make the red circle blue', '36px', 'done'],
+    ])
+  })
+
+  it('stars a node', async () => {
+    const original = item('edit: make the red circle blue').first()
+    await original.click()
+    await original.getByRole('button', { name: 'Star node' }).click()
+    await original.getByRole('button', { name: 'Unstar node' }).waitFor()
   })
 
   it('builds three frames with next shot and reorders them', async () => {

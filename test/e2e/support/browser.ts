@@ -15,15 +15,19 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** Drops files onto the window with a real `drop` event carrying a DataTransfer, as the OS would. */
-export async function dropFiles(page: Page, files: readonly { name: string; type: string; bytes: Uint8Array }[]): Promise<void> {
-  await page.evaluate((list) => {
+export async function dropFiles(
+  page: Page,
+  files: readonly { name: string; type: string; bytes: Uint8Array }[],
+  targetSelector = '[aria-label="Canvas"]',
+): Promise<void> {
+  await page.evaluate(([list, selector]) => {
     const dt = new DataTransfer()
     for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: f.type }))
-    const target = document.querySelector('[aria-label="Canvas"]') ?? document.body
+    const target = document.querySelector(selector) ?? document.body
     target.dispatchEvent(new DragEvent('dragenter', { dataTransfer: dt, bubbles: true }))
     target.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }))
     target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }))
-  }, files.map((f) => ({ name: f.name, type: f.type, b64: Buffer.from(f.bytes).toString('base64') })))
+  }, [files.map((f) => ({ name: f.name, type: f.type, b64: Buffer.from(f.bytes).toString('base64') })), targetSelector] as const)
 }
 
 /** The RGBA of one pixel of the Konva stage's scene, at stage coordinates. */
