@@ -46,7 +46,8 @@ export function applyDiff(state: ProjectState, diff: ProjectDiff): ProjectState 
     blobs: putAll(state.blobs, diff.putBlobs, diff.removeBlobs, (b) => b.hash),
     frames: putAll(state.frames, diff.putFrames, diff.removeFrames, (f) => f.id),
     jobs: putAll(state.jobs, diff.putJobs, diff.removeJobs, (j) => j.id),
-    layers: putAll(state.layers, diff.putLayers, undefined, (l) => l.nodeId),
+    // A node's layer document goes with the node (the store deletes it in the same transaction).
+    layers: putAll(state.layers, diff.putLayers, diff.removeNodes?.filter((id) => id in state.layers), (l) => l.nodeId),
   }
 }
 

@@ -1,10 +1,13 @@
 /**
- * History thumbnails: small PNGs made once per blob and kept in memory (a 1,000-node history would
- * otherwise decode 1,000 full images on every scroll). Content-addressed, so never stale.
+ * History thumbnails: small PNGs made once per blob (a 1,000-node history would otherwise decode
+ * 1,000 full images on every scroll), kept in memory and in the project file's thumbnail cache
+ * when the store has one, so reopening a project does not remake them. Content-addressed, so
+ * never stale.
  */
 import type { BlobHash } from '../../core/ids'
 import { makeThumbnail } from '../../engine/image/imageIo'
 import type { ProjectSession } from './projectSession'
+import type { ProjectQueries, ProjectStore } from '../store/projectStore'
 
 export const THUMBNAIL_SIZE = 160
 const MAX_ENTRIES = 2000
@@ -22,10 +25,23 @@ export class ThumbnailCache {
       this.entries.set(hash, hit)
       return hit
     }
-    const bytes = this.session.readBlob(hash)
-    const made = bytes ? makeThumbnail(bytes, THUMBNAIL_SIZE) : Promise.resolve(null)
+    const made = this.load(hash)
     this.entries.set(hash, made)
     if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as BlobHash)
     return made
   }
+
+  private async load(hash: BlobHash): Promise<Uint8Array | null> {
+    const store = this.session.store
+    const cached = hasThumbnailCache(store) ? store.getThumbnail(hash, THUMBNAIL_SIZE) : null
+    if (cached) return cached.bytes
+    const bytes = this.session.readBlob(hash)
+    if (!bytes) return null
+    const thumb = await makeThumbnail(bytes, THUMBNAIL_SIZE)
+    if (hasThumbnailCache(store) && !store.readOnly) store.putThumbnail(hash, THUMBNAIL_SIZE, { format: 'png', bytes: thumb })
+    return thumb
+  }
 }
+
+const hasThumbnailCache = (store: ProjectStore): store is ProjectStore & Pick<ProjectQueries, 'getThumbnail' | 'putThumbnail'> =>
+  'getThumbnail' in store && 'putThumbnail' in store
