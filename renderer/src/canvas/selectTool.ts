@@ -62,15 +62,16 @@ export function attachSelect(stage: Konva.Stage, content: Konva.Layer, ui: Konva
     drawGuides(s.guidesX, s.guidesY)
   })
 
-  const report = (e: Konva.KonvaEventObject<Event>): void => {
-    const node = layerNode(e.target)
+  const report = (target: Konva.Node): void => {
+    const node = layerNode(target)
     guides.destroyChildren()
     ui.batchDraw()
     if (!node) return
     opts.onTransformed(node.id() as LayerId, { x: node.x(), y: node.y(), scaleX: node.scaleX(), scaleY: node.scaleY(), rotation: node.rotation() })
   }
-  content.on('dragend.select', report)
-  content.on('transformend.select', report)
+  content.on('dragend.select', (e) => report(e.target))
+  // Konva fires transformend on the nodes without bubbling, so ask the transformer which ones moved.
+  transformer.on('transformend.select', () => transformer.nodes().forEach(report))
 
   return {
     transformer,

@@ -139,7 +139,7 @@ export function useCanvasStage(host: Ref<HTMLDivElement | null>) {
       size: () => layers.brushSize,
       color: () => (layers.selected?.kind === 'paint' && layers.selected.isMask ? '#ff2d55' : layers.brushColor),
       panning: () => panZoom.spaceHeld(),
-      onStroke: (canvas) => void finishStroke(canvas),
+      onStroke: (canvas) => void layers.track(finishStroke(canvas)),
     })
     const resize = new ResizeObserver(() => {
       s.size({ width: el.clientWidth, height: el.clientHeight })

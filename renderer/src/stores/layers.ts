@@ -33,6 +33,12 @@ export const useLayersStore = defineStore('layers', () => {
   // Each node keeps its own undo stack for the session, so switching nodes and back keeps it.
   const stacks = new Map<NodeId, UndoStack>()
   let saving: Promise<void> = Promise.resolve()
+  /** Work that must land in the document before a generation reads it (a stroke being encoded). */
+  let pending: Promise<unknown> = Promise.resolve()
+  function track<T>(work: Promise<T>): Promise<T> {
+    pending = Promise.all([pending, work.catch(() => undefined)])
+    return work
+  }
   /** The last composite sent to the engine (shown to tests and kept for a retry). */
   const lastComposite = shallowRef<Uint8Array | null>(null)
 
@@ -107,7 +113,10 @@ export const useLayersStore = defineStore('layers', () => {
   }
 
   /** Stores each file as a blob and adds it as an image layer centred on `at`; a bad file is refused alone. */
-  async function addImageFiles(files: readonly File[], at: { x: number; y: number }): Promise<void> {
+  async function addImageFiles(files: readonly File[], dropAt: { x: number; y: number }): Promise<void> {
+    const d = doc.value
+    // A drop beside the picture still lands on it, so the new layer is never out of sight.
+    const at = d ? { x: Math.min(d.width, Math.max(0, dropAt.x)), y: Math.min(d.height, Math.max(0, dropAt.y)) } : dropAt
     for (const file of files) {
       try {
         const bytes = new Uint8Array(await file.arrayBuffer())
@@ -167,15 +176,17 @@ export const useLayersStore = defineStore('layers', () => {
   async function generationInputFor(node: HistoryNode | null): Promise<GenerationInput> {
     const api = project.api
     if (!node?.resultBlob || !api) return { contextBlobs: [] }
-    const d = doc.value?.nodeId === node.id ? doc.value : (project.state?.layers[node.id] ?? null)
+    // Read the document only after pending strokes and saves have landed in it.
+    await pending
     await saving
+    const d = doc.value?.nodeId === node.id ? doc.value : (project.state?.layers[node.id] ?? null)
     const input = await generationInput(d, node.resultBlob, (h) => api.blobUrl(h))
     lastComposite.value = input.contextUploads?.[0] ?? null
     return input
   }
 
   return {
-    lastComposite, generationInputFor,
+    lastComposite, generationInputFor, track,
     doc, selectedId, selected, tool, brushSize, brushColor, baseNode, undoable, redoable,
     select, commit, undo, redo, addImageFiles, addPaintLayer, addTextLayer, commitStroke, update, remove, duplicate, reorder,
   }

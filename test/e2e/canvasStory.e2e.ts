@@ -1,0 +1,235 @@
+/**
+ * Issue 7's story: a designer drops a scene, drops two product shots onto it as layers (one with
+ * transparency), moves and scales one, hides the other, undoes and redoes, generates from the
+ * composition — and the new node's context is exactly that composite. Then they paint a region,
+ * generate again, and every pixel outside the region is the parent's; compare shows the drift.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dropFiles, launchBrowser, stagePixel } from './support/browser'
+import { startStudioServer, type StudioServer } from './support/studioServer'
+
+interface NodeView {
+  id: string
+  parentId: string | null
+  status: string
+  resultBlob: string | null
+  contextBlobs: string[]
+  region: { maskBlob: string } | null
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'kstudio-canvas-'))
+let browser: Browser
+let server: StudioServer
+let page: Page
+const SCENE = [40, 90, 200]
+const RED = [220, 30, 30]
+const GREEN = [20, 200, 60]
+
+/** A 64×64 scene with a gentle gradient, so "unchanged" means every pixel, not one flat colour. */
+async function scenePng(): Promise<Uint8Array> {
+  const raw = Buffer.alloc(64 * 64 * 3)
+  for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) raw.set([SCENE[0] as number, (SCENE[1] as number) + (x >> 3), (SCENE[2] as number) + (y >> 3)], (y * 64 + x) * 3)
+  return new Uint8Array(await sharp(raw, { raw: { width: 64, height: 64, channels: 3 } }).png().toBuffer())
+}
+
+/** A 16×16 green disc on a transparent square: the corners must show the scene through. */
+async function discPng(): Promise<Uint8Array> {
+  const raw = Buffer.alloc(16 * 16 * 4)
+  for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) if ((x - 7.5) ** 2 + (y - 7.5) ** 2 < 36) raw.set([...GREEN, 255], (y * 16 + x) * 4)
+  return new Uint8Array(await sharp(raw, { raw: { width: 16, height: 16, channels: 4 } }).png().toBuffer())
+}
+
+/** Document pixel → page pixel through the stage's current zoom and pan. */
+async function docToPage(x: number, y: number): Promise<[number, number]> {
+  return page.evaluate(([dx, dy]) => {
+    const s = (window as unknown as { Konva: { stages: { container(): HTMLElement; x(): number; y(): number; scaleX(): number }[] } }).Konva.stages[0]
+    if (!s) return [0, 0] as [number, number]
+    const r = s.container().getBoundingClientRect()
+    return [r.left + s.x() + (dx as number) * s.scaleX(), r.top + s.y() + (dy as number) * s.scaleX()] as [number, number]
+  }, [x, y])
+}
+
+/** The rendered colour at a document pixel (scene layer only, handles excluded when sampled inside). */
+async function colourAt(x: number, y: number): Promise<number[]> {
+  const [px, py] = await docToPage(x, y)
+  const box = await page.getByTestId('canvas-stage').boundingBox()
+  return (await stagePixel(page, Math.round(px - (box?.x ?? 0)), Math.round(py - (box?.y ?? 0)))).slice(0, 3)
+}
+
+/** Drops files on the canvas at a document point, as the OS does (a drop carries its position). */
+async function dropOnCanvasAt(x: number, y: number, files: { name: string; type: string; bytes: Uint8Array }[]): Promise<void> {
+  const [cx, cy] = await docToPage(x, y)
+  await page.evaluate(
+    ({ list, cx: px, cy: py }) => {
+      const dt = new DataTransfer()
+      for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: f.type }))
+      const target = document.elementFromPoint(px, py) ?? document.body
+      const init = { dataTransfer: dt, bubbles: true, cancelable: true, clientX: px, clientY: py }
+      target.dispatchEvent(new DragEvent('dragenter', init))
+      target.dispatchEvent(new DragEvent('dragover', init))
+      target.dispatchEvent(new DragEvent('drop', init))
+    },
+    { list: files.map((f) => ({ name: f.name, type: f.type, b64: Buffer.from(f.bytes).toString('base64') })), cx, cy },
+  )
+}
+
+async function dragDoc(from: [number, number], to: [number, number]): Promise<void> {
+  const a = await docToPage(...from)
+  const b = await docToPage(...to)
+  await page.mouse.move(...a)
+  await page.mouse.down()
+  await page.mouse.move(...b, { steps: 8 })
+  await page.mouse.up()
+}
+
+const currentNode = (): Promise<NodeView | null> => page.evaluate(() => (window as unknown as { __kontextCanvas: { currentNode(): NodeView | null } }).__kontextCanvas.currentNode())
+
+async function blobPixels(hash: string): Promise<{ data: Buffer; width: number; height: number }> {
+  const bytes = await page.evaluate(async (h) => Array.from(new Uint8Array(await (await fetch(`blob/${h}`)).arrayBuffer())), hash)
+  return rawRgba(new Uint8Array(bytes))
+}
+
+async function rawRgba(png: Uint8Array): Promise<{ data: Buffer; width: number; height: number }> {
+  const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true })
+  return { data, width: info.width, height: info.height }
+}
+
+/** Generates with the instruction and waits for the new node to finish; returns it. */
+async function generate(instruction: string, previous: string): Promise<NodeView> {
+  await page.getByLabel('Instruction', { exact: true }).fill(instruction)
+  await page.getByLabel('Steps', { exact: true }).fill('4')
+  await page.getByRole('button', { name: 'Generate' }).click()
+  await expect.poll(async () => (await currentNode())?.id !== previous, { timeout: 30_000 }).toBe(true)
+  await expect.poll(async () => (await currentNode())?.status, { timeout: 90_000 }).toBe('done')
+  return (await currentNode()) as NodeView
+}
+
+beforeAll(async () => {
+  browser = await launchBrowser()
+  server = await startStudioServer(join(dir, 'canvas.kstudio'))
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  await page.goto(server.url)
+  await page.getByLabel('Status bar').waitFor()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('composing on the canvas and editing the composition', () => {
+  let scene: NodeView
+  let composed: NodeView
+
+  it('makes a root node from a scene dropped on an empty project', async () => {
+    await dropFiles(page, [{ name: 'scene.png', type: 'image/png', bytes: await scenePng() }])
+    await page.getByRole('treeitem', { name: /scene\.png/ }).waitFor()
+    await expect.poll(async () => (await currentNode())?.resultBlob ?? null).not.toBeNull()
+    scene = (await currentNode()) as NodeView
+    expect(scene.parentId).toBeNull()
+    await expect.poll(() => colourAt(2, 2)).toEqual([SCENE[0], SCENE[1], SCENE[2]])
+  })
+
+  it('adds two dropped images as layers at the drop points, keeping alpha, and no new nodes', async () => {
+    const red = new Uint8Array(await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: RED[0] as number, g: RED[1] as number, b: RED[2] as number } } }).png().toBuffer())
+    await dropOnCanvasAt(16, 16, [{ name: 'red.png', type: 'image/png', bytes: red }])
+    await page.getByRole('option', { name: 'Layer red.png' }).waitFor()
+    await dropOnCanvasAt(48, 48, [{ name: 'disc.png', type: 'image/png', bytes: await discPng() }])
+    await page.getByRole('option', { name: 'Layer disc.png' }).waitFor()
+    expect(await page.getByRole('treeitem').count()).toBe(1)
+    await expect.poll(() => colourAt(16, 16)).toEqual(RED)
+    await expect.poll(() => colourAt(48, 48)).toEqual(GREEN)
+    // The disc's transparent corner shows the scene under it.
+    expect(await colourAt(41, 41)).toEqual([SCENE[0], (SCENE[1] as number) + 5, (SCENE[2] as number) + 5])
+  })
+
+  it('moves and scales one layer, hides the other, and undoes and redoes those edits', async () => {
+    await page.getByRole('radio', { name: 'Move tool (V)' }).click()
+    await dragDoc([16, 16], [26, 20])
+    await expect.poll(() => colourAt(32, 24)).toEqual(RED)
+    expect(await colourAt(12, 12)).not.toEqual(RED)
+    // Scale with the transformer's bottom-right handle: the 16 px square grows to 24 px.
+    await dragDoc([34, 28], [42, 36])
+    await expect.poll(() => colourAt(40, 34)).toEqual(RED)
+    await page.getByRole('button', { name: 'Hide disc.png' }).click()
+    await expect.poll(() => colourAt(50, 50)).not.toEqual(GREEN)
+
+    await page.keyboard.press('Control+z')
+    await expect.poll(() => colourAt(50, 50)).toEqual(GREEN)
+    await page.keyboard.press('Control+z')
+    await expect.poll(() => colourAt(40, 34)).not.toEqual(RED)
+    expect(await colourAt(30, 22)).toEqual(RED)
+    await page.keyboard.press('Control+Shift+z')
+    await page.keyboard.press('Control+Shift+z')
+    await expect.poll(() => colourAt(50, 50)).not.toEqual(GREEN)
+    expect(await colourAt(40, 34)).toEqual(RED)
+  })
+
+  it('generates from the composite: the new node’s context is exactly the flattened picture', async () => {
+    composed = await generate('change the background to white', scene.id)
+    expect(composed.parentId).toBe(scene.id)
+    const sent = await page.evaluate(() => (window as unknown as { __kontextCanvas: { lastComposite(): number[] | null } }).__kontextCanvas.lastComposite())
+    expect(sent).not.toBeNull()
+    const flattened = await rawRgba(new Uint8Array(sent as number[]))
+    const context = await blobPixels(composed.contextBlobs[0] as string)
+    expect([context.width, context.height]).toEqual([64, 64])
+    expect(context.data.equals(flattened.data)).toBe(true)
+    // And it is the composition the user saw: the scaled red layer in, the hidden disc out.
+    const at = (x: number, y: number): number[] => Array.from(context.data.subarray((y * 64 + x) * 4, (y * 64 + x) * 4 + 3))
+    expect(at(40, 34)).toEqual(RED)
+    expect(at(50, 50)).toEqual([SCENE[0], (SCENE[1] as number) + 6, (SCENE[2] as number) + 6])
+  })
+
+  it('edits only a painted region: every pixel outside it is the parent’s', async () => {
+    await page.getByRole('button', { name: 'Add mask layer' }).click()
+    await page.getByLabel('Brush size').fill('8')
+    await dragDoc([8, 44], [24, 52])
+    const edited = await generate('change the background to white', composed.id)
+    expect(edited.parentId).toBe(composed.id)
+    expect(edited.region).not.toBeNull()
+    expect(edited.contextBlobs[0]).toBe(composed.resultBlob)
+
+    const parent = await blobPixels(composed.resultBlob as string)
+    const result = await blobPixels(edited.resultBlob as string)
+    const mask = await blobPixels((edited.region as { maskBlob: string }).maskBlob)
+    expect([result.width, result.height]).toEqual([parent.width, parent.height])
+    let outside = 0
+    let inside = 0
+    let mismatched = 0
+    for (let i = 0; i < 64 * 64; i++) {
+      const m = mask.data.subarray(i * 4, i * 4 + 4)
+      const editable = (m[3] as number) > 127 && ((m[0] as number) + (m[1] as number) + (m[2] as number)) / 3 > 127
+      if (editable) {
+        inside++
+        continue
+      }
+      outside++
+      if (!result.data.subarray(i * 4, i * 4 + 4).equals(parent.data.subarray(i * 4, i * 4 + 4))) mismatched++
+    }
+    // The stroke covered a band around (8..24, 44..52), not the whole picture.
+    expect(inside).toBeGreaterThan(100)
+    expect(outside).toBeGreaterThan(2500)
+    expect(mismatched).toBe(0)
+  })
+
+  it('compares the node with its parent and reads the drift', async () => {
+    await page.getByRole('button', { name: 'Compare (C)' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Compare' })
+    await dialog.waitFor()
+    const drift = dialog.getByRole('status', { name: 'Drift of B' })
+    await drift.waitFor()
+    const value = Number(/Δ (\d+\.\d+)/.exec((await drift.textContent()) ?? '')?.[1])
+    expect(value).toBeGreaterThanOrEqual(0)
+    expect(value).toBeLessThanOrEqual(1)
+    for (const mode of ['side by side', 'flip', 'difference']) await dialog.getByRole('radio', { name: mode }).click()
+    await dialog.getByRole('img', { name: 'Difference heatmap' }).waitFor()
+    await dialog.getByRole('button', { name: 'Close compare' }).click()
+    await expect.poll(() => dialog.count()).toBe(0)
+  })
+})
