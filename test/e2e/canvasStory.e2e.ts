@@ -189,7 +189,16 @@ describe('composing on the canvas and editing the composition', () => {
   it('edits only a painted region: every pixel outside it is the parent’s', async () => {
     await page.getByRole('button', { name: 'Add mask layer' }).click()
     await page.getByLabel('Brush size').fill('8')
+    const before = await colourAt(16, 48)
     await dragDoc([8, 44], [24, 52])
+    await expect.poll(() => colourAt(16, 48)).not.toEqual(before)
+    const painted = await colourAt(16, 48)
+    // A stroke is one undo step (the brush size field had focus; shortcuts wait for the canvas).
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
+    await page.keyboard.press('Control+z')
+    await expect.poll(() => colourAt(16, 48)).toEqual(before)
+    await page.keyboard.press('Control+Shift+z')
+    await expect.poll(() => colourAt(16, 48)).toEqual(painted)
     const edited = await generate('change the background to white', composed.id)
     expect(edited.parentId).toBe(composed.id)
     expect(edited.region).not.toBeNull()
@@ -231,5 +240,25 @@ describe('composing on the canvas and editing the composition', () => {
     await dialog.getByRole('img', { name: 'Difference heatmap' }).waitFor()
     await dialog.getByRole('button', { name: 'Close compare' }).click()
     await expect.poll(() => dialog.count()).toBe(0)
+  })
+
+  it('imports a photo dropped on the history panel as a new node, not a layer', async () => {
+    const box = await page.getByRole('tree', { name: 'History tree' }).boundingBox()
+    const photo = new Uint8Array(await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 200, g: 200, b: 0 } } }).png().toBuffer())
+    // A node is on the canvas, so the same drop on the canvas would have made a layer.
+    expect((await currentNode())?.resultBlob).toBeTruthy()
+    await page.evaluate(
+      ({ b64, x, y }) => {
+        const dt = new DataTransfer()
+        dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'second.png', { type: 'image/png' }))
+        const target = document.elementFromPoint(x, y) ?? document.body
+        for (const type of ['dragenter', 'dragover', 'drop']) target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true, clientX: x, clientY: y }))
+      },
+      { b64: Buffer.from(photo).toString('base64'), x: (box?.x ?? 0) + 40, y: (box?.y ?? 0) + (box?.height ?? 0) - 20 },
+    )
+    await page.getByRole('treeitem', { name: /second\.png/ }).waitFor()
+    const now = (await currentNode()) as NodeView
+    expect(now.parentId).toBeNull()
+    expect(now.contextBlobs).toEqual([])
   })
 })
