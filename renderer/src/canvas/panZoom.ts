@@ -24,14 +24,20 @@ export function attachPanZoom(stage: Konva.Stage, el: HTMLElement, onPanMode: (o
   let space = false
   let pan: { sx: number; sy: number; x: number; y: number } | null = null
 
-  stage.on('wheel.panzoom', (ev) => {
-    ev.evt.preventDefault()
-    const p = stage.getPointerPosition()
-    if (!p) return
+  // The wheel is handled on the element before Konva sees it: Konva would hit-test every wheel
+  // event against the layers, work a zoom does not need.
+  const wheel = (e: WheelEvent): void => {
+    e.preventDefault()
+    e.stopPropagation()
+    const r = el.getBoundingClientRect()
     // Pinch deltas are small and frequent; scale them so a pinch feels like the wheel.
-    const step = ev.evt.ctrlKey ? Math.exp(-ev.evt.deltaY / 100) : ev.evt.deltaY < 0 ? 1.1 : 1 / 1.1
-    applyViewport(stage, zoomAt(viewportOf(stage), step, p.x, p.y))
-  })
+    const step = e.ctrlKey ? Math.exp(-e.deltaY / 100) : e.deltaY < 0 ? 1.1 : 1 / 1.1
+    applyViewport(stage, zoomAt(viewportOf(stage), step, e.clientX - r.left, e.clientY - r.top))
+  }
+  // While panning nothing can be hit, so the layers skip redrawing their hit canvases each frame.
+  const setHitTesting = (on: boolean): void => {
+    for (const layer of stage.getLayers()) layer.listening(on)
+  }
 
   const typing = (t: EventTarget | null): boolean => t instanceof HTMLElement && (['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName) || t.isContentEditable)
   const keydown = (e: KeyboardEvent): void => {
@@ -54,6 +60,7 @@ export function attachPanZoom(stage: Konva.Stage, el: HTMLElement, onPanMode: (o
     e.stopPropagation()
     pan = { sx: e.clientX, sy: e.clientY, x: stage.x(), y: stage.y() }
     el.style.cursor = 'grabbing'
+    setHitTesting(false)
   }
   const move = (e: PointerEvent): void => {
     if (!pan) return
@@ -64,9 +71,12 @@ export function attachPanZoom(stage: Konva.Stage, el: HTMLElement, onPanMode: (o
     if (!pan) return
     pan = null
     el.style.cursor = space ? 'grab' : ''
+    setHitTesting(true)
+    stage.batchDraw()
   }
   // Capture phase, so a pan starts before Konva can begin dragging a layer under the pointer.
   el.addEventListener('pointerdown', down, true)
+  el.addEventListener('wheel', wheel, { capture: true, passive: false })
   window.addEventListener('pointermove', move)
   window.addEventListener('pointerup', up)
   window.addEventListener('keydown', keydown)
@@ -74,8 +84,8 @@ export function attachPanZoom(stage: Konva.Stage, el: HTMLElement, onPanMode: (o
   return {
     spaceHeld: () => space || pan !== null,
     detach() {
-      stage.off('.panzoom')
       el.removeEventListener('pointerdown', down, true)
+      el.removeEventListener('wheel', wheel, true)
       window.removeEventListener('pointermove', move)
       window.removeEventListener('pointerup', up)
       window.removeEventListener('keydown', keydown)
