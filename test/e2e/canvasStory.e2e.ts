@@ -171,6 +171,43 @@ describe('composing on the canvas and editing the composition', () => {
     expect(await colourAt(40, 34)).toEqual(RED)
   })
 
+  it('pans with space-drag and the middle button, zooms with keys, and none of it is an undo step', async () => {
+    const view = (): Promise<number[]> => page.evaluate(() => {
+      const s = (window as unknown as { Konva: { stages: { x(): number; y(): number; scaleX(): number }[] } }).Konva.stages[0]
+      return s ? [s.x(), s.y(), s.scaleX()] : []
+    })
+    const redAt = await colourAt(40, 34)
+    const start = await view()
+    const [px, py] = await docToPage(40, 34)
+    await page.keyboard.down('Space')
+    await page.mouse.move(px, py)
+    await page.mouse.down()
+    await page.mouse.move(px + 30, py + 20, { steps: 4 })
+    await page.mouse.up()
+    await page.keyboard.up('Space')
+    const panned = await view()
+    expect([(panned[0] as number) - (start[0] as number), (panned[1] as number) - (start[1] as number)]).toEqual([30, 20])
+    // The layer under the pointer stayed where it was in the document.
+    expect(await colourAt(40, 34)).toEqual(redAt)
+    await page.mouse.move(px, py)
+    await page.mouse.down({ button: 'middle' })
+    await page.mouse.move(px - 30, py - 20, { steps: 4 })
+    await page.mouse.up({ button: 'middle' })
+    expect((await view()).slice(0, 2)).toEqual(start.slice(0, 2))
+    await page.keyboard.press('1')
+    expect((await view())[2]).toBe(1)
+    await page.keyboard.press('+')
+    expect((await view())[2]).toBeCloseTo(1.25)
+    await page.keyboard.press('f')
+    expect(await view()).toEqual(start)
+    // Undo still steps back through layer edits only: the hide comes back first.
+    await page.keyboard.press('Control+z')
+    await expect.poll(() => colourAt(50, 50)).toEqual(GREEN)
+    expect(await view()).toEqual(start)
+    await page.keyboard.press('Control+Shift+z')
+    await expect.poll(() => colourAt(50, 50)).not.toEqual(GREEN)
+  })
+
   it('generates from the composite: the new node’s context is exactly the flattened picture', async () => {
     composed = await generate('change the background to white', scene.id)
     expect(composed.parentId).toBe(scene.id)
