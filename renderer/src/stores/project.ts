@@ -48,6 +48,39 @@ export const useProjectStore = defineStore('project', () => {
       engineState.value = event.state
       engineReason.value = event.reason
       if (event.state === 'ready') void refreshEngine()
+      // The engine or the host connection went away: diffs sent meanwhile are lost to this mirror.
+      if (event.state === 'restarting') void resync()
+    }
+  }
+
+  /** True while the host cannot be reached; the status bar says so. */
+  const hostLost = ref(false)
+  let resyncing = false
+  /**
+   * Reloads the whole project once the host answers again, so the mirror catches up with whatever
+   * happened while it could not hear the host (a job that finished, a change from another window).
+   * Retries with a growing pause; each try also makes the transport reconnect.
+   */
+  async function resync(): Promise<void> {
+    if (resyncing || !api.value) return
+    resyncing = true
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const fresh = await api.value.getProject({})
+          state.value = fresh
+          const kept = currentId.value ? fresh.nodes[currentId.value] : undefined
+          if (!kept || kept.deletedAt !== null) currentId.value = newestNode(fresh.nodes)?.id ?? null
+          hostLost.value = false
+          void refreshEngine()
+          return
+        } catch {
+          hostLost.value = true
+          await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)))
+        }
+      }
+    } finally {
+      resyncing = false
     }
   }
 
@@ -79,5 +112,5 @@ export const useProjectStore = defineStore('project', () => {
     return api.value
   }
 
-  return { api, state, currentId, current, engine, engineState, engineReason, progress, connect, select, requireApi, refreshEngine }
+  return { api, state, currentId, current, engine, engineState, engineReason, hostLost, progress, connect, select, requireApi, refreshEngine, resync }
 })

@@ -10,8 +10,10 @@ export interface StudioServer {
 
 const root = resolve(import.meta.dirname, '..', '..', '..')
 
-export async function startStudioServer(projectPath: string): Promise<StudioServer> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'main/web/serve.ts', '--port', '0', '--project', projectPath], {
+/** `port` 0 (the default) takes any free port; a restart on the URL's port lets an open page reconnect. */
+export async function startStudioServer(projectPath: string, options: { port?: number } = {}): Promise<StudioServer> {
+  const port = String(options.port ?? 0)
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'main/web/serve.ts', '--port', port, '--project', projectPath], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -128,11 +128,55 @@ describe('following the host', () => {
   it('shows the engine restarting with its reason, then describes it again when ready', async () => {
     const { studio, project } = await opened()
     await vi.waitFor(() => expect(studio.calls.describeEngine).toHaveBeenCalledTimes(1))
+    studio.calls.describeEngine.mockResolvedValueOnce({ ...engine, state: 'restarting' })
     studio.emit({ kind: 'engineState', state: 'restarting', reason: 'the engine ran out of memory' })
     expect(project.engineState).toBe('restarting')
     expect(project.engineReason).toBe('the engine ran out of memory')
-    studio.emit({ kind: 'engineState', state: 'ready', reason: null })
+    // The restart makes the mirror reload the project, which asks the engine once more.
     await vi.waitFor(() => expect(studio.calls.describeEngine).toHaveBeenCalledTimes(2))
+    expect(project.engineState).toBe('restarting')
+    studio.emit({ kind: 'engineState', state: 'ready', reason: null })
+    await vi.waitFor(() => expect(studio.calls.describeEngine).toHaveBeenCalledTimes(3))
+    expect(project.engineState).toBe('ready')
+  })
+})
+
+describe('losing the host and finding it again', () => {
+  it('reloads the project once the host answers, keeping the node the designer looks at', async () => {
+    vi.useFakeTimers()
+    try {
+      const studio = createFakeStudio(projectWith([doneNode('a', null, 1), doneNode('b', null, 2)]))
+      studio.calls.describeEngine.mockResolvedValue(engine)
+      const project = useProjectStore()
+      await project.connect(studio)
+      project.select(id('a'))
+      // While away, another window imported a photo: the mirror never heard of it.
+      const missed = projectWith([doneNode('a', null, 1), doneNode('b', null, 2), doneNode('c', null, 3)])
+      const hostDown = { code: 'host.unreachable', message: 'The studio host cannot be reached.' }
+      studio.calls.getProject.mockRejectedValueOnce(hostDown).mockRejectedValueOnce(hostDown).mockResolvedValue(missed)
+      studio.emit({ kind: 'engineState', state: 'restarting', reason: 'host connection lost' })
+      await vi.waitFor(() => expect(project.hostLost).toBe(true))
+      expect(Object.keys(project.state?.nodes ?? {})).toEqual(['a', 'b'])
+      await vi.runAllTimersAsync()
+      await vi.waitFor(() => expect(project.hostLost).toBe(false))
+      expect(Object.keys(project.state?.nodes ?? {})).toEqual(['a', 'b', 'c'])
+      expect(project.currentId).toBe('a')
+      expect(studio.calls.getProject).toHaveBeenCalledTimes(4)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('moves to the newest node when the one shown is gone after the reload', async () => {
+    const studio = createFakeStudio(projectWith([doneNode('a', null, 1), doneNode('b', null, 2)]))
+    studio.calls.describeEngine.mockResolvedValue(engine)
+    const project = useProjectStore()
+    await project.connect(studio)
+    studio.calls.getProject.mockResolvedValue(projectWith([doneNode('a', null, 1), doneNode('b', null, 2, { deletedAt: 7 })]))
+    studio.emit({ kind: 'engineState', state: 'restarting', reason: 'the engine ran out of memory' })
+    await vi.waitFor(() => expect(project.state?.nodes[id('b')]?.deletedAt).toBe(7))
+    expect(project.currentId).toBe('a')
+    expect(project.hostLost).toBe(false)
   })
 })
 
