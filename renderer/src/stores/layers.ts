@@ -32,6 +32,8 @@ export const useLayersStore = defineStore('layers', () => {
   const stack = shallowRef<UndoStack>(EMPTY_STACK)
   // Each node keeps its own undo stack for the session, so switching nodes and back keeps it.
   const stacks = new Map<NodeId, UndoStack>()
+  // The last document this session made per node: a save may still be on its way to the mirror.
+  const docs = new Map<NodeId, LayerDocument>()
   let saving: Promise<void> = Promise.resolve()
   /** Work that must land in the document before a generation reads it (a stroke being encoded). */
   let pending: Promise<unknown> = Promise.resolve()
@@ -57,13 +59,14 @@ export const useLayersStore = defineStore('layers', () => {
       return
     }
     if (doc.value?.nodeId === node.id) return
-    doc.value = project.state?.layers[node.id] ?? createDocument(node.id, meta.width, meta.height)
+    doc.value = docs.get(node.id) ?? project.state?.layers[node.id] ?? createDocument(node.id, meta.width, meta.height)
     stack.value = stacks.get(node.id) ?? EMPTY_STACK
     selectedId.value = null
   }
   watch(() => [baseNode.value?.id, baseNode.value?.resultBlob], load, { immediate: true })
 
   function save(next: LayerDocument): void {
+    docs.set(next.nodeId, next)
     const api = project.api
     if (!api) return
     // Saves run one after another so the host always ends with the latest document.
