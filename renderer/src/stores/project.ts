@@ -39,6 +39,8 @@ export const useProjectStore = defineStore('project', () => {
       const newest = created.filter((n) => n.status === 'queued' || n.kind === 'import').pop()
       if (newest) currentId.value = newest.id
       if (currentId.value && state.value.nodes[currentId.value]?.deletedAt) currentId.value = newestNode(state.value.nodes)?.id ?? null
+      // The first finished job is when the engine settles on an execution provider: show which.
+      if (engine.value && engine.value.activeProvider === null && (event.diff.putJobs ?? []).some((j) => j.state === 'done')) void refreshEngine()
     } else if (event.kind === 'jobProgress') {
       const old = progress.value[event.jobId]?.previewUrl
       if (old) URL.revokeObjectURL(old)

@@ -185,3 +185,21 @@ describe('before connecting', () => {
     expect(() => useProjectStore().requireApi()).toThrow(/not connected/)
   })
 })
+
+describe('the execution provider', () => {
+  it('is asked again when the first job finishes, since that is when the engine picks one', async () => {
+    const studio = createFakeStudio(projectWith([doneNode('a', null, 1)]))
+    studio.calls.describeEngine.mockResolvedValueOnce({ ...engine, activeProvider: null }).mockResolvedValue(engine)
+    const project = useProjectStore()
+    await project.connect(studio)
+    await vi.waitFor(() => expect(project.engine).not.toBeNull())
+    expect(project.engine?.activeProvider).toBeNull()
+    const job = { id: 'j1' as JobId, nodeId: id('e'), state: 'running' as const, order: 0, step: 1, totalSteps: 4, attempts: 1, createdAt: 2, error: null }
+    studio.emit({ kind: 'projectChanged', diff: { putJobs: [job] } })
+    expect(studio.calls.describeEngine).toHaveBeenCalledTimes(1)
+    studio.emit({ kind: 'projectChanged', diff: { putJobs: [{ ...job, state: 'done', step: 4 }] } })
+    await vi.waitFor(() => expect(project.engine?.activeProvider).toBe('cpu'))
+    studio.emit({ kind: 'projectChanged', diff: { putJobs: [{ ...job, id: 'j2' as JobId, state: 'done' }] } })
+    expect(studio.calls.describeEngine).toHaveBeenCalledTimes(2)
+  })
+})
