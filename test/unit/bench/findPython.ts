@@ -7,11 +7,11 @@ import { spawnSync } from 'node:child_process'
 
 const CANDIDATES = ['python3', '/usr/bin/python3']
 
-export function findPython(modules: readonly string[]): { python: string } | { python: null; why: string } {
+export function findPython(modules: readonly string[]): { python: string | null; why: string } {
   const code = modules.map((m) => `import ${m}`).join('; ')
   for (const python of CANDIDATES) {
     const r = spawnSync(python, ['-c', code], { stdio: 'ignore', timeout: 60_000 })
-    if (r.status === 0) return { python }
+    if (r.status === 0) return { python, why: '' }
   }
   return { python: null, why: `no Python among ${CANDIDATES.join(', ')} imports ${modules.join(', ')}` }
 }

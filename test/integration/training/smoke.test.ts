@@ -1,0 +1,90 @@
+/**
+ * The training recipe end to end, small: `training/train.py --smoke` on CPU trains the
+ * autoencoder and the flow model (losses must fall), evaluates, and exports a model folder; then
+ * the TypeScript engine loads that folder through its manifest and reproduces the recipe's own
+ * golden tensors (tokens, context latent, every Euler step to 1e-4, the decoded PNG to ±1 level).
+ * Runs only where a Python with torch exists, and says so in one line where none does.
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { decodeRgb, decodeRgbForModel } from '../../../engine/image/imageIo'
+import { loadManifest } from '../../../engine/manifest/validate'
+import { planesToRgb, rgbToPlanes } from '../../../engine/math/imagePlanes'
+import { packLatent } from '../../../engine/math/packing'
+import { KontextPipeline } from '../../../engine/pipeline/kontextPipeline'
+import { OrtKontextModels, pipelineConfig } from '../../../engine/pipeline/ortModels'
+import { SessionPool } from '../../../engine/sessions'
+import { repoRoot } from '../../fixtures/engine/paths'
+import { findPython } from '../../unit/bench/findPython'
+
+interface TensorRef { file: string; shape: number[] }
+interface GoldenCase { kind: string; prompt: string; tokens: number[]; noise: TensorRef; context_png?: string; context_image?: TensorRef; context_latent?: TensorRef; steps: TensorRef[]; output_png: string }
+interface Golden { steps: number; mu: number; timesteps: number[]; cases: GoldenCase[] }
+interface Summary { ok: boolean; model_dir: string; flow_loss_first: number; flow_loss_last: number; ae_loss_first: number; ae_loss_last: number; seconds: number }
+
+const found = findPython(['torch', 'numpy', 'PIL', 'onnx'])
+if (!found.python) console.log(`training smoke test not run: ${found.why} (Debian: apt-get install python3-torch python3-numpy python3-pil python3-onnx)`)
+
+const f32 = (path: string) => {
+  const b = readFileSync(path)
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))
+}
+const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  expect(a.length).toBe(b.length)
+  let m = 0
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!))
+  return m
+}
+
+describe.runIf(found.python)('training/train.py --smoke, then the engine on its export', () => {
+  const out = mkdtempSync(join(tmpdir(), 'kontext-smoke-'))
+  let summary: Summary
+  afterAll(() => rmSync(out, { recursive: true, force: true }))
+
+  it('trains (both losses fall), evaluates and exports a model folder with goldens', () => {
+    const r = spawnSync(found.python!, [join(repoRoot, 'training', 'train.py'), '--smoke', '--out', out, '--threads', '2'], { encoding: 'utf8', maxBuffer: 64 << 20 })
+    expect(r.status, r.stderr.slice(-3000)).toBe(0)
+    summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Summary
+    console.log(`training smoke: ${summary.seconds} s; flow loss ${summary.flow_loss_first.toFixed(3)} → ${summary.flow_loss_last.toFixed(3)}, autoencoder ${summary.ae_loss_first.toFixed(3)} → ${summary.ae_loss_last.toFixed(3)}`)
+    expect(summary.flow_loss_last).toBeLessThan(0.8 * summary.flow_loss_first)
+    expect(summary.ae_loss_last).toBeLessThan(0.9 * summary.ae_loss_first)
+    for (const f of ['model.json', 'tokenizer.json', 'vocab.json', 'README.md', 'metrics.json', 'transformer.onnx', 'text_encoder.onnx', 'ae_encoder.onnx', 'ae_decoder.onnx', 'golden/cases.json'])
+      expect(existsSync(join(out, 'model', f)), f).toBe(true)
+    expect(existsSync(join(out, 'checkpoint.pt'))).toBe(true)
+  }, 240_000)
+
+  it('the TypeScript engine reproduces every golden Euler step of the export', async () => {
+    const dir = join(out, 'model')
+    const manifest = loadManifest(dir)
+    if (!manifest.ok) throw new Error(manifest.error.message)
+    const pool = new SessionPool({ provider: 'cpu' })
+    const models = new OrtKontextModels(manifest.value, dir, pool)
+    await models.loadAll()
+    const pipeline = new KontextPipeline(models, pipelineConfig(manifest.value))
+    const golden = JSON.parse(readFileSync(join(dir, 'golden', 'cases.json'), 'utf8')) as Golden
+    const g = (f: string) => join(dir, 'golden', f)
+    expect(golden.cases.map((c) => c.kind)).toEqual(['recolour', 'move', 'remove', 'add', 'background', 'reference', 't2i'])
+    for (const c of golden.cases) {
+      expect(models.tokenize(c.prompt)[0]).toEqual(c.tokens)
+      const contexts = []
+      if (c.context_png && c.context_image && c.context_latent) {
+        const rgb = await decodeRgbForModel(new Uint8Array(readFileSync(g(c.context_png))), 64, 64, c.context_png)
+        if (!rgb.ok) throw new Error(rgb.error.message)
+        const planes = rgbToPlanes(rgb.value, 64, 64)
+        expect(maxAbs(planes.data, f32(g(c.context_image.file)))).toBeLessThan(1e-6)
+        expect(maxAbs(packLatent(await models.encodeImage(planes)).data, f32(g(c.context_latent.file)))).toBeLessThan(1e-4)
+        contexts.push({ hash: c.context_png, width: 64, height: 64, load: async () => planes })
+      }
+      const steps: Float32Array[] = []
+      const res = await pipeline.generate({ prompt: c.prompt, contexts, seed: 0, steps: golden.steps, guidance: 1, noise: f32(g(c.noise.file)), onStep: (e) => steps.push(Float32Array.from(e.latent.data)) })
+      const errors = c.steps.map((s, i) => maxAbs(steps[i]!, f32(g(s.file))))
+      expect(Math.max(...errors), `${c.kind}: max abs error over the Euler steps`).toBeLessThan(1e-4)
+      const ref = await decodeRgb(new Uint8Array(readFileSync(g(c.output_png))))
+      expect(maxAbs(planesToRgb(res.image), ref.rgb)).toBeLessThanOrEqual(1)
+    }
+    await pool.release()
+  }, 120_000)
+})

@@ -1,0 +1,1 @@
+"""kontext-tiny: a small FLUX.1 Kontext-style in-context flow model and its training recipe."""
