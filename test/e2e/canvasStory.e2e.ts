@@ -273,6 +273,8 @@ describe('composing on the canvas and editing the composition', () => {
     const value = Number(/Δ (\d+\.\d+)/.exec((await drift.textContent()) ?? '')?.[1])
     expect(value).toBeGreaterThanOrEqual(0)
     expect(value).toBeLessThanOrEqual(1)
+    // The history shows the same measure as a badge on each node that has a parent.
+    await expect.poll(() => page.getByRole('treeitem').getByLabel(/^Drift from parent \d\.\d\d$/).count()).toBe(2)
     for (const mode of ['side by side', 'flip', 'difference']) await dialog.getByRole('radio', { name: mode }).click()
     await dialog.getByRole('img', { name: 'Difference heatmap' }).waitFor()
     await dialog.getByRole('button', { name: 'Close compare' }).click()

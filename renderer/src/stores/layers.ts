@@ -37,9 +37,17 @@ export const useLayersStore = defineStore('layers', () => {
   let saving: Promise<void> = Promise.resolve()
   /** Work that must land in the document before a generation reads it (a stroke being encoded). */
   let pending: Promise<unknown> = Promise.resolve()
+  let inFlight = 0
   function track<T>(work: Promise<T>): Promise<T> {
-    pending = Promise.all([pending, work.catch(() => undefined)])
+    inFlight++
+    const settled = work.catch(() => undefined).finally(() => inFlight--)
+    pending = Promise.all([pending, settled])
     return work
+  }
+  /** Runs now, or once in-flight strokes have become undo steps (so Ctrl+Z undoes the stroke). */
+  const afterPending = (f: () => void): void => {
+    if (inFlight === 0) f()
+    else void pending.then(f)
   }
   /** The last composite sent to the engine (shown to tests and kept for a retry). */
   const lastComposite = shallowRef<Uint8Array | null>(null)
@@ -89,7 +97,10 @@ export const useLayersStore = defineStore('layers', () => {
     save(next)
   }
 
-  function undo(): void {
+  const undo = (): void => afterPending(undoNow)
+  const redo = (): void => afterPending(redoNow)
+
+  function undoNow(): void {
     const r = doc.value ? undoStep(stack.value, doc.value) : null
     if (!r) return
     setStack(r.stack)
@@ -98,7 +109,7 @@ export const useLayersStore = defineStore('layers', () => {
     save(r.doc)
   }
 
-  function redo(): void {
+  function redoNow(): void {
     const r = doc.value ? redoStep(stack.value, doc.value) : null
     if (!r) return
     setStack(r.stack)
