@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import { EXIT, type CliCommand, type CliContext } from './context'
+import { benchCommand } from './benchCommand'
 import { editCommand, generateCommand } from './generateCommand'
 import { modelsCommand } from './modelsCommand'
 
@@ -11,6 +12,7 @@ export const commands: Record<string, CliCommand> = {
   generate: generateCommand,
   edit: editCommand,
   models: modelsCommand,
+  bench: benchCommand,
 }
 
 function help(ctx: CliContext): void {
