@@ -208,6 +208,18 @@ describe('composing on the canvas and editing the composition', () => {
     await expect.poll(() => colourAt(50, 50)).not.toEqual(GREEN)
   })
 
+  it('reorders layers by dragging a row in the layer panel, as one undo step', async () => {
+    const order = (): Promise<(string | null)[]> => page.getByRole('listbox', { name: 'Layer stack' }).getByRole('option').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))
+    expect(await order()).toEqual(['Layer disc.png', 'Layer red.png'])
+    // Grab the row by its name: the selected row also holds an opacity slider.
+    await page.getByRole('option', { name: 'Layer red.png' }).getByText('red.png', { exact: true }).dragTo(page.getByRole('option', { name: 'Layer disc.png' }))
+    await expect.poll(order).toEqual(['Layer red.png', 'Layer disc.png'])
+    await page.keyboard.press('Control+z')
+    await expect.poll(order).toEqual(['Layer disc.png', 'Layer red.png'])
+    await page.keyboard.press('Control+Shift+z')
+    await expect.poll(order).toEqual(['Layer red.png', 'Layer disc.png'])
+  })
+
   it('generates from the composite: the new node’s context is exactly the flattened picture', async () => {
     composed = await generate('change the background to white', scene.id)
     expect(composed.parentId).toBe(scene.id)
