@@ -1,6 +1,7 @@
 """Export: the four ONNX graphs, model.json (the engine's manifest, same names/ranks/dtypes as
 assets/models/kontext-tiny), tokenizer.json (Hugging Face WordLevel, as engine/tools/wordLevelTokenizer.ts
 writes it) and vocab.json. Graph I/O is float32 except int64 tokens (the engine feeds those)."""
+import inspect
 import json
 import os
 
@@ -25,8 +26,12 @@ class TextGraph(torch.nn.Module):
 
 def _export(module, args, path, inputs, outputs, dynamic):
     module.eval()
+    # PyTorch ≥ 2.9 defaults to the dynamo exporter (needs onnxscript, ignores dynamic_axes);
+    # the TorchScript exporter is the one torch 1.13 has, so both versions export the same graphs.
+    extra = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     with torch.no_grad():
-        torch.onnx.export(module, args, path, input_names=inputs, output_names=outputs, dynamic_axes=dynamic, opset_version=OPSET, do_constant_folding=True)
+        torch.onnx.export(module, args, path, input_names=inputs, output_names=outputs, dynamic_axes=dynamic, opset_version=OPSET,
+                          do_constant_folding=True, **extra)
 
 
 def export_onnx(ae, text, flow, out_dir):
