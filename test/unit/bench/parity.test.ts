@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { benchCases, makeChain, mulberry32, randomScene, renderScene, vocabulary, type Scene } from '../../../bench/kontextbench'
+import { benchCases, classifyImage, makeChain, mulberry32, randomScene, renderScene, vocabulary, type Scene } from '../../../bench/kontextbench'
 import { repoRoot } from '../../fixtures/engine/paths'
 import { findPython } from './findPython'
 
@@ -32,11 +32,18 @@ function sceneList(): Scene[] {
 
 describe.runIf(found.python)('KontextBench-mini parity between training/kontextbench (Python) and bench/kontextbench (TypeScript)', () => {
   const scenes = sceneList()
-  const request = { scenes, sizes: [64, 128], seed: 20261125, cases: 70, chains: 8, turns: 6 }
+  // Imperfect images (what a model outputs): renders with deterministic noise and a blend of two
+  // scenes, so both classifiers must agree on hard calls too, not only on clean renders.
+  const rough = scenes.slice(0, 40).map((s, i) => {
+    const a = renderScene(s)
+    const b = renderScene(scenes[(i + 7) % scenes.length]!)
+    return a.map((v, k) => Math.max(0, Math.min(255, Math.round(0.7 * v + 0.3 * b[k]!) + ((k * 2654435761 + i) % 61) - 30)))
+  })
+  const request = { scenes, sizes: [64, 128], seed: 20261125, cases: 70, chains: 8, turns: 6, classify: rough.map((r) => Buffer.from(r).toString('base64')) }
   const run = () => {
     const r = spawnSync(found.python!, [join(repoRoot, 'training', 'kontextbench', 'parity.py')], { input: JSON.stringify(request), encoding: 'utf8', maxBuffer: 64 << 20 })
     if (r.status !== 0) throw new Error(`parity.py failed: ${r.stderr}`)
-    return JSON.parse(r.stdout) as { images: Record<string, string[]>; cases: unknown; chains: unknown; vocab: unknown }
+    return JSON.parse(r.stdout) as { images: Record<string, string[]>; cases: unknown; chains: unknown; vocab: unknown; classified: unknown }
   }
   const reply = run()
 
@@ -49,6 +56,10 @@ describe.runIf(found.python)('KontextBench-mini parity between training/kontextb
       const firstDiff = ours.findIndex((v, k) => v !== py[k])
       expect({ scene: i, length: py.length, firstDiff }).toEqual({ scene: i, length: ours.length, firstDiff: -1 })
     })
+  })
+
+  it('classifies imperfect images the same in both languages', () => {
+    expect(reply.classified).toEqual(rough.map((r) => classifyImage(r)))
   })
 
   it('generates the same cases, chains and vocabulary from the same seed', () => {
