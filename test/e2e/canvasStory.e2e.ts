@@ -5,6 +5,7 @@
  * generate again, and every pixel outside the region is the parent's; compare shows the drift.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
@@ -218,6 +219,23 @@ describe('composing on the canvas and editing the composition', () => {
     await expect.poll(order).toEqual(['Layer disc.png', 'Layer red.png'])
     await page.keyboard.press('Control+Shift+z')
     await expect.poll(order).toEqual(['Layer red.png', 'Layer disc.png'])
+  })
+
+  it('exports the node’s image at half size as WebP, and the composition as a PNG', async () => {
+    const save = async (): Promise<Buffer> => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save export' }).click()])
+      return readFile(await download.path())
+    }
+    await page.getByRole('button', { name: 'Export image' }).click()
+    await page.getByLabel('Export format').selectOption('webp')
+    await page.getByLabel('Export size').selectOption('0.5')
+    const webp = await sharp(await save()).metadata()
+    expect([webp.format, webp.width, webp.height]).toEqual(['webp', 32, 32])
+    await page.getByRole('button', { name: 'Export image' }).click()
+    await page.getByLabel('Export what').selectOption('composition')
+    const composition = await rawRgba(new Uint8Array(await save()))
+    expect([composition.width, composition.height]).toEqual([64, 64])
+    expect(Array.from(composition.data.subarray((34 * 64 + 40) * 4, (34 * 64 + 40) * 4 + 3))).toEqual(RED)
   })
 
   it('generates from the composite: the new node’s context is exactly the flattened picture', async () => {
