@@ -1,0 +1,78 @@
+/**
+ * The prompt bar (issue 8): a locked seed makes the same instruction give the same picture again,
+ * and a running generation shows its steps right under the instruction, where it can be cancelled.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dropFiles, launchBrowser } from './support/browser'
+import { navySceneWithRedCircle } from './support/scenes'
+import { startStudioServer, type StudioServer } from './support/studioServer'
+
+const dir = mkdtempSync(join(tmpdir(), 'kstudio-prompt-'))
+let browser: Browser
+let server: StudioServer
+let page: Page
+
+const tree = () => page.getByRole('tree', { name: 'History tree' })
+const item = (name: string) => tree().getByRole('treeitem', { name, exact: true })
+const instruction = () => page.getByLabel('Instruction', { exact: true })
+
+async function settle(): Promise<void> {
+  await expect.poll(() => page.locator('[role="treeitem"][data-status="queued"], [role="treeitem"][data-status="running"]').count(), { timeout: 60_000 }).toBe(0)
+}
+
+beforeAll(async () => {
+  browser = await launchBrowser()
+  server = await startStudioServer(join(dir, 'prompt.kstudio'))
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+  await page.goto(server.url)
+  await page.getByLabel('Status bar').waitFor()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('the prompt bar', () => {
+  it('with a locked seed, the same instruction on the same image gives the same picture', async () => {
+    await dropFiles(page, [{ name: 'hero.png', type: 'image/png', bytes: await navySceneWithRedCircle() }])
+    await item('import: hero.png').waitFor()
+    await page.getByLabel('Lock seed').check()
+    await page.getByLabel('Seed', { exact: true }).fill('1234')
+    for (let run = 0; run < 2; run++) {
+      await item('import: hero.png').click()
+      await instruction().fill('make the red circle blue')
+      await instruction().press('Control+Enter')
+      await expect.poll(() => tree().getByRole('treeitem', { name: 'edit: make the red circle blue' }).count()).toBe(run + 1)
+      await settle()
+    }
+    // Images are stored by content hash, so equal pictures have equal thumbnail addresses.
+    const thumbs = await tree().getByRole('treeitem', { name: 'edit: make the red circle blue' }).locator('img.thumb').evaluateAll((imgs) => imgs.map((i) => i.getAttribute('src')))
+    expect(thumbs).toHaveLength(2)
+    expect(thumbs[0]).toBeTruthy()
+    expect(thumbs[1]).toBe(thumbs[0])
+    await page.getByLabel('Lock seed').uncheck()
+  })
+
+  it('shows the running generation under the instruction and cancels it from there', async () => {
+    await item('import: hero.png').click()
+    await page.getByLabel('Steps', { exact: true }).fill('200')
+    // Guidance above 1 runs two passes a step on this model: long enough to watch and cancel.
+    await page.getByLabel('Guidance', { exact: true }).fill('4')
+    await instruction().fill('remove the red circle')
+    await instruction().press('Control+Enter')
+    const job = page.getByRole('group', { name: 'Current job' })
+    const bar = job.getByRole('progressbar', { name: 'Generation progress' })
+    await expect.poll(async () => Number(await bar.getAttribute('value')), { timeout: 60_000 }).toBeGreaterThan(0)
+    expect(await bar.getAttribute('max')).toBe('200')
+    await expect.poll(() => job.textContent()).toMatch(/Step \d+ of 200/)
+    await job.getByRole('button', { name: 'Cancel this generation' }).click()
+    await expect.poll(() => item('edit: remove the red circle').getAttribute('data-status'), { timeout: 30_000 }).toBe('cancelled')
+    await expect.poll(() => job.count()).toBe(0)
+  })
+})
