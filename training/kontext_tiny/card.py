@@ -1,21 +1,26 @@
-"""The model card (README.md of the exported folder) and its figures, drawn with PIL (no matplotlib
-on Debian's minimal python3-torch): the training-loss curve, the validation curve, and example
-edits (context | output | expected)."""
-import os
-
+"""The model card (README.md of the exported folder) and its figures, drawn with Pillow when it is
+installed (no matplotlib on Debian's minimal python3-torch; without Pillow the figures are skipped
+and the card says so): the training-loss curve, the validation curve, and example edits
+(context | output | expected)."""
 import numpy as np
-from PIL import Image, ImageDraw
+
+try:
+    from PIL import Image, ImageDraw
+except ImportError:  # figures are optional; the model folder is complete without them
+    Image = ImageDraw = None
 
 
 def line_chart(path, series, title, y_label, size=(560, 300)):
     """series: list of (label, [(x, y)…], colour)."""
+    if Image is None:
+        return False
     w, h = size
     img = Image.new("RGB", size, (255, 255, 255))
     d = ImageDraw.Draw(img)
     pts = [p for _, s, _ in series for p in s]
     if not pts:
         img.save(path)
-        return
+        return True
     x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
     y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
     x1, y1 = (x1 if x1 > x0 else x0 + 1), (y1 if y1 > y0 else y0 + 1)
@@ -33,10 +38,13 @@ def line_chart(path, series, title, y_label, size=(560, 300)):
             d.line(xy, fill=colour, width=2)
         d.text((right - 150, top + 5 + 12 * k), label, fill=colour)
     img.save(path)
+    return True
 
 
 def examples_sheet(path, rows, scale=2):
     """rows: list of (context u8 or None, output u8, expected u8)."""
+    if Image is None:
+        return False
     tile, gap = 64 * scale, 4
     img = Image.new("RGB", (gap + 3 * (tile + gap), gap + len(rows) * (tile + gap)), (40, 40, 44))
     for r, row in enumerate(rows):
@@ -44,6 +52,7 @@ def examples_sheet(path, rows, scale=2):
             arr = np.full((64, 64, 3), 24, np.uint8) if im is None else im
             img.paste(Image.fromarray(arr).resize((tile, tile), Image.NEAREST), (gap + c * (tile + gap), gap + r * (tile + gap)))
     img.save(path)
+    return True
 
 
 def _pct(x):
@@ -81,7 +90,7 @@ Multi-turn drift ({multi_n} chains):
 |---:|---:|---:|
 {drift}
 
-![loss](loss.png) ![validation](validation.png) ![examples](examples.png)
+{figures}
 
 ## Files
 `model.json` (the engine's manifest), `text_encoder.onnx`, `transformer.onnx`, `ae_encoder.onnx`, `ae_decoder.onnx`,
@@ -93,6 +102,8 @@ Multi-turn drift ({multi_n} chains):
            txt_dim=args.txt_dim, text_params=p["text"], width=args.width, heads=args.heads, axes=args.axes, double=args.double,
            single=args.single, flow_params=p["flow"], t_mean=args.t_mean, t_std=args.t_std, weights=args.kind_weights or "uniform",
            txt_drop=args.txt_drop, lr=args.lr, batch=args.batch, ema=args.ema, flow_steps=metrics["flow_steps"], chain_frac=args.chain_frac,
+           figures="![loss](loss.png) ![validation](validation.png) ![examples](examples.png)" if Image is not None
+           else "(Figures skipped: Pillow is not installed where this ran.)",
            n=ev.get("ALL", {}).get("n", 0), sample_steps=args.sample_steps, rows=rows, multi_n=args.multi_n, drift=drift)
     with open(path, "w") as f:
         f.write(text)

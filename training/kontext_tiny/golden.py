@@ -6,7 +6,6 @@ import os
 
 import numpy as np
 import torch
-from PIL import Image
 
 from kontextbench.domain import KINDS, tokenize, vocabulary
 from kontextbench.generate import make_case
@@ -16,6 +15,7 @@ from kontextbench.rng import Mulberry32
 from .evaluate import to_planes, to_u8
 from .export import write_json
 from .flow_matching import pack, sample, schedule, unpack
+from .png import write_png
 
 GOLDEN_SEED = 77
 STEPS, MU = 8, 0.5
@@ -43,7 +43,7 @@ def write_goldens(ae, text, flow, out_dir):
         ctx = None
         if c["context"] is not None:
             rgb = render_scene(c["context"])
-            Image.fromarray(rgb).save(p("context.png"))
+            write_png(p("context.png"), rgb)
             planes = to_planes(rgb[None], "cpu")
             ctx = pack(ae.encode_norm(planes))
             entry.update(context_png=os.path.basename(p("context.png")), context_image=_f32(p("context_image.bin"), planes),
@@ -52,7 +52,7 @@ def write_goldens(ae, text, flow, out_dir):
         sample(flow, text_out, noise, ctx, STEPS, MU, on_step=lambda k, x: steps.append(_f32(p("step%d.bin" % k), x)))
         final = np.fromfile(os.path.join(out_dir, steps[-1]["file"]), dtype="<f4").reshape(1, 16, 64)
         out = to_u8(ae.decode_norm(unpack(torch.from_numpy(final), 8, 8)))[0]
-        Image.fromarray(out).save(p("output.png"))
+        write_png(p("output.png"), out)
         entry.update(steps=steps, output_png=os.path.basename(p("output.png")))
         cases.append(entry)
     write_json(os.path.join(out_dir, "cases.json"), {"steps": STEPS, "mu": MU, "timesteps": schedule(STEPS, MU), "guidance": None,

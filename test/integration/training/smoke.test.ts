@@ -25,8 +25,8 @@ interface GoldenCase { kind: string; prompt: string; tokens: number[]; noise: Te
 interface Golden { steps: number; mu: number; timesteps: number[]; cases: GoldenCase[] }
 interface Summary { ok: boolean; model_dir: string; flow_loss_first: number; flow_loss_last: number; ae_loss_first: number; ae_loss_last: number; seconds: number }
 
-const found = findPython(['torch', 'numpy', 'PIL', 'onnx'])
-if (!found.python) console.log(`training smoke test not run: ${found.why} (Debian: apt-get install python3-torch python3-numpy python3-pil python3-onnx)`)
+const found = findPython(['torch', 'numpy'])
+if (!found.python) console.log(`training smoke test not run: ${found.why} (Debian: apt-get install python3-torch python3-numpy)`)
 
 const f32 = (path: string) => {
   const b = readFileSync(path)
