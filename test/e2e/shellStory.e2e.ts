@@ -103,6 +103,19 @@ describe('the studio shell', () => {
     await expect.poll(() => page.getByLabel('Execution provider').textContent(), { timeout: 15_000 }).toMatch(/^Provider: (cpu|cuda|dml|webgpu)$/)
   })
 
+  it('starts in the operating system’s light or dark theme until the designer picks one', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const fresh = await browser.newPage({ viewport: { width: 1000, height: 700 }, colorScheme })
+      try {
+        await fresh.goto(server.url)
+        await fresh.getByLabel('Status bar').waitFor()
+        expect(await fresh.evaluate(() => document.documentElement.dataset.theme)).toBe(colorScheme)
+      } finally {
+        await fresh.close()
+      }
+    }
+  })
+
   it('keeps the chosen theme across a reload', async () => {
     const theme = () => page.evaluate(() => document.documentElement.dataset.theme)
     const before = await theme()
