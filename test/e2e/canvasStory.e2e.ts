@@ -330,4 +330,21 @@ describe('composing on the canvas and editing the composition', () => {
     expect(now.parentId).toBeNull()
     expect(now.contextBlobs).toEqual([])
   })
+
+  it('fills a lassoed outline on a mask layer, as one undo step', async () => {
+    await page.getByRole('button', { name: 'Add mask layer' }).click()
+    await page.keyboard.press('l')
+    expect(await page.getByRole('radio', { name: 'Lasso tool (L)' }).getAttribute('aria-checked')).toBe('true')
+    const inside = await colourAt(16, 12)
+    const outside = await colourAt(2, 30)
+    const corners: [number, number][] = [[4, 4], [28, 4], [16, 28]]
+    await page.mouse.move(...(await docToPage(...corners[0]!)))
+    await page.mouse.down()
+    for (const c of [...corners.slice(1), corners[0]!]) await page.mouse.move(...(await docToPage(...c)), { steps: 6 })
+    await page.mouse.up()
+    await expect.poll(() => colourAt(16, 12)).not.toEqual(inside)
+    expect(await colourAt(2, 30)).toEqual(outside)
+    await page.keyboard.press('Control+z')
+    await expect.poll(() => colourAt(16, 12)).toEqual(inside)
+  })
 })

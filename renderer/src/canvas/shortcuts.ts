@@ -3,8 +3,8 @@
  * reads it, so the two can never disagree.
  */
 export type ShortcutAction =
-  | 'undo' | 'redo' | 'fit' | 'actualSize' | 'zoomIn' | 'zoomOut' | 'moveTool' | 'brushTool' | 'eraserTool'
-  | 'deleteLayer' | 'duplicateLayer' | 'toggleVisible' | 'compare' | 'export' | 'help' | 'deselect' | 'brushSmaller' | 'brushLarger'
+  | 'undo' | 'redo' | 'fit' | 'actualSize' | 'zoomIn' | 'zoomOut' | 'moveTool' | 'brushTool' | 'eraserTool' | 'lassoTool'
+  | 'nudge' | 'deleteLayer' | 'duplicateLayer' | 'toggleVisible' | 'compare' | 'export' | 'help' | 'deselect' | 'brushSmaller' | 'brushLarger'
 
 export interface Shortcut {
   readonly action: ShortcutAction
@@ -27,8 +27,10 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { action: 'moveTool', keys: 'V', label: 'Move tool: select, drag, scale, rotate', match: (e) => plain(e, 'v') },
   { action: 'brushTool', keys: 'B', label: 'Brush on the selected paint or mask layer', match: (e) => plain(e, 'b') },
   { action: 'eraserTool', keys: 'E', label: 'Eraser', match: (e) => plain(e, 'e') },
+  { action: 'lassoTool', keys: 'L', label: 'Lasso: outline a region to fill on the selected mask', match: (e) => plain(e, 'l') },
   { action: 'brushSmaller', keys: '[', label: 'Smaller brush', match: (e) => !mod(e) && e.key === '[' },
   { action: 'brushLarger', keys: ']', label: 'Larger brush', match: (e) => !mod(e) && e.key === ']' },
+  { action: 'nudge', keys: '← ↑ → ↓', label: 'Nudge the selected layer 1 px (Shift: 10 px)', match: (e) => !mod(e) && e.key.startsWith('Arrow') },
   { action: 'deleteLayer', keys: 'Delete', label: 'Delete the selected layer', match: (e) => !mod(e) && (e.key === 'Delete' || e.key === 'Backspace') },
   { action: 'duplicateLayer', keys: 'Ctrl+J', label: 'Duplicate the selected layer', match: (e) => mod(e) && e.key.toLowerCase() === 'j' },
   { action: 'toggleVisible', keys: 'H', label: 'Hide or show the selected layer', match: (e) => plain(e, 'h') },
@@ -38,12 +40,27 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { action: 'help', keys: '?', label: 'Show these shortcuts', match: (e) => e.key === '?' },
 ]
 
+/** The document-pixel step an arrow key moves a layer by. */
+export function nudgeOf(e: KeyboardEvent): { dx: number; dy: number } {
+  const step = e.shiftKey ? 10 : 1
+  const dirs: Record<string, [number, number]> = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }
+  const [x, y] = dirs[e.key] ?? [0, 0]
+  return { dx: x * step, dy: y * step }
+}
+
 /** Keys typed into a field belong to the field. */
 export function isTyping(target: EventTarget | null): boolean {
-  return target instanceof HTMLElement && (['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) || target.isContentEditable)
+  return typeof HTMLElement !== 'undefined' && target instanceof HTMLElement && (['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) || target.isContentEditable)
+}
+
+/** Arrow keys belong to whatever list or tree has focus; the canvas takes them only from the page or itself. */
+function ownsArrows(target: EventTarget | null): boolean {
+  return typeof HTMLElement === 'undefined' || !(target instanceof HTMLElement) || target === document.body || !!target.closest('[aria-label="Canvas"]')
 }
 
 export function shortcutFor(e: KeyboardEvent): ShortcutAction | null {
-  if (isTyping(e.target)) return null
-  return SHORTCUTS.find((s) => s.match(e))?.action ?? null
+  // A focused widget that handled the key (the history tree's arrows) keeps it.
+  if (e.defaultPrevented || isTyping(e.target)) return null
+  const action = SHORTCUTS.find((s) => s.match(e))?.action ?? null
+  return action === 'nudge' && !ownsArrows(e.target) ? null : action
 }

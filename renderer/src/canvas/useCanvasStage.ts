@@ -9,6 +9,7 @@ import type { BlobHash } from '../../../core/ids'
 import { useLayersStore } from '../stores/layers'
 import { useProjectStore } from '../stores/project'
 import { attachBrush } from './brushTool'
+import { attachLasso } from './lassoTool'
 import { loadImage } from './imageCache'
 import { syncLayerNodes } from './layerNodes'
 import { createPaintSurfaces } from './paintSurfaces'
@@ -100,6 +101,9 @@ export function useCanvasStage(host: Ref<HTMLDivElement | null>) {
     return surfaces.canvasFor(sel, doc.width, doc.height)
   }
 
+  /** Masks always paint in one signal colour (only their alpha matters); paint layers in the chosen one. */
+  const paintColour = (): string => (layers.selected?.kind === 'paint' && layers.selected.isMask ? '#ff2d55' : layers.brushColor)
+
   async function finishStroke(canvas: HTMLCanvasElement): Promise<void> {
     const sel = layers.selected
     if (!sel || sel.kind !== 'paint') return
@@ -135,9 +139,16 @@ export function useCanvasStage(host: Ref<HTMLDivElement | null>) {
     })
     const detachBrush = attachBrush(s, c, {
       target: brushTarget,
-      mode: () => (layers.tool === 'move' ? null : layers.tool),
+      mode: () => (layers.tool === 'brush' || layers.tool === 'eraser' ? layers.tool : null),
       size: () => layers.brushSize,
-      color: () => (layers.selected?.kind === 'paint' && layers.selected.isMask ? '#ff2d55' : layers.brushColor),
+      color: paintColour,
+      panning: () => panZoom.spaceHeld(),
+      onStroke: (canvas) => void layers.track(finishStroke(canvas)),
+    })
+    const detachLasso = attachLasso(s, c, ui, {
+      target: brushTarget,
+      enabled: () => layers.tool === 'lasso',
+      color: paintColour,
       panning: () => panZoom.spaceHeld(),
       onStroke: (canvas) => void layers.track(finishStroke(canvas)),
     })
@@ -146,7 +157,7 @@ export function useCanvasStage(host: Ref<HTMLDivElement | null>) {
       fit()
     })
     resize.observe(el)
-    cleanups.push(panZoom.detach, detachBrush, () => select?.detach(), () => resize.disconnect())
+    cleanups.push(panZoom.detach, detachBrush, detachLasso, () => select?.detach(), () => resize.disconnect())
     void show(imageUrl.value)
     void syncLayers()
   })

@@ -17,7 +17,7 @@ import { generationInput, type GenerationInput } from '../layers/composite'
 import { useProjectStore } from './project'
 import { useToastStore } from './toasts'
 
-export type Tool = 'move' | 'brush' | 'eraser'
+export type Tool = 'move' | 'brush' | 'eraser' | 'lasso'
 
 const newLayerId = (): LayerId => asLayerId(createId((n) => crypto.getRandomValues(new Uint8Array(n))))
 
