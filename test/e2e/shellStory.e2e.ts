@@ -16,6 +16,8 @@ const dir = mkdtempSync(join(tmpdir(), 'kstudio-shell-'))
 let browser: Browser
 let server: StudioServer
 let page: Page
+/** Script errors and console errors (CSP violations among them) seen by the main page. */
+const problems: string[] = []
 
 /**
  * Visible controls without an accessible name, described so a failure says which. The name rules
@@ -50,6 +52,8 @@ beforeAll(async () => {
   browser = await launchBrowser()
   server = await startStudioServer(join(dir, 'shell.kstudio'))
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+  page.on('console', (m) => void (m.type() === 'error' && problems.push(`console: ${m.text()}`)))
   await page.goto(server.url)
   await page.getByLabel('Status bar').waitFor()
 })
@@ -128,5 +132,9 @@ describe('the studio shell', () => {
     expect(await theme()).toBe(other)
     expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(background)
     await page.getByLabel(`Switch to ${before} theme`).waitFor()
+  })
+
+  it('ran all of the above without a script error or a Content-Security-Policy violation', () => {
+    expect(problems).toEqual([])
   })
 })
