@@ -3,7 +3,7 @@
  * offscreen canvas (round caps, document pixels), and a finished stroke is handed on as PNG bytes
  * to become the layer's new blob — one undo step per stroke.
  */
-import type Konva from 'konva'
+import Konva from 'konva'
 
 export interface BrushOptions {
   /** The canvas to paint on, or null when the brush should do nothing (no paint layer selected). */
@@ -16,7 +16,17 @@ export interface BrushOptions {
   readonly onStroke: (canvas: HTMLCanvasElement) => void
 }
 
-export function attachBrush(stage: Konva.Stage, content: Konva.Layer, opts: BrushOptions): () => void {
+export function attachBrush(stage: Konva.Stage, content: Konva.Layer, ui: Konva.Layer, opts: BrushOptions): () => void {
+  // The brush's footprint under the pointer, so the size is visible before painting.
+  const cursor = new Konva.Circle({ radius: 1, stroke: '#ffffff', shadowColor: '#000000', shadowBlur: 2, listening: false, visible: false, name: 'ui-brush' })
+  ui.add(cursor)
+  const showCursor = (): void => {
+    const p = content.getRelativePointerPosition()
+    const on = !!p && !!opts.mode() && !opts.panning() && opts.target() !== null
+    cursor.visible(on)
+    if (on && p) cursor.setAttrs({ x: p.x, y: p.y, radius: opts.size() / 2, strokeWidth: 1 / stage.scaleX() })
+    ui.batchDraw()
+  }
   let active: { canvas: HTMLCanvasElement; ctx: CanvasRenderingContext2D; last: { x: number; y: number } } | null = null
 
   const point = (): { x: number; y: number } | null => content.getRelativePointerPosition()
@@ -47,6 +57,7 @@ export function attachBrush(stage: Konva.Stage, content: Konva.Layer, opts: Brus
     draw(p, p)
   }
   const move = (): void => {
+    showCursor()
     const p = active ? point() : null
     if (!active || !p) return
     draw(active.last, p)
@@ -60,9 +71,14 @@ export function attachBrush(stage: Konva.Stage, content: Konva.Layer, opts: Brus
   }
   stage.on('pointerdown.brush', down)
   stage.on('pointermove.brush', move)
+  stage.on('pointerleave.brush', () => {
+    cursor.visible(false)
+    ui.batchDraw()
+  })
   window.addEventListener('pointerup', up)
   return () => {
     stage.off('.brush')
     window.removeEventListener('pointerup', up)
+    cursor.destroy()
   }
 }

@@ -137,7 +137,7 @@ export function useCanvasStage(host: Ref<HTMLDivElement | null>) {
       onSelect: (id) => layers.select(id),
       onTransformed: (id, transform) => layers.update(id, { transform }),
     })
-    const detachBrush = attachBrush(s, c, {
+    const detachBrush = attachBrush(s, c, ui, {
       target: brushTarget,
       mode: () => (layers.tool === 'brush' || layers.tool === 'eraser' ? layers.tool : null),
       size: () => layers.brushSize,

@@ -19,6 +19,10 @@ import { useToastStore } from './toasts'
 
 export type Tool = 'move' | 'brush' | 'eraser' | 'lasso'
 
+/** Limits of the saveLayers request (core/api.ts). */
+export const MAX_LAYERS = 200
+export const MAX_NAME = 200
+
 const newLayerId = (): LayerId => asLayerId(createId((n) => crypto.getRandomValues(new Uint8Array(n))))
 
 export const useLayersStore = defineStore('layers', () => {
@@ -118,6 +122,13 @@ export const useLayersStore = defineStore('layers', () => {
     save(r.doc)
   }
 
+  /** The host keeps at most this many layers per node (core/api.ts); say so instead of failing to save. */
+  function roomForLayer(): boolean {
+    if ((doc.value?.layers.length ?? 0) < MAX_LAYERS) return true
+    toasts.info(`A node holds at most ${MAX_LAYERS} layers. Generate from this composition to start a fresh stack.`)
+    return false
+  }
+
   const edit = (f: (d: LayerDocument) => LayerDocument): void => {
     if (doc.value) commit(f(doc.value))
   }
@@ -135,7 +146,8 @@ export const useLayersStore = defineStore('layers', () => {
       try {
         const bytes = new Uint8Array(await file.arrayBuffer())
         const meta = await project.requireApi().storeImage({ fileName: file.name || 'pasted image.png', bytes })
-        const layer = createImageLayer(newLayerId(), file.name || 'Pasted image', meta.hash, meta.width, meta.height, at)
+        if (!roomForLayer()) return
+        const layer = createImageLayer(newLayerId(), (file.name || 'Pasted image').slice(0, MAX_NAME), meta.hash, meta.width, meta.height, at)
         edit((d) => addLayer(d, layer))
         selectedId.value = layer.id
         tool.value = 'move'
@@ -146,6 +158,7 @@ export const useLayersStore = defineStore('layers', () => {
   }
 
   function addPaintLayer(isMask: boolean): void {
+    if (!roomForLayer()) return
     const existing = doc.value?.layers.filter((l) => l.kind === 'paint' && l.isMask === isMask).length ?? 0
     const layer = createPaintLayer(newLayerId(), `${isMask ? 'Mask' : 'Paint'} ${existing + 1}`, isMask)
     edit((d) => addLayer(d, layer))
@@ -155,7 +168,7 @@ export const useLayersStore = defineStore('layers', () => {
 
   function addTextLayer(text = 'Text'): void {
     const d = doc.value
-    if (!d) return
+    if (!d || !roomForLayer()) return
     const layer = createTextLayer(newLayerId(), text, text, { x: Math.round(d.width * 0.1), y: Math.round(d.height * 0.1) }, Math.max(8, Math.round(d.height / 12)))
     edit((x) => addLayer(x, layer))
     selectedId.value = layer.id
