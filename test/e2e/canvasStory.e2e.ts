@@ -347,4 +347,17 @@ describe('composing on the canvas and editing the composition', () => {
     await page.keyboard.press('Control+z')
     await expect.poll(() => colourAt(16, 12)).toEqual(inside)
   })
+
+  it('pastes an image from the clipboard as a layer centred on the picture', async () => {
+    const nodes = await page.getByRole('treeitem').count()
+    const tile = new Uint8Array(await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 250, g: 250, b: 250 } } }).png().toBuffer())
+    await page.evaluate((b64) => {
+      const dt = new DataTransfer()
+      dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'clip.png', { type: 'image/png' }))
+      document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }))
+    }, Buffer.from(tile).toString('base64'))
+    await page.getByRole('option', { name: 'Layer clip.png' }).waitFor()
+    await expect.poll(() => colourAt(16, 16)).toEqual([250, 250, 250])
+    expect(await page.getByRole('treeitem').count()).toBe(nodes)
+  })
 })
