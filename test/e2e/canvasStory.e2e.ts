@@ -11,22 +11,16 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dropFiles, launchBrowser, stagePixel } from './support/browser'
+import { dropFiles, launchBrowser } from './support/browser'
+import { canvasHelpers, rawRgba, type NodeView } from './support/canvasPage'
 import { startStudioServer, type StudioServer } from './support/studioServer'
 
-interface NodeView {
-  id: string
-  parentId: string | null
-  status: string
-  resultBlob: string | null
-  contextBlobs: string[]
-  region: { maskBlob: string } | null
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'kstudio-canvas-'))
 let browser: Browser
 let server: StudioServer
 let page: Page
+let c: ReturnType<typeof canvasHelpers>
 const SCENE = [40, 90, 200]
 const RED = [220, 30, 30]
 const GREEN = [20, 200, 60]
@@ -45,75 +39,11 @@ async function discPng(): Promise<Uint8Array> {
   return new Uint8Array(await sharp(raw, { raw: { width: 16, height: 16, channels: 4 } }).png().toBuffer())
 }
 
-/** Document pixel → page pixel through the stage's current zoom and pan. */
-async function docToPage(x: number, y: number): Promise<[number, number]> {
-  return page.evaluate(([dx, dy]) => {
-    const s = (window as unknown as { Konva: { stages: { container(): HTMLElement; x(): number; y(): number; scaleX(): number }[] } }).Konva.stages[0]
-    if (!s) return [0, 0] as [number, number]
-    const r = s.container().getBoundingClientRect()
-    return [r.left + s.x() + (dx as number) * s.scaleX(), r.top + s.y() + (dy as number) * s.scaleX()] as [number, number]
-  }, [x, y])
-}
-
-/** The rendered colour at a document pixel (scene layer only, handles excluded when sampled inside). */
-async function colourAt(x: number, y: number): Promise<number[]> {
-  const [px, py] = await docToPage(x, y)
-  const box = await page.getByTestId('canvas-stage').boundingBox()
-  return (await stagePixel(page, Math.round(px - (box?.x ?? 0)), Math.round(py - (box?.y ?? 0)))).slice(0, 3)
-}
-
-/** Drops files on the canvas at a document point, as the OS does (a drop carries its position). */
-async function dropOnCanvasAt(x: number, y: number, files: { name: string; type: string; bytes: Uint8Array }[]): Promise<void> {
-  const [cx, cy] = await docToPage(x, y)
-  await page.evaluate(
-    ({ list, cx: px, cy: py }) => {
-      const dt = new DataTransfer()
-      for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: f.type }))
-      const target = document.elementFromPoint(px, py) ?? document.body
-      const init = { dataTransfer: dt, bubbles: true, cancelable: true, clientX: px, clientY: py }
-      target.dispatchEvent(new DragEvent('dragenter', init))
-      target.dispatchEvent(new DragEvent('dragover', init))
-      target.dispatchEvent(new DragEvent('drop', init))
-    },
-    { list: files.map((f) => ({ name: f.name, type: f.type, b64: Buffer.from(f.bytes).toString('base64') })), cx, cy },
-  )
-}
-
-async function dragDoc(from: [number, number], to: [number, number]): Promise<void> {
-  const a = await docToPage(...from)
-  const b = await docToPage(...to)
-  await page.mouse.move(...a)
-  await page.mouse.down()
-  await page.mouse.move(...b, { steps: 8 })
-  await page.mouse.up()
-}
-
-const currentNode = (): Promise<NodeView | null> => page.evaluate(() => (window as unknown as { __kontextCanvas: { currentNode(): NodeView | null } }).__kontextCanvas.currentNode())
-
-async function blobPixels(hash: string): Promise<{ data: Buffer; width: number; height: number }> {
-  const bytes = await page.evaluate(async (h) => Array.from(new Uint8Array(await (await fetch(`blob/${h}`)).arrayBuffer())), hash)
-  return rawRgba(new Uint8Array(bytes))
-}
-
-async function rawRgba(png: Uint8Array): Promise<{ data: Buffer; width: number; height: number }> {
-  const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true })
-  return { data, width: info.width, height: info.height }
-}
-
-/** Generates with the instruction and waits for the new node to finish; returns it. */
-async function generate(instruction: string, previous: string): Promise<NodeView> {
-  await page.getByLabel('Instruction', { exact: true }).fill(instruction)
-  await page.getByLabel('Steps', { exact: true }).fill('4')
-  await page.getByRole('button', { name: 'Generate' }).click()
-  await expect.poll(async () => (await currentNode())?.id !== previous, { timeout: 30_000 }).toBe(true)
-  await expect.poll(async () => (await currentNode())?.status, { timeout: 90_000 }).toBe('done')
-  return (await currentNode()) as NodeView
-}
-
 beforeAll(async () => {
   browser = await launchBrowser()
   server = await startStudioServer(join(dir, 'canvas.kstudio'))
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  c = canvasHelpers(page)
   await page.goto(server.url)
   await page.getByLabel('Status bar').waitFor()
 })
@@ -131,45 +61,45 @@ describe('composing on the canvas and editing the composition', () => {
   it('makes a root node from a scene dropped on an empty project', async () => {
     await dropFiles(page, [{ name: 'scene.png', type: 'image/png', bytes: await scenePng() }])
     await page.getByRole('treeitem', { name: /scene\.png/ }).waitFor()
-    await expect.poll(async () => (await currentNode())?.resultBlob ?? null).not.toBeNull()
-    scene = (await currentNode()) as NodeView
+    await expect.poll(async () => (await c.currentNode())?.resultBlob ?? null).not.toBeNull()
+    scene = (await c.currentNode()) as NodeView
     expect(scene.parentId).toBeNull()
-    await expect.poll(() => colourAt(2, 2)).toEqual([SCENE[0], SCENE[1], SCENE[2]])
+    await expect.poll(() => c.colourAt(2, 2)).toEqual([SCENE[0], SCENE[1], SCENE[2]])
   })
 
   it('adds two dropped images as layers at the drop points, keeping alpha, and no new nodes', async () => {
     const red = new Uint8Array(await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: RED[0] as number, g: RED[1] as number, b: RED[2] as number } } }).png().toBuffer())
-    await dropOnCanvasAt(16, 16, [{ name: 'red.png', type: 'image/png', bytes: red }])
+    await c.dropOnCanvasAt(16, 16, [{ name: 'red.png', type: 'image/png', bytes: red }])
     await page.getByRole('option', { name: 'Layer red.png' }).waitFor()
-    await dropOnCanvasAt(48, 48, [{ name: 'disc.png', type: 'image/png', bytes: await discPng() }])
+    await c.dropOnCanvasAt(48, 48, [{ name: 'disc.png', type: 'image/png', bytes: await discPng() }])
     await page.getByRole('option', { name: 'Layer disc.png' }).waitFor()
     expect(await page.getByRole('treeitem').count()).toBe(1)
-    await expect.poll(() => colourAt(16, 16)).toEqual(RED)
-    await expect.poll(() => colourAt(48, 48)).toEqual(GREEN)
+    await expect.poll(() => c.colourAt(16, 16)).toEqual(RED)
+    await expect.poll(() => c.colourAt(48, 48)).toEqual(GREEN)
     // The disc's transparent corner shows the scene under it.
-    expect(await colourAt(41, 41)).toEqual([SCENE[0], (SCENE[1] as number) + 5, (SCENE[2] as number) + 5])
+    expect(await c.colourAt(41, 41)).toEqual([SCENE[0], (SCENE[1] as number) + 5, (SCENE[2] as number) + 5])
   })
 
   it('moves and scales one layer, hides the other, and undoes and redoes those edits', async () => {
     await page.getByRole('radio', { name: 'Move tool (V)' }).click()
-    await dragDoc([16, 16], [26, 20])
-    await expect.poll(() => colourAt(32, 24)).toEqual(RED)
-    expect(await colourAt(12, 12)).not.toEqual(RED)
+    await c.dragDoc([16, 16], [26, 20])
+    await expect.poll(() => c.colourAt(32, 24)).toEqual(RED)
+    expect(await c.colourAt(12, 12)).not.toEqual(RED)
     // Scale with the transformer's bottom-right handle: the 16 px square grows to 24 px.
-    await dragDoc([34, 28], [42, 36])
-    await expect.poll(() => colourAt(40, 34)).toEqual(RED)
+    await c.dragDoc([34, 28], [42, 36])
+    await expect.poll(() => c.colourAt(40, 34)).toEqual(RED)
     await page.getByRole('button', { name: 'Hide disc.png' }).click()
-    await expect.poll(() => colourAt(50, 50)).not.toEqual(GREEN)
+    await expect.poll(() => c.colourAt(50, 50)).not.toEqual(GREEN)
 
     await page.keyboard.press('Control+z')
-    await expect.poll(() => colourAt(50, 50)).toEqual(GREEN)
+    await expect.poll(() => c.colourAt(50, 50)).toEqual(GREEN)
     await page.keyboard.press('Control+z')
-    await expect.poll(() => colourAt(40, 34)).not.toEqual(RED)
-    expect(await colourAt(30, 22)).toEqual(RED)
+    await expect.poll(() => c.colourAt(40, 34)).not.toEqual(RED)
+    expect(await c.colourAt(30, 22)).toEqual(RED)
     await page.keyboard.press('Control+Shift+z')
     await page.keyboard.press('Control+Shift+z')
-    await expect.poll(() => colourAt(50, 50)).not.toEqual(GREEN)
-    expect(await colourAt(40, 34)).toEqual(RED)
+    await expect.poll(() => c.colourAt(50, 50)).not.toEqual(GREEN)
+    expect(await c.colourAt(40, 34)).toEqual(RED)
   })
 
   it('pans with space-drag and the middle button, zooms with keys, and none of it is an undo step', async () => {
@@ -177,9 +107,9 @@ describe('composing on the canvas and editing the composition', () => {
       const s = (window as unknown as { Konva: { stages: { x(): number; y(): number; scaleX(): number }[] } }).Konva.stages[0]
       return s ? [s.x(), s.y(), s.scaleX()] : []
     })
-    const redAt = await colourAt(40, 34)
+    const redAt = await c.colourAt(40, 34)
     const start = await view()
-    const [px, py] = await docToPage(40, 34)
+    const [px, py] = await c.docToPage(40, 34)
     await page.keyboard.down('Space')
     await page.mouse.move(px, py)
     await page.mouse.down()
@@ -189,7 +119,7 @@ describe('composing on the canvas and editing the composition', () => {
     const panned = await view()
     expect([(panned[0] as number) - (start[0] as number), (panned[1] as number) - (start[1] as number)]).toEqual([30, 20])
     // The layer under the pointer stayed where it was in the document.
-    expect(await colourAt(40, 34)).toEqual(redAt)
+    expect(await c.colourAt(40, 34)).toEqual(redAt)
     await page.mouse.move(px, py)
     await page.mouse.down({ button: 'middle' })
     await page.mouse.move(px - 30, py - 20, { steps: 4 })
@@ -203,10 +133,10 @@ describe('composing on the canvas and editing the composition', () => {
     expect(await view()).toEqual(start)
     // Undo still steps back through layer edits only: the hide comes back first.
     await page.keyboard.press('Control+z')
-    await expect.poll(() => colourAt(50, 50)).toEqual(GREEN)
+    await expect.poll(() => c.colourAt(50, 50)).toEqual(GREEN)
     expect(await view()).toEqual(start)
     await page.keyboard.press('Control+Shift+z')
-    await expect.poll(() => colourAt(50, 50)).not.toEqual(GREEN)
+    await expect.poll(() => c.colourAt(50, 50)).not.toEqual(GREEN)
   })
 
   it('reorders layers by dragging a row in the layer panel, as one undo step', async () => {
@@ -239,12 +169,12 @@ describe('composing on the canvas and editing the composition', () => {
   })
 
   it('generates from the composite: the new node’s context is exactly the flattened picture', async () => {
-    composed = await generate('change the background to white', scene.id)
+    composed = await c.generate('change the background to white', scene.id)
     expect(composed.parentId).toBe(scene.id)
     const sent = await page.evaluate(() => (window as unknown as { __kontextCanvas: { lastComposite(): number[] | null } }).__kontextCanvas.lastComposite())
     expect(sent).not.toBeNull()
     const flattened = await rawRgba(new Uint8Array(sent as number[]))
-    const context = await blobPixels(composed.contextBlobs[0] as string)
+    const context = await c.blobPixels(composed.contextBlobs[0] as string)
     expect([context.width, context.height]).toEqual([64, 64])
     expect(context.data.equals(flattened.data)).toBe(true)
     // And it is the composition the user saw: the scaled red layer in, the hidden disc out.
@@ -256,24 +186,24 @@ describe('composing on the canvas and editing the composition', () => {
   it('edits only a painted region: every pixel outside it is the parent’s', async () => {
     await page.getByRole('button', { name: 'Add mask layer' }).click()
     await page.getByLabel('Brush size').fill('8')
-    const before = await colourAt(16, 48)
-    await dragDoc([8, 44], [24, 52])
-    await expect.poll(() => colourAt(16, 48)).not.toEqual(before)
-    const painted = await colourAt(16, 48)
+    const before = await c.colourAt(16, 48)
+    await c.dragDoc([8, 44], [24, 52])
+    await expect.poll(() => c.colourAt(16, 48)).not.toEqual(before)
+    const painted = await c.colourAt(16, 48)
     // A stroke is one undo step (the brush size field had focus; shortcuts wait for the canvas).
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
     await page.keyboard.press('Control+z')
-    await expect.poll(() => colourAt(16, 48)).toEqual(before)
+    await expect.poll(() => c.colourAt(16, 48)).toEqual(before)
     await page.keyboard.press('Control+Shift+z')
-    await expect.poll(() => colourAt(16, 48)).toEqual(painted)
-    const edited = await generate('change the background to white', composed.id)
+    await expect.poll(() => c.colourAt(16, 48)).toEqual(painted)
+    const edited = await c.generate('change the background to white', composed.id)
     expect(edited.parentId).toBe(composed.id)
     expect(edited.region).not.toBeNull()
     expect(edited.contextBlobs[0]).toBe(composed.resultBlob)
 
-    const parent = await blobPixels(composed.resultBlob as string)
-    const result = await blobPixels(edited.resultBlob as string)
-    const mask = await blobPixels((edited.region as { maskBlob: string }).maskBlob)
+    const parent = await c.blobPixels(composed.resultBlob as string)
+    const result = await c.blobPixels(edited.resultBlob as string)
+    const mask = await c.blobPixels((edited.region as { maskBlob: string }).maskBlob)
     expect([result.width, result.height]).toEqual([parent.width, parent.height])
     let outside = 0
     let inside = 0
@@ -315,7 +245,7 @@ describe('composing on the canvas and editing the composition', () => {
     const box = await page.getByRole('tree', { name: 'History tree' }).boundingBox()
     const photo = new Uint8Array(await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 200, g: 200, b: 0 } } }).png().toBuffer())
     // A node is on the canvas, so the same drop on the canvas would have made a layer.
-    expect((await currentNode())?.resultBlob).toBeTruthy()
+    expect((await c.currentNode())?.resultBlob).toBeTruthy()
     await page.evaluate(
       ({ b64, x, y }) => {
         const dt = new DataTransfer()
@@ -326,7 +256,7 @@ describe('composing on the canvas and editing the composition', () => {
       { b64: Buffer.from(photo).toString('base64'), x: (box?.x ?? 0) + 40, y: (box?.y ?? 0) + (box?.height ?? 0) - 20 },
     )
     await page.getByRole('treeitem', { name: /second\.png/ }).waitFor()
-    const now = (await currentNode()) as NodeView
+    const now = (await c.currentNode()) as NodeView
     expect(now.parentId).toBeNull()
     expect(now.contextBlobs).toEqual([])
   })
@@ -335,17 +265,17 @@ describe('composing on the canvas and editing the composition', () => {
     await page.getByRole('button', { name: 'Add mask layer' }).click()
     await page.keyboard.press('l')
     expect(await page.getByRole('radio', { name: 'Lasso tool (L)' }).getAttribute('aria-checked')).toBe('true')
-    const inside = await colourAt(16, 12)
-    const outside = await colourAt(2, 30)
+    const inside = await c.colourAt(16, 12)
+    const outside = await c.colourAt(2, 30)
     const corners: [number, number][] = [[4, 4], [28, 4], [16, 28]]
-    await page.mouse.move(...(await docToPage(...corners[0]!)))
+    await page.mouse.move(...(await c.docToPage(...corners[0]!)))
     await page.mouse.down()
-    for (const c of [...corners.slice(1), corners[0]!]) await page.mouse.move(...(await docToPage(...c)), { steps: 6 })
+    for (const corner of [...corners.slice(1), corners[0]!]) await page.mouse.move(...(await c.docToPage(...corner)), { steps: 6 })
     await page.mouse.up()
-    await expect.poll(() => colourAt(16, 12)).not.toEqual(inside)
-    expect(await colourAt(2, 30)).toEqual(outside)
+    await expect.poll(() => c.colourAt(16, 12)).not.toEqual(inside)
+    expect(await c.colourAt(2, 30)).toEqual(outside)
     await page.keyboard.press('Control+z')
-    await expect.poll(() => colourAt(16, 12)).toEqual(inside)
+    await expect.poll(() => c.colourAt(16, 12)).toEqual(inside)
   })
 
   it('pastes an image from the clipboard as a layer centred on the picture', async () => {
@@ -357,7 +287,7 @@ describe('composing on the canvas and editing the composition', () => {
       document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }))
     }, Buffer.from(tile).toString('base64'))
     await page.getByRole('option', { name: 'Layer clip.png' }).waitFor()
-    await expect.poll(() => colourAt(16, 16)).toEqual([250, 250, 250])
+    await expect.poll(() => c.colourAt(16, 16)).toEqual([250, 250, 250])
     expect(await page.getByRole('treeitem').count()).toBe(nodes)
   })
 })
