@@ -110,6 +110,8 @@ describe('composing on the canvas and editing the composition', () => {
     const redAt = await c.colourAt(40, 34)
     const start = await view()
     const [px, py] = await c.docToPage(40, 34)
+    // Space belongs to a focused button (it presses it); with focus on the page it pans.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
     await page.keyboard.down('Space')
     await page.mouse.move(px, py)
     await page.mouse.down()

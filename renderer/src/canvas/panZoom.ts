@@ -20,7 +20,7 @@ export interface PanZoom {
   readonly detach: () => void
 }
 
-export function attachPanZoom(stage: Konva.Stage, el: HTMLElement, onPanMode: (on: boolean) => void): PanZoom {
+export function attachPanZoom(stage: Konva.Stage, el: HTMLElement): PanZoom {
   let space = false
   let pan: { sx: number; sy: number; x: number; y: number } | null = null
 
@@ -39,19 +39,18 @@ export function attachPanZoom(stage: Konva.Stage, el: HTMLElement, onPanMode: (o
     for (const layer of stage.getLayers()) layer.listening(on)
   }
 
-  const typing = (t: EventTarget | null): boolean => t instanceof HTMLElement && (['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName) || t.isContentEditable)
+  // Space pans only when nothing else wants it: a focused button or field keeps its own Space.
+  const spaceIsOurs = (t: EventTarget | null): boolean => !(t instanceof HTMLElement) || t === document.body || el.contains(t)
   const keydown = (e: KeyboardEvent): void => {
-    if (e.code !== 'Space' || typing(e.target) || space) return
+    if (e.code !== 'Space' || !spaceIsOurs(e.target) || space) return
     e.preventDefault()
     space = true
     el.style.cursor = 'grab'
-    onPanMode(true)
   }
   const keyup = (e: KeyboardEvent): void => {
     if (e.code !== 'Space' || !space) return
     space = false
     el.style.cursor = ''
-    onPanMode(false)
   }
   const down = (e: PointerEvent): void => {
     if (!(e.button === 1 || (e.button === 0 && space))) return

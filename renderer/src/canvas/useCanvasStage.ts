@@ -130,7 +130,7 @@ export function useCanvasStage(host: Ref<HTMLDivElement | null>) {
     stage.add(content, ui)
     const s = stage
     const c = content
-    const panZoom = attachPanZoom(s, el, () => undefined)
+    const panZoom = attachPanZoom(s, el)
     select = attachSelect(s, c, ui, {
       enabled: () => layers.tool === 'move' && !panZoom.spaceHeld(),
       docSize: () => (layers.doc ? { width: layers.doc.width, height: layers.doc.height } : null),
