@@ -53,8 +53,13 @@ export function isTyping(target: EventTarget | null): boolean {
   return typeof HTMLElement !== 'undefined' && target instanceof HTMLElement && (['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) || target.isContentEditable)
 }
 
-/** Arrow keys belong to whatever list or tree has focus; the canvas takes them only from the page or itself. */
-function ownsArrows(target: EventTarget | null): boolean {
+/**
+ * Arrows and Delete mean something to whatever list or tree has focus (the history deletes a
+ * branch), so the canvas takes them only from the page itself or from inside the canvas.
+ */
+const CONTEXTUAL: ReadonlySet<ShortcutAction> = new Set(['nudge', 'deleteLayer'])
+
+function canvasHasFocus(target: EventTarget | null): boolean {
   return typeof HTMLElement === 'undefined' || !(target instanceof HTMLElement) || target === document.body || !!target.closest('[aria-label="Canvas"]')
 }
 
@@ -62,5 +67,5 @@ export function shortcutFor(e: KeyboardEvent): ShortcutAction | null {
   // A focused widget that handled the key (the history tree's arrows) keeps it.
   if (e.defaultPrevented || isTyping(e.target)) return null
   const action = SHORTCUTS.find((s) => s.match(e))?.action ?? null
-  return action === 'nudge' && !ownsArrows(e.target) ? null : action
+  return action && CONTEXTUAL.has(action) && !canvasHasFocus(e.target) ? null : action
 }
