@@ -6,7 +6,7 @@ import { vi, type Mock } from 'vitest'
 import type { RequestName, StudioApi, StudioEvent } from '../../../core/api'
 import { requestNames } from '../../../core/channels'
 import type { BlobHash, NodeId } from '../../../core/ids'
-import { createEmptyProject, type HistoryNode, type ProjectState } from '../../../core/model'
+import { createEmptyProject, type BlobMeta, type HistoryNode, type ProjectState } from '../../../core/model'
 import { baseNode } from '../../../core/nodeFactory'
 
 export type FakeStudio = StudioApi & {
@@ -44,8 +44,8 @@ export function doneNode(id: string, parentId: string | null, at: number, patch:
 
 export function projectWith(nodes: readonly HistoryNode[]): ProjectState {
   const empty = createEmptyProject('p1', 'Test', 0)
-  const blobs = Object.fromEntries(
-    nodes.flatMap((n) => (n.resultBlob ? [[n.resultBlob, { hash: n.resultBlob, width: 64, height: 48, format: 'png', byteSize: 100, hasAlpha: false }]] : [])),
+  const blobs: Record<BlobHash, BlobMeta> = Object.fromEntries(
+    nodes.flatMap((n) => (n.resultBlob ? [[n.resultBlob, { hash: n.resultBlob, width: 64, height: 48, format: 'png' as const, byteSize: 100, hasAlpha: false }]] : [])),
   )
   return { ...empty, nodes: Object.fromEntries(nodes.map((n) => [n.id, n])), blobs }
 }
