@@ -1,7 +1,8 @@
 /**
  * Selecting, moving, scaling and rotating layers: a click picks the layer under the pointer, a
  * Konva Transformer gives handles, drags snap to the document's edges and centre and to the other
- * layers, and the finished gesture is reported once (one undo step per drag or transform).
+ * layers (Alt places freely), and the finished gesture is reported once (one undo step per drag
+ * or transform). A double click on a text layer opens its words for editing.
  */
 import Konva from 'konva'
 import type { LayerId } from '../../../core/ids'
@@ -14,6 +15,8 @@ export interface SelectOptions {
   readonly docSize: () => { width: number; height: number } | null
   readonly onSelect: (id: LayerId | null) => void
   readonly onTransformed: (id: LayerId, t: LayerTransform) => void
+  /** A double click on a text layer: edit its words. */
+  readonly onEditText: (id: LayerId) => void
 }
 
 export interface SelectTool {
@@ -52,10 +55,19 @@ export function attachSelect(stage: Konva.Stage, content: Konva.Layer, ui: Konva
     else if (e.target === stage || e.target.hasName('node-image')) opts.onSelect(null)
   })
 
+  content.on('dblclick.select dbltap.select', (e) => {
+    const node = layerNode(e.target)
+    if (node instanceof Konva.Text) opts.onEditText(node.id() as LayerId)
+  })
+
   content.on('dragmove.select', (e) => {
     const node = layerNode(e.target)
     const size = opts.docSize()
-    if (!node || !size) return
+    // Alt held: place freely, as in Figma and Photoshop.
+    if (!node || !size || (e.evt as MouseEvent | undefined)?.altKey) {
+      guides.destroyChildren()
+      return
+    }
     const others = content.find(`.${LAYER_NAME}`).filter((n) => n !== node && n.isVisible()).map(boxOf)
     const s = snapBox(boxOf(node), size, others, SNAP_SCREEN_PX / stage.scaleX())
     node.position({ x: node.x() + s.dx, y: node.y() + s.dy })

@@ -82,6 +82,8 @@ export function useCanvasStage(host: Ref<HTMLDivElement | null>) {
   function syncLayers(): Promise<void> {
     if (!content) return Promise.resolve()
     const doc = layers.doc
+    // Show what Generate will send: layers are cut off at the picture's edges, as in the composite.
+    content.setAttrs(doc ? { clipX: 0, clipY: 0, clipWidth: doc.width, clipHeight: doc.height } : { clipX: undefined, clipY: undefined, clipWidth: undefined, clipHeight: undefined })
     const done = syncLayerNodes(content, doc, {
       blobUrl,
       paintCanvas: (l) => (doc ? surfaces.canvasFor(l, doc.width, doc.height) : null),
@@ -136,6 +138,11 @@ export function useCanvasStage(host: Ref<HTMLDivElement | null>) {
       docSize: () => (layers.doc ? { width: layers.doc.width, height: layers.doc.height } : null),
       onSelect: (id) => layers.select(id),
       onTransformed: (id, transform) => layers.update(id, { transform }),
+      onEditText: (id) => {
+        layers.select(id)
+        // The layer panel shows the selected text layer's field; focus it once it has rendered.
+        requestAnimationFrame(() => document.querySelector<HTMLInputElement>(`[data-text-of="${id}"]`)?.select())
+      },
     })
     const detachBrush = attachBrush(s, c, ui, {
       target: brushTarget,
