@@ -151,6 +151,11 @@ describe('composing on the canvas and editing the composition', () => {
     await expect.poll(order).toEqual(['Layer disc.png', 'Layer red.png'])
     await page.keyboard.press('Control+Shift+z')
     await expect.poll(order).toEqual(['Layer red.png', 'Layer disc.png'])
+    // The same without a mouse: the selected row's Lower and Raise buttons.
+    await page.getByRole('button', { name: 'Move red.png down' }).click()
+    await expect.poll(order).toEqual(['Layer disc.png', 'Layer red.png'])
+    await page.getByRole('button', { name: 'Move red.png up' }).click()
+    await expect.poll(order).toEqual(['Layer red.png', 'Layer disc.png'])
   })
 
   it('exports the node’s image at half size as WebP, and the composition as a PNG', async () => {
