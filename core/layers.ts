@@ -74,11 +74,16 @@ function applyPatch(layer: Layer, patch: LayerPatch): Layer {
   return { ...layer, ...common }
 }
 
-/** A copy placed just above the original, nudged so the user sees there are two. */
+/**
+ * A copy placed just above the original, nudged so the user sees there are two — except paint and
+ * mask layers, whose pixels are always aligned with the document (the brush and the region mask
+ * assume it).
+ */
 export function duplicateLayer(doc: LayerDocument, id: LayerId, newId: LayerId, offset = 10): LayerDocument {
   const index = doc.layers.findIndex((l) => l.id === id)
   const original = doc.layers[index]
   if (!original) return doc
+  if (original.kind === 'paint') return addLayer(doc, { ...original, id: newId, name: `${original.name} copy` }, index + 1)
   const t = original.transform
   const copy: Layer = { ...original, id: newId, name: `${original.name} copy`, transform: { ...t, x: t.x + offset, y: t.y + offset } }
   return addLayer(doc, copy, index + 1)

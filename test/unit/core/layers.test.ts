@@ -43,6 +43,11 @@ describe('layer stack', () => {
     expect(copy?.transform.x).toBe(90)
   })
 
+  it('keeps a duplicated paint layer aligned with the document', () => {
+    const d = duplicateLayer(addLayer(doc0, mask), id('mask'), id('m2'))
+    expect(findLayer(d, id('m2'))).toMatchObject({ kind: 'paint', isMask: true, name: 'Mask copy', transform: mask.transform })
+  })
+
   it('updates only the named layer, clamps opacity, and never changes an image layer’s picture', () => {
     const d = addLayer(addLayer(doc0, bottle), label)
     const hidden = updateLayer(d, id('bottle'), { visible: false, opacity: 3, blob: hash('b') })
