@@ -82,11 +82,33 @@ describe('the history panel', () => {
     expect(await labels()).toHaveLength(3)
   })
 
-  it('renames a node, and the name is what the history shows', async () => {
-    await item('import: hero.png').locator('.title').dblclick()
-    const field = item('import: hero.png').getByLabel('Node name')
-    await field.fill('Hero shot, studio light')
-    await field.press('Enter')
+  it('renames a node from the keyboard (F2), and Escape leaves a name as it was', async () => {
+    await item('import: hero.png').click()
+    await tree().focus()
+    await page.keyboard.press('F2')
+    // The field takes focus with its text selected, so typing replaces the name.
+    await page.keyboard.type('Scratch name')
+    await page.keyboard.press('Escape')
+    await expect.poll(() => item('import: hero.png').getByLabel('Node name').count()).toBe(0)
+    // Focus is back on the tree, so the keyboard user carries on from where they were.
+    await page.keyboard.press('F2')
+    await page.keyboard.type('Hero shot, studio light')
+    // Arrow keys edit the text; they must not walk the tree away from the field.
+    await page.keyboard.press('ArrowLeft')
+    await page.keyboard.press('ArrowRight')
+    await page.keyboard.press('Enter')
+    await item('import: Hero shot, studio light').waitFor()
+    expect(await currentLabel()).toBe('import: Hero shot, studio light')
+  })
+
+  it('renames by double-click too', async () => {
+    await item('import: Hero shot, studio light').locator('.title').dblclick()
+    await page.keyboard.type('Hero')
+    await page.keyboard.press('Enter')
+    await item('import: Hero').waitFor()
+    await item('import: Hero').locator('.title').dblclick()
+    await page.keyboard.type('Hero shot, studio light')
+    await page.keyboard.press('Enter')
     await item('import: Hero shot, studio light').waitFor()
   })
 
