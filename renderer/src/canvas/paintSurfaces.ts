@@ -16,6 +16,8 @@ interface Surface {
 
 export interface PaintSurfaces {
   canvasFor(layer: Layer, width: number, height: number): HTMLCanvasElement | null
+  /** Which layer a surface belongs to (a stroke is saved to the layer it was drawn on). */
+  layerOf(canvas: HTMLCanvasElement): LayerId | null
   beginSave(id: LayerId): void
   endSave(id: LayerId, blob: BlobHash | null): void
   clear(): void
@@ -52,6 +54,10 @@ export function createPaintSurfaces(blobUrl: (h: BlobHash) => string, onLoaded: 
         redraw(surface, layer.blob)
       }
       return surface.canvas
+    },
+    layerOf(canvas) {
+      for (const [id, s] of surfaces) if (s.canvas === canvas) return id
+      return null
     },
     beginSave(id) {
       const s = surfaces.get(id)

@@ -107,12 +107,12 @@ export function useCanvasStage(host: Ref<HTMLDivElement | null>) {
   const paintColour = (): string => (layers.selected?.kind === 'paint' && layers.selected.isMask ? '#ff2d55' : layers.brushColor)
 
   async function finishStroke(canvas: HTMLCanvasElement): Promise<void> {
-    const sel = layers.selected
-    if (!sel || sel.kind !== 'paint') return
-    surfaces.beginSave(sel.id)
+    const id = surfaces.layerOf(canvas)
+    if (!id) return
+    surfaces.beginSave(id)
     const png = await new Promise<Blob | null>((r) => canvas.toBlob(r, 'image/png'))
-    const hash = png ? await layers.commitStroke(sel.id, new Uint8Array(await png.arrayBuffer())) : null
-    surfaces.endSave(sel.id, hash)
+    const hash = png ? await layers.commitStroke(id, new Uint8Array(await png.arrayBuffer())) : null
+    surfaces.endSave(id, hash)
   }
 
   /** Document coordinates of a DOM event over the stage (a drop). */
