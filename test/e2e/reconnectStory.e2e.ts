@@ -59,6 +59,8 @@ describe('the host restarts under an open studio', () => {
     await rows().filter({ hasText: 'first.png' }).waitFor()
     await server.stop()
     await page.getByRole('status').filter({ hasText: 'Reconnecting to the studio host' }).waitFor({ timeout: 30_000 })
+    // The engine's state says why, without hovering.
+    expect(await page.getByLabel('Engine status').textContent()).toMatch(/restarting — host connection lost/)
   })
 
   it('catches up with what changed meanwhile, without a reload', async () => {
