@@ -8,8 +8,9 @@ import type { StudioApi, StudioEvent } from '../../../core/api'
 import type { EngineDescription, EngineState } from '../../../core/engineTypes'
 import { newestNode } from '../../../core/historyTree'
 import type { JobId, NodeId } from '../../../core/ids'
-import type { HistoryNode, ProjectState } from '../../../core/model'
+import type { HistoryNode, Job, ProjectState } from '../../../core/model'
 import { applyDiff } from '../../../core/projectDiff'
+import { useToastStore } from './toasts'
 
 export interface JobProgressView {
   readonly step: number
@@ -25,13 +26,16 @@ export const useProjectStore = defineStore('project', () => {
   const engineState = ref<EngineState>('starting')
   const engineReason = ref<string | null>(null)
   const progress = ref<Record<JobId, JobProgressView>>({})
+  const toasts = useToastStore()
 
   const current = computed<HistoryNode | null>(() => (currentId.value && state.value?.nodes[currentId.value]) || null)
 
   function onEvent(event: StudioEvent): void {
     if (event.kind === 'projectChanged' && state.value) {
       const before = state.value.nodes
+      const jobsBefore = state.value.jobs
       state.value = applyDiff(state.value, event.diff)
+      for (const job of event.diff.putJobs ?? []) settleJobView(job, jobsBefore[job.id])
       // Only nodes new to the mirror count: a star, a rename, a restore or a queue move re-sends a
       // node the designer already has, and must not pull the canvas away from what they look at.
       const created = (event.diff.putNodes ?? []).filter((n) => !n.deletedAt && !before[n.id])
@@ -42,6 +46,9 @@ export const useProjectStore = defineStore('project', () => {
       // The first finished job is when the engine settles on an execution provider: show which.
       if (engine.value && engine.value.activeProvider === null && (event.diff.putJobs ?? []).some((j) => j.state === 'done')) void refreshEngine()
     } else if (event.kind === 'jobProgress') {
+      // A step that arrives after its job finished would leave a preview nobody lets go.
+      const known = state.value?.jobs[event.jobId]
+      if (known && known.state !== 'running' && known.state !== 'queued') return
       const old = progress.value[event.jobId]?.previewUrl
       if (old) URL.revokeObjectURL(old)
       const previewUrl = event.preview ? URL.createObjectURL(new Blob([event.preview as Uint8Array<ArrayBuffer>], { type: 'image/png' })) : null
@@ -52,6 +59,24 @@ export const useProjectStore = defineStore('project', () => {
       if (event.state === 'ready') void refreshEngine()
       // The engine or the host connection went away: diffs sent meanwhile are lost to this mirror.
       if (event.state === 'restarting') void resync()
+    }
+  }
+
+  /**
+   * A job that stopped running: its step preview is let go (a long session runs hundreds of jobs),
+   * and a failure is told to the designer with the engine's reason and hint — the history's badge
+   * alone is easy to miss.
+   */
+  function settleJobView(job: Job, was: Job | undefined): void {
+    if (job.state !== 'running' && job.state !== 'queued' && progress.value[job.id]) {
+      const { [job.id]: gone, ...rest } = progress.value
+      if (gone?.previewUrl) URL.revokeObjectURL(gone.previewUrl)
+      progress.value = rest
+    }
+    if (job.state === 'failed' && was?.state !== 'failed') {
+      const prompt = state.value?.nodes[job.nodeId]?.prompt
+      const reason = job.error ?? { code: 'job.failed', message: 'The engine gave no reason.' }
+      toasts.error({ ...reason, message: `${prompt ? `“${prompt}” failed: ` : 'A generation failed: '}${reason.message}` })
     }
   }
 

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { EngineDescription } from '../../../core/engineTypes'
 import type { JobId, NodeId } from '../../../core/ids'
 import { useProjectStore } from '../../../renderer/src/stores/project'
+import { useToastStore } from '../../../renderer/src/stores/toasts'
 import { createFakeStudio, doneNode, projectWith } from './fakeStudio'
 
 const engine: EngineDescription = { state: 'ready', ortVersion: '1.30.0', providers: [{ name: 'cpu', bundled: true }], activeProvider: 'cpu', models: [], pid: 42, restarts: 0 }
@@ -201,5 +202,46 @@ describe('the execution provider', () => {
     await vi.waitFor(() => expect(project.engine?.activeProvider).toBe('cpu'))
     studio.emit({ kind: 'projectChanged', diff: { putJobs: [{ ...job, id: 'j2' as JobId, state: 'done' }] } })
     expect(studio.calls.describeEngine).toHaveBeenCalledTimes(2)
+  })
+})
+
+describe('when a job stops', () => {
+  const job = { id: 'j1' as JobId, nodeId: id('e'), state: 'running' as const, order: 0, step: 0, totalSteps: 4, attempts: 1, createdAt: 2, error: null }
+  async function running() {
+    const edit = doneNode('e', 'a', 2, { status: 'running', resultBlob: null, prompt: 'make the red circle blue' })
+    const studio = createFakeStudio({ ...projectWith([doneNode('a', null, 1), edit]), jobs: { [job.id]: job } })
+    studio.calls.describeEngine.mockResolvedValue(engine)
+    const project = useProjectStore()
+    await project.connect(studio)
+    const revoked: string[] = []
+    vi.spyOn(URL, 'createObjectURL').mockReturnValue('blob:preview')
+    vi.spyOn(URL, 'revokeObjectURL').mockImplementation((u) => void revoked.push(u))
+    studio.emit({ kind: 'jobProgress', jobId: job.id, nodeId: id('e'), step: 2, totalSteps: 4, preview: new Uint8Array([1]) })
+    return { studio, project, revoked, toasts: useToastStore() }
+  }
+
+  it('lets its step preview go once it is done, and ignores a step that arrives late', async () => {
+    const { studio, project, revoked } = await running()
+    expect(project.progress[job.id]?.previewUrl).toBe('blob:preview')
+    studio.emit({ kind: 'projectChanged', diff: { putJobs: [{ ...job, state: 'done', step: 4 }] } })
+    expect(project.progress[job.id]).toBeUndefined()
+    expect(revoked).toEqual(['blob:preview'])
+    studio.emit({ kind: 'jobProgress', jobId: job.id, nodeId: id('e'), step: 4, totalSteps: 4, preview: new Uint8Array([1]) })
+    expect(project.progress[job.id]).toBeUndefined()
+  })
+
+  it('tells the designer when it failed, with the instruction, the reason and the hint — once', async () => {
+    const { studio, toasts } = await running()
+    const error = { code: 'engine.outOfMemory', message: 'The engine ran out of memory.', hint: 'Choose a smaller output size and retry.' }
+    const failed = { ...job, state: 'failed' as const, error }
+    studio.emit({ kind: 'projectChanged', diff: { putJobs: [failed] } })
+    studio.emit({ kind: 'projectChanged', diff: { putJobs: [{ ...failed, order: 3 }] } })
+    expect(toasts.toasts).toMatchObject([{ kind: 'error', message: '“make the red circle blue” failed: The engine ran out of memory.', hint: 'Choose a smaller output size and retry.' }])
+  })
+
+  it('says nothing when the designer cancelled it', async () => {
+    const { studio, toasts } = await running()
+    studio.emit({ kind: 'projectChanged', diff: { putJobs: [{ ...job, state: 'cancelled' }] } })
+    expect(toasts.toasts).toEqual([])
   })
 })
