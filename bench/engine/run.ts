@@ -3,9 +3,13 @@
  * prompt encoding, context encoding (decode + resize + encoder), each denoising step, decode and
  * PNG encoding; median wall time, the part spent inside onnxruntime vs in JavaScript, and peak RSS.
  * Caches are cleared between runs so every run pays every stage. Options: --runs N (20),
- * --steps N (28), --provider NAME (cpu), --threads N (onnxruntime intra-op threads, default ORT's).
+ * --steps N (28), --provider NAME (cpu), --threads N (onnxruntime intra-op threads, default ORT's),
+ * --model DIR (default: the bundled model), --json (one line of figures, for the comparison below),
+ * --no-torch (skip the PyTorch comparison).
  */
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -19,7 +23,10 @@ import type { ContextSource, KontextModels } from '../../engine/pipeline/types'
 import { ortVersion, SessionPool } from '../../engine/sessions'
 import { runTorchComparison } from './torchComparison'
 
-const { values } = parseArgs({ options: { runs: { type: 'string' }, steps: { type: 'string' }, provider: { type: 'string' }, threads: { type: 'string' } } })
+const { values } = parseArgs({
+  options: { runs: { type: 'string' }, steps: { type: 'string' }, provider: { type: 'string' }, threads: { type: 'string' }, model: { type: 'string' }, json: { type: 'boolean' }, 'no-torch': { type: 'boolean' } },
+})
+const modelDir = values.model ?? defaultModelDir
 const runs = Number(values.runs ?? 20)
 const steps = Number(values.steps ?? 28)
 const provider = values.provider ?? 'cpu'
@@ -38,11 +45,11 @@ const totals: number[] = []
 const firstSteps: number[] = []
 const lastSteps: number[] = []
 
-const loaded = loadManifest(defaultModelDir)
+const loaded = loadManifest(modelDir)
 if (!loaded.ok) throw new Error(loaded.error.message)
 const manifest = loaded.value
 const pool = new SessionPool({ provider, log: (l) => console.error(l), ...(threads ? { intraOpThreads: threads } : {}) })
-const ort = new OrtKontextModels(manifest, defaultModelDir, pool)
+const ort = new OrtKontextModels(manifest, modelDir, pool)
 
 /** Times each model call, splitting wall time into onnxruntime and the JavaScript around it. */
 function timed<K extends keyof KontextModels>(stage: Stage, call: K): KontextModels[K] {
@@ -62,6 +69,7 @@ function timed<K extends keyof KontextModels>(stage: Stage, call: K): KontextMod
 let recording = false
 const models: KontextModels = { encodeText: timed('text', 'encodeText'), encodeImage: timed('context', 'encodeImage'), predictVelocity: timed('step', 'predictVelocity'), decode: timed('decode', 'decode') }
 
+// The bundled model's golden context: the same picture whichever model is timed.
 const contextPng = new Uint8Array(readFileSync(join(defaultModelDir, 'golden', 'c0_context.png')))
 const size = await probeImage(contextPng, 'context')
 if (!size.ok) throw new Error(size.error.message)
@@ -131,6 +139,10 @@ const rows: Row[] = [
   stageRow('PNG encode (sharp)', 'png', 1),
 ]
 const totalMs = median(totals)
+if (values.json) {
+  console.log(JSON.stringify({ totalMs, stepMs: median(samples.step.wall) }))
+  process.exit(0)
+}
 const summed = rows.filter((r) => !Number.isNaN(r[2]) && !r[0].startsWith('denoise step'))
 const ortTotal = summed.reduce((a, r) => a + r[2], 0)
 const codecTotal = summed.reduce((a, r) => a + r[3], 0)
@@ -142,10 +154,20 @@ console.log(`| **end to end** | ${f(totalMs)} | ${f(ortTotal)} | ${f(codecTotal)
 console.log(`\nJavaScript share of end-to-end time: ${((jsTotal / totalMs) * 100).toFixed(1)}% (outside onnxruntime and sharp: tensor building, packing, Euler, previews, awaits); engine (ORT) share ${((ortTotal / totalMs) * 100).toFixed(1)}%.`)
 console.log(`Peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`)
 
+if (values['no-torch']) process.exit(0)
 const torch = runTorchComparison(repoRoot, steps, runs, threads ?? cpus().length)
 if (torch.ok) {
+  // Time the engine on the export of that very checkpoint, so both sides run the same network.
+  const same = JSON.parse(
+    execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--model', torch.modelDir, '--runs', String(runs), '--steps', String(steps), '--provider', provider, '--json', ...(threads ? ['--threads', String(threads)] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n')
+      .at(-1) ?? '{}',
+  ) as { totalMs: number; stepMs: number }
   const t = torch.medianMs.total ?? NaN
-  console.log(`\nPyTorch eager (${torch.checkpoint}): end to end ${t.toFixed(2)} ms → the engine is ${(t / totalMs).toFixed(2)}× ${t >= totalMs ? 'faster' : 'slower'}.`)
-  for (const [k, v] of Object.entries(torch.medianMs)) console.log(`  torch ${k}: ${v.toFixed(2)} ms`)
+  const s = torch.medianMs.step ?? NaN
+  console.log(`\nSame network (${torch.modelDir}), same edit, ${steps} steps, CPU:`)
+  console.log(`| | PyTorch eager | engine (onnxruntime-node) | engine speed-up |\n|---|---:|---:|---:|`)
+  console.log(`| one denoise step | ${s.toFixed(2)} ms | ${same.stepMs.toFixed(2)} ms | ${(s / same.stepMs).toFixed(2)}× |`)
+  console.log(`| end to end | ${t.toFixed(2)} ms | ${same.totalMs.toFixed(2)} ms | ${(t / same.totalMs).toFixed(2)}× |`)
 } else console.log(`\nPyTorch comparison absent: ${torch.why}.`)
-await pool.release()
