@@ -4,7 +4,7 @@
  * `--only canvas` or `--only history` runs one of them.
  */
 import { measureCanvas, printCanvas } from './canvasBench'
-import { measureHistory } from './historyBench'
+import { measureHistory, printHistory } from './historyBench'
 
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null
 
@@ -15,11 +15,5 @@ if (only === null || only === 'canvas') {
 }
 if (only === null || only === 'history') {
   console.log('\n## History panel\n')
-  const baseline = await measureHistory(20)
-  const big = await measureHistory(1000)
-  const row = (f: typeof big) => `| ${f.nodes} | ${f.firstRenderMs} | ${f.scrollFrameMedianMs.toFixed(1)} | ${f.scrollFrameP95Ms.toFixed(1)} | ${f.graphRenderMs} |`
-  console.log('| nodes | open → history shown (ms) | scroll frame median (ms) | scroll frame p95 (ms) | graph view shown (ms) |')
-  console.log('|---:|---:|---:|---:|---:|')
-  console.log(row(baseline))
-  console.log(row(big))
+  printHistory(await measureHistory(20), await measureHistory(1000))
 }
