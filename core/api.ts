@@ -97,7 +97,8 @@ export const RequestSchemas = {
   exportNode: z.object({ nodeId, format: z.enum(['png', 'jpeg', 'webp']), scale: z.number().min(0.05).max(4).optional() }).strict(),
   exportStoryboard: z.object({ format: z.enum(['pdf', 'gif', 'png-sequence']) }).strict(),
   exportBranch: z.object({ leafId: nodeId }).strict(),
-  measureDrift: z.object({ nodeId }).strict(),
+  /** With `against`, also the drift between the two nodes (Compare's A and B). */
+  measureDrift: z.object({ nodeId, against: nodeId.optional() }).strict(),
   /** Stores an image without making a node (a product shot dropped onto the canvas as a layer). */
   storeImage: z.object({ fileName: z.string().min(1).max(255), bytes }).strict(),
   saveLayers: z.object({ document: layerDocument }).strict(),
@@ -146,7 +147,7 @@ export interface RequestResults {
   exportStoryboard: ExportedFile
   exportBranch: ExportedFile
   /** 0 = unchanged; 1 = nothing in common (1 − mean SSIM), outside the edited region. */
-  measureDrift: { readonly measure: 'ssim'; readonly fromParent: number | null; readonly fromRoot: number | null }
+  measureDrift: { readonly measure: 'ssim'; readonly fromParent: number | null; readonly fromRoot: number | null; readonly between: number | null }
   storeImage: BlobMeta
   saveLayers: void
 }

@@ -66,7 +66,10 @@ export class DriftService {
     const parent = node.parentId ? state.nodes[node.parentId] : undefined
     const root = path[0]
     const mask = node.region?.maskBlob ?? null
+    const other = p.against ? state.nodes[p.against] : undefined
+    if (p.against && !other?.resultBlob) throw new StudioError(studioError('drift.noImage', 'The node to compare with has no finished image.'))
     return {
+      between: other?.resultBlob ? await this.between(node.resultBlob, other.resultBlob, null) : null,
       measure: 'ssim',
       fromParent: parent?.resultBlob ? await this.between(node.resultBlob, parent.resultBlob, mask) : null,
       fromRoot: root && root.id !== node.id && root.resultBlob ? await this.between(node.resultBlob, root.resultBlob, mask) : null,

@@ -37,7 +37,11 @@ describe('region edits on the real engine', () => {
     expect(outsideDifferent).toBe(0)
     expect(insideDifferent).toBeGreaterThan(0)
     const drift = await client.request('measureDrift', { nodeId: job.nodeId })
+    // Outside the painted region nothing moved; between the two whole images the edit shows.
     expect(drift.fromParent).toBeCloseTo(0, 5)
+    const whole = await client.request('measureDrift', { nodeId: job.nodeId, against: parentId })
+    expect(whole.between).toBeGreaterThan(0.001)
+    expect(whole.between).toBeLessThanOrEqual(1)
   })
 
   it('refuse an empty mask with what to do', async () => {
