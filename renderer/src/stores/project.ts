@@ -68,16 +68,19 @@ export const useProjectStore = defineStore('project', () => {
    * alone is easy to miss.
    */
   function settleJobView(job: Job, was: Job | undefined): void {
-    if (job.state !== 'running' && job.state !== 'queued' && progress.value[job.id]) {
-      const { [job.id]: gone, ...rest } = progress.value
-      if (gone?.previewUrl) URL.revokeObjectURL(gone.previewUrl)
-      progress.value = rest
-    }
+    if (job.state !== 'running' && job.state !== 'queued') dropProgress(job.id)
     if (job.state === 'failed' && was?.state !== 'failed') {
       const prompt = state.value?.nodes[job.nodeId]?.prompt
       const reason = job.error ?? { code: 'job.failed', message: 'The engine gave no reason.' }
       toasts.error({ ...reason, message: `${prompt ? `“${prompt}” failed: ` : 'A generation failed: '}${reason.message}` })
     }
+  }
+
+  function dropProgress(jobId: JobId): void {
+    if (!progress.value[jobId]) return
+    const { [jobId]: gone, ...rest } = progress.value
+    if (gone?.previewUrl) URL.revokeObjectURL(gone.previewUrl)
+    progress.value = rest
   }
 
   /** True while the host cannot be reached; the status bar says so. */
@@ -96,6 +99,11 @@ export const useProjectStore = defineStore('project', () => {
         try {
           const fresh = await api.value.getProject({})
           state.value = fresh
+          // Jobs that stopped while the mirror could not hear (a restarted host interrupts them).
+          for (const jobId of Object.keys(progress.value) as JobId[]) {
+            const job = fresh.jobs[jobId]
+            if (!job || (job.state !== 'running' && job.state !== 'queued')) dropProgress(jobId)
+          }
           const kept = currentId.value ? fresh.nodes[currentId.value] : undefined
           if (!kept || kept.deletedAt !== null) currentId.value = newestNode(fresh.nodes)?.id ?? null
           hostLost.value = false

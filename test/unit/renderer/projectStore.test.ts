@@ -245,3 +245,25 @@ describe('when a job stops', () => {
     expect(toasts.toasts).toEqual([])
   })
 })
+
+describe('a job interrupted while the host was away', () => {
+  it('loses its step preview when the reloaded project says it is no longer running', async () => {
+    const job = { id: 'j1' as JobId, nodeId: id('e'), state: 'running' as const, order: 0, step: 0, totalSteps: 4, attempts: 1, createdAt: 2, error: null }
+    const edit = doneNode('e', 'a', 2, { status: 'running', resultBlob: null })
+    const studio = createFakeStudio({ ...projectWith([doneNode('a', null, 1), edit]), jobs: { [job.id]: job } })
+    studio.calls.describeEngine.mockResolvedValue(engine)
+    const project = useProjectStore()
+    await project.connect(studio)
+    vi.spyOn(URL, 'createObjectURL').mockReturnValue('blob:preview')
+    const revoke = vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => undefined)
+    studio.emit({ kind: 'jobProgress', jobId: job.id, nodeId: id('e'), step: 2, totalSteps: 4, preview: new Uint8Array([1]) })
+    studio.calls.getProject.mockResolvedValue({
+      ...projectWith([doneNode('a', null, 1), { ...edit, status: 'failed' }]),
+      jobs: { [job.id]: { ...job, state: 'interrupted' as const } },
+    })
+    studio.emit({ kind: 'engineState', state: 'restarting', reason: 'host connection lost' })
+    await vi.waitFor(() => expect(project.state?.jobs[job.id]?.state).toBe('interrupted'))
+    expect(project.progress[job.id]).toBeUndefined()
+    expect(revoke).toHaveBeenCalledWith('blob:preview')
+  })
+})
