@@ -93,6 +93,11 @@ describe('the studio shell', () => {
     expect(await unnamedControls()).toEqual([])
     await page.getByLabel('Close shortcuts').click()
 
+    await page.getByLabel('Show history as a graph').click()
+    await page.getByRole('tree', { name: 'History graph' }).getByRole('treeitem').first().waitFor()
+    expect(await unnamedControls()).toEqual([])
+    await page.getByLabel('Show history as a graph').click()
+
     await page.getByLabel('Compare (C)').click()
     await page.getByRole('dialog', { name: 'Compare' }).waitFor()
     expect(await unnamedControls()).toEqual([])
