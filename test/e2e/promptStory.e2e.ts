@@ -50,6 +50,8 @@ describe('the prompt bar', () => {
       await instruction().press('Control+Enter')
       await expect.poll(() => tree().getByRole('treeitem', { name: 'edit: make the red circle blue' }).count()).toBe(run + 1)
       await settle()
+      // Heard by a screen reader, since the progress bar has gone.
+      await expect.poll(() => page.getByRole('status', { name: 'Generation outcome' }).textContent()).toBe('Finished: make the red circle blue')
     }
     // Images are stored by content hash, so equal pictures have equal thumbnail addresses.
     const thumbs = await tree().getByRole('treeitem', { name: 'edit: make the red circle blue' }).locator('img.thumb').evaluateAll((imgs) => imgs.map((i) => i.getAttribute('src')))
@@ -81,6 +83,7 @@ describe('the prompt bar', () => {
     await job.getByRole('button', { name: 'Cancel this generation' }).click()
     await expect.poll(() => item('edit: remove the red circle').getAttribute('data-status'), { timeout: 30_000 }).toBe('cancelled')
     await expect.poll(() => job.count()).toBe(0)
+    expect(await page.getByRole('status', { name: 'Generation outcome' }).textContent()).toBe('Cancelled: remove the red circle')
     await expect.poll(() => page.getByRole('note', { name: 'Why Generate is unavailable' }).textContent()).toContain('has no picture (cancelled)')
     // Picking a finished node makes Generate available again.
     await item('import: hero.png').click()
