@@ -66,6 +66,8 @@ export const RequestSchemas = {
       contextBlobs: z.array(blobHash).max(4),
       /** A flattened composite or other new context image, stored before queuing. */
       contextUploads: z.array(bytes).max(4).optional(),
+      /** Chain onto a parent still generating: its result becomes the first context when this job starts. */
+      contextFromParent: z.boolean().optional(),
       /** A painted mask (white = edit) the size of the first context: edit only there, keep the rest. */
       regionMask: bytes.optional(),
       ...sampling,

@@ -44,7 +44,8 @@ export class JobRunner {
     const uploads = await Promise.all((params.contextUploads ?? []).map((bytes, i) => this.decodeUpload(bytes, i)))
     const settings = this.session.snapshot().project.settings
     const contextBlobs: BlobHash[] = [...uploads.map((u) => u.meta.hash), ...params.contextBlobs]
-    const firstContext = contextBlobs[0] ? this.session.snapshot().blobs[contextBlobs[0]] ?? uploads[0]?.meta : undefined
+    const parentParams = params.parentId ? this.session.snapshot().nodes[params.parentId]?.params : null
+    const firstContext = contextBlobs[0] ? this.session.snapshot().blobs[contextBlobs[0]] ?? uploads[0]?.meta : params.contextFromParent ? parentParams ?? undefined : undefined
     const generation: GenerationParams = {
       ...resolveSampling(settings, params, this.clock),
       width: params.width ?? firstContext?.width ?? 1024,
@@ -58,7 +59,7 @@ export class JobRunner {
     this.session.apply(
       queueGeneration(this.session.snapshot(), {
         nodeId, jobId, parentId: params.parentId, prompt: params.prompt, params: generation, contextBlobs,
-        newBlobs: stored.map((u) => u.meta), region: mask ? { maskBlob: mask.meta.hash } : null, at: this.clock.now(),
+        newBlobs: stored.map((u) => u.meta), region: mask ? { maskBlob: mask.meta.hash } : null, contextFromParent: params.contextFromParent === true, at: this.clock.now(),
       }),
       new Map(stored.map((u) => [u.meta.hash, u.png])),
     )

@@ -73,15 +73,17 @@ describe('the prompt bar', () => {
     await expect.poll(async () => Number(await bar.getAttribute('value')), { timeout: 60_000 }).toBeGreaterThan(0)
     expect(await bar.getAttribute('max')).toBe('200')
     await expect.poll(() => job.textContent()).toMatch(/Step \d+ of 200/)
-    // The running node has no picture yet: an edit of it must wait, not start an unrelated picture.
-    const nodes = await tree().getByRole('treeitem').count()
+    // The running node has no picture yet: an edit of it queues behind it, to take its picture.
     await instruction().fill('change the background to teal')
     await instruction().press('Control+Enter')
-    expect(await page.getByRole('note', { name: 'Why Generate is unavailable' }).textContent()).toContain('“remove the red circle” is still generating')
-    expect(await page.getByRole('button', { name: 'Generate' }).isDisabled()).toBe(true)
-    expect(await tree().getByRole('treeitem').count()).toBe(nodes)
+    const chained = item('edit: change the background to teal')
+    await chained.waitFor()
+    expect(await chained.getAttribute('data-status')).toBe('queued')
+    await item('edit: remove the red circle').click()
     await job.getByRole('button', { name: 'Cancel this generation' }).click()
     await expect.poll(() => item('edit: remove the red circle').getAttribute('data-status'), { timeout: 30_000 }).toBe('cancelled')
+    // What was chained onto it cannot run: it fails, saying why, instead of waiting forever.
+    await expect.poll(() => chained.getAttribute('data-status')).toBe('failed')
     await expect.poll(() => job.count()).toBe(0)
     expect(await page.getByRole('status', { name: 'Generation outcome' }).textContent()).toBe('Cancelled: remove the red circle')
     await expect.poll(() => page.getByRole('note', { name: 'Why Generate is unavailable' }).textContent()).toContain('has no picture (cancelled)')

@@ -86,6 +86,19 @@ describe('the storyboard on the real engine', () => {
   })
 })
 
+describe('chaining onto a node that is still generating', () => {
+  it('queues the edit behind it and conditions it on its picture once there', async () => {
+    const { client } = host
+    const { nodeId: rootId, blob } = await client.request('importImage', { fileName: 'scene.png', bytes: await scene() })
+    const first = await client.request('generate', { parentId: rootId, prompt: 'change the background to teal', contextBlobs: [blob], steps: 20 })
+    const second = await client.request('generate', { parentId: first.nodeId, prompt: 'make the red circle blue', contextBlobs: [], contextFromParent: true, steps: 4 })
+    const [a, b] = [await settled(client, first.nodeId), await settled(client, second.nodeId)]
+    expect(b.status).toBe('done')
+    expect(b.parentId).toBe(first.nodeId)
+    expect(b.contextBlobs).toEqual([a.resultBlob])
+  })
+})
+
 describe('layer documents', () => {
   it('store a dropped product shot as a blob and save it as a layer of a node, across a reload', async () => {
     const { client } = host
