@@ -4,16 +4,17 @@
  * composition — and the new node's context is exactly that composite. Then they paint a region,
  * generate again, and every pixel outside the region is the parent's; compare shows the drift.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dropFiles, launchBrowser } from './support/browser'
+import { dropFiles } from './support/browser'
 import { canvasHelpers, rawRgba, type NodeView } from './support/canvasPage'
-import { startStudioServer, type StudioServer } from './support/studioServer'
+import type { StudioServer } from './support/studioServer'
+import { closeStudioPage, openStudioPage } from './support/studioPage'
 
 
 const dir = mkdtempSync(join(tmpdir(), 'kstudio-canvas-'))
@@ -40,19 +41,11 @@ async function discPng(): Promise<Uint8Array> {
 }
 
 beforeAll(async () => {
-  browser = await launchBrowser()
-  server = await startStudioServer(join(dir, 'canvas.kstudio'))
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  ;({ browser, server, page } = await openStudioPage(join(dir, 'canvas.kstudio'), { viewport: { width: 1280, height: 800 } }))
   c = canvasHelpers(page)
-  await page.goto(server.url)
-  await page.getByLabel('Status bar').waitFor()
 })
 
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => closeStudioPage(browser, server, dir))
 
 describe('composing on the canvas and editing the composition', () => {
   let scene: NodeView

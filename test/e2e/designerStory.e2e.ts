@@ -4,15 +4,16 @@
  * instruction to two frames and accept one, cancel a running job, export the PDF and the GIF,
  * restart the studio, and find everything as it was.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PDFDocument } from 'pdf-lib'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dropFiles, launchBrowser } from './support/browser'
+import { dropFiles } from './support/browser'
 import { navySceneWithRedCircle } from './support/scenes'
 import { startStudioServer, type StudioServer } from './support/studioServer'
+import { closeStudioPage, openStudioPage } from './support/studioPage'
 
 const dir = mkdtempSync(join(tmpdir(), 'kstudio-story-'))
 const projectPath = join(dir, 'story.kstudio')
@@ -51,18 +52,10 @@ async function download(label: string): Promise<Buffer> {
 }
 
 beforeAll(async () => {
-  browser = await launchBrowser()
-  server = await startStudioServer(projectPath)
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true })
-  await page.goto(server.url)
-  await page.getByLabel('Status bar').waitFor()
+  ;({ browser, server, page } = await openStudioPage(projectPath))
 })
 
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => closeStudioPage(browser, server, dir))
 
 describe('a designer’s session', () => {
   let before: Awaited<ReturnType<typeof visibleState>>

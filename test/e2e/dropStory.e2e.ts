@@ -3,14 +3,15 @@
  * a shown picture each becomes a layer. Whatever is not an image — or is a damaged one — is refused
  * with a message naming it, and nothing of it remains, while the good files of the same drop land.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dropFiles, launchBrowser } from './support/browser'
-import { startStudioServer, type StudioServer } from './support/studioServer'
+import { dropFiles } from './support/browser'
+import type { StudioServer } from './support/studioServer'
+import { closeStudioPage, openStudioPage } from './support/studioPage'
 
 const dir = mkdtempSync(join(tmpdir(), 'kstudio-drop-'))
 let browser: Browser
@@ -27,18 +28,10 @@ async function png(width: number, height: number, alpha: number): Promise<Uint8A
 }
 
 beforeAll(async () => {
-  browser = await launchBrowser()
-  server = await startStudioServer(join(dir, 'drop.kstudio'))
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-  await page.goto(server.url)
-  await page.getByLabel('Status bar').waitFor()
+  ;({ browser, server, page } = await openStudioPage(join(dir, 'drop.kstudio')))
 })
 
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => closeStudioPage(browser, server, dir))
 
 describe('dropping several files at once', () => {
   it('on an empty project: every image becomes a root node, the text file is refused by name', async () => {

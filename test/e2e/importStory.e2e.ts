@@ -3,14 +3,15 @@
  * first node of the history, reloads the page and restarts the studio, and finds it again; a file
  * that is not an image is refused with a message and adds nothing.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dropFiles, launchBrowser, stagePixel } from './support/browser'
+import { dropFiles, stagePixel } from './support/browser'
 import { startStudioServer, type StudioServer } from './support/studioServer'
+import { closeStudioPage, openStudioPage } from './support/studioPage'
 
 const dir = mkdtempSync(join(tmpdir(), 'kstudio-e2e-'))
 const projectPath = join(dir, 'designer.kstudio')
@@ -32,18 +33,10 @@ async function waitForCanvasColour(rgb: number[]): Promise<void> {
 }
 
 beforeAll(async () => {
-  browser = await launchBrowser()
-  server = await startStudioServer(projectPath)
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  await page.goto(server.url)
-  await page.getByLabel('Status bar').waitFor()
+  ;({ browser, server, page } = await openStudioPage(projectPath, { viewport: { width: 1280, height: 800 } }))
 })
 
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => closeStudioPage(browser, server, dir))
 
 describe('dropping a photo onto the studio', () => {
   it('shows it on the canvas and as the first import node of the history', async () => {

@@ -2,14 +2,15 @@
  * The prompt bar (issue 8): a locked seed makes the same instruction give the same picture again,
  * and a running generation shows its steps right under the instruction, where it can be cancelled.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dropFiles, launchBrowser } from './support/browser'
+import { dropFiles } from './support/browser'
 import { navySceneWithRedCircle } from './support/scenes'
-import { startStudioServer, type StudioServer } from './support/studioServer'
+import type { StudioServer } from './support/studioServer'
+import { closeStudioPage, openStudioPage } from './support/studioPage'
 
 const dir = mkdtempSync(join(tmpdir(), 'kstudio-prompt-'))
 let browser: Browser
@@ -25,18 +26,10 @@ async function settle(): Promise<void> {
 }
 
 beforeAll(async () => {
-  browser = await launchBrowser()
-  server = await startStudioServer(join(dir, 'prompt.kstudio'))
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-  await page.goto(server.url)
-  await page.getByLabel('Status bar').waitFor()
+  ;({ browser, server, page } = await openStudioPage(join(dir, 'prompt.kstudio')))
 })
 
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => closeStudioPage(browser, server, dir))
 
 describe('the prompt bar', () => {
   it('with a locked seed, the same instruction on the same image gives the same picture', async () => {

@@ -3,14 +3,15 @@
  * first, the running job shows its progress with elapsed and estimated time, cancel all stops
  * everything, and a cancelled job can be retried.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dropFiles, launchBrowser } from './support/browser'
+import { dropFiles } from './support/browser'
 import { navySceneWithRedCircle } from './support/scenes'
-import { startStudioServer, type StudioServer } from './support/studioServer'
+import type { StudioServer } from './support/studioServer'
+import { closeStudioPage, openStudioPage } from './support/studioPage'
 
 const dir = mkdtempSync(join(tmpdir(), 'kstudio-queue-'))
 let browser: Browser
@@ -30,18 +31,10 @@ async function queueSlowEdit(text: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  browser = await launchBrowser()
-  server = await startStudioServer(join(dir, 'queue.kstudio'))
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-  await page.goto(server.url)
-  await page.getByLabel('Status bar').waitFor()
+  ;({ browser, server, page } = await openStudioPage(join(dir, 'queue.kstudio')))
 })
 
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => closeStudioPage(browser, server, dir))
 
 describe('the queue panel', () => {
   it('queues jobs behind the running one and shows its progress with elapsed and remaining time', async () => {

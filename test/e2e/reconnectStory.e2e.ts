@@ -3,7 +3,7 @@
  * the page says it is reconnecting, then catches up with what changed meanwhile — without a reload —
  * and keeps working.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
@@ -13,8 +13,9 @@ import { importImage } from '../../core/actions'
 import { asNodeId } from '../../core/ids'
 import { sha256 } from '../../main/services/blobHashing'
 import { openProjectStore } from '../../main/store/sqliteProjectStore'
-import { dropFiles, launchBrowser } from './support/browser'
+import { dropFiles } from './support/browser'
 import { startStudioServer, type StudioServer } from './support/studioServer'
+import { closeStudioPage, openStudioPage } from './support/studioPage'
 
 const dir = mkdtempSync(join(tmpdir(), 'kstudio-reconnect-'))
 const projectPath = join(dir, 'reconnect.kstudio')
@@ -40,18 +41,10 @@ async function importBehindTheStudiosBack(name: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  browser = await launchBrowser()
-  server = await startStudioServer(projectPath)
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  await page.goto(server.url)
-  await page.getByLabel('Status bar').waitFor()
+  ;({ browser, server, page } = await openStudioPage(projectPath, { viewport: { width: 1280, height: 800 } }))
 })
 
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => closeStudioPage(browser, server, dir))
 
 describe('the host restarts under an open studio', () => {
   it('says it is reconnecting while the host is away', async () => {

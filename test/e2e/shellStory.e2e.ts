@@ -3,14 +3,15 @@
  * every control has a name (on the empty studio, with a photo and layers, and in each overlay), the
  * status bar names the engine and its execution provider, and the theme choice survives a reload.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dropFiles, launchBrowser } from './support/browser'
+import { dropFiles } from './support/browser'
 import { navySceneWithRedCircle } from './support/scenes'
-import { startStudioServer, type StudioServer } from './support/studioServer'
+import type { StudioServer } from './support/studioServer'
+import { closeStudioPage, openStudioPage } from './support/studioPage'
 
 const dir = mkdtempSync(join(tmpdir(), 'kstudio-shell-'))
 let browser: Browser
@@ -49,20 +50,15 @@ async function unnamedControls(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  browser = await launchBrowser()
-  server = await startStudioServer(join(dir, 'shell.kstudio'))
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-  page.on('console', (m) => void (m.type() === 'error' && problems.push(`console: ${m.text()}`)))
-  await page.goto(server.url)
-  await page.getByLabel('Status bar').waitFor()
+  ;({ browser, server, page } = await openStudioPage(join(dir, 'shell.kstudio'), {
+    beforeLoad: (p) => {
+      p.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+      p.on('console', (m) => void (m.type() === 'error' && problems.push(`console: ${m.text()}`)))
+    },
+  }))
 })
 
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => closeStudioPage(browser, server, dir))
 
 describe('the studio shell', () => {
   it('names every control of the empty studio', async () => {

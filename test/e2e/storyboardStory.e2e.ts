@@ -3,14 +3,15 @@
  * edited in place, frames move with the keyboard as well as by drag, a frame switches to another
  * node of its lineage, a frame is removed — and a reload finds it all as it was left.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dropFiles, launchBrowser } from './support/browser'
+import { dropFiles } from './support/browser'
 import { navySceneWithRedCircle } from './support/scenes'
-import { startStudioServer, type StudioServer } from './support/studioServer'
+import type { StudioServer } from './support/studioServer'
+import { closeStudioPage, openStudioPage } from './support/studioPage'
 
 const dir = mkdtempSync(join(tmpdir(), 'kstudio-storyboard-'))
 let browser: Browser
@@ -29,18 +30,10 @@ async function addFrameOf(node: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  browser = await launchBrowser()
-  server = await startStudioServer(join(dir, 'storyboard.kstudio'))
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-  await page.goto(server.url)
-  await page.getByLabel('Status bar').waitFor()
+  ;({ browser, server, page } = await openStudioPage(join(dir, 'storyboard.kstudio')))
 })
 
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => closeStudioPage(browser, server, dir))
 
 describe('the storyboard strip', () => {
   it('edits a frame’s title, notes and duration in place', async () => {
