@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
-import { main } from '../../../engine/cli/main'
+import { runCli } from '../../fixtures/engine/runCli'
 import { decodeRgb } from '../../../engine/image/imageIo'
 import { readPngText } from '../../../engine/image/pngText'
 import { goldenDir, repoRoot } from '../../fixtures/engine/paths'
@@ -16,12 +16,7 @@ import { goldenDir, repoRoot } from '../../fixtures/engine/paths'
 const dir = mkdtempSync(join(tmpdir(), 'kontext-cli-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-async function cli(...argv: string[]) {
-  let out = ''
-  let err = ''
-  const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t), isTTY: false, cwd: dir, signal: new AbortController().signal })
-  return { code, out, err }
-}
+const cli = (...argv: string[]) => runCli(dir, ...argv)
 
 const context = join(goldenDir, 'c2_context.png')
 

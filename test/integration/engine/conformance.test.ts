@@ -15,21 +15,13 @@ import { OrtKontextModels, pipelineConfig } from '../../../engine/pipeline/ortMo
 import type { ContextSource } from '../../../engine/pipeline/types'
 import { SessionPool } from '../../../engine/sessions'
 import { repoRoot } from '../../fixtures/engine/paths'
+import { maxAbs, readF32 } from '../../fixtures/engine/tensors'
 
 interface TensorRef { file: string; shape: number[] }
 interface GoldenCase { kind: string; prompt: string; tokens: number[]; noise: TensorRef; context_png?: string; context_image?: TensorRef; context_latent?: TensorRef; steps: TensorRef[]; output_png: string }
 interface Golden { steps: number; mu: number; timesteps: number[]; guidance: number | null; cases: GoldenCase[] }
 
-const f32 = (path: string) => {
-  const b = readFileSync(path)
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))
-}
-const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  expect(a.length).toBe(b.length)
-  let m = 0
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!))
-  return m
-}
+const f32 = readF32
 
 const modelsRoot = join(repoRoot, 'assets', 'models')
 const withGoldens = readdirSync(modelsRoot).filter((d) => existsSync(join(modelsRoot, d, 'golden', 'cases.json')))

@@ -9,18 +9,13 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { benchCases, mulberry32, renderScene } from '../../../bench/kontextbench'
 import { EXIT } from '../../../engine/cli/context'
-import { main } from '../../../engine/cli/main'
+import { runCli } from '../../fixtures/engine/runCli'
 import { decodeRgb, encodeRgbPng } from '../../../engine/image/imageIo'
 
 const dir = mkdtempSync(join(tmpdir(), 'kontext-bench-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-async function cli(...argv: string[]) {
-  let out = ''
-  let err = ''
-  const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t), isTTY: false, cwd: dir, signal: new AbortController().signal })
-  return { code, out, err }
-}
+const cli = (...argv: string[]) => runCli(dir, ...argv)
 
 describe('kontext bench', () => {
   it('runs a case file: outputs, a contact sheet (context | output | expected) and PSNR where expected exists', async () => {

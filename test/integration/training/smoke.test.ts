@@ -19,6 +19,7 @@ import { OrtKontextModels, pipelineConfig } from '../../../engine/pipeline/ortMo
 import { SessionPool } from '../../../engine/sessions'
 import { repoRoot } from '../../fixtures/engine/paths'
 import { findPython } from '../../unit/bench/findPython'
+import { maxAbs, readF32 } from '../../fixtures/engine/tensors'
 
 interface TensorRef { file: string; shape: number[] }
 interface GoldenCase { kind: string; prompt: string; tokens: number[]; noise: TensorRef; context_png?: string; context_image?: TensorRef; context_latent?: TensorRef; steps: TensorRef[]; output_png: string }
@@ -28,16 +29,7 @@ interface Summary { ok: boolean; model_dir: string; flow_loss_first: number; flo
 const found = findPython(['torch', 'numpy'])
 if (!found.python) console.log(`training smoke test not run: ${found.why} (Debian: apt-get install python3-torch python3-numpy)`)
 
-const f32 = (path: string) => {
-  const b = readFileSync(path)
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))
-}
-const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  expect(a.length).toBe(b.length)
-  let m = 0
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!))
-  return m
-}
+const f32 = readF32
 
 describe.runIf(found.python)('training/train.py --smoke, then the engine on its export', () => {
   const out = mkdtempSync(join(tmpdir(), 'kontext-smoke-'))
