@@ -26,8 +26,17 @@ export const useToastStore = defineStore('toasts', () => {
     push('error', e.message, e.hint ?? null)
   }
   const info = (message: string): void => push('info', message)
+  /** Runs a user action; a failure becomes an error toast (with its hint) instead of a silent reject. */
+  async function attempt<T>(action: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await action()
+    } catch (e) {
+      error(e)
+      return undefined
+    }
+  }
   const dismiss = (id: number): void => {
     toasts.value = toasts.value.filter((t) => t.id !== id)
   }
-  return { toasts, error, info, dismiss }
+  return { toasts, error, info, dismiss, attempt }
 })
