@@ -26,6 +26,8 @@ export interface JobProgressEvent {
 export class JobRunner {
   private running: { jobId: JobId; abort: AbortController } | null = null
   private draining: Promise<void> | null = null
+  /** Set when the engine was shut down under a job: queued jobs stay queued for the next start. */
+  private halted = false
   private readonly progressListeners = new Set<(e: JobProgressEvent) => void>()
 
   constructor(
@@ -115,7 +117,7 @@ export class JobRunner {
   }
 
   private async drain(): Promise<void> {
-    for (;;) {
+    while (!this.halted) {
       const next = nextRunnableJob(this.session.snapshot())
       if (!next) return
       if (next.readiness.kind === 'blocked') {
@@ -154,6 +156,12 @@ export class JobRunner {
       return
     } catch (caught) {
       const error = toErrorData(caught, 'engine.failed')
+      // The studio is shutting down: leave the job `running` in the file, so the next open marks
+      // it interrupted and offers it for re-run, rather than calling it failed.
+      if (error.code === 'engine.stopped') {
+        this.halted = true
+        return
+      }
       outcome = abort.signal.aborted || error.code === 'job.cancelled' ? { kind: 'cancelled' } : { kind: 'failed', error }
     } finally {
       this.running = null
