@@ -99,6 +99,8 @@ export const RequestSchemas = {
   exportNode: z.object({ nodeId, format: z.enum(['png', 'jpeg', 'webp']), scale: z.number().min(0.05).max(4).optional() }).strict(),
   exportStoryboard: z.object({ format: z.enum(['pdf', 'gif', 'png-sequence']) }).strict(),
   exportBranch: z.object({ leafId: nodeId }).strict(),
+  /** The node's layers as the user sees them (flattened by the renderer), saved with its lineage. */
+  exportComposite: z.object({ nodeId, png: bytes }).strict(),
   /** With `against`, also the drift between the two nodes (Compare's A and B). */
   measureDrift: z.object({ nodeId, against: nodeId.optional() }).strict(),
   /** Stores an image without making a node (a product shot dropped onto the canvas as a layer). */
@@ -148,6 +150,7 @@ export interface RequestResults {
   exportNode: ExportedFile
   exportStoryboard: ExportedFile
   exportBranch: ExportedFile
+  exportComposite: ExportedFile
   /** 0 = unchanged; 1 = nothing in common (1 − mean SSIM), outside the edited region. */
   measureDrift: { readonly measure: 'ssim'; readonly fromParent: number | null; readonly fromRoot: number | null; readonly between: number | null }
   storeImage: BlobMeta

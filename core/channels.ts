@@ -31,6 +31,7 @@ export const Channels = {
   exportNode: 'export:node',
   exportStoryboard: 'export:storyboard',
   exportBranch: 'export:branch',
+  exportComposite: 'export:composite',
   measureDrift: 'node:drift',
   storeImage: 'image:store',
   saveLayers: 'layers:save',

@@ -1,7 +1,9 @@
 /** Export requests: each returns the file's bytes for the renderer to save where the user says. */
 import type { ExportedFile, ValidParams } from '../../core/api'
 import { StudioError, studioError } from '../../core/result'
-import { encodeForExport } from '../../engine/image/imageIo'
+import { decodeImport, encodeForExport } from '../../engine/image/imageIo'
+import { MAX_IMAGE_SIDE, MAX_IMPORT_BYTES } from '../../core/api'
+import type { HistoryNode } from '../../core/model'
 import { addPngText } from '../../engine/image/pngText'
 import { pathToRoot } from '../../core/historyTree'
 import type { ProjectSession } from './projectSession'
@@ -13,18 +15,23 @@ import { branchZip, pngSequenceZip } from './exports/zipExports'
 const MIME = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const
 const baseName = (name: string): string => name.replace(/[^A-Za-z0-9 _-]+/g, '').trim().replace(/\s+/g, '-') || 'kontext'
 
+/** How a node was made, as PNG text chunks other tools can read (iTXt). */
+function provenance(session: ProjectSession, node: HistoryNode): Record<string, string> {
+  const nodes = session.snapshot().nodes
+  const lineage = pathToRoot(nodes, node.id).map((n) => ({ id: n.id, kind: n.kind, instruction: n.prompt, seed: n.params?.seed ?? null, result: n.resultBlob }))
+  const parentHash = node.parentId ? (nodes[node.parentId]?.resultBlob ?? '') : ''
+  const text: Record<string, string> = node.params
+    ? { prompt: node.prompt ?? '', seed: String(node.params.seed), steps: String(node.params.steps), guidance: String(node.params.guidance), model: node.params.model, parent: parentHash, lineage: JSON.stringify(lineage) }
+    : { source: node.sourceName ?? '', lineage: JSON.stringify(lineage) }
+  return { ...text, software: 'Kontext Studio' }
+}
+
 export async function exportNode(session: ProjectSession, p: ValidParams<'exportNode'>): Promise<ExportedFile> {
   const node = session.snapshot().nodes[p.nodeId]
   const bytes = node?.resultBlob ? session.readBlob(node.resultBlob) : null
   if (!node || !bytes) throw new StudioError(studioError('export.noImage', 'This node has no finished image to export.'))
   const out = { ...(await encodeForExport(bytes, p.format, p.scale ?? 1)) }
-  // PNG exports carry how they were made, readable by other tools (iTXt chunks).
-  const lineage = pathToRoot(session.snapshot().nodes, node.id).map((n) => ({ id: n.id, kind: n.kind, instruction: n.prompt, seed: n.params?.seed ?? null, result: n.resultBlob }))
-  const parentHash = node.parentId ? session.snapshot().nodes[node.parentId]?.resultBlob ?? '' : ''
-  const text: Record<string, string> = node.params
-    ? { prompt: node.prompt ?? '', seed: String(node.params.seed), steps: String(node.params.steps), guidance: String(node.params.guidance), model: node.params.model, parent: parentHash, lineage: JSON.stringify(lineage) }
-    : { source: node.sourceName ?? '', lineage: JSON.stringify(lineage) }
-  if (p.format === 'png') out.bytes = addPngText(out.bytes, { ...text, software: 'Kontext Studio' })
+  if (p.format === 'png') out.bytes = addPngText(out.bytes, provenance(session, node))
   const ext = p.format === 'jpeg' ? 'jpg' : p.format
   return { fileName: `${baseName(node.label ?? node.prompt ?? node.sourceName ?? 'image').slice(0, 40)}-${node.id}.${ext}`, mimeType: MIME[p.format], bytes: out.bytes }
 }
@@ -41,4 +48,14 @@ export async function exportStoryboard(session: ProjectSession, p: ValidParams<'
 export function exportBranch(session: ProjectSession, p: ValidParams<'exportBranch'>): ExportedFile {
   const state = session.snapshot()
   return { fileName: `${baseName(state.project.name)}-branch-${p.leafId}.zip`, mimeType: 'application/zip', bytes: branchZip(state, session, p.leafId) }
+}
+
+/** The composition the renderer flattened, re-encoded here (never trusted as-is) with the node's lineage. */
+export async function exportComposite(session: ProjectSession, p: ValidParams<'exportComposite'>): Promise<ExportedFile> {
+  const node = session.snapshot().nodes[p.nodeId]
+  if (!node) throw new StudioError(studioError('node.notFound', `There is no history node ${p.nodeId}.`))
+  const decoded = await decodeImport(p.png, 'composition', { maxBytes: MAX_IMPORT_BYTES, maxSide: MAX_IMAGE_SIDE })
+  if (!decoded.ok) throw new StudioError(decoded.error)
+  const png = addPngText(decoded.value.png, { ...provenance(session, node), composition: `the layers of node ${node.id} over its image` })
+  return { fileName: `${baseName(node.label ?? node.prompt ?? node.sourceName ?? 'image').slice(0, 40)}-${node.id}-composition.png`, mimeType: 'image/png', bytes: png }
 }

@@ -13,7 +13,7 @@ import { importImageFile, storeImageFile } from './importService'
 import { saveLayerDocument } from '../../core/layerActions'
 import { JobRunner } from './jobRunner'
 import type { ProjectSession } from './projectSession'
-import { exportBranch, exportNode, exportStoryboard } from './exportService'
+import { exportBranch, exportComposite, exportNode, exportStoryboard } from './exportService'
 import { StoryboardService } from './storyboardService'
 import { DriftService } from './driftService'
 import { ThumbnailCache } from './thumbnails'
@@ -71,6 +71,7 @@ export class StudioHost {
       exportNode: (p) => exportNode(this.session, p),
       exportStoryboard: (p) => exportStoryboard(this.session, p),
       exportBranch: (p) => exportBranch(this.session, p),
+      exportComposite: (p) => exportComposite(this.session, p),
       measureDrift: (p) => drift.measure(p),
       storeImage: (p) => storeImageFile(this.session, this.clock, p),
       saveLayers: (p) => void this.session.apply(saveLayerDocument(this.session.snapshot(), { document: p.document, at: at() })),

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import sharp from 'sharp'
+import { readPngText } from '../../engine/image/pngText'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dropFiles } from './support/browser'
 import { canvasHelpers, rawRgba, type NodeView } from './support/canvasPage'
@@ -163,8 +164,11 @@ describe('composing on the canvas and editing the composition', () => {
     expect([webp.format, webp.width, webp.height]).toEqual(['webp', 32, 32])
     await page.getByRole('button', { name: 'Export image' }).click()
     await page.getByLabel('Export what').selectOption('composition')
-    const composition = await rawRgba(new Uint8Array(await save()))
+    const saved = new Uint8Array(await save())
+    const composition = await rawRgba(saved)
     expect([composition.width, composition.height]).toEqual([64, 64])
+    // Saved with its lineage, like a node export.
+    expect(readPngText(saved).composition).toContain(scene.id)
     expect(Array.from(composition.data.subarray((34 * 64 + 40) * 4, (34 * 64 + 40) * 4 + 3))).toEqual(RED)
   })
 
