@@ -6,7 +6,7 @@
 import type { FrameId, NodeId } from './ids'
 import type { BlobMeta, Frame, HistoryNode, ProjectState } from './model'
 import type { ProjectDiff } from './projectDiff'
-import { err, ok, type Result } from './result'
+import { err, ok, studioError, type Result } from './result'
 import { baseNode, missingNode, touch } from './nodeFactory'
 import { subtree } from './historyTree'
 
@@ -66,4 +66,20 @@ export function addFrame(
   const last = Object.values(state.frames).reduce((max, f) => Math.max(max, f.order), 0)
   const frame: Frame = { id: input.frameId, order: last + 1, nodeId: input.nodeId, title: input.title, notes: '', durationMs: input.durationMs ?? 2000, candidateNodeId: null }
   return ok({ project: touch(state, input.at), putFrames: [frame] })
+}
+
+/** Changes the project's defaults for new generations (model, steps, guidance) and its name. */
+export function updateProject(
+  state: ProjectState,
+  input: { name?: string; defaultModel?: string; steps?: number; guidance?: number; at: number },
+): Result<ProjectDiff> {
+  const name = input.name?.trim()
+  if (input.name !== undefined && !name) return err(studioError('project.name', 'A project needs a name.'))
+  const settings = {
+    ...state.project.settings,
+    ...(input.defaultModel !== undefined ? { defaultModel: input.defaultModel } : {}),
+    ...(input.steps !== undefined ? { steps: input.steps } : {}),
+    ...(input.guidance !== undefined ? { guidance: input.guidance } : {}),
+  }
+  return ok({ project: { ...state.project, name: name ?? state.project.name, settings, modifiedAt: input.at } })
 }

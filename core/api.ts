@@ -51,6 +51,10 @@ export const MAX_IMAGE_SIDE = 16384
 
 export const RequestSchemas = {
   getProject: z.object({}).strict(),
+  /** The project's name and its defaults for new generations. */
+  updateProject: z
+    .object({ name: z.string().min(1).max(200).optional(), defaultModel: z.string().min(1).max(100).optional(), steps: z.number().int().min(1).max(200).optional(), guidance: z.number().min(0).max(30).optional() })
+    .strict(),
   importImage: z
     .object({
       fileName: z.string().min(1).max(255),
@@ -125,6 +129,7 @@ export interface GenerateResult {
 /** What each request resolves to. */
 export interface RequestResults {
   getProject: ProjectState
+  updateProject: void
   importImage: ImportResult
   describeEngine: EngineDescription
   generate: GenerateResult

@@ -6,6 +6,7 @@ import type { RequestName } from './api'
 
 export const Channels = {
   getProject: 'project:get',
+  updateProject: 'project:update',
   importImage: 'image:import',
   describeEngine: 'engine:describe',
   generate: 'job:generate',

@@ -2,7 +2,7 @@
  * The host's implementation of the StudioApi requests, shared by both transports. A transport
  * hands `handle` the request name and the untrusted params; validation happens here, once.
  */
-import { restoreBranch, setNodeLabel, setNodeStarred, trashBranch } from '../../core/actions'
+import { restoreBranch, setNodeLabel, setNodeStarred, trashBranch, updateProject } from '../../core/actions'
 import type { RequestName, RequestResults, StudioEvent, ValidParams } from '../../core/api'
 import type { EngineDescription } from '../../core/engineTypes'
 import { StudioError, studioError } from '../../core/result'
@@ -46,6 +46,7 @@ export class StudioHost {
     const at = () => this.clock.now()
     this.handlers = {
       getProject: () => this.session.snapshot(),
+      updateProject: (p) => void this.session.apply(updateProject(this.session.snapshot(), { ...p, at: at() })),
       importImage: (p) => importImageFile(this.session, this.clock, p),
       describeEngine: () => this.describeEngine(),
       generate: (p) => this.jobs.enqueue(p),

@@ -43,6 +43,7 @@ async function visibleState() {
     nodes: await tree().getByRole('treeitem').evaluateAll((els) => els.map((e) => `${e.getAttribute('aria-label')}|${e.getAttribute('data-status')}`)),
     starred: await tree().locator('button[aria-label="Unstar node"]').count(),
     frames: await frames().evaluateAll((els) => els.map((e) => e.getAttribute('aria-label'))),
+    project: await page.getByRole('button', { name: 'Project settings' }).textContent(),
   }
 }
 
@@ -146,6 +147,15 @@ describe('a designer’s session', () => {
     await expect.poll(() => item('edit: remove the red circle').getAttribute('data-status')).toBe('cancelled')
     await page.getByLabel('Steps', { exact: true }).fill('')
     await page.getByLabel('Guidance', { exact: true }).fill('')
+  })
+
+  it('names the project and sets its default steps', async () => {
+    await page.getByRole('button', { name: 'Project settings' }).click()
+    await page.getByLabel('Project name').fill('Spring campaign')
+    await page.getByLabel('Default steps').fill('12')
+    await page.getByLabel('Save settings').click()
+    await expect.poll(() => page.getByLabel('Status bar').textContent()).toContain('Spring campaign')
+    expect(await page.getByLabel('Steps', { exact: true }).getAttribute('placeholder')).toBe('12')
   })
 
   it('exports the storyboard as a PDF and a GIF that open with the right counts', async () => {

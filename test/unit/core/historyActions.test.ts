@@ -112,3 +112,16 @@ describe('the queue', () => {
     expect(nextRunnableJob(s)?.job.id).toBe('jb')
   })
 })
+
+describe('project settings', () => {
+  it('renames the project and changes only the defaults given; an empty name is refused', async () => {
+    const { updateProject } = await import('../../../core/actions')
+    const s = createEmptyProject('p', 'Shoes', 0)
+    const next = apply(s, updateProject(s, { name: '  Spring campaign ', steps: 12, at: 5 }))
+    expect(next.project.name).toBe('Spring campaign')
+    expect(next.project.settings).toEqual({ ...s.project.settings, steps: 12 })
+    expect(next.project.modifiedAt).toBe(5)
+    const refused = updateProject(s, { name: '   ', at: 6 })
+    expect(!refused.ok && refused.error.code).toBe('project.name')
+  })
+})
