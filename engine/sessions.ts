@@ -194,8 +194,7 @@ export class SessionPool {
       } catch (e) {
         if (provider === 'cpu') throw e
         this.failed.add(provider)
-        const first = (e instanceof Error ? e.message : String(e)).split('\n')[0]
-        this.opts.log?.(`engine: provider ${provider} unavailable (${first}); falling back`)
+        this.opts.log?.(`engine: provider ${provider} unavailable (${providerFailureReason(e)}); falling back`)
       }
     }
     throw new Error('no execution provider could start (the CPU rung was skipped)')
@@ -216,4 +215,15 @@ export class SessionPool {
   get size(): number {
     return this.sessions.size
   }
+}
+
+/**
+ * The readable part of an execution provider's start-up error: onnxruntime prefixes it with a
+ * source location and a C++ assertion ("…webgpu_context.cc:136 … was false. Failed to get a WebGPU
+ * adapter: No supported adapters"); users need the last sentence.
+ */
+export function providerFailureReason(e: unknown): string {
+  const first = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? ''
+  const sentences = first.split(/(?<=\.)\s+(?=[A-Z])/)
+  return (sentences[sentences.length - 1] ?? first).trim().slice(0, 200)
 }

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { shouldReleaseSessions } from '../../../engine/memoryPressure'
 import { replySchema, requestSchema } from '../../../engine/protocol'
-import { listProviders, resolveLadder, SessionPool } from '../../../engine/sessions'
+import { listProviders, providerFailureReason, resolveLadder, SessionPool } from '../../../engine/sessions'
 import { tinyModelDir } from '../../fixtures/engine/paths'
 import { join } from 'node:path'
 
@@ -73,5 +73,13 @@ describe('memory pressure', () => {
     expect(shouldReleaseSessions({ freeBytes: 8 * GiB, totalBytes: 32 * GiB, rssBytes: GiB })).toBe(false)
     expect(shouldReleaseSessions({ freeBytes: 2 * GiB, totalBytes: 32 * GiB, rssBytes: GiB })).toBe(true)
     expect(shouldReleaseSessions({ freeBytes: 8 * GiB, totalBytes: 32 * GiB, rssBytes: 5 * GiB }, 4 * GiB)).toBe(true)
+  })
+})
+
+describe('provider fallback messages', () => {
+  it('keep the sentence a user can act on, not the C++ assertion', () => {
+    const raw = new Error("/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 onnxruntime::webgpu::WebGpuContext::Initialize(const onnxruntime::webgpu::WebGpuContextConfig&)::<lambda()> adapter_result.status == wgpu::RequestAdapterStatus::Success was false. Failed to get a WebGPU adapter: No supported adapters\nmore")
+    expect(providerFailureReason(raw)).toBe('Failed to get a WebGPU adapter: No supported adapters')
+    expect(providerFailureReason(new Error('OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library'))).toBe('OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library')
   })
 })
