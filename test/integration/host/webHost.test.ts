@@ -89,6 +89,9 @@ describe('a host bound beyond loopback', () => {
       await exposed.close()
     }
   })
+  it('says which port is taken and what to do', async () => {
+    await expect(startWebHost(studio, { host: '127.0.0.1', port: web.port, token: null, rendererDir: '.', log: () => undefined })).rejects.toThrow(/already in use.*--port/)
+  })
   it('will not start without a token', async () => {
     await expect(startWebHost(studio, { host: '0.0.0.0', port: 0, token: null, rendererDir: '.', log: () => undefined })).rejects.toThrow(/token/)
   })
