@@ -4,7 +4,10 @@ import tseslint from 'typescript-eslint'
 import vue from 'eslint-plugin-vue'
 
 const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] })
-const nodeBuiltins = { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'http', 'net'], message: 'core/ is pure: no Node built-ins.' }
+const nodeBuiltins = {
+  group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'http', 'net'],
+  message: 'core/ is pure: no Node built-ins.',
+}
 
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', 'coverage/**', 'bench/out/**', 'training/**', '.cache/**', 'test-results/**'] },
@@ -31,7 +34,10 @@ export default tseslint.config(
     rules: restrict([
       nodeBuiltins,
       { group: ['**/engine/**', '**/main/**', '**/renderer/**', '**/preload/**'], message: 'core/ imports only itself.' },
-      { group: ['vue', 'pinia', 'konva', 'vue-konva', 'electron', 'sharp', 'onnxruntime-node', 'ws', 'better-sqlite3'], message: 'core/ is pure: no frameworks or native modules.' },
+      {
+        group: ['vue', 'pinia', 'konva', 'vue-konva', 'electron', 'sharp', 'onnxruntime-node', 'ws', 'better-sqlite3'],
+        message: 'core/ is pure: no frameworks or native modules.',
+      },
     ]),
   },
   {
@@ -48,7 +54,10 @@ export default tseslint.config(
     files: ['renderer/**/*.ts', 'renderer/**/*.vue'],
     rules: restrict([
       nodeBuiltins,
-      { group: ['**/engine/**', '**/main/**', '**/preload/**'], message: 'The renderer reaches the host only through StudioApi (core/api.ts).' },
+      {
+        group: ['**/engine/**', '**/main/**', '**/preload/**'],
+        message: 'The renderer reaches the host only through StudioApi (core/api.ts).',
+      },
       { group: ['electron', 'sharp', 'onnxruntime-node', 'better-sqlite3', 'ws'], message: 'The renderer is a sandboxed web page.' },
     ]),
   },

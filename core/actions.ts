@@ -64,7 +64,15 @@ export function addFrame(
 ): Result<ProjectDiff> {
   if (!state.nodes[input.nodeId]) return err(missingNode(input.nodeId))
   const last = Object.values(state.frames).reduce((max, f) => Math.max(max, f.order), 0)
-  const frame: Frame = { id: input.frameId, order: last + 1, nodeId: input.nodeId, title: input.title, notes: '', durationMs: input.durationMs ?? 2000, candidateNodeId: null }
+  const frame: Frame = {
+    id: input.frameId,
+    order: last + 1,
+    nodeId: input.nodeId,
+    title: input.title,
+    notes: '',
+    durationMs: input.durationMs ?? 2000,
+    candidateNodeId: null,
+  }
   return ok({ project: touch(state, input.at), putFrames: [frame] })
 }
 

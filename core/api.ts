@@ -14,10 +14,17 @@ const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not an id')
 const nodeId = id.transform((v) => v as NodeId)
 const jobId = id.transform((v) => v as JobId)
 const frameId = id.transform((v) => v as FrameId)
-const blobHash = z.string().regex(/^[0-9a-f]{64}$/, 'not a sha256 hash').transform((v) => v as BlobHash)
+const blobHash = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'not a sha256 hash')
+  .transform((v) => v as BlobHash)
 const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes')
 
-const seed = z.number().int().min(0).max(2 ** 32 - 1)
+const seed = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1)
 const prompt = z.string().min(1).max(2000)
 /** Optional sampling settings; the project's defaults fill what is missing. */
 const sampling = {
@@ -27,7 +34,15 @@ const sampling = {
   guidance: z.number().min(0).max(30).optional(),
 }
 
-const transform = z.object({ x: z.number().finite(), y: z.number().finite(), scaleX: z.number().finite(), scaleY: z.number().finite(), rotation: z.number().finite() }).strict()
+const transform = z
+  .object({
+    x: z.number().finite(),
+    y: z.number().finite(),
+    scaleX: z.number().finite(),
+    scaleY: z.number().finite(),
+    rotation: z.number().finite(),
+  })
+  .strict()
 const layerBase = {
   id: id.transform((v) => v as LayerId),
   name: z.string().max(200),
@@ -37,12 +52,33 @@ const layerBase = {
   transform,
 }
 const layer = z.discriminatedUnion('kind', [
-  z.object({ ...layerBase, kind: z.literal('image'), blob: blobHash, width: z.number().int().positive(), height: z.number().int().positive() }).strict(),
+  z
+    .object({
+      ...layerBase,
+      kind: z.literal('image'),
+      blob: blobHash,
+      width: z.number().int().positive(),
+      height: z.number().int().positive(),
+    })
+    .strict(),
   z.object({ ...layerBase, kind: z.literal('paint'), blob: blobHash.nullable(), isMask: z.boolean() }).strict(),
-  z.object({ ...layerBase, kind: z.literal('text'), text: z.string().max(5000), fontSize: z.number().positive().max(2000), color: z.string().max(40) }).strict(),
+  z
+    .object({
+      ...layerBase,
+      kind: z.literal('text'),
+      text: z.string().max(5000),
+      fontSize: z.number().positive().max(2000),
+      color: z.string().max(40),
+    })
+    .strict(),
 ])
 const layerDocument = z
-  .object({ nodeId, width: z.number().int().positive().max(16384), height: z.number().int().positive().max(16384), layers: z.array(layer).max(200).readonly() })
+  .object({
+    nodeId,
+    width: z.number().int().positive().max(16384),
+    height: z.number().int().positive().max(16384),
+    layers: z.array(layer).max(200).readonly(),
+  })
   .strict()
 
 /** The upper bound of one imported file: bigger files are refused with a message. */
@@ -53,7 +89,12 @@ export const RequestSchemas = {
   getProject: z.object({}).strict(),
   /** The project's name and its defaults for new generations. */
   updateProject: z
-    .object({ name: z.string().min(1).max(200).optional(), defaultModel: z.string().min(1).max(100).optional(), steps: z.number().int().min(1).max(200).optional(), guidance: z.number().min(0).max(30).optional() })
+    .object({
+      name: z.string().min(1).max(200).optional(),
+      defaultModel: z.string().min(1).max(100).optional(),
+      steps: z.number().int().min(1).max(200).optional(),
+      guidance: z.number().min(0).max(30).optional(),
+    })
     .strict(),
   importImage: z
     .object({
@@ -93,7 +134,13 @@ export const RequestSchemas = {
   addFrame: z.object({ nodeId, index: z.number().int().min(0).max(100_000).optional(), title: z.string().max(200).optional() }).strict(),
   moveFrame: z.object({ frameId, toIndex: z.number().int().min(0).max(100_000) }).strict(),
   updateFrame: z
-    .object({ frameId, title: z.string().max(200).optional(), notes: z.string().max(10_000).optional(), durationMs: z.number().int().min(40).max(600_000).optional(), nodeId: nodeId.optional() })
+    .object({
+      frameId,
+      title: z.string().max(200).optional(),
+      notes: z.string().max(10_000).optional(),
+      durationMs: z.number().int().min(40).max(600_000).optional(),
+      nodeId: nodeId.optional(),
+    })
     .strict(),
   removeFrame: z.object({ frameId }).strict(),
   nextShot: z.object({ afterFrameId: frameId, prompt, pinnedFrameIds: z.array(frameId).max(3), ...sampling }).strict(),
@@ -157,7 +204,12 @@ export interface RequestResults {
   exportBranch: ExportedFile
   exportComposite: ExportedFile
   /** 0 = unchanged; 1 = nothing in common (1 − mean SSIM), outside the edited region. */
-  measureDrift: { readonly measure: 'ssim'; readonly fromParent: number | null; readonly fromRoot: number | null; readonly between: number | null }
+  measureDrift: {
+    readonly measure: 'ssim'
+    readonly fromParent: number | null
+    readonly fromRoot: number | null
+    readonly between: number | null
+  }
   storeImage: BlobMeta
   saveLayers: void
 }

@@ -27,10 +27,18 @@ export function applyToFrames(state: ProjectState, input: ApplyToFramesInput): R
     if (!frame) return err(studioError('frame.notFound', `There is no storyboard frame ${target.frameId}.`))
     const node = current.nodes[frame.nodeId]
     const blob = node?.resultBlob ? current.blobs[node.resultBlob] : undefined
-    if (!node || !blob) return err(studioError('frame.noImage', `Frame “${frame.title}” has no image yet.`, 'Wait for it to finish, then apply the instruction.'))
+    if (!node || !blob)
+      return err(
+        studioError('frame.noImage', `Frame “${frame.title}” has no image yet.`, 'Wait for it to finish, then apply the instruction.'),
+      )
     const queued = queueGeneration(current, {
-      nodeId: target.nodeId, jobId: target.jobId, parentId: node.id, prompt: input.prompt,
-      params: { ...input.params, width: blob.width, height: blob.height }, contextBlobs: [blob.hash], at: input.at,
+      nodeId: target.nodeId,
+      jobId: target.jobId,
+      parentId: node.id,
+      prompt: input.prompt,
+      params: { ...input.params, width: blob.width, height: blob.height },
+      contextBlobs: [blob.hash],
+      at: input.at,
     })
     if (!queued.ok) return queued
     const marked: ProjectDiff = { putFrames: [{ ...frame, candidateNodeId: target.nodeId }] }

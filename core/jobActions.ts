@@ -32,7 +32,8 @@ export function queueGeneration(state: ProjectState, input: GenerationInput): Re
   const unknown = input.contextBlobs.find((h) => !known.has(h))
   if (unknown) return err(studioError('blob.notFound', `Context image ${unknown.slice(0, 12)}… is not in this project.`))
   const fromParent = input.contextFromParent === true
-  if (fromParent && input.parentId === null) return err(studioError('job.noParent', 'A node without a parent cannot take its context from one.'))
+  if (fromParent && input.parentId === null)
+    return err(studioError('job.noParent', 'A node without a parent cannot take its context from one.'))
   const kind: NodeKind = input.contextBlobs.length === 0 && !fromParent ? 'generate' : 'edit'
   const node: HistoryNode = {
     ...baseNode(input.nodeId, input.parentId, kind, input.at),
@@ -47,8 +48,15 @@ export function queueGeneration(state: ProjectState, input: GenerationInput): Re
   const queued = Object.values(state.jobs).filter((j) => j.state === 'queued')
   const order = queued.reduce((max, j) => Math.max(max, j.order), 0) + 1
   const job: Job = {
-    id: input.jobId, nodeId: input.nodeId, state: 'queued', order, step: 0, totalSteps: input.params.steps,
-    attempts: 0, createdAt: input.at, error: null,
+    id: input.jobId,
+    nodeId: input.nodeId,
+    state: 'queued',
+    order,
+    step: 0,
+    totalSteps: input.params.steps,
+    attempts: 0,
+    createdAt: input.at,
+    error: null,
   }
   return ok({ project: touch(state, input.at), putNodes: [node], putJobs: [job], putBlobs: input.newBlobs ?? [] })
 }
@@ -83,10 +91,7 @@ export function recordProgress(state: ProjectState, input: { jobId: JobId; step:
   return ok({ putJobs: [{ ...found.value.job, step: input.step }] })
 }
 
-export type JobOutcome =
-  | { kind: 'done'; result: BlobMeta }
-  | { kind: 'failed'; error: StudioErrorData }
-  | { kind: 'cancelled' }
+export type JobOutcome = { kind: 'done'; result: BlobMeta } | { kind: 'failed'; error: StudioErrorData } | { kind: 'cancelled' }
 
 /** Settles a job and its node. A finished node keeps its place; failures keep the reason. */
 export function settleJob(state: ProjectState, input: { jobId: JobId; outcome: JobOutcome; at: number }): Result<ProjectDiff> {
@@ -125,7 +130,6 @@ export function interruptRunningJobs(state: ProjectState, at: number): ProjectDi
   }
 }
 
-
 export type JobReadiness =
   | { readonly kind: 'ready'; readonly parentResult: BlobHash | null }
   | { readonly kind: 'waiting' }
@@ -140,7 +144,10 @@ export function jobReadiness(state: ProjectState, job: Job): JobReadiness {
   if (!parent) return { kind: 'blocked', error: missingNode(node.parentId ?? ('' as NodeId)) }
   if (parent.status === 'done' && parent.resultBlob !== null) return { kind: 'ready', parentResult: parent.resultBlob }
   if (parent.status === 'queued' || parent.status === 'running') return { kind: 'waiting' }
-  return { kind: 'blocked', error: studioError('job.parentFailed', 'The node this edit builds on did not finish.', 'Re-run the parent first, then this node.') }
+  return {
+    kind: 'blocked',
+    error: studioError('job.parentFailed', 'The node this edit builds on did not finish.', 'Re-run the parent first, then this node.'),
+  }
 }
 
 /** The next job to run: the first queued one, in queue order, that is not waiting on a parent. */
@@ -166,7 +173,14 @@ export function reorderJob(state: ProjectState, input: { jobId: JobId; toIndex: 
   const i = Math.max(0, Math.min(input.toIndex, others.length))
   const before = others[i - 1]?.order
   const after = others[i]?.order
-  const order = before === undefined && after === undefined ? 1 : before === undefined ? (after as number) - 1 : after === undefined ? before + 1 : (before + after) / 2
+  const order =
+    before === undefined && after === undefined
+      ? 1
+      : before === undefined
+        ? (after as number) - 1
+        : after === undefined
+          ? before + 1
+          : (before + after) / 2
   return ok({ putJobs: [{ ...job, order }] })
 }
 
@@ -179,7 +193,10 @@ export function retryJob(state: ProjectState, input: { jobId: JobId; at: number 
   }
   const node = state.nodes[job.nodeId]
   if (!node) return err(missingNode(job.nodeId))
-  const order = Object.values(state.jobs).filter((j) => j.state === 'queued').reduce((max, j) => Math.max(max, j.order), 0) + 1
+  const order =
+    Object.values(state.jobs)
+      .filter((j) => j.state === 'queued')
+      .reduce((max, j) => Math.max(max, j.order), 0) + 1
   return ok({
     project: touch(state, input.at),
     putJobs: [{ ...job, state: 'queued', order, step: 0, error: null }],

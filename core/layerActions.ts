@@ -12,7 +12,8 @@ export function saveLayerDocument(state: ProjectState, input: { document: LayerD
     if (ids.has(layer.id)) return err(studioError('layers.duplicateId', `Two layers share the id ${layer.id}.`))
     ids.add(layer.id)
     const blob = layer.kind === 'text' ? null : layer.blob
-    if (blob !== null && !state.blobs[blob]) return err(studioError('blob.notFound', `Layer “${layer.name}” points at an image that is not in this project.`))
+    if (blob !== null && !state.blobs[blob])
+      return err(studioError('blob.notFound', `Layer “${layer.name}” points at an image that is not in this project.`))
   }
   return ok({ project: touch(state, input.at), putLayers: [doc] })
 }

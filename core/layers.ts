@@ -13,9 +13,23 @@ export function createDocument(nodeId: NodeId, width: number, height: number): L
 }
 
 /** An image layer centred on `at` (document pixels), at its natural size. */
-export function createImageLayer(id: LayerId, name: string, blob: BlobHash, width: number, height: number, at: { x: number; y: number }): ImageLayer {
+export function createImageLayer(
+  id: LayerId,
+  name: string,
+  blob: BlobHash,
+  width: number,
+  height: number,
+  at: { x: number; y: number },
+): ImageLayer {
   const base = { id, name, visible: true, locked: false, opacity: 1 }
-  return { ...base, kind: 'image', blob, width, height, transform: { ...IDENTITY, x: Math.round(at.x - width / 2), y: Math.round(at.y - height / 2) } }
+  return {
+    ...base,
+    kind: 'image',
+    blob,
+    width,
+    height,
+    transform: { ...IDENTITY, x: Math.round(at.x - width / 2), y: Math.round(at.y - height / 2) },
+  }
 }
 
 export function createPaintLayer(id: LayerId, name: string, isMask: boolean): PaintLayer {
@@ -23,8 +37,26 @@ export function createPaintLayer(id: LayerId, name: string, isMask: boolean): Pa
   return { id, name, kind: 'paint', blob: null, isMask, visible: true, locked: false, opacity: isMask ? 0.5 : 1, transform: IDENTITY }
 }
 
-export function createTextLayer(id: LayerId, name: string, text: string, at: { x: number; y: number }, fontSize = 24, color = '#ffffff'): TextLayer {
-  return { id, name, kind: 'text', text, fontSize, color, visible: true, locked: false, opacity: 1, transform: { ...IDENTITY, x: at.x, y: at.y } }
+export function createTextLayer(
+  id: LayerId,
+  name: string,
+  text: string,
+  at: { x: number; y: number },
+  fontSize = 24,
+  color = '#ffffff',
+): TextLayer {
+  return {
+    id,
+    name,
+    kind: 'text',
+    text,
+    fontSize,
+    color,
+    visible: true,
+    locked: false,
+    opacity: 1,
+    transform: { ...IDENTITY, x: at.x, y: at.y },
+  }
 }
 
 export function findLayer(doc: LayerDocument, id: LayerId): Layer | null {
@@ -66,7 +98,11 @@ function applyPatch(layer: Layer, patch: LayerPatch): Layer {
     ...(patch.transform !== undefined ? { transform: patch.transform } : {}),
   }
   if (layer.kind === 'text') {
-    const text = { ...(patch.text !== undefined ? { text: patch.text } : {}), ...(patch.fontSize !== undefined ? { fontSize: patch.fontSize } : {}), ...(patch.color !== undefined ? { color: patch.color } : {}) }
+    const text = {
+      ...(patch.text !== undefined ? { text: patch.text } : {}),
+      ...(patch.fontSize !== undefined ? { fontSize: patch.fontSize } : {}),
+      ...(patch.color !== undefined ? { color: patch.color } : {}),
+    }
     return { ...layer, ...common, ...text }
   }
   if (layer.kind === 'paint') return { ...layer, ...common, ...(patch.blob !== undefined ? { blob: patch.blob } : {}) }

@@ -8,8 +8,23 @@ export const touch = (state: ProjectState, at: number): ProjectDiff['project'] =
 
 export function baseNode(id: NodeId, parentId: NodeId | null, kind: NodeKind, at: number): HistoryNode {
   return {
-    id, parentId, kind, prompt: null, params: null, contextBlobs: [], contextFromParent: false, resultBlob: null, status: 'done', error: null,
-    timings: {}, createdAt: at, label: null, starred: false, deletedAt: null, sourceName: null, region: null,
+    id,
+    parentId,
+    kind,
+    prompt: null,
+    params: null,
+    contextBlobs: [],
+    contextFromParent: false,
+    resultBlob: null,
+    status: 'done',
+    error: null,
+    timings: {},
+    createdAt: at,
+    label: null,
+    starred: false,
+    deletedAt: null,
+    sourceName: null,
+    region: null,
   }
 }
 

@@ -47,7 +47,12 @@ export function applyDiff(state: ProjectState, diff: ProjectDiff): ProjectState 
     frames: putAll(state.frames, diff.putFrames, diff.removeFrames, (f) => f.id),
     jobs: putAll(state.jobs, diff.putJobs, diff.removeJobs, (j) => j.id),
     // A node's layer document goes with the node (the store deletes it in the same transaction).
-    layers: putAll(state.layers, diff.putLayers, diff.removeNodes?.filter((id) => id in state.layers), (l) => l.nodeId),
+    layers: putAll(
+      state.layers,
+      diff.putLayers,
+      diff.removeNodes?.filter((id) => id in state.layers),
+      (l) => l.nodeId,
+    ),
   }
 }
 
@@ -55,9 +60,26 @@ export function applyDiff(state: ProjectState, diff: ProjectDiff): ProjectState 
 export function mergeDiffs(...diffs: readonly ProjectDiff[]): ProjectDiff {
   const out: {
     project?: ProjectInfo
-    putNodes: HistoryNode[]; removeNodes: NodeId[]; putBlobs: BlobMeta[]; removeBlobs: BlobHash[]
-    putFrames: Frame[]; removeFrames: FrameId[]; putJobs: Job[]; removeJobs: JobId[]; putLayers: LayerDocument[]
-  } = { putNodes: [], removeNodes: [], putBlobs: [], removeBlobs: [], putFrames: [], removeFrames: [], putJobs: [], removeJobs: [], putLayers: [] }
+    putNodes: HistoryNode[]
+    removeNodes: NodeId[]
+    putBlobs: BlobMeta[]
+    removeBlobs: BlobHash[]
+    putFrames: Frame[]
+    removeFrames: FrameId[]
+    putJobs: Job[]
+    removeJobs: JobId[]
+    putLayers: LayerDocument[]
+  } = {
+    putNodes: [],
+    removeNodes: [],
+    putBlobs: [],
+    removeBlobs: [],
+    putFrames: [],
+    removeFrames: [],
+    putJobs: [],
+    removeJobs: [],
+    putLayers: [],
+  }
   for (const d of diffs) {
     if (d.project) out.project = d.project
     out.putNodes.push(...(d.putNodes ?? []))

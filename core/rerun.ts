@@ -11,13 +11,23 @@ import { queueGeneration } from './jobActions'
 import { missingNode } from './nodeFactory'
 
 /** The same edit with another seed, as a sibling of the node. */
-export function rerunWithSeed(state: ProjectState, input: { nodeId: NodeId; newNodeId: NodeId; jobId: JobId; seed: number; at: number }): Result<ProjectDiff> {
+export function rerunWithSeed(
+  state: ProjectState,
+  input: { nodeId: NodeId; newNodeId: NodeId; jobId: JobId; seed: number; at: number },
+): Result<ProjectDiff> {
   const node = state.nodes[input.nodeId]
   if (!node) return err(missingNode(input.nodeId))
-  if (!node.params || node.prompt === null) return err(studioError('node.notGenerated', 'Only generated nodes can be re-run; this one was imported.'))
+  if (!node.params || node.prompt === null)
+    return err(studioError('node.notGenerated', 'Only generated nodes can be re-run; this one was imported.'))
   return queueGeneration(state, {
-    nodeId: input.newNodeId, jobId: input.jobId, parentId: node.parentId, prompt: node.prompt,
-    params: { ...node.params, seed: input.seed }, contextBlobs: node.contextBlobs, region: node.region, at: input.at,
+    nodeId: input.newNodeId,
+    jobId: input.jobId,
+    parentId: node.parentId,
+    prompt: node.prompt,
+    params: { ...node.params, seed: input.seed },
+    contextBlobs: node.contextBlobs,
+    region: node.region,
+    at: input.at,
   })
 }
 
@@ -36,17 +46,26 @@ export function rerunBranch(
   if (start < 0) return err(studioError('branch.notAncestor', 'The chosen start is not an ancestor of that node.'))
   const chain = path.slice(start + 1)
   if (chain.length === 0) return err(studioError('branch.empty', 'There is nothing below the chosen start to replay.'))
-  if (input.ids.length !== chain.length) return err(studioError('branch.ids', `Replaying needs ${chain.length} new ids, got ${input.ids.length}.`))
+  if (input.ids.length !== chain.length)
+    return err(studioError('branch.ids', `Replaying needs ${chain.length} new ids, got ${input.ids.length}.`))
   let current = state
   let parent = input.ontoNodeId
   const diffs: ProjectDiff[] = []
   for (const [i, original] of chain.entries()) {
-    if (!original.params || original.prompt === null) return err(studioError('node.notGenerated', 'An imported node cannot be replayed; start below it.'))
+    if (!original.params || original.prompt === null)
+      return err(studioError('node.notGenerated', 'An imported node cannot be replayed; start below it.'))
     const ids = input.ids[i] as { nodeId: NodeId; jobId: JobId }
     const extraRefs: BlobHash[] = original.contextBlobs.slice(1)
     const queued = queueGeneration(current, {
-      nodeId: ids.nodeId, jobId: ids.jobId, parentId: parent, prompt: original.prompt, params: original.params,
-      contextBlobs: extraRefs, contextFromParent: true, region: original.region, at: input.at,
+      nodeId: ids.nodeId,
+      jobId: ids.jobId,
+      parentId: parent,
+      prompt: original.prompt,
+      params: original.params,
+      contextBlobs: extraRefs,
+      contextFromParent: true,
+      region: original.region,
+      at: input.at,
     })
     if (!queued.ok) return queued
     diffs.push(queued.value)

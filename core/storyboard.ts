@@ -69,7 +69,13 @@ export function updateFrame(
   const frame = state.frames[input.frameId]
   if (!frame) return err(missingFrame(input.frameId))
   if (input.nodeId !== undefined && !frameLineage(state, input.frameId).includes(input.nodeId)) {
-    return err(studioError('frame.notInLineage', 'A frame can only show a node of its own history tree.', 'Pick a node from the same tree, or add a new frame for it.'))
+    return err(
+      studioError(
+        'frame.notInLineage',
+        'A frame can only show a node of its own history tree.',
+        'Pick a node from the same tree, or add a new frame for it.',
+      ),
+    )
   }
   if (input.durationMs !== undefined && !(input.durationMs >= 40 && input.durationMs <= 600_000)) {
     return err(studioError('frame.duration', 'A frame lasts from 0.04 s to 10 minutes.'))
@@ -117,7 +123,8 @@ export function nextShot(state: ProjectState, input: NextShotInput): Result<Proj
     const frame = state.frames[id]
     const blob = frame ? state.nodes[frame.nodeId]?.resultBlob : null
     if (!frame) return err(missingFrame(id))
-    if (!blob) return err(studioError('frame.noImage', `Pinned frame “${frame.title}” has no image yet.`, 'Wait for it to finish or unpin it.'))
+    if (!blob)
+      return err(studioError('frame.noImage', `Pinned frame “${frame.title}” has no image yet.`, 'Wait for it to finish or unpin it.'))
     pinned.push(blob)
   }
   const ready = previousNode.status === 'done' && previousNode.resultBlob !== null
@@ -134,7 +141,14 @@ export function nextShot(state: ProjectState, input: NextShotInput): Result<Proj
   if (!queued.ok) return queued
   const frames = orderedFrames(state)
   const index = frames.findIndex((f) => f.id === previous.id) + 1
-  const frame = insertFrame(applyDiff(state, queued.value), { frameId: input.frameId, nodeId: input.nodeId, index, title: `Shot ${frames.length + 1}`, durationMs: previous.durationMs, at: input.at })
+  const frame = insertFrame(applyDiff(state, queued.value), {
+    frameId: input.frameId,
+    nodeId: input.nodeId,
+    index,
+    title: `Shot ${frames.length + 1}`,
+    durationMs: previous.durationMs,
+    at: input.at,
+  })
   if (!frame.ok) return frame
   return ok(mergeDiffs(queued.value, frame.value))
 }

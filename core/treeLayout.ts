@@ -48,7 +48,10 @@ export function layoutForest(nodes: ProjectState['nodes'], collapsed: ReadonlySe
         continue
       }
       stack.pop()
-      const col = kids.length === 0 ? nextColumn++ : ((colOf.get((kids[0] as HistoryNode).id) as number) + (colOf.get((kids[kids.length - 1] as HistoryNode).id) as number)) / 2
+      const col =
+        kids.length === 0
+          ? nextColumn++
+          : ((colOf.get((kids[0] as HistoryNode).id) as number) + (colOf.get((kids[kids.length - 1] as HistoryNode).id) as number)) / 2
       colOf.set(top.node.id, col)
       rows = Math.max(rows, top.depth + 1)
       out.push({ node: top.node, col, row: top.depth })

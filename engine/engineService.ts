@@ -107,7 +107,15 @@ export class KontextEngine {
   }
 
   describe(state: EngineState, restarts = 0): EngineDescription {
-    return { state, ortVersion: ortVersion(), providers: listProviders(), activeProvider: this.pool.activeProvider, models: this.summaries(), pid: process.pid, restarts }
+    return {
+      state,
+      ortVersion: ortVersion(),
+      providers: listProviders(),
+      activeProvider: this.pool.activeProvider,
+      models: this.summaries(),
+      pid: process.pid,
+      restarts,
+    }
   }
 
   private async contextSource(bytes: Uint8Array, index: number): Promise<ContextSource> {
@@ -146,7 +154,11 @@ export class KontextEngine {
         const scale = Math.max(1, Math.round(64 / Math.max(e.preview?.width ?? 1, 1)))
         // Previews are encoded off the step's critical path; order is kept by chaining.
         pending = pending.then(async () =>
-          report({ step: e.step, totalSteps: e.totalSteps, previewPng: previews && e.preview ? await encodePreviewPng(e.preview.rgb, e.preview.width, e.preview.height, scale) : null }),
+          report({
+            step: e.step,
+            totalSteps: e.totalSteps,
+            previewPng: previews && e.preview ? await encodePreviewPng(e.preview.rgb, e.preview.width, e.preview.height, scale) : null,
+          }),
         )
       },
     })

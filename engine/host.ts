@@ -44,12 +44,18 @@ async function releaseUnderPressure(): Promise<void> {
   const reading = { freeBytes: freemem(), totalBytes: totalmem(), rssBytes: process.memoryUsage.rss() }
   if (!shouldReleaseSessions(reading, rssLimit)) return
   const n = await engine.release()
-  log(`engine: memory is short (${Math.round(reading.freeBytes / 2 ** 20)} MiB free, ${Math.round(reading.rssBytes / 2 ** 20)} MiB resident); released ${n} sessions`)
+  log(
+    `engine: memory is short (${Math.round(reading.freeBytes / 2 ** 20)} MiB free, ${Math.round(reading.rssBytes / 2 ** 20)} MiB resident); released ${n} sessions`,
+  )
 }
 
 const port = transport()
 const log = (line: string) => port.send({ type: 'log', line })
-const engine = new KontextEngine({ modelDirs: modelDirs(), ...(process.env.KONTEXT_PROVIDER ? { provider: process.env.KONTEXT_PROVIDER } : {}), log })
+const engine = new KontextEngine({
+  modelDirs: modelDirs(),
+  ...(process.env.KONTEXT_PROVIDER ? { provider: process.env.KONTEXT_PROVIDER } : {}),
+  log,
+})
 let running: { id: number; abort: AbortController } | null = null
 
 async function handle(req: EngineRequest): Promise<void> {
@@ -65,7 +71,11 @@ async function handle(req: EngineRequest): Promise<void> {
       return port.send({ type: 'released', id: req.id, sessions: await engine.release() })
     case 'submit': {
       if (running) {
-        return port.send({ type: 'error', id: req.id, error: studioError('engine.busy', 'The engine is already running a job.', 'Wait for it to finish or cancel it.') })
+        return port.send({
+          type: 'error',
+          id: req.id,
+          error: studioError('engine.busy', 'The engine is already running a job.', 'Wait for it to finish or cancel it.'),
+        })
       }
       const abort = new AbortController()
       running = { id: req.id, abort }
@@ -91,7 +101,11 @@ async function handle(req: EngineRequest): Promise<void> {
 port.onMessage((raw) => {
   const parsed = requestSchema.safeParse(raw)
   if (!parsed.success) {
-    port.send({ type: 'error', id: null, error: studioError('engine.badMessage', `The engine received a malformed message: ${parsed.error.issues[0]?.message ?? 'unknown'}.`) })
+    port.send({
+      type: 'error',
+      id: null,
+      error: studioError('engine.badMessage', `The engine received a malformed message: ${parsed.error.issues[0]?.message ?? 'unknown'}.`),
+    })
     return
   }
   // The provider was checked when the process started; a bad one fails each job with its reason.

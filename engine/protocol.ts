@@ -71,4 +71,5 @@ export const replySchema = z.discriminatedUnion('type', [
 export type EngineReply = z.infer<typeof replySchema>
 
 /** What the engine sends (the description typed as the core contract's readonly shape). */
-export type EngineReplyOut = Exclude<EngineReply, { type: 'description' }> | { type: 'description'; id: number; description: EngineDescription }
+export type EngineReplyOut =
+  Exclude<EngineReply, { type: 'description' }> | { type: 'description'; id: number; description: EngineDescription }

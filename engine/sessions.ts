@@ -100,7 +100,9 @@ const EP_OPTIONS: Record<ProviderName, ort.InferenceSession.ExecutionProviderCon
 
 function describeIo(session: ort.InferenceSession): GraphIo {
   const side = (meta: readonly ort.InferenceSession.ValueMetadata[]) =>
-    meta.map((m) => (m.isTensor ? { name: m.name, dtype: String(m.type), rank: m.shape.length } : { name: m.name, dtype: null, rank: null }))
+    meta.map((m) =>
+      m.isTensor ? { name: m.name, dtype: String(m.type), rank: m.shape.length } : { name: m.name, dtype: null, rank: null },
+    )
   return { inputs: side(session.inputMetadata), outputs: side(session.outputMetadata) }
 }
 
@@ -132,7 +134,10 @@ function wrap(session: ort.InferenceSession, label: string, provider: ProviderNa
     provider,
     async run(feeds) {
       const missing = session.inputNames.filter((n) => !(n in feeds))
-      if (missing.length) throw new Error(`${label}: missing input${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (have ${Object.keys(feeds).join(', ')})`)
+      if (missing.length)
+        throw new Error(
+          `${label}: missing input${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (have ${Object.keys(feeds).join(', ')})`,
+        )
       const ortFeeds: Record<string, ort.Tensor> = {}
       for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = toOrt(v)
       try {
@@ -141,7 +146,9 @@ function wrap(session: ort.InferenceSession, label: string, provider: ProviderNa
         for (const [k, v] of Object.entries(out)) result[k] = fromOrt(k, v)
         return result
       } catch (e) {
-        const shapes = Object.entries(feeds).map(([k, v]) => `${k}: ${v.dtype}[${v.dims.join(',')}]`).join(', ')
+        const shapes = Object.entries(feeds)
+          .map(([k, v]) => `${k}: ${v.dtype}[${v.dims.join(',')}]`)
+          .join(', ')
         throw new Error(`${label} failed: ${e instanceof Error ? e.message : String(e)} (feeds ${shapes})`)
       }
     },

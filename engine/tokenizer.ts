@@ -34,7 +34,9 @@ export function loadTokenizer(dir: string, spec: TextEncoderSpec['tokenizer']): 
   const vocabObj = json.model?.vocab
   const vocabulary =
     spec.closedVocabulary && vocabObj && typeof vocabObj === 'object' && !Array.isArray(vocabObj)
-      ? Object.keys(vocabObj as Record<string, number>).filter((w) => !specials.has(w)).sort()
+      ? Object.keys(vocabObj as Record<string, number>)
+          .filter((w) => !specials.has(w))
+          .sort()
       : null
   const pad = (ids: number[]): number[] => {
     if (ids.length > spec.maxLength) {
@@ -57,12 +59,22 @@ export function loadTokenizer(dir: string, spec: TextEncoderSpec['tokenizer']): 
       if (unknown.length && vocabulary) {
         const words = [...new Set(unknown)].map((w) => `“${w}”`).join(', ')
         return err(
-          studioError('prompt.unknownWords', `This model does not know the word${unknown.length > 1 ? 's' : ''} ${words}.`, `It knows only: ${vocabulary.join(' ')}.`),
+          studioError(
+            'prompt.unknownWords',
+            `This model does not know the word${unknown.length > 1 ? 's' : ''} ${words}.`,
+            `It knows only: ${vocabulary.join(' ')}.`,
+          ),
         )
       }
       if (unknown.length) return err(studioError('prompt.untokenizable', `The tokenizer could not encode ${unknown.join(', ')}.`))
       if (vocabulary !== null && enc.ids.length > spec.maxLength) {
-        return err(studioError('prompt.tooLong', `The prompt has ${enc.ids.length} words; this model reads at most ${spec.maxLength}.`, 'Shorten the prompt.'))
+        return err(
+          studioError(
+            'prompt.tooLong',
+            `The prompt has ${enc.ids.length} words; this model reads at most ${spec.maxLength}.`,
+            'Shorten the prompt.',
+          ),
+        )
       }
       return ok(pad(enc.ids.map(Number)))
     },

@@ -36,7 +36,8 @@ async function start(): Promise<void> {
   mkdirSync(defaultDir, { recursive: true })
   const last = controller.recent().find((r) => !r.missing)
   // If the last project is refused (locked by another window, damaged and declined), start a new one.
-  if (!(await controller.open(last?.path ?? join(defaultDir, 'Untitled.kstudio')))) await controller.open(join(defaultDir, `Untitled-${Date.now()}.kstudio`))
+  if (!(await controller.open(last?.path ?? join(defaultDir, 'Untitled.kstudio'))))
+    await controller.open(join(defaultDir, `Untitled-${Date.now()}.kstudio`))
   void engine.start().catch((e: unknown) => console.error(`The engine did not start: ${String(e)}`))
   window = createMainWindow(join(import.meta.dirname, '..', 'preload'))
   buildAppMenu(controller)

@@ -8,7 +8,9 @@ import { dirname, join } from 'node:path'
 
 const require = createRequire(import.meta.url)
 if (process.platform !== 'linux' || process.arch !== 'x64') {
-  console.log(`Nothing to install: the CUDA provider is published for Linux x64 only; on ${process.platform}/${process.arch} the studio uses ${process.platform === 'win32' ? 'DirectML' : 'WebGPU or CoreML'} and the CPU, which ship with the package.`)
+  console.log(
+    `Nothing to install: the CUDA provider is published for Linux x64 only; on ${process.platform}/${process.arch} the studio uses ${process.platform === 'win32' ? 'DirectML' : 'WebGPU or CoreML'} and the CPU, which ship with the package.`,
+  )
   process.exit(0)
 }
 const ortDir = dirname(require.resolve('onnxruntime-node/package.json'))
@@ -25,7 +27,11 @@ const run = spawnSync(process.execPath, [join(ortDir, 'script', 'install.js')], 
   env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'cuda12', npm_config_onnxruntime_node_install: 'cuda12' },
 })
 if (run.status !== 0 || !existsSync(cudaLib)) {
-  console.error('The CUDA provider could not be installed (no network, or the download was refused). The studio keeps running on WebGPU or the CPU; run `npm run gpu:install` again when online. CUDA 12 and cuDNN 9 must also be installed on this machine.')
+  console.error(
+    'The CUDA provider could not be installed (no network, or the download was refused). The studio keeps running on WebGPU or the CPU; run `npm run gpu:install` again when online. CUDA 12 and cuDNN 9 must also be installed on this machine.',
+  )
   process.exit(1)
 }
-console.log(`Installed the CUDA execution provider in ${binDir}. Start the studio with --provider cuda, or let it pick CUDA first by default.`)
+console.log(
+  `Installed the CUDA execution provider in ${binDir}. Start the studio with --provider cuda, or let it pick CUDA first by default.`,
+)

@@ -24,7 +24,15 @@ import { ortVersion, SessionPool } from '../../engine/sessions'
 import { runTorchComparison } from './torchComparison'
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string' }, steps: { type: 'string' }, provider: { type: 'string' }, threads: { type: 'string' }, model: { type: 'string' }, json: { type: 'boolean' }, 'no-torch': { type: 'boolean' } },
+  options: {
+    runs: { type: 'string' },
+    steps: { type: 'string' },
+    provider: { type: 'string' },
+    threads: { type: 'string' },
+    model: { type: 'string' },
+    json: { type: 'boolean' },
+    'no-torch': { type: 'boolean' },
+  },
 })
 const modelDir = values.model ?? defaultModelDir
 const runs = Number(values.runs ?? 20)
@@ -67,7 +75,12 @@ function timed<K extends keyof KontextModels>(stage: Stage, call: K): KontextMod
   }) as KontextModels[K]
 }
 let recording = false
-const models: KontextModels = { encodeText: timed('text', 'encodeText'), encodeImage: timed('context', 'encodeImage'), predictVelocity: timed('step', 'predictVelocity'), decode: timed('decode', 'decode') }
+const models: KontextModels = {
+  encodeText: timed('text', 'encodeText'),
+  encodeImage: timed('context', 'encodeImage'),
+  predictVelocity: timed('step', 'predictVelocity'),
+  decode: timed('decode', 'decode'),
+}
 
 // The bundled model's golden context: the same picture whichever model is timed.
 const contextPng = new Uint8Array(readFileSync(join(defaultModelDir, 'golden', 'c0_context.png')))
@@ -96,7 +109,14 @@ async function once(): Promise<void> {
   const t = performance.now()
   let last = t
   const stepWall: number[] = []
-  const out = await pipeline.generate({ prompt: 'make the yellow ring green', contexts: [context], seed: 1, steps, guidance: 1, onStep: () => (stepWall.push(performance.now() - last), (last = performance.now())) })
+  const out = await pipeline.generate({
+    prompt: 'make the yellow ring green',
+    contexts: [context],
+    seed: 1,
+    steps,
+    guidance: 1,
+    onStep: () => (stepWall.push(performance.now() - last), (last = performance.now())),
+  })
   const p = performance.now()
   await encodeRgbPng(planesToRgb(out.image), out.width, out.height, { prompt: 'bench' })
   if (recording) {
@@ -114,7 +134,8 @@ const median = (xs: number[]) => {
   return s.length ? (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2 : NaN
 }
 /** Per-run sums (a run has several context loads and `steps` step calls). */
-const perRun = (xs: number[], per: number) => Array.from({ length: xs.length / per }, (_, i) => xs.slice(i * per, (i + 1) * per).reduce((a, b) => a + b, 0))
+const perRun = (xs: number[], per: number) =>
+  Array.from({ length: xs.length / per }, (_, i) => xs.slice(i * per, (i + 1) * per).reduce((a, b) => a + b, 0))
 
 for (let i = 0; i < 3; i++) await once() // warm-up: session creation, JIT, allocator arenas
 recording = true
@@ -147,11 +168,15 @@ const summed = rows.filter((r) => !Number.isNaN(r[2]) && !r[0].startsWith('denoi
 const ortTotal = summed.reduce((a, r) => a + r[2], 0)
 const codecTotal = summed.reduce((a, r) => a + r[3], 0)
 const jsTotal = totalMs - ortTotal - codecTotal
-console.log(`\nkontext-tiny edit, ${steps} steps, ${runs} runs after 3 warm-up; provider ${pool.activeProvider}; onnxruntime-node ${ortVersion()}; Node ${process.version}; ${cpus().length}× ${cpus()[0]?.model ?? 'CPU'}`)
+console.log(
+  `\nkontext-tiny edit, ${steps} steps, ${runs} runs after 3 warm-up; provider ${pool.activeProvider}; onnxruntime-node ${ortVersion()}; Node ${process.version}; ${cpus().length}× ${cpus()[0]?.model ?? 'CPU'}`,
+)
 console.log(`\n| stage | median ms | ORT ms | sharp ms | JS ms |\n|---|---:|---:|---:|---:|`)
 for (const [name, wall, o, c] of rows) console.log(`| ${name} | ${f(wall)} | ${f(o)} | ${f(c)} | ${f(wall - o - c)} |`)
 console.log(`| **end to end** | ${f(totalMs)} | ${f(ortTotal)} | ${f(codecTotal)} | ${f(jsTotal)} |`)
-console.log(`\nJavaScript share of end-to-end time: ${((jsTotal / totalMs) * 100).toFixed(1)}% (outside onnxruntime and sharp: tensor building, packing, Euler, previews, awaits); engine (ORT) share ${((ortTotal / totalMs) * 100).toFixed(1)}%.`)
+console.log(
+  `\nJavaScript share of end-to-end time: ${((jsTotal / totalMs) * 100).toFixed(1)}% (outside onnxruntime and sharp: tensor building, packing, Euler, previews, awaits); engine (ORT) share ${((ortTotal / totalMs) * 100).toFixed(1)}%.`,
+)
 console.log(`Peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`)
 
 if (values['no-torch']) process.exit(0)
@@ -159,7 +184,25 @@ const torch = runTorchComparison(repoRoot, steps, runs, threads ?? cpus().length
 if (torch.ok) {
   // Time the engine on the export of that very checkpoint, so both sides run the same network.
   const same = JSON.parse(
-    execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--model', torch.modelDir, '--runs', String(runs), '--steps', String(steps), '--provider', provider, '--json', ...(threads ? ['--threads', String(threads)] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(import.meta.url),
+        '--model',
+        torch.modelDir,
+        '--runs',
+        String(runs),
+        '--steps',
+        String(steps),
+        '--provider',
+        provider,
+        '--json',
+        ...(threads ? ['--threads', String(threads)] : []),
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    )
       .trim()
       .split('\n')
       .at(-1) ?? '{}',

@@ -29,7 +29,31 @@ function sameArchitectureCheckpoint(root: string): string | { why: string } {
   if (existsSync(checkpoint) && existsSync(join(out, 'model', 'model.json'))) return checkpoint
   console.error('Making a PyTorch checkpoint of the bundled architecture (a 2-step run of training/train.py, ~1 min)…')
   try {
-    execFileSync(PYTHON, [join(root, 'training', 'train.py'), '--out', out, '--steps', '2', '--ae-steps', '2', '--batch', '8', '--ae-batch', '8', '--eval-n', '4', '--quick-n', '4', '--multi-n', '2', '--chain-frac', '0'], { stdio: ['ignore', 'ignore', 'inherit'] })
+    execFileSync(
+      PYTHON,
+      [
+        join(root, 'training', 'train.py'),
+        '--out',
+        out,
+        '--steps',
+        '2',
+        '--ae-steps',
+        '2',
+        '--batch',
+        '8',
+        '--ae-batch',
+        '8',
+        '--eval-n',
+        '4',
+        '--quick-n',
+        '4',
+        '--multi-n',
+        '2',
+        '--chain-frac',
+        '0',
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    )
   } catch (e) {
     return { why: `training/train.py could not make a checkpoint: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}` }
   }
@@ -48,7 +72,11 @@ export function runTorchComparison(root: string, steps: number, runs: number, th
   const runner = join(root, 'training', 'bench_torch.py')
   if (!existsSync(runner)) return { ok: false, why: 'training/bench_torch.py (the PyTorch runner) does not exist yet' }
   try {
-    const out = execFileSync(PYTHON, [runner, '--checkpoint', checkpoint, '--steps', String(steps), '--runs', String(runs), '--threads', String(threads)], { encoding: 'utf8' })
+    const out = execFileSync(
+      PYTHON,
+      [runner, '--checkpoint', checkpoint, '--steps', String(steps), '--runs', String(runs), '--threads', String(threads)],
+      { encoding: 'utf8' },
+    )
     const parsed = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { medianMs?: Record<string, number> }
     if (!parsed.medianMs) return { ok: false, why: 'training/bench_torch.py printed no medianMs' }
     return { ok: true, medianMs: parsed.medianMs, checkpoint, modelDir: join(dirname(checkpoint), 'model') }

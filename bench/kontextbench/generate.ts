@@ -34,10 +34,14 @@ const OBJECT_RANGE: Readonly<Record<Exclude<Kind, 't2i'>, readonly [number, numb
   reference: [1, 4],
 }
 
-const hasPair = (s: Scene, colour: string, shape: string): boolean => s.cells.some((o) => o !== null && o.colour === colour && o.shape === shape)
+const hasPair = (s: Scene, colour: string, shape: string): boolean =>
+  s.cells.some((o) => o !== null && o.colour === colour && o.shape === shape)
 const occupied = (s: Scene): number[] => s.cells.flatMap((o, i) => (o === null ? [] : [i]))
 const free = (s: Scene): number[] => s.cells.flatMap((o, i) => (o === null ? [i] : []))
-const withCell = (s: Scene, cell: number, obj: SceneObject | null): Scene => ({ bg: s.bg, cells: s.cells.map((o, i) => (i === cell ? obj : o)) })
+const withCell = (s: Scene, cell: number, obj: SceneObject | null): Scene => ({
+  bg: s.bg,
+  cells: s.cells.map((o, i) => (i === cell ? obj : o)),
+})
 const describe = (o: SceneObject): string => `${o.colour} ${o.shape}`
 
 export function randomScene(rng: Rng, minObjects = 0, maxObjects = MAX_OBJECTS): Scene {
@@ -92,13 +96,18 @@ export function tryEdit(rng: Rng, kind: Exclude<Kind, 't2i'>, scene: Scene): { p
       if (open.length === 0) return null
       const cell = pick(rng, open)
       const size = pick(rng, SIZES)
-      const pairs = COLOUR_NAMES.flatMap((colour) => SHAPES.filter((shape) => !hasPair(scene, colour, shape)).map((shape) => ({ colour, shape })))
+      const pairs = COLOUR_NAMES.flatMap((colour) =>
+        SHAPES.filter((shape) => !hasPair(scene, colour, shape)).map((shape) => ({ colour, shape })),
+      )
       const { colour, shape } = pick(rng, pairs)
       const where = `row ${NUMBERS[Math.floor(cell / GRID)]} col ${NUMBERS[cell % GRID]}`
       return { prompt: `add a ${size} ${colour} ${shape} at ${where}`, target: withCell(scene, cell, { colour, shape, size }) }
     }
     case 'background': {
-      const bg = pick(rng, BG_NAMES.filter((b) => b !== scene.bg))
+      const bg = pick(
+        rng,
+        BG_NAMES.filter((b) => b !== scene.bg),
+      )
       return { prompt: `change the background to ${bg}`, target: { bg, cells: scene.cells } }
     }
     case 'reference': {
@@ -118,7 +127,12 @@ export function makeCase(rng: Rng, kind: Kind): BenchCase {
     const shape = pick(rng, SHAPES)
     const cell = rng.int(CELLS)
     const where = `row ${NUMBERS[Math.floor(cell / GRID)]} col ${NUMBERS[cell % GRID]}`
-    return { kind, prompt: `a ${size} ${colour} ${shape} on ${bg} at ${where}`, context: null, target: withCell(emptyScene(bg), cell, { colour, shape, size }) }
+    return {
+      kind,
+      prompt: `a ${size} ${colour} ${shape} on ${bg} at ${where}`,
+      context: null,
+      target: withCell(emptyScene(bg), cell, { colour, shape, size }),
+    }
   }
   const [lo, hi] = OBJECT_RANGE[kind]
   for (;;) {

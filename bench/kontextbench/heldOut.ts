@@ -14,7 +14,9 @@ export interface HeldOutSpec {
   readonly turns: number
 }
 
-export const HELD_OUT: HeldOutSpec = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'heldout.json'), 'utf8')) as HeldOutSpec
+export const HELD_OUT: HeldOutSpec = JSON.parse(
+  readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'heldout.json'), 'utf8'),
+) as HeldOutSpec
 
 /** The first `n` held-out cases (any n ≤ spec.cases is a prefix of the full set). */
 export const heldOutCases = (n = HELD_OUT.cases): BenchCase[] => benchCases(mulberry32(HELD_OUT.seed), n)

@@ -36,7 +36,8 @@ export function shapeMask(shape: Shape, size: Size, imageSize: ImageSize): Uint8
   const centre = 8 * scale
   const r = RADIUS[size] * scale
   const mask = new Uint8Array(cell * cell)
-  for (let y = 0; y < cell; y++) for (let x = 0; x < cell; x++) mask[y * cell + x] = inShape(shape, x + 0.5 - centre, y + 0.5 - centre, r) ? 1 : 0
+  for (let y = 0; y < cell; y++)
+    for (let x = 0; x < cell; x++) mask[y * cell + x] = inShape(shape, x + 0.5 - centre, y + 0.5 - centre, r) ? 1 : 0
   maskCache.set(key, mask)
   return mask
 }
@@ -51,7 +52,8 @@ export function renderScene(scene: Scene, imageSize: ImageSize = 64): Uint8Array
     const mask = shapeMask(obj.shape, obj.size, imageSize)
     const colour = OBJECT_COLOURS[obj.colour]
     const [x0, y0] = [(i % GRID) * cell, Math.floor(i / GRID) * cell]
-    for (let y = 0; y < cell; y++) for (let x = 0; x < cell; x++) if (mask[y * cell + x]) out.set(colour, ((y0 + y) * imageSize + x0 + x) * 3)
+    for (let y = 0; y < cell; y++)
+      for (let x = 0; x < cell; x++) if (mask[y * cell + x]) out.set(colour, ((y0 + y) * imageSize + x0 + x) * 3)
   })
   return out
 }

@@ -29,12 +29,25 @@ export interface SampleSettings {
 const SIZE = 64
 const image = (rgb: Uint8Array): RgbImage => ({ rgb, width: SIZE, height: SIZE })
 
-export async function scoreCases(model: EngineRunner, cases: readonly BenchCase[], s: SampleSettings, onCase?: (done: number) => void): Promise<CaseResult[]> {
+export async function scoreCases(
+  model: EngineRunner,
+  cases: readonly BenchCase[],
+  s: SampleSettings,
+  onCase?: (done: number) => void,
+): Promise<CaseResult[]> {
   const out: CaseResult[] = []
   for (const [index, c] of cases.entries()) {
     const context = c.context ? image(renderScene(c.context)) : null
     const expected = image(renderScene(c.target))
-    const output = await model.edit({ prompt: c.prompt, context, seed: s.seedBase + index, steps: s.steps, guidance: s.guidance, width: SIZE, height: SIZE })
+    const output = await model.edit({
+      prompt: c.prompt,
+      context,
+      seed: s.seedBase + index,
+      steps: s.steps,
+      guidance: s.guidance,
+      width: SIZE,
+      height: SIZE,
+    })
     const ae = await model.roundTrip(expected)
     out.push({
       index,
@@ -76,12 +89,27 @@ export function summarise(group: string, rs: readonly CaseResult[]): Summary {
 }
 
 export function byKind(rs: readonly CaseResult[]): Summary[] {
-  return KINDS.map((k) => summarise(k, rs.filter((r) => r.kind === k))).filter((s) => s.n > 0)
+  return KINDS.map((k) =>
+    summarise(
+      k,
+      rs.filter((r) => r.kind === k),
+    ),
+  ).filter((s) => s.n > 0)
 }
 
 export function byCategory(rs: readonly CaseResult[]): Summary[] {
   const cats = [...new Set(KINDS.map((k) => CATEGORY[k]))]
-  return [...cats.map((c) => summarise(c, rs.filter((r) => CATEGORY[r.kind] === c))).filter((s) => s.n > 0), summarise('all', rs)]
+  return [
+    ...cats
+      .map((c) =>
+        summarise(
+          c,
+          rs.filter((r) => CATEGORY[r.kind] === c),
+        ),
+      )
+      .filter((s) => s.n > 0),
+    summarise('all', rs),
+  ]
 }
 
 export interface TurnSummary {
@@ -104,7 +132,15 @@ export async function scoreChains(model: EngineRunner, chains: readonly Chain[],
     const psnrs: number[] = []
     for (const [i, chain] of chains.entries()) {
       const turn = chain.turns[t]!
-      const out = await model.edit({ prompt: turn.prompt, context: current[i]!, seed: s.seedBase + i * 100 + t, steps: s.steps, guidance: s.guidance, width: SIZE, height: SIZE })
+      const out = await model.edit({
+        prompt: turn.prompt,
+        context: current[i]!,
+        seed: s.seedBase + i * 100 + t,
+        steps: s.steps,
+        guidance: s.guidance,
+        width: SIZE,
+        height: SIZE,
+      })
       const ok = editCorrect(out.rgb, turn.target)
       alive[i] = alive[i]! && ok
       oks.push(ok ? 1 : 0)

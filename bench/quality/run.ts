@@ -44,7 +44,11 @@ const model = openModel(modelDir, values.provider ?? 'cpu')
 const nCases = int(values.cases, HELD_OUT.cases, HELD_OUT.cases)
 const nChains = int(values.chains, HELD_OUT.chains)
 const turns = int(values.turns, HELD_OUT.turns)
-const settings = { steps: int(values.steps, model.defaultSteps), guidance: values.guidance ? Number(values.guidance) : model.defaultGuidance, seedBase: 0 }
+const settings = {
+  steps: int(values.steps, model.defaultSteps),
+  guidance: values.guidance ? Number(values.guidance) : model.defaultGuidance,
+  seedBase: 0,
+}
 const outDir = resolve(values.out ?? join(repoRoot, 'bench', 'out', 'quality'))
 mkdirSync(outDir, { recursive: true })
 
@@ -61,9 +65,20 @@ const totalS = (performance.now() - started) / 1000
 // Contact sheet: an even sample across kinds (the set cycles kinds, so the first rows cover all).
 const sheetRows = int(values.sheet, 28)
 const sample: CaseResult[] = results.slice(0, sheetRows)
-const sheet = contactSheet(sample.map((r) => [r.context, r.output, r.expected]), 3, 128)
+const sheet = contactSheet(
+  sample.map((r) => [r.context, r.output, r.expected]),
+  3,
+  128,
+)
 const sheetPath = join(outDir, 'contact-sheet.png')
-writeFileSync(sheetPath, await encodeRgbPng(sheet.rgb, sheet.width, sheet.height, { Software: 'Kontext Studio bench:quality', columns: 'context | output | expected', prompts: sample.map((r) => `${r.index}: ${r.prompt}`).join('\n') }))
+writeFileSync(
+  sheetPath,
+  await encodeRgbPng(sheet.rgb, sheet.width, sheet.height, {
+    Software: 'Kontext Studio bench:quality',
+    columns: 'context | output | expected',
+    prompts: sample.map((r) => `${r.index}: ${r.prompt}`).join('\n'),
+  }),
+)
 
 const kindRows = byKind(results)
 const catRows = byCategory(results)
@@ -76,11 +91,22 @@ const report = [
   '',
   summaryTable('category', catRows),
   '',
-  ...(drift.length ? [`Multi-turn drift: ${nChains} chains of ${turns} local edits (seed ${HELD_OUT.chainSeed}), each output fed back as the next context.`, '', driftTable(drift, nChains), ''] : []),
+  ...(drift.length
+    ? [
+        `Multi-turn drift: ${nChains} chains of ${turns} local edits (seed ${HELD_OUT.chainSeed}), each output fed back as the next context.`,
+        '',
+        driftTable(drift, nChains),
+        '',
+      ]
+    : []),
   `Contact sheet (${sample.length} rows: context | output | expected): ${sheetPath.startsWith(repoRoot) ? sheetPath.slice(repoRoot.length + 1) : sheetPath}`,
   `Time: ${casesS.toFixed(1)} s for the cases, ${totalS.toFixed(1)} s in all.`,
 ].join('\n')
 console.log(report)
 writeFileSync(join(outDir, 'report.md'), report + '\n')
-writeFileSync(join(outDir, 'results.json'), JSON.stringify({ model: model.id, heldOut: HELD_OUT, cases: nCases, settings, byKind: kindRows, byCategory: catRows, drift }, null, 1) + '\n')
+writeFileSync(
+  join(outDir, 'results.json'),
+  JSON.stringify({ model: model.id, heldOut: HELD_OUT, cases: nCases, settings, byKind: kindRows, byCategory: catRows, drift }, null, 1) +
+    '\n',
+)
 await model.release()

@@ -70,18 +70,29 @@ async function gestureFrames(page: Page, kind: 'pan' | 'zoom', frames: number): 
       const cy = box.top + box.height / 2
       const nextFrame = () => new Promise<number>((r) => requestAnimationFrame(r))
       const times: number[] = []
-      if (kind === 'pan') el.dispatchEvent(new PointerEvent('pointerdown', { button: 1, buttons: 4, clientX: cx, clientY: cy, bubbles: true }))
+      if (kind === 'pan')
+        el.dispatchEvent(new PointerEvent('pointerdown', { button: 1, buttons: 4, clientX: cx, clientY: cy, bubbles: true }))
       let last = await nextFrame()
       for (let i = 0; i < frames; i++) {
         if (kind === 'pan') {
           // A slow circle, so the whole scene passes through the view.
           const a = (i / frames) * 2 * Math.PI
-          window.dispatchEvent(new PointerEvent('pointermove', { buttons: 4, clientX: cx + 300 * Math.cos(a), clientY: cy + 200 * Math.sin(a) }))
+          window.dispatchEvent(
+            new PointerEvent('pointermove', { buttons: 4, clientX: cx + 300 * Math.cos(a), clientY: cy + 200 * Math.sin(a) }),
+          )
         } else {
           const target = el.querySelector('canvas') ?? el
           // In then out, around points spread over the view.
           const deltaY = i < frames / 2 ? -60 : 60
-          target.dispatchEvent(new WheelEvent('wheel', { deltaY, clientX: cx + ((i * 37) % 200) - 100, clientY: cy + ((i * 53) % 160) - 80, bubbles: true, cancelable: true }))
+          target.dispatchEvent(
+            new WheelEvent('wheel', {
+              deltaY,
+              clientX: cx + ((i * 37) % 200) - 100,
+              clientY: cy + ((i * 53) % 160) - 80,
+              bubbles: true,
+              cancelable: true,
+            }),
+          )
         }
         const now = await nextFrame()
         times.push(now - last)
@@ -144,7 +155,15 @@ export async function measureCanvas(layerCount: number): Promise<CanvasFigures> 
       switches.push(await switchTo(page, 'import: plain.png', PLAIN.width, 0))
       switches.push(await switchTo(page, 'import: scene.png', SCENE.width, layerCount))
     }
-    return { layers: layerCount, panFrames, zoomFrames, redrawMedianMs, openSceneMs, firstSwitchToPlainMs, switchMedianMs: quantile(switches, 0.5) }
+    return {
+      layers: layerCount,
+      panFrames,
+      zoomFrames,
+      redrawMedianMs,
+      openSceneMs,
+      firstSwitchToPlainMs,
+      switchMedianMs: quantile(switches, 0.5),
+    }
   } finally {
     await browser.close()
     await server.stop()
@@ -154,17 +173,24 @@ export async function measureCanvas(layerCount: number): Promise<CanvasFigures> 
 
 export function printCanvas(figures: readonly CanvasFigures[]): void {
   const f1 = (x: number) => x.toFixed(1)
-  console.log('| layers | pan frame median / p95 (ms) | pan frames missed | zoom frame median / p95 (ms) | zoom frames missed | full redraw median (ms) |')
+  console.log(
+    '| layers | pan frame median / p95 (ms) | pan frames missed | zoom frame median / p95 (ms) | zoom frames missed | full redraw median (ms) |',
+  )
   console.log('|---:|---:|---:|---:|---:|---:|')
   for (const f of figures) {
     console.log(
       `| ${f.layers} | ${f1(f.panFrames.medianMs)} / ${f1(f.panFrames.p95Ms)} | ${f.panFrames.missed} of ${f.panFrames.frames} | ${f1(f.zoomFrames.medianMs)} / ${f1(f.zoomFrames.p95Ms)} | ${f.zoomFrames.missed} of ${f.zoomFrames.frames} | ${f1(f.redrawMedianMs)} |`,
     )
   }
-  console.log('\n| layers | open the studio on the scene, pictures decoded (ms) | first switch to a plain node (ms) | switch between the two, median of 9 (ms) |')
+  console.log(
+    '\n| layers | open the studio on the scene, pictures decoded (ms) | first switch to a plain node (ms) | switch between the two, median of 9 (ms) |',
+  )
   console.log('|---:|---:|---:|---:|')
-  for (const f of figures) console.log(`| ${f.layers} | ${f.openSceneMs} | ${Math.round(f.firstSwitchToPlainMs)} | ${Math.round(f.switchMedianMs)} |`)
-  console.log('\n60 fps = 16.7 ms a frame; a missed frame is an interval over 25 ms. Headless Chromium with --disable-gpu draws in software, on a machine shared with other work: figures on a desktop GPU compositor are better.')
+  for (const f of figures)
+    console.log(`| ${f.layers} | ${f.openSceneMs} | ${Math.round(f.firstSwitchToPlainMs)} | ${Math.round(f.switchMedianMs)} |`)
+  console.log(
+    '\n60 fps = 16.7 ms a frame; a missed frame is an interval over 25 ms. Headless Chromium with --disable-gpu draws in software, on a machine shared with other work: figures on a desktop GPU compositor are better.',
+  )
 }
 
 async function main(): Promise<void> {

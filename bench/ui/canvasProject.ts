@@ -21,10 +21,21 @@ export const LAYER_SIDE = 1024
 export const PLAIN_NODE = asNodeId('plain')
 export const SCENE_NODE = asNodeId('scene')
 
-async function png(width: number, height: number, rgba: { r: number; g: number; b: number; alpha: number }): Promise<{ meta: BlobMeta; bytes: Uint8Array }> {
+async function png(
+  width: number,
+  height: number,
+  rgba: { r: number; g: number; b: number; alpha: number },
+): Promise<{ meta: BlobMeta; bytes: Uint8Array }> {
   // A diagonal stripe keeps the PNG from being a single run, so decoding does real work.
-  const stripe = Buffer.from(`<svg width="${width}" height="${height}"><path d="M0 ${height} L${width} 0" stroke="white" stroke-width="${Math.round(width / 16)}"/></svg>`)
-  const bytes = new Uint8Array(await sharp({ create: { width, height, channels: 4, background: rgba } }).composite([{ input: stripe }]).png().toBuffer())
+  const stripe = Buffer.from(
+    `<svg width="${width}" height="${height}"><path d="M0 ${height} L${width} 0" stroke="white" stroke-width="${Math.round(width / 16)}"/></svg>`,
+  )
+  const bytes = new Uint8Array(
+    await sharp({ create: { width, height, channels: 4, background: rgba } })
+      .composite([{ input: stripe }])
+      .png()
+      .toBuffer(),
+  )
   return { meta: { hash: sha256(bytes), width, height, format: 'png', byteSize: bytes.byteLength, hasAlpha: rgba.alpha < 1 }, bytes }
 }
 
@@ -38,7 +49,13 @@ export async function writeCanvasProject(path: string, layerCount: number): Prom
     store.commit(r.value, new Map<BlobHash, Uint8Array>((blobs ?? []).map((b) => [b.meta.hash, b.bytes])))
     state = applyDiff(state, r.value)
   }
-  const importAt = async (id: NodeId, name: string, at: number, size: { width: number; height: number }, colour: { r: number; g: number; b: number }) => {
+  const importAt = async (
+    id: NodeId,
+    name: string,
+    at: number,
+    size: { width: number; height: number },
+    colour: { r: number; g: number; b: number },
+  ) => {
     const picture = await png(size.width, size.height, { ...colour, alpha: 1 })
     commit(importImage(state, { id, blob: picture.meta, sourceName: name, at }), [picture])
   }
@@ -51,8 +68,14 @@ export async function writeCanvasProject(path: string, layerCount: number): Prom
     const picture = await png(LAYER_SIDE, LAYER_SIDE, { r: (i * 53) % 256, g: (i * 97) % 256, b: (i * 31) % 256, alpha: 0.7 })
     commit({ ok: true, value: { putBlobs: [picture.meta] } }, [picture])
     // Centres on a 6 × 5 grid over the scene: every layer overlaps its neighbours, as a busy board does.
-    const at = { x: ((i % columns) + 0.5) * (SCENE.width / columns), y: (Math.floor(i / columns) + 0.5) * (SCENE.height / Math.ceil(layerCount / columns)) }
-    doc = { ...doc, layers: [...doc.layers, createImageLayer(asLayerId(`layer${i}`), `Layer ${i + 1}`, picture.meta.hash, LAYER_SIDE, LAYER_SIDE, at)] }
+    const at = {
+      x: ((i % columns) + 0.5) * (SCENE.width / columns),
+      y: (Math.floor(i / columns) + 0.5) * (SCENE.height / Math.ceil(layerCount / columns)),
+    }
+    doc = {
+      ...doc,
+      layers: [...doc.layers, createImageLayer(asLayerId(`layer${i}`), `Layer ${i + 1}`, picture.meta.hash, LAYER_SIDE, LAYER_SIDE, at)],
+    }
   }
   commit(saveLayerDocument(state, { document: doc, at: 3 }))
   store.close()

@@ -57,7 +57,13 @@ export async function measureHistory(nodeCount: number): Promise<HistoryFigures>
     await page.getByLabel('Show history as a graph').click()
     await page.getByRole('tree', { name: 'History graph' }).getByRole('treeitem').first().waitFor()
     const graphRenderMs = Date.now() - graphStart
-    return { nodes: nodeCount, firstRenderMs, scrollFrameMedianMs: quantile(frames, 0.5), scrollFrameP95Ms: quantile(frames, 0.95), graphRenderMs }
+    return {
+      nodes: nodeCount,
+      firstRenderMs,
+      scrollFrameMedianMs: quantile(frames, 0.5),
+      scrollFrameP95Ms: quantile(frames, 0.95),
+      graphRenderMs,
+    }
   } finally {
     await browser.close()
     await server.stop()
@@ -67,10 +73,13 @@ export async function measureHistory(nodeCount: number): Promise<HistoryFigures>
 
 /** Prints the 1,000-node figures against the small-project baseline measured in the same run. */
 export function printHistory(baseline: HistoryFigures, big: HistoryFigures): void {
-  const row = (f: HistoryFigures) => `| ${f.nodes} | ${f.firstRenderMs} | ${f.scrollFrameMedianMs.toFixed(1)} | ${f.scrollFrameP95Ms.toFixed(1)} | ${f.graphRenderMs} |`
+  const row = (f: HistoryFigures) =>
+    `| ${f.nodes} | ${f.firstRenderMs} | ${f.scrollFrameMedianMs.toFixed(1)} | ${f.scrollFrameP95Ms.toFixed(1)} | ${f.graphRenderMs} |`
   console.log('| nodes | open → history shown (ms) | scroll frame median (ms) | scroll frame p95 (ms) | graph view shown (ms) |')
   console.log('|---:|---:|---:|---:|---:|')
   console.log(row(baseline))
   console.log(row(big))
-  console.log(`\n${big.nodes} vs ${baseline.nodes} nodes: open ×${(big.firstRenderMs / baseline.firstRenderMs).toFixed(2)}, scroll frame ×${(big.scrollFrameMedianMs / baseline.scrollFrameMedianMs).toFixed(2)} (60 fps = 16.7 ms a frame)`)
+  console.log(
+    `\n${big.nodes} vs ${baseline.nodes} nodes: open ×${(big.firstRenderMs / baseline.firstRenderMs).toFixed(2)}, scroll frame ×${(big.scrollFrameMedianMs / baseline.scrollFrameMedianMs).toFixed(2)} (60 fps = 16.7 ms a frame)`,
+  )
 }

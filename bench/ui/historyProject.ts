@@ -20,7 +20,13 @@ export async function writeHistoryProject(path: string, nodeCount: number): Prom
   }
   const palette: { meta: BlobMeta; png: Uint8Array }[] = []
   for (let i = 0; i < 16; i++) {
-    const png = new Uint8Array(await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: (i * 53) % 256, g: (i * 97) % 256, b: (i * 31) % 256 } } }).png().toBuffer())
+    const png = new Uint8Array(
+      await sharp({
+        create: { width: 64, height: 64, channels: 3, background: { r: (i * 53) % 256, g: (i * 97) % 256, b: (i * 31) % 256 } },
+      })
+        .png()
+        .toBuffer(),
+    )
     palette.push({ meta: { hash: sha256(png), width: 64, height: 64, format: 'png', byteSize: png.byteLength, hasAlpha: false }, png })
   }
   const params = { model: 'kontext-tiny', seed: 1, steps: 8, guidance: 1, width: 64, height: 64 }
@@ -32,7 +38,17 @@ export async function writeHistoryProject(path: string, nodeCount: number): Prom
       commit(importImage(state, { id, blob: blob.meta, sourceName: `photo${i}.png`, at: i }), new Map([[blob.meta.hash, blob.png]]))
     } else {
       const jobId = asJobId(`j${i}`)
-      commit(queueGeneration(state, { nodeId: id, jobId, parentId: parent, prompt: `edit number ${i}`, params, contextBlobs: [state.nodes[parent]?.resultBlob ?? blob.meta.hash], at: i }))
+      commit(
+        queueGeneration(state, {
+          nodeId: id,
+          jobId,
+          parentId: parent,
+          prompt: `edit number ${i}`,
+          params,
+          contextBlobs: [state.nodes[parent]?.resultBlob ?? blob.meta.hash],
+          at: i,
+        }),
+      )
       commit(startJob(state, { jobId, at: i }))
       commit(settleJob(state, { jobId, outcome: { kind: 'done', result: blob.meta }, at: i }), new Map([[blob.meta.hash, blob.png]]))
     }

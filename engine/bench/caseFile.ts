@@ -18,7 +18,10 @@ import { z } from 'zod'
 import { err, ok, studioError, type Result } from '../../core/result'
 
 const benchCase = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - (it names the output file)').optional(),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - (it names the output file)')
+    .optional(),
   prompt: z.string().min(1),
   context: z.string().min(1).optional(),
   expected: z.string().min(1).optional(),
@@ -40,7 +43,13 @@ export function parseCaseFile(text: string, fileName: string): Result<BenchCaseE
   const parsed = Array.isArray(json) ? caseList.safeParse(json) : caseObject.safeParse(json)
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ')
-    return err(studioError('file.badCases', `${fileName} is not a case file: ${problems}`, 'See `kontext help`: { "cases": [{ "prompt", "context"?, "expected"?, "name"?, "seed"? }] }.'))
+    return err(
+      studioError(
+        'file.badCases',
+        `${fileName} is not a case file: ${problems}`,
+        'See `kontext help`: { "cases": [{ "prompt", "context"?, "expected"?, "name"?, "seed"? }] }.',
+      ),
+    )
   }
   const data: BenchCaseEntry[] | { cases: BenchCaseEntry[] } = parsed.data
   const cases = Array.isArray(data) ? data : data.cases

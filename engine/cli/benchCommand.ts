@@ -28,10 +28,16 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const
 
-const usage = (message: string): StudioErrorData => studioError('cli.usage', message, 'kontext bench --cases FILE [--model DIR|ID] [--out DIR] [--seed N] [--steps N] [--guidance X] [--tile PX]')
+const usage = (message: string): StudioErrorData =>
+  studioError(
+    'cli.usage',
+    message,
+    'kontext bench --cases FILE [--model DIR|ID] [--out DIR] [--seed N] [--steps N] [--guidance X] [--tile PX]',
+  )
 
 function readImage(path: string, what: string): Uint8Array | StudioErrorData {
-  if (!existsSync(path) || !statSync(path).isFile()) return studioError('file.notFound', `${what} ${path}: no such file.`, 'Paths in a case file are relative to the case file.')
+  if (!existsSync(path) || !statSync(path).isFile())
+    return studioError('file.notFound', `${what} ${path}: no such file.`, 'Paths in a case file are relative to the case file.')
   return new Uint8Array(readFileSync(path))
 }
 
@@ -58,7 +64,9 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   const num = (name: string, v: string | undefined, fallback: number, integer: boolean): number | StudioErrorData => {
     if (v === undefined) return fallback
     const n = Number(v)
-    return (integer ? Number.isSafeInteger(n) : Number.isFinite(n)) && n >= 0 ? n : usage(`--${name} must be a ${integer ? 'whole ' : ''}number ≥ 0, got “${v}”.`)
+    return (integer ? Number.isSafeInteger(n) : Number.isFinite(n)) && n >= 0
+      ? n
+      : usage(`--${name} must be a ${integer ? 'whole ' : ''}number ≥ 0, got “${v}”.`)
   }
   const seed = num('seed', values.seed, 0, true)
   const tile = num('tile', values.tile, 192, true)
@@ -73,7 +81,10 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
 
   const folder = values.model ? modelFolderArg(values.model, ctx.cwd) : null
   if (folder && !existsSync(folder)) return fail(studioError('model.notFound', `--model ${values.model}: no such folder.`))
-  const engine = new KontextEngine({ modelDirs: folder ? [folder] : knownModelDirs(), ...(values.provider ? { provider: values.provider } : {}) })
+  const engine = new KontextEngine({
+    modelDirs: folder ? [folder] : knownModelDirs(),
+    ...(values.provider ? { provider: values.provider } : {}),
+  })
   const problem = folder ? engine.problems[0] : undefined
   if (problem) return fail(studioError('model.invalid', problem.message))
   const modelId = folder ? engine.summaries()[0]?.id : (values.model ?? DEFAULT_MODEL_ID)
@@ -95,7 +106,10 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
       if (isError(contextBytes)) return fail(contextBytes)
       const expectedBytes = c.expected ? readImage(resolve(base, c.expected), `case ${name}: expected`) : null
       if (isError(expectedBytes)) return fail(expectedBytes)
-      const result = await engine.run({ model: summary.id, prompt: c.prompt, contexts: contextBytes ? [contextBytes] : [], seed: c.seed ?? seed + i, steps, guidance }, { signal: ctx.signal, previews: false })
+      const result = await engine.run(
+        { model: summary.id, prompt: c.prompt, contexts: contextBytes ? [contextBytes] : [], seed: c.seed ?? seed + i, steps, guidance },
+        { signal: ctx.signal, previews: false },
+      )
       const output = join(outDir, `${name}.png`)
       writeFileSync(output, result.png)
       const out = await decodeRgb(result.png)
@@ -108,7 +122,13 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
       }
       const context = await atOutputSize(contextBytes, 'context')
       const expected = await atOutputSize(expectedBytes, 'expected')
-      rows.push({ name, prompt: c.prompt, output, psnr: expected ? psnr(out.rgb, expected.rgb) : null, ms: Math.round(result.timingsMs.total ?? 0) })
+      rows.push({
+        name,
+        prompt: c.prompt,
+        output,
+        psnr: expected ? psnr(out.rgb, expected.rgb) : null,
+        ms: Math.round(result.timingsMs.total ?? 0),
+      })
       sheetRows.push([context, out, expected])
       if (!json) ctx.err(`${name}: done (${rows.at(-1)!.ms} ms)\n`)
     }
@@ -119,7 +139,14 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   }
   const sheet = contactSheet(sheetRows, 3, tile)
   const sheetPath = join(outDir, 'contact-sheet.png')
-  writeFileSync(sheetPath, await encodeRgbPng(sheet.rgb, sheet.width, sheet.height, { Software: 'Kontext Studio kontext bench', columns: 'context | output | expected', model: summary.id }))
+  writeFileSync(
+    sheetPath,
+    await encodeRgbPng(sheet.rgb, sheet.width, sheet.height, {
+      Software: 'Kontext Studio kontext bench',
+      columns: 'context | output | expected',
+      model: summary.id,
+    }),
+  )
   const scored = rows.filter((r) => r.psnr !== null)
   const meanPsnr = scored.length ? scored.reduce((a, r) => a + r.psnr!, 0) / scored.length : null
   const report = { ok: true, model: summary.id, steps, guidance, outDir, contactSheet: sheetPath, meanPsnr, cases: rows }
@@ -127,13 +154,23 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (json) ctx.out(JSON.stringify(report) + '\n')
   else {
     const table = rows.map((r) => `| ${r.name} | ${r.prompt} | ${r.psnr === null ? '–' : r.psnr.toFixed(1)} | ${r.ms} |`)
-    ctx.out(['| case | prompt | PSNR (dB) | ms |', '|---|---|---:|---:|', ...table, '', `mean PSNR ${meanPsnr === null ? '– (no expected images)' : `${meanPsnr.toFixed(2)} dB over ${scored.length}`}; contact sheet ${sheetPath}`, ''].join('\n'))
+    ctx.out(
+      [
+        '| case | prompt | PSNR (dB) | ms |',
+        '|---|---|---:|---:|',
+        ...table,
+        '',
+        `mean PSNR ${meanPsnr === null ? '– (no expected images)' : `${meanPsnr.toFixed(2)} dB over ${scored.length}`}; contact sheet ${sheetPath}`,
+        '',
+      ].join('\n'),
+    )
   }
   return EXIT.ok
 }
 
 export const benchCommand: CliCommand = {
   summary: 'run a model on a case file (context image, instruction, optional expected image): outputs, contact sheet, PSNR',
-  usage: 'kontext bench --cases FILE [--model DIR|ID] [--out DIR] [--seed N] [--steps N] [--guidance X] [--provider NAME] [--tile PX] [--json]',
+  usage:
+    'kontext bench --cases FILE [--model DIR|ID] [--out DIR] [--seed N] [--steps N] [--guidance X] [--provider NAME] [--tile PX] [--json]',
   run,
 }

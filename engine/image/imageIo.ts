@@ -42,10 +42,17 @@ const notAnImage = (name: string) =>
  * caller stores the result only when this succeeds, so a bad file leaves no trace.
  */
 export async function decodeImport(bytes: Uint8Array, fileName: string, limits: ImportLimits): Promise<Result<ImportedImage>> {
-  if (bytes.byteLength === 0) return err(studioError('image.empty', `“${fileName}” is empty (0 bytes).`, 'Choose the file again; it may not have finished saving.'))
+  if (bytes.byteLength === 0)
+    return err(studioError('image.empty', `“${fileName}” is empty (0 bytes).`, 'Choose the file again; it may not have finished saving.'))
   if (bytes.byteLength > limits.maxBytes) {
     const mb = Math.round(limits.maxBytes / 2 ** 20)
-    return err(studioError('image.tooLarge', `“${fileName}” is larger than ${mb} MB.`, `Export a smaller version (at most ${mb} MB and ${limits.maxSide} px a side).`))
+    return err(
+      studioError(
+        'image.tooLarge',
+        `“${fileName}” is larger than ${mb} MB.`,
+        `Export a smaller version (at most ${mb} MB and ${limits.maxSide} px a side).`,
+      ),
+    )
   }
   let meta: Metadata
   try {
@@ -57,7 +64,11 @@ export async function decodeImport(bytes: Uint8Array, fileName: string, limits: 
   if (!sourceFormat || meta.width === undefined || meta.height === undefined) return err(notAnImage(fileName))
   if (meta.width > limits.maxSide || meta.height > limits.maxSide) {
     return err(
-      studioError('image.tooLarge', `“${fileName}” is ${meta.width}×${meta.height} px; the limit is ${limits.maxSide} px a side.`, 'Downscale it in an image editor and import it again.'),
+      studioError(
+        'image.tooLarge',
+        `“${fileName}” is ${meta.width}×${meta.height} px; the limit is ${limits.maxSide} px a side.`,
+        'Downscale it in an image editor and import it again.',
+      ),
     )
   }
   try {
@@ -67,9 +78,21 @@ export async function decodeImport(bytes: Uint8Array, fileName: string, limits: 
       .rotate()
       .png()
       .toBuffer({ resolveWithObject: true })
-    return ok({ png: new Uint8Array(data), width: info.width, height: info.height, sourceFormat, hasAlpha: info.channels === 4 || info.channels === 2 })
+    return ok({
+      png: new Uint8Array(data),
+      width: info.width,
+      height: info.height,
+      sourceFormat,
+      hasAlpha: info.channels === 4 || info.channels === 2,
+    })
   } catch {
-    return err(studioError('image.corrupt', `“${fileName}” is damaged or incomplete (${sourceFormat.toUpperCase()} data ends early or is invalid).`, 'Open it in another program to check it, or export it again.'))
+    return err(
+      studioError(
+        'image.corrupt',
+        `“${fileName}” is damaged or incomplete (${sourceFormat.toUpperCase()} data ends early or is invalid).`,
+        'Open it in another program to check it, or export it again.',
+      ),
+    )
   }
 }
 
@@ -98,15 +121,25 @@ export async function toRgbaFitted(
 export type ExportFormat = 'png' | 'jpeg' | 'webp'
 
 /** Re-encodes a stored image for export, optionally scaled (Lanczos). */
-export async function encodeForExport(image: Uint8Array, format: ExportFormat, scale = 1): Promise<{ bytes: Uint8Array; width: number; height: number }> {
+export async function encodeForExport(
+  image: Uint8Array,
+  format: ExportFormat,
+  scale = 1,
+): Promise<{ bytes: Uint8Array; width: number; height: number }> {
   let pipeline = sharp(image)
   if (scale !== 1) {
     const meta = await sharp(image).metadata()
-    pipeline = pipeline.resize(Math.max(1, Math.round((meta.width ?? 1) * scale)), Math.max(1, Math.round((meta.height ?? 1) * scale)), { kernel: 'lanczos3' })
+    pipeline = pipeline.resize(Math.max(1, Math.round((meta.width ?? 1) * scale)), Math.max(1, Math.round((meta.height ?? 1) * scale)), {
+      kernel: 'lanczos3',
+    })
   }
   // JPEG has no alpha: flatten on white, as a print shop would expect.
   const encoded =
-    format === 'png' ? pipeline.png() : format === 'jpeg' ? pipeline.flatten({ background: '#ffffff' }).jpeg({ quality: 92, chromaSubsampling: '4:4:4' }) : pipeline.webp({ quality: 92 })
+    format === 'png'
+      ? pipeline.png()
+      : format === 'jpeg'
+        ? pipeline.flatten({ background: '#ffffff' }).jpeg({ quality: 92, chromaSubsampling: '4:4:4' })
+        : pipeline.webp({ quality: 92 })
   const { data, info } = await encoded.toBuffer({ resolveWithObject: true })
   return { bytes: new Uint8Array(data), width: info.width, height: info.height }
 }
@@ -148,8 +181,15 @@ export async function decodeRgbForModel(bytes: Uint8Array, width: number, height
 }
 
 /** Encodes RGB bytes (HWC) as PNG with `text` in iTXt chunks (prompt, seed, model …). */
-export async function encodeRgbPng(rgb: Uint8Array, width: number, height: number, text: Readonly<Record<string, string>> = {}): Promise<Uint8Array> {
-  const png = await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer()
+export async function encodeRgbPng(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  text: Readonly<Record<string, string>> = {},
+): Promise<Uint8Array> {
+  const png = await sharp(rgb, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer()
   return addPngText(new Uint8Array(png), text)
 }
 
@@ -183,7 +223,11 @@ export async function decodeRgba(image: Uint8Array, size?: { width: number; heig
 }
 
 export async function encodeRgbaPng(image: RgbaImage): Promise<Uint8Array> {
-  return new Uint8Array(await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } }).png().toBuffer())
+  return new Uint8Array(
+    await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } })
+      .png()
+      .toBuffer(),
+  )
 }
 
 /** A crop of an image as PNG. */
@@ -196,7 +240,11 @@ export async function cropPng(image: Uint8Array, rect: { x: number; y: number; w
  * that are opaque and light: white strokes on transparent or on black both work.
  */
 export async function decodeMask(image: Uint8Array, width: number, height: number): Promise<Uint8Array> {
-  const { data } = await sharp(image).resize(width, height, { fit: 'fill', kernel: 'nearest' }).ensureAlpha().raw().toBuffer({ resolveWithObject: true })
+  const { data } = await sharp(image)
+    .resize(width, height, { fit: 'fill', kernel: 'nearest' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true })
   const mask = new Uint8Array(width * height)
   for (let i = 0; i < mask.length; i++) {
     const luma = ((data[i * 4] as number) + (data[i * 4 + 1] as number) + (data[i * 4 + 2] as number)) / 3

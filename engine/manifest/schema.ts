@@ -31,10 +31,7 @@ const tokenizerSpec = z.strictObject({
 const textEncoder = z.strictObject({
   name: z.string().min(1),
   tokenizer: tokenizerSpec,
-  graph: graphFile(
-    { tokens: tensorSpec },
-    { sequence: tensorSpec.optional(), pooled: tensorSpec.optional() },
-  ),
+  graph: graphFile({ tokens: tensorSpec }, { sequence: tensorSpec.optional(), pooled: tensorSpec.optional() }),
 })
 
 const resolution = z.tuple([z.number().int().positive(), z.number().int().positive()])

@@ -28,17 +28,22 @@ export function checkManifestRules(m: ModelManifest): string[] {
   const problems: string[] = []
   const t = m.components.transformer
   const enc = m.components.textEncoders
-  if (enc.filter((e) => e.graph.outputs.sequence).length !== 1) problems.push('exactly one text encoder must provide `sequence` (the transformer’s txt)')
-  if (enc.filter((e) => e.graph.outputs.pooled).length !== 1) problems.push('exactly one text encoder must provide `pooled` (the transformer’s y)')
+  if (enc.filter((e) => e.graph.outputs.sequence).length !== 1)
+    problems.push('exactly one text encoder must provide `sequence` (the transformer’s txt)')
+  if (enc.filter((e) => e.graph.outputs.pooled).length !== 1)
+    problems.push('exactly one text encoder must provide `pooled` (the transformer’s y)')
   if (m.guidance.mode === 'embedded' && !t.inputs.guidance) problems.push('guidance mode `embedded` needs a transformer input `guidance`')
-  if (m.guidance.mode !== 'embedded' && t.inputs.guidance) problems.push(`guidance mode \`${m.guidance.mode}\` but the transformer declares a \`guidance\` input`)
-  if (m.guidance.mode === 'cfg' && !m.guidance.negative) problems.push('guidance mode `cfg` needs `negative` (how to build the unconditional prompt)')
+  if (m.guidance.mode !== 'embedded' && t.inputs.guidance)
+    problems.push(`guidance mode \`${m.guidance.mode}\` but the transformer declares a \`guidance\` input`)
+  if (m.guidance.mode === 'cfg' && !m.guidance.negative)
+    problems.push('guidance mode `cfg` needs `negative` (how to build the unconditional prompt)')
   for (const role of ['imgIds', 'txtIds'] as const) {
     const rank = t.inputs[role].rank
     if (rank !== 2 && rank !== 3) problems.push(`transformer input ${role} must have rank 2 (N, 3) or 3 (B, N, 3), not ${rank}`)
   }
   const unit = m.latent.downsample * m.latent.patch
-  for (const [w, h] of m.resolutions) if (w % unit !== 0 || h % unit !== 0) problems.push(`resolution ${w}×${h} is not a multiple of ${unit} (downsample × patch)`)
+  for (const [w, h] of m.resolutions)
+    if (w % unit !== 0 || h % unit !== 0) problems.push(`resolution ${w}×${h} is not a multiple of ${unit} (downsample × patch)`)
   if (m.latent.previewRgb && m.latent.previewRgb.weights.length !== m.latent.channels) {
     problems.push(`latent.previewRgb has ${m.latent.previewRgb.weights.length} weight rows for ${m.latent.channels} channels`)
   }
@@ -70,7 +75,13 @@ export function parseManifest(raw: unknown): Result<ModelManifest, string[]> {
 export function loadManifest(dir: string): Result<ModelManifest> {
   const path = join(dir, MANIFEST_FILE)
   if (!existsSync(path)) {
-    return err(studioError('model.notFound', `No ${MANIFEST_FILE} in ${dir}.`, 'Point at a model folder (it holds model.json beside the ONNX files).'))
+    return err(
+      studioError(
+        'model.notFound',
+        `No ${MANIFEST_FILE} in ${dir}.`,
+        'Point at a model folder (it holds model.json beside the ONNX files).',
+      ),
+    )
   }
   let raw: unknown
   try {
@@ -84,7 +95,12 @@ export function loadManifest(dir: string): Result<ModelManifest> {
   return missing.length ? err(badModel(dir, missing)) : ok(parsed.value)
 }
 
-function checkSide(file: string, side: 'input' | 'output', want: Record<string, TensorSpec | undefined>, have: GraphIo['inputs']): string[] {
+function checkSide(
+  file: string,
+  side: 'input' | 'output',
+  want: Record<string, TensorSpec | undefined>,
+  have: GraphIo['inputs'],
+): string[] {
   const problems: string[] = []
   const byName = new Map(have.map((h) => [h.name, h]))
   const found = have.map((h) => `\`${h.name}\``).join(', ') || 'none'
@@ -95,12 +111,15 @@ function checkSide(file: string, side: 'input' | 'output', want: Record<string, 
       problems.push(`${file}: ${side} \`${spec.name}\` (${role}) missing; found ${found}`)
       continue
     }
-    if (real.dtype !== null && real.dtype !== spec.dtype) problems.push(`${file}: ${side} \`${spec.name}\` is ${real.dtype}, the manifest says ${spec.dtype}`)
-    if (real.rank !== null && real.rank !== spec.rank) problems.push(`${file}: ${side} \`${spec.name}\` has rank ${real.rank}, the manifest says ${spec.rank}`)
+    if (real.dtype !== null && real.dtype !== spec.dtype)
+      problems.push(`${file}: ${side} \`${spec.name}\` is ${real.dtype}, the manifest says ${spec.dtype}`)
+    if (real.rank !== null && real.rank !== spec.rank)
+      problems.push(`${file}: ${side} \`${spec.name}\` has rank ${real.rank}, the manifest says ${spec.rank}`)
   }
   if (side === 'input') {
     const declared = new Set(Object.values(want).flatMap((s) => (s ? [s.name] : [])))
-    for (const h of have) if (!declared.has(h.name)) problems.push(`${file}: graph input \`${h.name}\` is not in the manifest (the engine could not feed it)`)
+    for (const h of have)
+      if (!declared.has(h.name)) problems.push(`${file}: graph input \`${h.name}\` is not in the manifest (the engine could not feed it)`)
   }
   return problems
 }

@@ -52,7 +52,8 @@ export function unpackTokens(tokens: Tokens, channels: number, height: number, w
       for (let ch = 0; ch < channels; ch++)
         for (let dy = 0; dy < patch; dy++)
           for (let dx = 0; dx < patch; dx++) {
-            out[ch * height * width + (gy * patch + dy) * width + gx * patch + dx] = tokens.data[token + ch * patch * patch + dy * patch + dx]!
+            out[ch * height * width + (gy * patch + dy) * width + gx * patch + dx] =
+              tokens.data[token + ch * patch * patch + dy * patch + dx]!
           }
     }
   return { data: out, channels, height, width }

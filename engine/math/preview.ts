@@ -15,7 +15,8 @@ export interface PreviewFactors {
 /** RGB bytes (HWC, 3 per pixel) at the latent's resolution. */
 export function latentToRgb(latent: Latent, factors: PreviewFactors): Uint8Array {
   const { data, channels, height, width } = latent
-  if (factors.weights.length !== channels) throw new RangeError(`preview factors are for ${factors.weights.length} channels, the latent has ${channels}`)
+  if (factors.weights.length !== channels)
+    throw new RangeError(`preview factors are for ${factors.weights.length} channels, the latent has ${channels}`)
   const plane = height * width
   const out = new Uint8Array(plane * 3)
   for (let p = 0; p < plane; p++)

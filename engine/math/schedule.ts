@@ -6,7 +6,13 @@
  */
 export type MuRule =
   | { readonly kind: 'constant'; readonly value: number }
-  | { readonly kind: 'linear'; readonly baseSeqLen: number; readonly baseShift: number; readonly maxSeqLen: number; readonly maxShift: number }
+  | {
+      readonly kind: 'linear'
+      readonly baseSeqLen: number
+      readonly baseShift: number
+      readonly maxSeqLen: number
+      readonly maxShift: number
+    }
 
 export function muFor(rule: MuRule, imageSeqLen: number): number {
   if (rule.kind === 'constant') return rule.value

@@ -77,7 +77,13 @@ export class KontextPipeline {
       mark = now
     }
     if (req.contexts.length > c.maxContexts) {
-      throw new StudioError(studioError('job.tooManyContexts', `This model takes at most ${c.maxContexts} context image${c.maxContexts === 1 ? '' : 's'}; got ${req.contexts.length}.`, 'Remove some reference images.'))
+      throw new StudioError(
+        studioError(
+          'job.tooManyContexts',
+          `This model takes at most ${c.maxContexts} context image${c.maxContexts === 1 ? '' : 's'}; got ${req.contexts.length}.`,
+          'Remove some reference images.',
+        ),
+      )
     }
     if (req.signal?.aborted) throw cancelled()
 
@@ -103,7 +109,8 @@ export class KontextPipeline {
     const features = c.latentChannels * c.patch * c.patch
     let x: Float32Array
     if (req.noise) {
-      if (req.noise.length !== rows * cols * features) throw new RangeError(`noise has ${req.noise.length} values, expected ${rows * cols * features}`)
+      if (req.noise.length !== rows * cols * features)
+        throw new RangeError(`noise has ${req.noise.length} values, expected ${rows * cols * features}`)
       x = Float32Array.from(req.noise)
     } else {
       const noise = gaussianNoise(req.seed, c.latentChannels * latentH * latentW)
@@ -121,10 +128,18 @@ export class KontextPipeline {
       const stepStart = performance.now()
       const tCurr = schedule[i]!
       const tNext = schedule[i + 1]!
-      const img = concatTokens({ data: x, count: rows * cols, features }, contexts.map((k) => k.tokens))
+      const img = concatTokens(
+        { data: x, count: rows * cols, features },
+        contexts.map((k) => k.tokens),
+      )
       const base = { img, imgIds, txtIds, timestep: tCurr, guidance }
       let v = await this.models.predictVelocity({ ...base, text })
-      if (uncond) v = combineGuidance(v.subarray(0, x.length), (await this.models.predictVelocity({ ...base, text: uncond })).subarray(0, x.length), req.guidance)
+      if (uncond)
+        v = combineGuidance(
+          v.subarray(0, x.length),
+          (await this.models.predictVelocity({ ...base, text: uncond })).subarray(0, x.length),
+          req.guidance,
+        )
       x = eulerStep(x, v, tCurr, tNext)
       stepMs.push(performance.now() - stepStart)
       req.onStep?.(this.stepEvent(i + 1, req.steps, tNext, x, rows * cols, latentH, latentW))
@@ -146,7 +161,9 @@ export class KontextPipeline {
   private stepEvent(step: number, total: number, t: number, x: Float32Array, count: number, h: number, w: number): StepEvent {
     const c = this.config
     const tokens: Tokens = { data: x, count, features: c.latentChannels * c.patch * c.patch }
-    const preview = c.preview ? { rgb: latentToRgb(unpackTokens(tokens, c.latentChannels, h, w, c.patch), c.preview), width: w, height: h } : null
+    const preview = c.preview
+      ? { rgb: latentToRgb(unpackTokens(tokens, c.latentChannels, h, w, c.patch), c.preview), width: w, height: h }
+      : null
     return { step, totalSteps: total, t, latent: tokens, preview }
   }
 }

@@ -135,7 +135,10 @@ export class OrtKontextModels implements KontextModels {
   async encodeImage(image: ImagePlanes): Promise<Latent> {
     const g = this.manifest.components.vaeEncoder
     const s = await this.session('vaeEncoder', g)
-    const out = output(await this.run(s, { [g.inputs.image.name]: tensor(g.inputs.image, image.data, [1, 3, image.height, image.width]) }), g.outputs.latent)
+    const out = output(
+      await this.run(s, { [g.inputs.image.name]: tensor(g.inputs.image, image.data, [1, 3, image.height, image.width]) }),
+      g.outputs.latent,
+    )
     const [, channels, height, width] = out.dims as [number, number, number, number]
     const { scale, shift, normalisedInGraph } = this.manifest.latent
     return { data: normalisedInGraph ? out.data : normaliseLatent(out.data, scale, shift), channels, height, width }
@@ -163,7 +166,10 @@ export class OrtKontextModels implements KontextModels {
     const s = await this.session('vaeDecoder', g)
     const { scale, shift, normalisedInGraph } = this.manifest.latent
     const z = normalisedInGraph ? latent.data : denormaliseLatent(latent.data, scale, shift)
-    const out = output(await this.run(s, { [g.inputs.latent.name]: tensor(g.inputs.latent, z, [1, latent.channels, latent.height, latent.width]) }), g.outputs.image)
+    const out = output(
+      await this.run(s, { [g.inputs.latent.name]: tensor(g.inputs.latent, z, [1, latent.channels, latent.height, latent.width]) }),
+      g.outputs.image,
+    )
     const [, channels, height, width] = out.dims as [number, number, number, number]
     return { data: out.data, channels, height, width }
   }

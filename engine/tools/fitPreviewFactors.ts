@@ -8,7 +8,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { unpackTokens } from '../math/packing'
 
-interface GoldenCase { context_image?: { file: string; shape: number[] }; context_latent?: { file: string; shape: number[] } }
+interface GoldenCase {
+  context_image?: { file: string; shape: number[] }
+  context_latent?: { file: string; shape: number[] }
+}
 
 const f32 = (path: string) => {
   const b = readFileSync(path)
@@ -46,15 +49,23 @@ export function fitPreview(goldenDir: string, channels = 16, latentSide = 8, ima
   for (const c of cases) {
     if (!c.context_image || !c.context_latent) continue
     const img = f32(join(goldenDir, c.context_image.file))
-    const lat = unpackTokens({ data: f32(join(goldenDir, c.context_latent.file)), count: (latentSide / 2) ** 2, features: channels * 4 }, channels, latentSide, latentSide)
+    const lat = unpackTokens(
+      { data: f32(join(goldenDir, c.context_latent.file)), count: (latentSide / 2) ** 2, features: channels * 4 },
+      channels,
+      latentSide,
+      latentSide,
+    )
     for (let y = 0; y < latentSide; y++)
       for (let x = 0; x < latentSide; x++) {
         rows.push([...Array.from({ length: channels }, (_, ch) => lat.data[ch * latentSide * latentSide + y * latentSide + x]!), 1])
-        targets.push([0, 1, 2].map((k) => {
-          let s = 0
-          for (let dy = 0; dy < block; dy++) for (let dx = 0; dx < block; dx++) s += img[k * imageSide * imageSide + (y * block + dy) * imageSide + x * block + dx]!
-          return s / block / block
-        }))
+        targets.push(
+          [0, 1, 2].map((k) => {
+            let s = 0
+            for (let dy = 0; dy < block; dy++)
+              for (let dx = 0; dx < block; dx++) s += img[k * imageSide * imageSide + (y * block + dy) * imageSide + x * block + dx]!
+            return s / block / block
+          }),
+        )
       }
   }
   const n = channels + 1
@@ -62,7 +73,9 @@ export function fitPreview(goldenDir: string, channels = 16, latentSide = 8, ima
   const weights: number[][] = Array.from({ length: channels }, () => [0, 0, 0])
   const bias = [0, 0, 0]
   for (let k = 0; k < 3; k++) {
-    const ata = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => rows.reduce((s, r) => s + r[i]! * r[j]!, 0) + (i === j ? ridge : 0)))
+    const ata = Array.from({ length: n }, (_, i) =>
+      Array.from({ length: n }, (_, j) => rows.reduce((s, r) => s + r[i]! * r[j]!, 0) + (i === j ? ridge : 0)),
+    )
     const atb = Array.from({ length: n }, (_, i) => rows.reduce((s, r, idx) => s + r[i]! * targets[idx]![k]!, 0))
     const x = solve(ata, atb)
     for (let ch = 0; ch < channels; ch++) weights[ch]![k] = Number(x[ch]!.toFixed(5))

@@ -18,7 +18,11 @@ export function buildAppMenu(projects: ProjectController): void {
         { label: 'Open…', accelerator: 'CmdOrCtrl+O', click: () => void projects.openDialog().then(() => buildAppMenu(projects)) },
         { label: 'Open Recent', submenu: recent.length > 0 ? recent : [{ label: 'No recent projects', enabled: false }] },
         { type: 'separator' },
-        { label: 'Save As…', accelerator: 'CmdOrCtrl+Shift+S', click: () => void projects.copy('saveAs').then(() => buildAppMenu(projects)) },
+        {
+          label: 'Save As…',
+          accelerator: 'CmdOrCtrl+Shift+S',
+          click: () => void projects.copy('saveAs').then(() => buildAppMenu(projects)),
+        },
         { label: 'Export Copy…', click: () => void projects.copy('exportCopy') },
         { type: 'separator' },
         process.platform === 'darwin' ? { role: 'close' } : { role: 'quit' },

@@ -10,11 +10,14 @@ import { readStaticFile } from '../web/staticFiles'
 export const APP_SCHEME = 'kstudio'
 export const APP_ORIGIN = `${APP_SCHEME}://app`
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
 /** Must run before the app is ready. */
 export function registerAppScheme(): void {
-  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }])
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
+  ])
 }
 
 export function handleAppScheme(rendererDir: string, host: () => StudioHost | null): void {
@@ -25,7 +28,8 @@ export function handleAppScheme(rendererDir: string, host: () => StudioHost | nu
     if (blob) {
       const hash = blob[2] ?? ''
       const studio = host()
-      const bytes = !isBlobHash(hash) || !studio ? null : blob[1] === 'thumb' ? await studio.thumbnails.get(hash) : studio.session.readBlob(hash)
+      const bytes =
+        !isBlobHash(hash) || !studio ? null : blob[1] === 'thumb' ? await studio.thumbnails.get(hash) : studio.session.readBlob(hash)
       if (!bytes) return new Response('no such image', { status: 404 })
       return new Response(new Uint8Array(bytes), { headers: { 'Content-Type': 'image/png', 'Cache-Control': 'immutable' } })
     }

@@ -17,7 +17,8 @@ export function registerIpcHandlers(host: () => StudioHost | null): void {
     ipcMain.handle(Channels[name], async (event, params: unknown) => {
       if (!isTrustedSender(event)) return { ok: false, error: studioError('request.forbidden', 'This page may not use the studio.') }
       const studio = host()
-      if (!studio) return { ok: false, error: studioError('project.none', 'No project is open.', 'Open or create a project from the File menu.') }
+      if (!studio)
+        return { ok: false, error: studioError('project.none', 'No project is open.', 'Open or create a project from the File menu.') }
       try {
         return { ok: true, value: (await studio.handle(name, params)) ?? null }
       } catch (caught) {

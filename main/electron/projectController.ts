@@ -10,7 +10,16 @@ import type { HostClock } from '../services/clock'
 import type { EngineLike } from '../services/engineLike'
 import { openStudio, studioForStore } from '../services/openStudio'
 import type { StudioHost } from '../services/studioHost'
-import { addRecent, exportCopy, exportReadable, listRecent, openProjectStore, saveAs, type RecentProject, SqliteProjectStore } from '../store'
+import {
+  addRecent,
+  exportCopy,
+  exportReadable,
+  listRecent,
+  openProjectStore,
+  saveAs,
+  type RecentProject,
+  SqliteProjectStore,
+} from '../store'
 
 const FILTERS = [{ name: 'Kontext Studio project', extensions: ['kstudio'] }]
 
@@ -51,7 +60,9 @@ export class ProjectController {
 
   async newProject(): Promise<void> {
     const win = this.window()
-    const picked = await (win ? dialog.showSaveDialog(win, { title: 'New project', filters: FILTERS }) : dialog.showSaveDialog({ title: 'New project', filters: FILTERS }))
+    const picked = await (win
+      ? dialog.showSaveDialog(win, { title: 'New project', filters: FILTERS })
+      : dialog.showSaveDialog({ title: 'New project', filters: FILTERS }))
     if (!picked.canceled && picked.filePath) await this.open(picked.filePath)
   }
 
@@ -116,7 +127,11 @@ export class ProjectController {
       await this.adopt(studioForStore(store.value, this.engine, this.clock))
       return true
     }
-    const picked = await dialog.showSaveDialog({ title: 'Export the readable part to', defaultPath: join(app.getPath('documents'), 'Recovered.kstudio'), filters: FILTERS })
+    const picked = await dialog.showSaveDialog({
+      title: 'Export the readable part to',
+      defaultPath: join(app.getPath('documents'), 'Recovered.kstudio'),
+      filters: FILTERS,
+    })
     if (picked.canceled || !picked.filePath) {
       store.value.close()
       return false
@@ -136,4 +151,3 @@ export class ProjectController {
     await (win ? dialog.showMessageBox(win, options) : dialog.showMessageBox(options))
   }
 }
-

@@ -40,7 +40,11 @@ export function maskedDrift(a: RgbaImage, b: RgbaImage, mask: Uint8Array | null)
   const stride = a.width + 1
   const touches = (x: number, y: number): boolean =>
     sat !== null &&
-    (sat[(y + WINDOW) * stride + x + WINDOW] as number) - (sat[y * stride + x + WINDOW] as number) - (sat[(y + WINDOW) * stride + x] as number) + (sat[y * stride + x] as number) > 0
+    (sat[(y + WINDOW) * stride + x + WINDOW] as number) -
+      (sat[y * stride + x + WINDOW] as number) -
+      (sat[(y + WINDOW) * stride + x] as number) +
+      (sat[y * stride + x] as number) >
+      0
   let sum = 0
   let count = 0
   for (let y = 0; y < map.height; y++) {
@@ -67,7 +71,8 @@ export class DriftService {
     const root = path[0]
     const mask = node.region?.maskBlob ?? null
     const other = p.against ? state.nodes[p.against] : undefined
-    if (p.against && !other?.resultBlob) throw new StudioError(studioError('drift.noImage', 'The node to compare with has no finished image.'))
+    if (p.against && !other?.resultBlob)
+      throw new StudioError(studioError('drift.noImage', 'The node to compare with has no finished image.'))
     return {
       between: other?.resultBlob ? await this.between(node.resultBlob, other.resultBlob, null) : null,
       measure: 'ssim',

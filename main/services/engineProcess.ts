@@ -29,7 +29,13 @@ interface RunningJob {
 }
 
 const crashed = (why: string) =>
-  new StudioError(studioError('engine.crashed', `The engine process stopped during the job (${why}).`, 'It has been restarted; run the job again. If it keeps happening, try fewer steps, a smaller size or the CPU provider.'))
+  new StudioError(
+    studioError(
+      'engine.crashed',
+      `The engine process stopped during the job (${why}).`,
+      'It has been restarted; run the job again. If it keeps happening, try fewer steps, a smaller size or the CPU provider.',
+    ),
+  )
 
 export class EngineProcess implements EngineLike {
   private child: EngineChild | null = null
@@ -83,7 +89,10 @@ export class EngineProcess implements EngineLike {
     const child = await spawnEngineChild({ env, log: this.log })
     this.child = child
     const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new StudioError(studioError('engine.startTimeout', 'The engine process did not start within a minute.'))), START_TIMEOUT_MS)
+      const timer = setTimeout(
+        () => reject(new StudioError(studioError('engine.startTimeout', 'The engine process did not start within a minute.'))),
+        START_TIMEOUT_MS,
+      )
       child.onMessage((raw) => {
         const parsed = replySchema.safeParse(raw)
         if (!parsed.success) return this.log(`engine: ignored a malformed message (${parsed.error.issues[0]?.message ?? '?'})`)
@@ -94,7 +103,14 @@ export class EngineProcess implements EngineLike {
       })
       child.onExit((code, signal) => {
         clearTimeout(timer)
-        reject(new StudioError(studioError('engine.startFailed', `The engine process exited while starting (code ${code ?? '–'}${signal ? `, ${signal}` : ''}).`)))
+        reject(
+          new StudioError(
+            studioError(
+              'engine.startFailed',
+              `The engine process exited while starting (code ${code ?? '–'}${signal ? `, ${signal}` : ''}).`,
+            ),
+          ),
+        )
         this.onExit(child, code, signal)
       })
     })
@@ -109,7 +125,9 @@ export class EngineProcess implements EngineLike {
     if (this.child !== child) return
     this.child = null
     const why = signal ? `killed by ${signal}` : `exit code ${code ?? 'unknown'}`
-    const error = this.stopping ? new StudioError(studioError('engine.stopped', 'The engine was shut down.', 'Start the studio again to run jobs.')) : crashed(why)
+    const error = this.stopping
+      ? new StudioError(studioError('engine.stopped', 'The engine was shut down.', 'Start the studio again to run jobs.'))
+      : crashed(why)
     this.job?.reject(error)
     this.job = null
     for (const p of this.pending.values()) p.reject(error)
@@ -169,7 +187,8 @@ export class EngineProcess implements EngineLike {
 
   private request(msg: { type: 'ping' | 'describe' | 'release' }, timeoutMs: number): Promise<EngineReply> {
     const child = this.child
-    if (!child) return Promise.reject(new StudioError(studioError('engine.notRunning', 'The engine process is not running.', 'Start it first.')))
+    if (!child)
+      return Promise.reject(new StudioError(studioError('engine.notRunning', 'The engine process is not running.', 'Start it first.')))
     const id = this.nextId++
     return new Promise<EngineReply>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -223,11 +242,15 @@ export class EngineProcess implements EngineLike {
     return reply.type === 'released' ? reply.sessions : 0
   }
 
-  async run(req: EngineJobRequest, opts: { onProgress?: (p: EngineProgress) => void; signal?: AbortSignal } = {}): Promise<EngineJobResult> {
+  async run(
+    req: EngineJobRequest,
+    opts: { onProgress?: (p: EngineProgress) => void; signal?: AbortSignal } = {},
+  ): Promise<EngineJobResult> {
     const cancelled = () => new StudioError(studioError('job.cancelled', 'The job was cancelled.'))
     if (opts.signal?.aborted) throw cancelled()
     await this.ensureStarted()
-    if (this.job) throw new StudioError(studioError('engine.busy', 'The engine is already running a job.', 'Wait for it to finish or cancel it.'))
+    if (this.job)
+      throw new StudioError(studioError('engine.busy', 'The engine is already running a job.', 'Wait for it to finish or cancel it.'))
     const child = this.child
     if (!child) throw crashed('it did not start')
     const id = this.nextId++
@@ -260,4 +283,3 @@ export class EngineProcess implements EngineLike {
     this.child = null
   }
 }
-

@@ -13,15 +13,33 @@ import { storyboardPdf } from './exports/storyboardPdf'
 import { branchZip, pngSequenceZip } from './exports/zipExports'
 
 const MIME = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const
-const baseName = (name: string): string => name.replace(/[^A-Za-z0-9 _-]+/g, '').trim().replace(/\s+/g, '-') || 'kontext'
+const baseName = (name: string): string =>
+  name
+    .replace(/[^A-Za-z0-9 _-]+/g, '')
+    .trim()
+    .replace(/\s+/g, '-') || 'kontext'
 
 /** How a node was made, as PNG text chunks other tools can read (iTXt). */
 function provenance(session: ProjectSession, node: HistoryNode): Record<string, string> {
   const nodes = session.snapshot().nodes
-  const lineage = pathToRoot(nodes, node.id).map((n) => ({ id: n.id, kind: n.kind, instruction: n.prompt, seed: n.params?.seed ?? null, result: n.resultBlob }))
+  const lineage = pathToRoot(nodes, node.id).map((n) => ({
+    id: n.id,
+    kind: n.kind,
+    instruction: n.prompt,
+    seed: n.params?.seed ?? null,
+    result: n.resultBlob,
+  }))
   const parentHash = node.parentId ? (nodes[node.parentId]?.resultBlob ?? '') : ''
   const text: Record<string, string> = node.params
-    ? { prompt: node.prompt ?? '', seed: String(node.params.seed), steps: String(node.params.steps), guidance: String(node.params.guidance), model: node.params.model, parent: parentHash, lineage: JSON.stringify(lineage) }
+    ? {
+        prompt: node.prompt ?? '',
+        seed: String(node.params.seed),
+        steps: String(node.params.steps),
+        guidance: String(node.params.guidance),
+        model: node.params.model,
+        parent: parentHash,
+        lineage: JSON.stringify(lineage),
+      }
     : { source: node.sourceName ?? '', lineage: JSON.stringify(lineage) }
   return { ...text, software: 'Kontext Studio' }
 }
@@ -33,21 +51,30 @@ export async function exportNode(session: ProjectSession, p: ValidParams<'export
   const out = { ...(await encodeForExport(bytes, p.format, p.scale ?? 1)) }
   if (p.format === 'png') out.bytes = addPngText(out.bytes, provenance(session, node))
   const ext = p.format === 'jpeg' ? 'jpg' : p.format
-  return { fileName: `${baseName(node.label ?? node.prompt ?? node.sourceName ?? 'image').slice(0, 40)}-${node.id}.${ext}`, mimeType: MIME[p.format], bytes: out.bytes }
+  return {
+    fileName: `${baseName(node.label ?? node.prompt ?? node.sourceName ?? 'image').slice(0, 40)}-${node.id}.${ext}`,
+    mimeType: MIME[p.format],
+    bytes: out.bytes,
+  }
 }
 
 export async function exportStoryboard(session: ProjectSession, p: ValidParams<'exportStoryboard'>): Promise<ExportedFile> {
   const state = session.snapshot()
   const frames = framesWithImages(state, session)
   const name = baseName(state.project.name)
-  if (p.format === 'pdf') return { fileName: `${name}-storyboard.pdf`, mimeType: 'application/pdf', bytes: await storyboardPdf(state.project.name, frames) }
+  if (p.format === 'pdf')
+    return { fileName: `${name}-storyboard.pdf`, mimeType: 'application/pdf', bytes: await storyboardPdf(state.project.name, frames) }
   if (p.format === 'gif') return { fileName: `${name}-animatic.gif`, mimeType: 'image/gif', bytes: await storyboardGif(frames) }
   return { fileName: `${name}-frames.zip`, mimeType: 'application/zip', bytes: pngSequenceZip(frames) }
 }
 
 export function exportBranch(session: ProjectSession, p: ValidParams<'exportBranch'>): ExportedFile {
   const state = session.snapshot()
-  return { fileName: `${baseName(state.project.name)}-branch-${p.leafId}.zip`, mimeType: 'application/zip', bytes: branchZip(state, session, p.leafId) }
+  return {
+    fileName: `${baseName(state.project.name)}-branch-${p.leafId}.zip`,
+    mimeType: 'application/zip',
+    bytes: branchZip(state, session, p.leafId),
+  }
 }
 
 /** The composition the renderer flattened, re-encoded here (never trusted as-is) with the node's lineage. */
@@ -57,5 +84,9 @@ export async function exportComposite(session: ProjectSession, p: ValidParams<'e
   const decoded = await decodeImport(p.png, 'composition', { maxBytes: MAX_IMPORT_BYTES, maxSide: MAX_IMAGE_SIDE })
   if (!decoded.ok) throw new StudioError(decoded.error)
   const png = addPngText(decoded.value.png, { ...provenance(session, node), composition: `the layers of node ${node.id} over its image` })
-  return { fileName: `${baseName(node.label ?? node.prompt ?? node.sourceName ?? 'image').slice(0, 40)}-${node.id}-composition.png`, mimeType: 'image/png', bytes: png }
+  return {
+    fileName: `${baseName(node.label ?? node.prompt ?? node.sourceName ?? 'image').slice(0, 40)}-${node.id}-composition.png`,
+    mimeType: 'image/png',
+    bytes: png,
+  }
 }

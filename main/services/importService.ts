@@ -11,13 +11,27 @@ import type { HostClock } from './clock'
 import type { ProjectSession } from './projectSession'
 
 /** Decodes, normalises and stores an image as a blob only (for canvas layers). */
-export async function storeImageFile(session: ProjectSession, clock: HostClock, input: { fileName: string; bytes: Uint8Array }): Promise<BlobMeta> {
+export async function storeImageFile(
+  session: ProjectSession,
+  clock: HostClock,
+  input: { fileName: string; bytes: Uint8Array },
+): Promise<BlobMeta> {
   const decoded = await decodeImport(input.bytes, input.fileName, { maxBytes: MAX_IMPORT_BYTES, maxSide: MAX_IMAGE_SIDE })
   if (!decoded.ok) throw new StudioError(decoded.error)
   const image = decoded.value
-  const blob: BlobMeta = { hash: sha256(image.png), width: image.width, height: image.height, format: 'png', byteSize: image.png.byteLength, hasAlpha: image.hasAlpha }
+  const blob: BlobMeta = {
+    hash: sha256(image.png),
+    width: image.width,
+    height: image.height,
+    format: 'png',
+    byteSize: image.png.byteLength,
+    hasAlpha: image.hasAlpha,
+  }
   if (!session.snapshot().blobs[blob.hash]) {
-    session.apply({ ok: true, value: { project: { ...session.snapshot().project, modifiedAt: clock.now() }, putBlobs: [blob] } }, new Map([[blob.hash, image.png]]))
+    session.apply(
+      { ok: true, value: { project: { ...session.snapshot().project, modifiedAt: clock.now() }, putBlobs: [blob] } },
+      new Map([[blob.hash, image.png]]),
+    )
   }
   return blob
 }
@@ -32,7 +46,12 @@ export async function importImageFile(
   const image = decoded.value
   const hash = sha256(image.png)
   const blob: BlobMeta = {
-    hash, width: image.width, height: image.height, format: 'png', byteSize: image.png.byteLength, hasAlpha: image.hasAlpha,
+    hash,
+    width: image.width,
+    height: image.height,
+    format: 'png',
+    byteSize: image.png.byteLength,
+    hasAlpha: image.hasAlpha,
   }
   const nodeId = asNodeId(clock.newId())
   const fileName = input.fileName.replace(/[\\/]/g, '_').slice(0, 255)

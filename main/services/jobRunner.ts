@@ -47,7 +47,11 @@ export class JobRunner {
     const settings = this.session.snapshot().project.settings
     const contextBlobs: BlobHash[] = [...uploads.map((u) => u.meta.hash), ...params.contextBlobs]
     const parentParams = params.parentId ? this.session.snapshot().nodes[params.parentId]?.params : null
-    const firstContext = contextBlobs[0] ? this.session.snapshot().blobs[contextBlobs[0]] ?? uploads[0]?.meta : params.contextFromParent ? parentParams ?? undefined : undefined
+    const firstContext = contextBlobs[0]
+      ? (this.session.snapshot().blobs[contextBlobs[0]] ?? uploads[0]?.meta)
+      : params.contextFromParent
+        ? (parentParams ?? undefined)
+        : undefined
     const generation: GenerationParams = {
       ...resolveSampling(settings, params, this.clock),
       width: params.width ?? firstContext?.width ?? 1024,
@@ -60,8 +64,16 @@ export class JobRunner {
     const jobId = asJobId(this.clock.newId())
     this.session.apply(
       queueGeneration(this.session.snapshot(), {
-        nodeId, jobId, parentId: params.parentId, prompt: params.prompt, params: generation, contextBlobs,
-        newBlobs: stored.map((u) => u.meta), region: mask ? { maskBlob: mask.meta.hash } : null, contextFromParent: params.contextFromParent === true, at: this.clock.now(),
+        nodeId,
+        jobId,
+        parentId: params.parentId,
+        prompt: params.prompt,
+        params: generation,
+        contextBlobs,
+        newBlobs: stored.map((u) => u.meta),
+        region: mask ? { maskBlob: mask.meta.hash } : null,
+        contextFromParent: params.contextFromParent === true,
+        at: this.clock.now(),
       }),
       new Map(stored.map((u) => [u.meta.hash, u.png])),
     )
@@ -141,18 +153,39 @@ export class JobRunner {
       if (!node?.params || node.prompt === null) throw new StudioError(studioError('job.invalid', 'This job has no generation parameters.'))
       const contexts = node.contextBlobs.map((hash) => {
         const bytes = this.session.readBlob(hash)
-        if (!bytes) throw new StudioError(studioError('blob.missing', `Context image ${hash.slice(0, 12)}… is missing from the project file.`))
+        if (!bytes)
+          throw new StudioError(studioError('blob.missing', `Context image ${hash.slice(0, 12)}… is missing from the project file.`))
         return bytes
       })
-      const request: EngineJobRequest = { model: node.params.model, prompt: node.prompt, contexts, seed: node.params.seed, steps: node.params.steps, guidance: node.params.guidance, width: node.params.width, height: node.params.height }
+      const request: EngineJobRequest = {
+        model: node.params.model,
+        prompt: node.prompt,
+        contexts,
+        seed: node.params.seed,
+        steps: node.params.steps,
+        guidance: node.params.guidance,
+        width: node.params.width,
+        height: node.params.height,
+      }
       const onProgress = (progress: EngineProgress): void => this.emitProgress({ jobId: job.id, nodeId: job.nodeId, progress })
-      const run = (req: EngineJobRequest, report: (p: EngineProgress) => void) => this.engine.run(req, { signal: abort.signal, onProgress: report })
+      const run = (req: EngineJobRequest, report: (p: EngineProgress) => void) =>
+        this.engine.run(req, { signal: abort.signal, onProgress: report })
       const maskBytes = node.region ? this.session.readBlob(node.region.maskBlob) : null
       if (node.region && !maskBytes) throw new StudioError(studioError('blob.missing', 'The region mask is missing from the project file.'))
       const result = maskBytes ? await runRegionEdit({ request, mask: maskBytes, run, onProgress }) : await run(request, onProgress)
-      const meta: BlobMeta = { hash: sha256(result.png), width: result.width, height: result.height, format: 'png', byteSize: result.png.byteLength, hasAlpha: false }
+      const meta: BlobMeta = {
+        hash: sha256(result.png),
+        width: result.width,
+        height: result.height,
+        format: 'png',
+        byteSize: result.png.byteLength,
+        hasAlpha: false,
+      }
       outcome = { kind: 'done', result: meta }
-      this.session.apply(settleJob(this.session.snapshot(), { jobId: job.id, outcome, at: this.clock.now() }), new Map([[meta.hash, result.png]]))
+      this.session.apply(
+        settleJob(this.session.snapshot(), { jobId: job.id, outcome, at: this.clock.now() }),
+        new Map([[meta.hash, result.png]]),
+      )
       return
     } catch (caught) {
       const error = toErrorData(caught, 'engine.failed')
@@ -174,7 +207,10 @@ export class JobRunner {
   }
 
   private async decodeUpload(bytes: Uint8Array, index: number): Promise<{ meta: BlobMeta; png: Uint8Array }> {
-    const decoded = await decodeImport(bytes, index < 0 ? 'region mask' : `context image ${index + 1}`, { maxBytes: MAX_IMPORT_BYTES, maxSide: MAX_IMAGE_SIDE })
+    const decoded = await decodeImport(bytes, index < 0 ? 'region mask' : `context image ${index + 1}`, {
+      maxBytes: MAX_IMPORT_BYTES,
+      maxSide: MAX_IMAGE_SIDE,
+    })
     if (!decoded.ok) throw new StudioError(decoded.error)
     const { png, width, height, hasAlpha } = decoded.value
     return { meta: { hash: sha256(png), width, height, format: 'png', byteSize: png.byteLength, hasAlpha }, png }

@@ -43,7 +43,8 @@ export class ProjectSession {
     const before = this.state
     const result = this.store.emptyTrash()
     this.state = this.store.load()
-    const gone = <K extends string>(a: Readonly<Record<K, unknown>>, b: Readonly<Record<K, unknown>>): K[] => (Object.keys(a) as K[]).filter((k) => !(k in b))
+    const gone = <K extends string>(a: Readonly<Record<K, unknown>>, b: Readonly<Record<K, unknown>>): K[] =>
+      (Object.keys(a) as K[]).filter((k) => !(k in b))
     const diff: ProjectDiff = {
       removeNodes: gone(before.nodes, this.state.nodes),
       removeBlobs: gone(before.blobs, this.state.blobs),

@@ -21,7 +21,10 @@ export async function runRegionEdit(input: RegionJobInput): Promise<EngineJobRes
   const parent = await decodeRgba(context)
   const mask = await decodeMask(input.mask, parent.width, parent.height)
   const bounds = maskBounds(mask, parent.width, parent.height)
-  if (!bounds) throw new StudioError(studioError('region.emptyMask', 'The painted region is empty.', 'Paint over the part to change, then generate again.'))
+  if (!bounds)
+    throw new StudioError(
+      studioError('region.emptyMask', 'The painted region is empty.', 'Paint over the part to change, then generate again.'),
+    )
   const crop = cropAroundRegion(bounds, parent.width, parent.height)
   const cropped = await cropPng(context, crop)
   const { width: _w, height: _h, ...rest } = input.request

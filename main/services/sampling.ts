@@ -9,7 +9,11 @@ export interface SamplingOverrides {
   readonly guidance?: number | undefined
 }
 
-export function resolveSampling(settings: ProjectSettings, o: SamplingOverrides, clock: HostClock): Omit<GenerationParams, 'width' | 'height'> {
+export function resolveSampling(
+  settings: ProjectSettings,
+  o: SamplingOverrides,
+  clock: HostClock,
+): Omit<GenerationParams, 'width' | 'height'> {
   return {
     model: o.model ?? settings.defaultModel,
     seed: o.seed ?? clock.newSeed(),

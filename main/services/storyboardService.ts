@@ -24,7 +24,15 @@ export class StoryboardService {
 
   addFrame(p: ValidParams<'addFrame'>): RequestResults['addFrame'] {
     const frameId = asFrameId(this.clock.newId())
-    this.session.apply(insertFrame(this.state, { frameId, nodeId: p.nodeId, ...(p.index !== undefined ? { index: p.index } : {}), ...(p.title ? { title: p.title } : {}), at: this.clock.now() }))
+    this.session.apply(
+      insertFrame(this.state, {
+        frameId,
+        nodeId: p.nodeId,
+        ...(p.index !== undefined ? { index: p.index } : {}),
+        ...(p.title ? { title: p.title } : {}),
+        at: this.clock.now(),
+      }),
+    )
     return { frameId }
   }
 
@@ -47,9 +55,22 @@ export class StoryboardService {
     const previousNode = previous ? this.state.nodes[previous.nodeId] : undefined
     const size = previousNode?.resultBlob ? this.state.blobs[previousNode.resultBlob] : undefined
     const sampling = resolveSampling(this.state.project.settings, p, this.clock)
-    const params = { ...sampling, width: size?.width ?? previousNode?.params?.width ?? 1024, height: size?.height ?? previousNode?.params?.height ?? 1024 }
+    const params = {
+      ...sampling,
+      width: size?.width ?? previousNode?.params?.width ?? 1024,
+      height: size?.height ?? previousNode?.params?.height ?? 1024,
+    }
     const ids = { frameId: asFrameId(this.clock.newId()), nodeId: asNodeId(this.clock.newId()), jobId: asJobId(this.clock.newId()) }
-    this.session.apply(nextShot(this.state, { afterFrameId: p.afterFrameId, ...ids, prompt: p.prompt, params, pinnedFrameIds: p.pinnedFrameIds, at: this.clock.now() }))
+    this.session.apply(
+      nextShot(this.state, {
+        afterFrameId: p.afterFrameId,
+        ...ids,
+        prompt: p.prompt,
+        params,
+        pinnedFrameIds: p.pinnedFrameIds,
+        at: this.clock.now(),
+      }),
+    )
     void this.jobs.kick()
     return ids
   }

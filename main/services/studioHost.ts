@@ -39,7 +39,14 @@ export class StudioHost {
     this.unsubscribe.push(
       session.onDidChange((diff) => this.emit({ kind: 'projectChanged', diff })),
       this.jobs.onProgress(({ jobId, nodeId, progress }) =>
-        this.emit({ kind: 'jobProgress', jobId, nodeId, step: progress.step, totalSteps: progress.totalSteps, preview: progress.previewPng }),
+        this.emit({
+          kind: 'jobProgress',
+          jobId,
+          nodeId,
+          step: progress.step,
+          totalSteps: progress.totalSteps,
+          preview: progress.previewPng,
+        }),
       ),
       engine.onStateChange((state, reason) => this.emit({ kind: 'engineState', state, reason })),
     )

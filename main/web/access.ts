@@ -44,10 +44,12 @@ export type AccessDecision = { allowed: true; setCookie: string | null } | { all
 
 export function checkAccess(policy: AccessPolicy, req: IncomingMessage, url: URL): AccessDecision {
   const host = hostWithoutPort(req.headers.host)
-  if (host === null || (policy.allowedHosts !== null && !policy.allowedHosts.has(host))) return { allowed: false, status: 421, reason: 'This server does not answer to that host name.' }
+  if (host === null || (policy.allowedHosts !== null && !policy.allowedHosts.has(host)))
+    return { allowed: false, status: 421, reason: 'This server does not answer to that host name.' }
   // A WebSocket or fetch from another site carries its own Origin: refuse it.
   const origin = req.headers.origin
-  if (origin !== undefined && origin !== `http://${req.headers.host}`) return { allowed: false, status: 403, reason: 'Cross-origin requests are refused.' }
+  if (origin !== undefined && origin !== `http://${req.headers.host}`)
+    return { allowed: false, status: 403, reason: 'Cross-origin requests are refused.' }
   if (policy.token === null) return { allowed: true, setCookie: null }
   const fromQuery = url.searchParams.get('token')
   if (fromQuery !== null && safeEqual(fromQuery, policy.token)) {
@@ -55,5 +57,9 @@ export function checkAccess(policy: AccessPolicy, req: IncomingMessage, url: URL
   }
   const fromCookie = readCookie(req, TOKEN_COOKIE)
   if (fromCookie !== null && safeEqual(fromCookie, policy.token)) return { allowed: true, setCookie: null }
-  return { allowed: false, status: 401, reason: 'A token is required: open the address printed by `npm run serve`, which includes ?token=….' }
+  return {
+    allowed: false,
+    status: 401,
+    reason: 'A token is required: open the address printed by `npm run serve`, which includes ?token=….',
+  }
 }

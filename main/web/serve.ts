@@ -35,7 +35,9 @@ async function main(): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a number from 0 to 65535, not ${values.port}.`)
   const token = values.token ?? null
   if (!isLoopbackHost(values.host) && (token === null || token.length < 16)) {
-    throw new Error(`Listening on ${values.host} exposes your projects to the network: pass --token with a secret of at least 16 characters.`)
+    throw new Error(
+      `Listening on ${values.host} exposes your projects to the network: pass --token with a secret of at least 16 characters.`,
+    )
   }
   const appRoot = findAppRoot()
   if (!values['no-build'] && rendererIsStale(appRoot)) buildRenderer(appRoot, log)

@@ -109,9 +109,13 @@ export async function startWebHost(studio: StudioHost, options: WebHostOptions):
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(
         e.code === 'EADDRINUSE'
-          ? new Error(`Port ${options.port} on ${options.host} is already in use (another studio?): pass --port N, or --port 0 for any free port.`)
+          ? new Error(
+              `Port ${options.port} on ${options.host} is already in use (another studio?): pass --port N, or --port 0 for any free port.`,
+            )
           : e.code === 'EADDRNOTAVAIL'
-            ? new Error(`${options.host} is not an address of this machine: pass --host with one of its addresses, or leave it out for 127.0.0.1.`)
+            ? new Error(
+                `${options.host} is not an address of this machine: pass --host with one of its addresses, or leave it out for 127.0.0.1.`,
+              )
             : e,
       ),
     )

@@ -32,7 +32,12 @@ export function serveSocket(socket: WebSocket, host: StudioHost, log: (line: str
       (caught: unknown) => {
         const error = toErrorData(caught, 'internal')
         if (error.code === 'internal') log(`request ${name} failed: ${error.message}`)
-        send(socket, { type: 'response', id, ok: false, error: error.code === 'internal' ? studioError('internal', error.message, 'This is a bug; the log has details.') : error })
+        send(socket, {
+          type: 'response',
+          id,
+          ok: false,
+          error: error.code === 'internal' ? studioError('internal', error.message, 'This is a bug; the log has details.') : error,
+        })
       },
     )
   })

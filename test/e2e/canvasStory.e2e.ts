@@ -17,7 +17,6 @@ import { canvasHelpers, rawRgba, type NodeView } from './support/canvasPage'
 import type { StudioServer } from './support/studioServer'
 import { closeStudioPage, openStudioPage } from './support/studioPage'
 
-
 const dir = mkdtempSync(join(tmpdir(), 'kstudio-canvas-'))
 let browser: Browser
 let server: StudioServer
@@ -30,15 +29,26 @@ const GREEN = [20, 200, 60]
 /** A 64×64 scene with a gentle gradient, so "unchanged" means every pixel, not one flat colour. */
 async function scenePng(): Promise<Uint8Array> {
   const raw = Buffer.alloc(64 * 64 * 3)
-  for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) raw.set([SCENE[0] as number, (SCENE[1] as number) + (x >> 3), (SCENE[2] as number) + (y >> 3)], (y * 64 + x) * 3)
-  return new Uint8Array(await sharp(raw, { raw: { width: 64, height: 64, channels: 3 } }).png().toBuffer())
+  for (let y = 0; y < 64; y++)
+    for (let x = 0; x < 64; x++)
+      raw.set([SCENE[0] as number, (SCENE[1] as number) + (x >> 3), (SCENE[2] as number) + (y >> 3)], (y * 64 + x) * 3)
+  return new Uint8Array(
+    await sharp(raw, { raw: { width: 64, height: 64, channels: 3 } })
+      .png()
+      .toBuffer(),
+  )
 }
 
 /** A 16×16 green disc on a transparent square: the corners must show the scene through. */
 async function discPng(): Promise<Uint8Array> {
   const raw = Buffer.alloc(16 * 16 * 4)
-  for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) if ((x - 7.5) ** 2 + (y - 7.5) ** 2 < 36) raw.set([...GREEN, 255], (y * 16 + x) * 4)
-  return new Uint8Array(await sharp(raw, { raw: { width: 16, height: 16, channels: 4 } }).png().toBuffer())
+  for (let y = 0; y < 16; y++)
+    for (let x = 0; x < 16; x++) if ((x - 7.5) ** 2 + (y - 7.5) ** 2 < 36) raw.set([...GREEN, 255], (y * 16 + x) * 4)
+  return new Uint8Array(
+    await sharp(raw, { raw: { width: 16, height: 16, channels: 4 } })
+      .png()
+      .toBuffer(),
+  )
 }
 
 beforeAll(async () => {
@@ -62,7 +72,13 @@ describe('composing on the canvas and editing the composition', () => {
   })
 
   it('adds two dropped images as layers at the drop points, keeping alpha, and no new nodes', async () => {
-    const red = new Uint8Array(await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: RED[0] as number, g: RED[1] as number, b: RED[2] as number } } }).png().toBuffer())
+    const red = new Uint8Array(
+      await sharp({
+        create: { width: 16, height: 16, channels: 3, background: { r: RED[0] as number, g: RED[1] as number, b: RED[2] as number } },
+      })
+        .png()
+        .toBuffer(),
+    )
     await c.dropOnCanvasAt(16, 16, [{ name: 'red.png', type: 'image/png', bytes: red }])
     await page.getByRole('option', { name: 'Layer red.png' }).waitFor()
     await c.dropOnCanvasAt(48, 48, [{ name: 'disc.png', type: 'image/png', bytes: await discPng() }])
@@ -97,10 +113,11 @@ describe('composing on the canvas and editing the composition', () => {
   })
 
   it('pans with space-drag and the middle button, zooms with keys, and none of it is an undo step', async () => {
-    const view = (): Promise<number[]> => page.evaluate(() => {
-      const s = (window as unknown as { Konva: { stages: { x(): number; y(): number; scaleX(): number }[] } }).Konva.stages[0]
-      return s ? [s.x(), s.y(), s.scaleX()] : []
-    })
+    const view = (): Promise<number[]> =>
+      page.evaluate(() => {
+        const s = (window as unknown as { Konva: { stages: { x(): number; y(): number; scaleX(): number }[] } }).Konva.stages[0]
+        return s ? [s.x(), s.y(), s.scaleX()] : []
+      })
     const redAt = await c.colourAt(40, 34)
     const start = await view()
     const [px, py] = await c.docToPage(40, 34)
@@ -136,10 +153,17 @@ describe('composing on the canvas and editing the composition', () => {
   })
 
   it('reorders layers by dragging a row in the layer panel, as one undo step', async () => {
-    const order = (): Promise<(string | null)[]> => page.getByRole('listbox', { name: 'Layer stack' }).getByRole('option').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))
+    const order = (): Promise<(string | null)[]> =>
+      page
+        .getByRole('listbox', { name: 'Layer stack' })
+        .getByRole('option')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))
     expect(await order()).toEqual(['Layer disc.png', 'Layer red.png'])
     // Grab the row by its name: the selected row also holds an opacity slider.
-    await page.getByRole('option', { name: 'Layer red.png' }).getByText('red.png', { exact: true }).dragTo(page.getByRole('option', { name: 'Layer disc.png' }))
+    await page
+      .getByRole('option', { name: 'Layer red.png' })
+      .getByText('red.png', { exact: true })
+      .dragTo(page.getByRole('option', { name: 'Layer disc.png' }))
     await expect.poll(order).toEqual(['Layer red.png', 'Layer disc.png'])
     await page.keyboard.press('Control+z')
     await expect.poll(order).toEqual(['Layer disc.png', 'Layer red.png'])
@@ -175,7 +199,9 @@ describe('composing on the canvas and editing the composition', () => {
   it('generates from the composite: the new node’s context is exactly the flattened picture', async () => {
     composed = await c.generate('change the background to white', scene.id)
     expect(composed.parentId).toBe(scene.id)
-    const sent = await page.evaluate(() => (window as unknown as { __kontextCanvas: { lastComposite(): number[] | null } }).__kontextCanvas.lastComposite())
+    const sent = await page.evaluate(() =>
+      (window as unknown as { __kontextCanvas: { lastComposite(): number[] | null } }).__kontextCanvas.lastComposite(),
+    )
     expect(sent).not.toBeNull()
     const flattened = await rawRgba(new Uint8Array(sent as number[]))
     const context = await c.blobPixels(composed.contextBlobs[0] as string)
@@ -238,7 +264,14 @@ describe('composing on the canvas and editing the composition', () => {
     expect(value).toBeGreaterThanOrEqual(0)
     expect(value).toBeLessThanOrEqual(1)
     // The history shows the same measure as a badge on each node that has a parent.
-    await expect.poll(() => page.getByRole('treeitem').getByLabel(/^Drift from parent \d\.\d\d$/).count()).toBe(2)
+    await expect
+      .poll(() =>
+        page
+          .getByRole('treeitem')
+          .getByLabel(/^Drift from parent \d\.\d\d$/)
+          .count(),
+      )
+      .toBe(2)
     for (const mode of ['side by side', 'flip', 'difference']) await dialog.getByRole('radio', { name: mode }).click()
     await dialog.getByRole('img', { name: 'Difference heatmap' }).waitFor()
     await dialog.getByRole('button', { name: 'Close compare' }).click()
@@ -247,7 +280,11 @@ describe('composing on the canvas and editing the composition', () => {
 
   it('imports a photo dropped on the history panel as a new node, not a layer', async () => {
     const box = await page.getByRole('tree', { name: 'History tree' }).boundingBox()
-    const photo = new Uint8Array(await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 200, g: 200, b: 0 } } }).png().toBuffer())
+    const photo = new Uint8Array(
+      await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 200, g: 200, b: 0 } } })
+        .png()
+        .toBuffer(),
+    )
     // A node is on the canvas, so the same drop on the canvas would have made a layer.
     expect((await c.currentNode())?.resultBlob).toBeTruthy()
     await page.evaluate(
@@ -255,7 +292,8 @@ describe('composing on the canvas and editing the composition', () => {
         const dt = new DataTransfer()
         dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'second.png', { type: 'image/png' }))
         const target = document.elementFromPoint(x, y) ?? document.body
-        for (const type of ['dragenter', 'dragover', 'drop']) target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true, clientX: x, clientY: y }))
+        for (const type of ['dragenter', 'dragover', 'drop'])
+          target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true, clientX: x, clientY: y }))
       },
       { b64: Buffer.from(photo).toString('base64'), x: (box?.x ?? 0) + 40, y: (box?.y ?? 0) + (box?.height ?? 0) - 20 },
     )
@@ -271,7 +309,11 @@ describe('composing on the canvas and editing the composition', () => {
     expect(await page.getByRole('radio', { name: 'Lasso tool (L)' }).getAttribute('aria-checked')).toBe('true')
     const inside = await c.colourAt(16, 12)
     const outside = await c.colourAt(2, 30)
-    const corners: [number, number][] = [[4, 4], [28, 4], [16, 28]]
+    const corners: [number, number][] = [
+      [4, 4],
+      [28, 4],
+      [16, 28],
+    ]
     await page.mouse.move(...(await c.docToPage(...corners[0]!)))
     await page.mouse.down()
     for (const corner of [...corners.slice(1), corners[0]!]) await page.mouse.move(...(await c.docToPage(...corner)), { steps: 6 })
@@ -284,7 +326,11 @@ describe('composing on the canvas and editing the composition', () => {
 
   it('pastes an image from the clipboard as a layer centred on the picture', async () => {
     const nodes = await page.getByRole('treeitem').count()
-    const tile = new Uint8Array(await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 250, g: 250, b: 250 } } }).png().toBuffer())
+    const tile = new Uint8Array(
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 250, g: 250, b: 250 } } })
+        .png()
+        .toBuffer(),
+    )
     await page.evaluate((b64) => {
       const dt = new DataTransfer()
       dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'clip.png', { type: 'image/png' }))

@@ -27,7 +27,11 @@ const frames = () => page.getByRole('list', { name: 'Frames' }).locator('li.fram
 
 /** Waits until no node is queued or running. */
 async function settle(): Promise<void> {
-  await expect.poll(async () => page.locator('[role="treeitem"][data-status="queued"], [role="treeitem"][data-status="running"]').count(), { timeout: 60_000 }).toBe(0)
+  await expect
+    .poll(async () => page.locator('[role="treeitem"][data-status="queued"], [role="treeitem"][data-status="running"]').count(), {
+      timeout: 60_000,
+    })
+    .toBe(0)
 }
 
 async function edit(instruction: string): Promise<void> {
@@ -40,7 +44,9 @@ async function edit(instruction: string): Promise<void> {
 /** A snapshot of what the designer sees, to compare before and after a restart. */
 async function visibleState() {
   return {
-    nodes: await tree().getByRole('treeitem').evaluateAll((els) => els.map((e) => `${e.getAttribute('aria-label')}|${e.getAttribute('data-status')}`)),
+    nodes: await tree()
+      .getByRole('treeitem')
+      .evaluateAll((els) => els.map((e) => `${e.getAttribute('aria-label')}|${e.getAttribute('data-status')}`)),
     starred: await tree().locator('button[aria-label="Unstar node"]').count(),
     frames: await frames().evaluateAll((els) => els.map((e) => e.getAttribute('aria-label'))),
     project: await page.getByRole('button', { name: 'Project settings' }).textContent(),
@@ -69,7 +75,9 @@ describe('a designer’s session', () => {
     await item('edit: change the background to teal').click()
     await edit('change the background to beige')
     // The first edit now has two children, side by side one level below it: nothing was overwritten.
-    const rows = await tree().getByRole('treeitem').evaluateAll((els) => els.map((e) => [e.getAttribute('aria-label'), (e as HTMLElement).style.paddingLeft]))
+    const rows = await tree()
+      .getByRole('treeitem')
+      .evaluateAll((els) => els.map((e) => [e.getAttribute('aria-label'), (e as HTMLElement).style.paddingLeft]))
     expect(rows).toEqual([
       ['import: hero.png', '8px'],
       ['edit: change the background to teal', '22px'],
@@ -87,7 +95,11 @@ describe('a designer’s session', () => {
     await item('import: second.png').click()
     await expect.poll(() => tree().getByRole('treeitem').count()).toBe(7)
     await settle()
-    const rows = await tree().getByRole('treeitem').evaluateAll((els) => els.map((e) => [e.getAttribute('aria-label'), (e as HTMLElement).style.paddingLeft, e.getAttribute('data-status')]))
+    const rows = await tree()
+      .getByRole('treeitem')
+      .evaluateAll((els) =>
+        els.map((e) => [e.getAttribute('aria-label'), (e as HTMLElement).style.paddingLeft, e.getAttribute('data-status')]),
+      )
     expect(rows.slice(-3)).toEqual([
       ['import: second.png', '8px', 'done'],
       ['edit: change the background to teal', '22px', 'done'],
@@ -112,7 +124,12 @@ describe('a designer’s session', () => {
     await page.getByLabel('Next shot').click()
     await expect.poll(() => frames().count()).toBe(3)
     await settle()
-    const titles = () => frames().evaluateAll((els) => els.map((e) => e.querySelector('input.title') instanceof HTMLInputElement ? (e.querySelector('input.title') as HTMLInputElement).value : ''))
+    const titles = () =>
+      frames().evaluateAll((els) =>
+        els.map((e) =>
+          e.querySelector('input.title') instanceof HTMLInputElement ? (e.querySelector('input.title') as HTMLInputElement).value : '',
+        ),
+      )
     expect(await titles()).toEqual(['Shot 1', 'Shot 2', 'Shot 3'])
     await frames().nth(2).dragTo(frames().nth(0))
     await expect.poll(titles).toEqual(['Shot 3', 'Shot 1', 'Shot 2'])
@@ -165,7 +182,8 @@ describe('a designer’s session', () => {
     expect(gif.subarray(0, 6).toString('latin1')).toBe('GIF89a')
     // Image descriptors that follow a graphic control extension: one per frame.
     let images = 0
-    for (let i = 0; i + 9 < gif.length; i++) if (gif[i] === 0x21 && gif[i + 1] === 0xf9 && gif[i + 2] === 4 && gif[i + 7] === 0 && gif[i + 8] === 0x2c) images++
+    for (let i = 0; i + 9 < gif.length; i++)
+      if (gif[i] === 0x21 && gif[i + 1] === 0xf9 && gif[i + 2] === 4 && gif[i + 7] === 0 && gif[i + 8] === 0x2c) images++
     expect(images).toBe(3)
     before = await visibleState()
     expect(before.frames).toHaveLength(3)

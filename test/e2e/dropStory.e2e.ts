@@ -24,7 +24,11 @@ const alerts = () => page.getByRole('alert').evaluateAll((els) => els.map((e) =>
 const notAnImage = { name: 'notes.txt', type: 'text/plain', bytes: new TextEncoder().encode('shopping list') }
 
 async function png(width: number, height: number, alpha: number): Promise<Uint8Array> {
-  return new Uint8Array(await sharp({ create: { width, height, channels: 4, background: { r: 200, g: 40, b: 40, alpha } } }).png().toBuffer())
+  return new Uint8Array(
+    await sharp({ create: { width, height, channels: 4, background: { r: 200, g: 40, b: 40, alpha } } })
+      .png()
+      .toBuffer(),
+  )
 }
 
 beforeAll(async () => {
@@ -35,17 +39,23 @@ afterAll(() => closeStudioPage(browser, server, dir))
 
 describe('dropping several files at once', () => {
   it('on an empty project: every image becomes a root node, the text file is refused by name', async () => {
-    const jpeg = new Uint8Array(await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 10, g: 90, b: 200 } } }).jpeg().toBuffer())
+    const jpeg = new Uint8Array(
+      await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 10, g: 90, b: 200 } } })
+        .jpeg()
+        .toBuffer(),
+    )
     await dropFiles(page, [
       { name: 'bottle.png', type: 'image/png', bytes: await png(64, 48, 1) },
       notAnImage,
       { name: 'label.jpg', type: 'image/jpeg', bytes: jpeg },
     ])
     await page.getByRole('treeitem', { name: 'import: label.jpg' }).waitFor()
-    expect(await rows().evaluateAll((els) => els.map((e) => [e.getAttribute('aria-label'), (e as HTMLElement).style.paddingLeft]))).toEqual([
-      ['import: bottle.png', '8px'],
-      ['import: label.jpg', '8px'],
-    ])
+    expect(await rows().evaluateAll((els) => els.map((e) => [e.getAttribute('aria-label'), (e as HTMLElement).style.paddingLeft]))).toEqual(
+      [
+        ['import: bottle.png', '8px'],
+        ['import: label.jpg', '8px'],
+      ],
+    )
     await expect.poll(alerts).toEqual([expect.stringContaining('notes.txt')])
     await page.getByRole('alert').getByRole('button', { name: 'Dismiss message' }).click()
   })

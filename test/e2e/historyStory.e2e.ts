@@ -21,11 +21,18 @@ let page: Page
 
 const tree = () => page.getByRole('tree', { name: 'History tree' })
 const item = (name: string) => tree().getByRole('treeitem', { name, exact: true })
-const labels = () => tree().getByRole('treeitem').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))
+const labels = () =>
+  tree()
+    .getByRole('treeitem')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))
 const currentLabel = () => tree().locator('[role="treeitem"][aria-selected="true"]').getAttribute('aria-label')
 
 async function settle(): Promise<void> {
-  await expect.poll(() => page.locator('[role="treeitem"][data-status="queued"], [role="treeitem"][data-status="running"]').count(), { timeout: 60_000 }).toBe(0)
+  await expect
+    .poll(() => page.locator('[role="treeitem"][data-status="queued"], [role="treeitem"][data-status="running"]').count(), {
+      timeout: 60_000,
+    })
+    .toBe(0)
 }
 
 async function edit(instruction: string): Promise<void> {
@@ -50,7 +57,9 @@ describe('the history panel', () => {
     await expect.poll(() => tree().getByRole('treeitem', { name: 'edit: make the red circle blue' }).count()).toBe(2)
     await settle()
     // Both are children of the import (one level of indent), side by side.
-    const depths = await tree().getByRole('treeitem', { name: 'edit: make the red circle blue' }).evaluateAll((els) => els.map((e) => (e as HTMLElement).style.paddingLeft))
+    const depths = await tree()
+      .getByRole('treeitem', { name: 'edit: make the red circle blue' })
+      .evaluateAll((els) => els.map((e) => (e as HTMLElement).style.paddingLeft))
     expect(depths).toEqual(['22px', '22px'])
     expect(await labels()).toEqual(['import: hero.png', 'edit: make the red circle blue', 'edit: make the red circle blue'])
   })
@@ -125,7 +134,10 @@ describe('the history panel', () => {
     page.once('dialog', (dialog) => void dialog.accept())
     await page.locator('section[aria-label="Trash"]').getByRole('button', { name: 'Empty trash' }).click()
     await page.getByLabel('Trash (0)').waitFor()
-    await page.getByRole('status').filter({ hasText: /Removed 1 nodes?/ }).waitFor()
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Removed 1 nodes?/ })
+      .waitFor()
     // A reload reads the file again: the emptied branch is gone, the rest is there.
     await page.reload()
     await item('import: Hero shot, studio light').waitFor()

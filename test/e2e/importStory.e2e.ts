@@ -40,7 +40,11 @@ afterAll(() => closeStudioPage(browser, server, dir))
 
 describe('dropping a photo onto the studio', () => {
   it('shows it on the canvas and as the first import node of the history', async () => {
-    const photo = new Uint8Array(await sharp({ create: { width: 120, height: 90, channels: 3, background: { r: 30, g: 110, b: 30 } } }).png().toBuffer())
+    const photo = new Uint8Array(
+      await sharp({ create: { width: 120, height: 90, channels: 3, background: { r: 30, g: 110, b: 30 } } })
+        .png()
+        .toBuffer(),
+    )
     await dropFiles(page, [{ name: 'product-shot.png', type: 'image/png', bytes: photo }])
     const item = page.getByRole('treeitem', { name: 'import: product-shot.png' })
     await item.waitFor()

@@ -22,7 +22,11 @@ const item = (name: string) => tree().getByRole('treeitem', { name, exact: true 
 const instruction = () => page.getByLabel('Instruction', { exact: true })
 
 async function settle(): Promise<void> {
-  await expect.poll(() => page.locator('[role="treeitem"][data-status="queued"], [role="treeitem"][data-status="running"]').count(), { timeout: 60_000 }).toBe(0)
+  await expect
+    .poll(() => page.locator('[role="treeitem"][data-status="queued"], [role="treeitem"][data-status="running"]').count(), {
+      timeout: 60_000,
+    })
+    .toBe(0)
 }
 
 beforeAll(async () => {
@@ -44,10 +48,15 @@ describe('the prompt bar', () => {
       await expect.poll(() => tree().getByRole('treeitem', { name: 'edit: make the red circle blue' }).count()).toBe(run + 1)
       await settle()
       // Heard by a screen reader, since the progress bar has gone.
-      await expect.poll(() => page.getByRole('status', { name: 'Generation outcome' }).textContent()).toBe('Finished: make the red circle blue')
+      await expect
+        .poll(() => page.getByRole('status', { name: 'Generation outcome' }).textContent())
+        .toBe('Finished: make the red circle blue')
     }
     // Images are stored by content hash, so equal pictures have equal thumbnail addresses.
-    const thumbs = await tree().getByRole('treeitem', { name: 'edit: make the red circle blue' }).locator('img.thumb').evaluateAll((imgs) => imgs.map((i) => i.getAttribute('src')))
+    const thumbs = await tree()
+      .getByRole('treeitem', { name: 'edit: make the red circle blue' })
+      .locator('img.thumb')
+      .evaluateAll((imgs) => imgs.map((i) => i.getAttribute('src')))
     expect(thumbs).toHaveLength(2)
     expect(thumbs[0]).toBeTruthy()
     expect(thumbs[1]).toBe(thumbs[0])
@@ -79,7 +88,9 @@ describe('the prompt bar', () => {
     await expect.poll(() => chained.getAttribute('data-status')).toBe('failed')
     await expect.poll(() => job.count()).toBe(0)
     expect(await page.getByRole('status', { name: 'Generation outcome' }).textContent()).toBe('Cancelled: remove the red circle')
-    await expect.poll(() => page.getByRole('note', { name: 'Why Generate is unavailable' }).textContent()).toContain('has no picture (cancelled)')
+    await expect
+      .poll(() => page.getByRole('note', { name: 'Why Generate is unavailable' }).textContent())
+      .toContain('has no picture (cancelled)')
     // Picking a finished node makes Generate available again.
     await item('import: hero.png').click()
     expect(await page.getByRole('button', { name: 'Generate' }).isEnabled()).toBe(true)

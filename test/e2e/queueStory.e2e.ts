@@ -19,7 +19,10 @@ let server: StudioServer
 let page: Page
 
 const queue = () => page.getByRole('complementary', { name: 'Queue' })
-const jobsIn = (state: string) => queue().locator(`li[data-state="${state}"]`).evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))
+const jobsIn = (state: string) =>
+  queue()
+    .locator(`li[data-state="${state}"]`)
+    .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))
 const instruction = () => page.getByLabel('Instruction', { exact: true })
 
 /** Queues a slow edit of the photo: 200 steps at guidance 4 (two passes a step on this model). */
@@ -48,13 +51,20 @@ describe('the queue panel', () => {
     await expect.poll(() => jobsIn('running'), { timeout: 30_000 }).toEqual(['Job running: change the background to teal'])
     expect(await jobsIn('queued')).toEqual(['Job queued: change the background to white', 'Job queued: change the background to black'])
     const running = queue().locator('li[data-state="running"]')
-    await expect.poll(async () => Number(await running.getByLabel('Job progress').getAttribute('value')), { timeout: 30_000 }).toBeGreaterThan(0)
+    await expect
+      .poll(async () => Number(await running.getByLabel('Job progress').getAttribute('value')), { timeout: 30_000 })
+      .toBeGreaterThan(0)
     await expect.poll(() => running.textContent()).toMatch(/\d+\.\d s · ~\d+\.\d s left/)
   })
 
   it('runs a queued job moved earlier before the others', async () => {
-    await queue().getByRole('listitem', { name: 'Job queued: change the background to black' }).getByRole('button', { name: 'Run earlier' }).click()
-    await expect.poll(() => jobsIn('queued')).toEqual(['Job queued: change the background to black', 'Job queued: change the background to white'])
+    await queue()
+      .getByRole('listitem', { name: 'Job queued: change the background to black' })
+      .getByRole('button', { name: 'Run earlier' })
+      .click()
+    await expect
+      .poll(() => jobsIn('queued'))
+      .toEqual(['Job queued: change the background to black', 'Job queued: change the background to white'])
     await queue().locator('li[data-state="running"]').getByRole('button', { name: 'Cancel job' }).click()
     await expect.poll(() => jobsIn('running'), { timeout: 30_000 }).toEqual(['Job running: change the background to black'])
     expect(await jobsIn('queued')).toEqual(['Job queued: change the background to white'])
@@ -64,9 +74,16 @@ describe('the queue panel', () => {
     await queue().getByRole('button', { name: 'Cancel all jobs' }).click()
     await expect.poll(() => jobsIn('cancelled'), { timeout: 30_000 }).toHaveLength(3)
     expect([...(await jobsIn('running')), ...(await jobsIn('queued'))]).toEqual([])
-    await expect.poll(() => page.getByRole('treeitem', { name: 'edit: change the background to white' }).getAttribute('data-status')).toBe('cancelled')
-    await queue().getByRole('listitem', { name: 'Job cancelled: change the background to white' }).getByRole('button', { name: 'Retry job' }).click()
-    await expect.poll(async () => [...(await jobsIn('running')), ...(await jobsIn('queued'))], { timeout: 30_000 }).toEqual([expect.stringMatching(/^Job (running|queued): change the background to white$/)])
+    await expect
+      .poll(() => page.getByRole('treeitem', { name: 'edit: change the background to white' }).getAttribute('data-status'))
+      .toBe('cancelled')
+    await queue()
+      .getByRole('listitem', { name: 'Job cancelled: change the background to white' })
+      .getByRole('button', { name: 'Retry job' })
+      .click()
+    await expect
+      .poll(async () => [...(await jobsIn('running')), ...(await jobsIn('queued'))], { timeout: 30_000 })
+      .toEqual([expect.stringMatching(/^Job (running|queued): change the background to white$/)])
     await queue().getByRole('button', { name: 'Cancel all jobs' }).click()
     await expect.poll(() => jobsIn('cancelled'), { timeout: 30_000 }).toHaveLength(3)
   })

@@ -24,7 +24,11 @@ let server: StudioServer
 let page: Page
 
 const photo = async (r: number, g: number, b: number): Promise<Uint8Array> =>
-  new Uint8Array(await sharp({ create: { width: 48, height: 32, channels: 3, background: { r, g, b } } }).png().toBuffer())
+  new Uint8Array(
+    await sharp({ create: { width: 48, height: 32, channels: 3, background: { r, g, b } } })
+      .png()
+      .toBuffer(),
+  )
 const rows = () => page.getByRole('tree', { name: 'History tree' }).getByRole('treeitem')
 
 /** What another window (or a script) does to the file while this page cannot hear the host. */
@@ -60,7 +64,9 @@ describe('the host restarts under an open studio', () => {
     await importBehindTheStudiosBack('added-while-away.png')
     server = await startStudioServer(projectPath, { port: Number(new URL(page.url()).port) })
     await page.getByRole('treeitem', { name: 'import: added-while-away.png' }).waitFor({ timeout: 30_000 })
-    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Reconnecting to the studio host' }).count(), { timeout: 30_000 }).toBe(0)
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'Reconnecting to the studio host' }).count(), { timeout: 30_000 })
+      .toBe(0)
     expect(await rows().count()).toBe(2)
   })
 

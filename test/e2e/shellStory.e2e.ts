@@ -27,7 +27,8 @@ const problems: string[] = []
  */
 async function unnamedControls(): Promise<string[]> {
   return page.evaluate(() => {
-    const selector = 'button, input, select, textarea, [role="button"], [role="radio"], [role="option"], [role="treeitem"], [role="tab"], a[href]'
+    const selector =
+      'button, input, select, textarea, [role="button"], [role="radio"], [role="option"], [role="treeitem"], [role="tab"], a[href]'
     const shown = (el: Element): boolean => {
       const box = (el as HTMLElement).getBoundingClientRect()
       const style = getComputedStyle(el)
@@ -45,7 +46,10 @@ async function unnamedControls(): Promise<string[]> {
     }
     return Array.from(document.querySelectorAll(selector))
       .filter((el) => shown(el) && !named(el))
-      .map((el) => `<${el.tagName.toLowerCase()} class="${el.className}"> in ${el.closest('[aria-label]')?.getAttribute('aria-label') ?? 'the page'}`)
+      .map(
+        (el) =>
+          `<${el.tagName.toLowerCase()} class="${el.className}"> in ${el.closest('[aria-label]')?.getAttribute('aria-label') ?? 'the page'}`,
+      )
   })
 }
 
@@ -104,8 +108,12 @@ describe('the studio shell', () => {
     await page.getByLabel('Instruction', { exact: true }).fill('make the red circle blue')
     await page.getByLabel('Instruction', { exact: true }).press('Control+Enter')
     await page.getByRole('treeitem', { name: 'edit: make the red circle blue' }).waitFor()
-    await expect.poll(() => page.getByRole('treeitem', { name: 'edit: make the red circle blue' }).getAttribute('data-status'), { timeout: 60_000 }).toBe('done')
-    await expect.poll(() => page.getByLabel('Execution provider').textContent(), { timeout: 15_000 }).toMatch(/^Provider: (cpu|cuda|dml|webgpu)$/)
+    await expect
+      .poll(() => page.getByRole('treeitem', { name: 'edit: make the red circle blue' }).getAttribute('data-status'), { timeout: 60_000 })
+      .toBe('done')
+    await expect
+      .poll(() => page.getByLabel('Execution provider').textContent(), { timeout: 15_000 })
+      .toMatch(/^Provider: (cpu|cuda|dml|webgpu)$/)
   })
 
   it('starts in the operating system’s light or dark theme until the designer picks one', async () => {

@@ -34,7 +34,9 @@ export class MemoryProjectStore implements ProjectStore {
   }
 
   emptyTrash(): { removedNodes: number; freedBytes: number } {
-    const gone = Object.values(this.state.nodes).filter((n) => n.deletedAt !== null).map((n) => n.id)
+    const gone = Object.values(this.state.nodes)
+      .filter((n) => n.deletedAt !== null)
+      .map((n) => n.id)
     this.state = applyDiff(this.state, { removeNodes: gone })
     return { removedNodes: gone.length, freedBytes: 0 }
   }

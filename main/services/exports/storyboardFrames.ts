@@ -15,13 +15,22 @@ export interface FrameImage {
 
 export function framesWithImages(state: ProjectState, session: ProjectSession): FrameImage[] {
   const frames = orderedFrames(state)
-  if (frames.length === 0) throw new StudioError(studioError('storyboard.empty', 'The storyboard has no frames to export.', 'Add the current node as a frame first.'))
+  if (frames.length === 0)
+    throw new StudioError(
+      studioError('storyboard.empty', 'The storyboard has no frames to export.', 'Add the current node as a frame first.'),
+    )
   return frames.map((frame, i) => {
     const node = state.nodes[frame.nodeId]
     const blob = node?.resultBlob ? state.blobs[node.resultBlob] : undefined
     const png = blob ? session.readBlob(blob.hash) : null
     if (!blob || !png) {
-      throw new StudioError(studioError('storyboard.frameNotReady', `Frame ${i + 1} (“${frame.title}”) has no finished image.`, 'Wait for its job to finish or point the frame at a finished node.'))
+      throw new StudioError(
+        studioError(
+          'storyboard.frameNotReady',
+          `Frame ${i + 1} (“${frame.title}”) has no finished image.`,
+          'Wait for its job to finish or point the frame at a finished node.',
+        ),
+      )
     }
     return { title: frame.title, notes: frame.notes, durationMs: frame.durationMs, png, width: blob.width, height: blob.height }
   })

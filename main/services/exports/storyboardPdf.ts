@@ -36,7 +36,12 @@ export async function storyboardPdf(projectName: string, frames: readonly FrameI
   const pages = Math.ceil(frames.length / FRAMES_PER_PAGE)
   for (let p = 0; p < pages; p++) {
     const page = pdf.addPage([PAGE.width, PAGE.height])
-    page.drawText(printable(`${projectName} - storyboard - page ${p + 1} of ${pages}`), { x: MARGIN, y: PAGE.height - MARGIN, size: 10, font: bold })
+    page.drawText(printable(`${projectName} - storyboard - page ${p + 1} of ${pages}`), {
+      x: MARGIN,
+      y: PAGE.height - MARGIN,
+      size: 10,
+      font: bold,
+    })
     for (let k = 0; k < FRAMES_PER_PAGE; k++) {
       const index = p * FRAMES_PER_PAGE + k
       const frame = frames[index]
@@ -52,7 +57,9 @@ export async function storyboardPdf(projectName: string, frames: readonly FrameI
       page.drawImage(image, { x: x + (box.w - w) / 2, y: top - box.h + (box.h - h) / 2, width: w, height: h })
       page.drawText(printable(`${index + 1}. ${frame.title}`).slice(0, 48), { x, y: top - box.h - 14, size: 10, font: bold })
       page.drawText(`${(frame.durationMs / 1000).toFixed(1)} s`, { x: x + box.w - 30, y: top - box.h - 14, size: 9, font })
-      wrap(frame.notes, 52, 3).forEach((line, i) => page.drawText(line, { x, y: top - box.h - 28 - i * 11, size: 8, font, color: rgb(0.25, 0.25, 0.25) }))
+      wrap(frame.notes, 52, 3).forEach((line, i) =>
+        page.drawText(line, { x, y: top - box.h - 28 - i * 11, size: 8, font, color: rgb(0.25, 0.25, 0.25) }),
+      )
     }
   }
   return pdf.save()

@@ -8,7 +8,12 @@ import type { ProjectSession } from '../projectSession'
 import type { FrameImage } from './storyboardFrames'
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0')
-const safeName = (s: string): string => s.replace(/[^A-Za-z0-9 _-]+/g, '').trim().replace(/\s+/g, '-').slice(0, 40) || 'untitled'
+const safeName = (s: string): string =>
+  s
+    .replace(/[^A-Za-z0-9 _-]+/g, '')
+    .trim()
+    .replace(/\s+/g, '-')
+    .slice(0, 40) || 'untitled'
 
 /** `001-title.png`, `002-….png`, … plus a JSON file of titles and durations for editing tools. */
 export function pngSequenceZip(frames: readonly FrameImage[]): Uint8Array {
@@ -35,8 +40,18 @@ export function branchZip(state: ProjectState, session: ProjectSession, leafId: 
     const file = bytes ? `${pad(i, width)}-${node.kind}-${node.id}.png` : null
     if (file && bytes) files[file] = [bytes, { level: 0 }]
     return {
-      file, id: node.id, parentId: node.parentId, kind: node.kind, status: node.status, instruction: node.prompt, params: node.params,
-      contexts: node.contextBlobs, result: node.resultBlob, label: node.label, createdAt: new Date(node.createdAt).toISOString(), sourceName: node.sourceName,
+      file,
+      id: node.id,
+      parentId: node.parentId,
+      kind: node.kind,
+      status: node.status,
+      instruction: node.prompt,
+      params: node.params,
+      contexts: node.contextBlobs,
+      result: node.resultBlob,
+      label: node.label,
+      createdAt: new Date(node.createdAt).toISOString(),
+      sourceName: node.sourceName,
     }
   })
   files['lineage.json'] = new TextEncoder().encode(JSON.stringify({ project: state.project.name, leaf: leafId, nodes: lineage }, null, 2))

@@ -30,11 +30,25 @@ export function createWebSocketApi(url: string): StudioApi {
         socket = ws
         resolve(ws)
       }
-      ws.onerror = () => reject(new StudioError(studioError('host.unreachable', 'The studio host cannot be reached.', 'Check that `npm run serve` is still running, then retry.')))
+      ws.onerror = () =>
+        reject(
+          new StudioError(
+            studioError(
+              'host.unreachable',
+              'The studio host cannot be reached.',
+              'Check that `npm run serve` is still running, then retry.',
+            ),
+          ),
+        )
       ws.onclose = () => {
         socket = null
         opened = null
-        for (const [, p] of pending) p.reject(new StudioError(studioError('host.disconnected', 'The connection to the studio host closed.', 'Retry; the studio reconnects by itself.')))
+        for (const [, p] of pending)
+          p.reject(
+            new StudioError(
+              studioError('host.disconnected', 'The connection to the studio host closed.', 'Retry; the studio reconnects by itself.'),
+            ),
+          )
         pending.clear()
         for (const l of listeners) l({ kind: 'engineState', state: 'restarting', reason: 'host connection lost' })
         // Reconnect so events keep flowing once the host is back.

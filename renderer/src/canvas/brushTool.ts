@@ -18,7 +18,15 @@ export interface BrushOptions {
 
 export function attachBrush(stage: Konva.Stage, content: Konva.Layer, ui: Konva.Layer, opts: BrushOptions): () => void {
   // The brush's footprint under the pointer, so the size is visible before painting.
-  const cursor = new Konva.Circle({ radius: 1, stroke: '#ffffff', shadowColor: '#000000', shadowBlur: 2, listening: false, visible: false, name: 'ui-brush' })
+  const cursor = new Konva.Circle({
+    radius: 1,
+    stroke: '#ffffff',
+    shadowColor: '#000000',
+    shadowBlur: 2,
+    listening: false,
+    visible: false,
+    name: 'ui-brush',
+  })
   ui.add(cursor)
   const showCursor = (): void => {
     const p = content.getRelativePointerPosition()

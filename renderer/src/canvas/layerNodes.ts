@@ -27,7 +27,15 @@ function createNode(layer: Layer): Konva.Shape {
 /** Applies one layer's data to its node; images load asynchronously and redraw when ready. */
 function applyLayer(node: Konva.Shape, layer: Layer, sources: NodeSources): Promise<void> | null {
   const t = layer.transform
-  node.setAttrs({ x: t.x, y: t.y, scaleX: t.scaleX, scaleY: t.scaleY, rotation: t.rotation, opacity: layer.opacity, visible: layer.visible })
+  node.setAttrs({
+    x: t.x,
+    y: t.y,
+    scaleX: t.scaleX,
+    scaleY: t.scaleY,
+    rotation: t.rotation,
+    opacity: layer.opacity,
+    visible: layer.visible,
+  })
   if (layer.kind === 'text') {
     node.setAttrs({ text: layer.text, fontSize: layer.fontSize, fill: layer.color })
     return null

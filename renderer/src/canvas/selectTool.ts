@@ -29,7 +29,12 @@ export interface SelectTool {
 const SNAP_SCREEN_PX = 6
 
 export function attachSelect(stage: Konva.Stage, content: Konva.Layer, ui: Konva.Layer, opts: SelectOptions): SelectTool {
-  const transformer = new Konva.Transformer({ rotationSnaps: [0, 45, 90, 135, 180, 225, 270, 315], keepRatio: true, ignoreStroke: true, name: 'ui-transformer' })
+  const transformer = new Konva.Transformer({
+    rotationSnaps: [0, 45, 90, 135, 180, 225, 270, 315],
+    keepRatio: true,
+    ignoreStroke: true,
+    name: 'ui-transformer',
+  })
   const guides = new Konva.Group({ listening: false, name: 'ui-guides' })
   ui.add(guides)
   ui.add(transformer)
@@ -68,7 +73,10 @@ export function attachSelect(stage: Konva.Stage, content: Konva.Layer, ui: Konva
       guides.destroyChildren()
       return
     }
-    const others = content.find(`.${LAYER_NAME}`).filter((n) => n !== node && n.isVisible()).map(boxOf)
+    const others = content
+      .find(`.${LAYER_NAME}`)
+      .filter((n) => n !== node && n.isVisible())
+      .map(boxOf)
     const s = snapBox(boxOf(node), size, others, SNAP_SCREEN_PX / stage.scaleX())
     node.position({ x: node.x() + s.dx, y: node.y() + s.dy })
     drawGuides(s.guidesX, s.guidesY)
@@ -79,7 +87,13 @@ export function attachSelect(stage: Konva.Stage, content: Konva.Layer, ui: Konva
     guides.destroyChildren()
     ui.batchDraw()
     if (!node) return
-    opts.onTransformed(node.id() as LayerId, { x: node.x(), y: node.y(), scaleX: node.scaleX(), scaleY: node.scaleY(), rotation: node.rotation() })
+    opts.onTransformed(node.id() as LayerId, {
+      x: node.x(),
+      y: node.y(),
+      scaleX: node.scaleX(),
+      scaleY: node.scaleY(),
+      rotation: node.rotation(),
+    })
   }
   content.on('dragend.select', (e) => report(e.target))
   // Konva fires transformend on the nodes without bubbling, so ask the transformer which ones moved.

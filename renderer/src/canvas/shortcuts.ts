@@ -3,8 +3,26 @@
  * reads it, so the two can never disagree.
  */
 export type ShortcutAction =
-  | 'undo' | 'redo' | 'fit' | 'actualSize' | 'zoomIn' | 'zoomOut' | 'moveTool' | 'brushTool' | 'eraserTool' | 'lassoTool'
-  | 'nudge' | 'deleteLayer' | 'duplicateLayer' | 'toggleVisible' | 'compare' | 'export' | 'help' | 'deselect' | 'brushSmaller' | 'brushLarger'
+  | 'undo'
+  | 'redo'
+  | 'fit'
+  | 'actualSize'
+  | 'zoomIn'
+  | 'zoomOut'
+  | 'moveTool'
+  | 'brushTool'
+  | 'eraserTool'
+  | 'lassoTool'
+  | 'nudge'
+  | 'deleteLayer'
+  | 'duplicateLayer'
+  | 'toggleVisible'
+  | 'compare'
+  | 'export'
+  | 'help'
+  | 'deselect'
+  | 'brushSmaller'
+  | 'brushLarger'
 
 export interface Shortcut {
   readonly action: ShortcutAction
@@ -19,7 +37,12 @@ const plain = (e: KeyboardEvent, key: string): boolean => !mod(e) && !e.altKey &
 
 export const SHORTCUTS: readonly Shortcut[] = [
   { action: 'undo', keys: 'Ctrl+Z', label: 'Undo a layer edit', match: (e) => mod(e) && !e.shiftKey && e.key.toLowerCase() === 'z' },
-  { action: 'redo', keys: 'Ctrl+Shift+Z / Ctrl+Y', label: 'Redo a layer edit', match: (e) => mod(e) && ((e.shiftKey && e.key.toLowerCase() === 'z') || e.key.toLowerCase() === 'y') },
+  {
+    action: 'redo',
+    keys: 'Ctrl+Shift+Z / Ctrl+Y',
+    label: 'Redo a layer edit',
+    match: (e) => mod(e) && ((e.shiftKey && e.key.toLowerCase() === 'z') || e.key.toLowerCase() === 'y'),
+  },
   { action: 'fit', keys: 'F', label: 'Fit the image in the window', match: (e) => plain(e, 'f') },
   { action: 'actualSize', keys: '1', label: 'Zoom to 100%', match: (e) => plain(e, '1') },
   { action: 'zoomIn', keys: '+', label: 'Zoom in', match: (e) => !mod(e) && (e.key === '+' || e.key === '=') },
@@ -30,13 +53,28 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { action: 'lassoTool', keys: 'L', label: 'Lasso: outline a region to fill on the selected mask', match: (e) => plain(e, 'l') },
   { action: 'brushSmaller', keys: '[', label: 'Smaller brush', match: (e) => !mod(e) && e.key === '[' },
   { action: 'brushLarger', keys: ']', label: 'Larger brush', match: (e) => !mod(e) && e.key === ']' },
-  { action: 'nudge', keys: '← ↑ → ↓', label: 'Nudge the selected layer 1 px (Shift: 10 px)', match: (e) => !mod(e) && e.key.startsWith('Arrow') },
-  { action: 'deleteLayer', keys: 'Delete', label: 'Delete the selected layer', match: (e) => !mod(e) && (e.key === 'Delete' || e.key === 'Backspace') },
+  {
+    action: 'nudge',
+    keys: '← ↑ → ↓',
+    label: 'Nudge the selected layer 1 px (Shift: 10 px)',
+    match: (e) => !mod(e) && e.key.startsWith('Arrow'),
+  },
+  {
+    action: 'deleteLayer',
+    keys: 'Delete',
+    label: 'Delete the selected layer',
+    match: (e) => !mod(e) && (e.key === 'Delete' || e.key === 'Backspace'),
+  },
   { action: 'duplicateLayer', keys: 'Ctrl+J', label: 'Duplicate the selected layer', match: (e) => mod(e) && e.key.toLowerCase() === 'j' },
   { action: 'toggleVisible', keys: 'H', label: 'Hide or show the selected layer', match: (e) => plain(e, 'h') },
   { action: 'deselect', keys: 'Esc', label: 'Deselect / close', match: (e) => e.key === 'Escape' },
   { action: 'compare', keys: 'C', label: 'Compare with the parent', match: (e) => plain(e, 'c') },
-  { action: 'export', keys: 'Ctrl+Shift+E', label: 'Export the current image', match: (e) => mod(e) && e.shiftKey && e.key.toLowerCase() === 'e' },
+  {
+    action: 'export',
+    keys: 'Ctrl+Shift+E',
+    label: 'Export the current image',
+    match: (e) => mod(e) && e.shiftKey && e.key.toLowerCase() === 'e',
+  },
   { action: 'help', keys: '?', label: 'Show these shortcuts', match: (e) => e.key === '?' },
 ]
 
@@ -50,7 +88,11 @@ export function nudgeOf(e: KeyboardEvent): { dx: number; dy: number } {
 
 /** Keys typed into a field belong to the field. */
 export function isTyping(target: EventTarget | null): boolean {
-  return typeof HTMLElement !== 'undefined' && target instanceof HTMLElement && (['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) || target.isContentEditable)
+  return (
+    typeof HTMLElement !== 'undefined' &&
+    target instanceof HTMLElement &&
+    (['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) || target.isContentEditable)
+  )
 }
 
 /**
@@ -60,7 +102,12 @@ export function isTyping(target: EventTarget | null): boolean {
 const CONTEXTUAL: ReadonlySet<ShortcutAction> = new Set(['nudge', 'deleteLayer'])
 
 function canvasHasFocus(target: EventTarget | null): boolean {
-  return typeof HTMLElement === 'undefined' || !(target instanceof HTMLElement) || target === document.body || !!target.closest('[aria-label="Canvas"]')
+  return (
+    typeof HTMLElement === 'undefined' ||
+    !(target instanceof HTMLElement) ||
+    target === document.body ||
+    !!target.closest('[aria-label="Canvas"]')
+  )
 }
 
 export function shortcutFor(e: KeyboardEvent): ShortcutAction | null {

@@ -55,7 +55,8 @@ export function useCanvasStage(host: Ref<HTMLDivElement | null>) {
   }
   function actualSize(): void {
     const size = contentSize()
-    if (stage && size) applyViewport(stage, { scale: 1, x: Math.round((stage.width() - size.width) / 2), y: Math.round((stage.height() - size.height) / 2) })
+    if (stage && size)
+      applyViewport(stage, { scale: 1, x: Math.round((stage.width() - size.width) / 2), y: Math.round((stage.height() - size.height) / 2) })
   }
   function zoom(factor: number): void {
     if (stage) applyViewport(stage, zoomAt(viewportOf(stage), factor, stage.width() / 2, stage.height() / 2))
@@ -83,7 +84,11 @@ export function useCanvasStage(host: Ref<HTMLDivElement | null>) {
     if (!content) return Promise.resolve()
     const doc = layers.doc
     // Show what Generate will send: layers are cut off at the picture's edges, as in the composite.
-    content.setAttrs(doc ? { clipX: 0, clipY: 0, clipWidth: doc.width, clipHeight: doc.height } : { clipX: undefined, clipY: undefined, clipWidth: undefined, clipHeight: undefined })
+    content.setAttrs(
+      doc
+        ? { clipX: 0, clipY: 0, clipWidth: doc.width, clipHeight: doc.height }
+        : { clipX: undefined, clipY: undefined, clipWidth: undefined, clipHeight: undefined },
+    )
     const done = syncLayerNodes(content, doc, {
       blobUrl,
       paintCanvas: (l) => (doc ? surfaces.canvasFor(l, doc.width, doc.height) : null),
@@ -164,7 +169,13 @@ export function useCanvasStage(host: Ref<HTMLDivElement | null>) {
       fit()
     })
     resize.observe(el)
-    cleanups.push(panZoom.detach, detachBrush, detachLasso, () => select?.detach(), () => resize.disconnect())
+    cleanups.push(
+      panZoom.detach,
+      detachBrush,
+      detachLasso,
+      () => select?.detach(),
+      () => resize.disconnect(),
+    )
     void show(imageUrl.value)
     void syncLayers()
   })
@@ -175,7 +186,10 @@ export function useCanvasStage(host: Ref<HTMLDivElement | null>) {
     () => layers.doc?.nodeId,
     () => surfaces.clear(),
   )
-  watch(() => [layers.doc, layers.selectedId, layers.tool, layers.selected], () => void syncLayers())
+  watch(
+    () => [layers.doc, layers.selectedId, layers.tool, layers.selected],
+    () => void syncLayers(),
+  )
 
   onBeforeUnmount(() => {
     for (const c of cleanups) c()

@@ -66,7 +66,11 @@ export async function maskPng(doc: LayerDocument, mask: BlobHash, blobUrl: (h: B
  * to flatten (so lineage stays the parent's own blob), otherwise the composite as an upload; plus
  * the region mask when one is painted.
  */
-export async function generationInput(doc: LayerDocument | null, base: BlobHash, blobUrl: (h: BlobHash) => string): Promise<GenerationInput> {
+export async function generationInput(
+  doc: LayerDocument | null,
+  base: BlobHash,
+  blobUrl: (h: BlobHash) => string,
+): Promise<GenerationInput> {
   if (!doc) return { contextBlobs: [base] }
   const mask = activeMask(doc)
   const regionMask = mask?.blob ? await maskPng(doc, mask.blob, blobUrl) : undefined

@@ -5,7 +5,11 @@
 export function differenceHeatmap(a: Uint8ClampedArray, b: Uint8ClampedArray, out: Uint8ClampedArray): number {
   let total = 0
   for (let i = 0; i < a.length; i += 4) {
-    const d = (Math.abs((a[i] as number) - (b[i] as number)) + Math.abs((a[i + 1] as number) - (b[i + 1] as number)) + Math.abs((a[i + 2] as number) - (b[i + 2] as number))) / 3
+    const d =
+      (Math.abs((a[i] as number) - (b[i] as number)) +
+        Math.abs((a[i + 1] as number) - (b[i + 1] as number)) +
+        Math.abs((a[i + 2] as number) - (b[i + 2] as number))) /
+      3
     total += d
     // Amplified ×4 so a drift of a few levels still shows.
     const v = Math.min(1, (d * 4) / 255)

@@ -8,7 +8,16 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import { createId, asLayerId, type BlobHash, type LayerId, type NodeId } from '../../../core/ids'
 import {
-  addLayer, createDocument, createImageLayer, createPaintLayer, createTextLayer, duplicateLayer, findLayer, moveLayer, removeLayer, updateLayer,
+  addLayer,
+  createDocument,
+  createImageLayer,
+  createPaintLayer,
+  createTextLayer,
+  duplicateLayer,
+  findLayer,
+  moveLayer,
+  removeLayer,
+  updateLayer,
   type LayerPatch,
 } from '../../../core/layers'
 import type { HistoryNode, Layer, LayerDocument } from '../../../core/model'
@@ -147,7 +156,14 @@ export const useLayersStore = defineStore('layers', () => {
         const bytes = new Uint8Array(await file.arrayBuffer())
         const meta = await project.requireApi().storeImage({ fileName: file.name || 'pasted image.png', bytes })
         if (!roomForLayer()) return
-        const layer = createImageLayer(newLayerId(), (file.name || 'Pasted image').slice(0, MAX_NAME), meta.hash, meta.width, meta.height, at)
+        const layer = createImageLayer(
+          newLayerId(),
+          (file.name || 'Pasted image').slice(0, MAX_NAME),
+          meta.hash,
+          meta.width,
+          meta.height,
+          at,
+        )
         edit((d) => addLayer(d, layer))
         selectedId.value = layer.id
         tool.value = 'move'
@@ -169,7 +185,13 @@ export const useLayersStore = defineStore('layers', () => {
   function addTextLayer(text = 'Text'): void {
     const d = doc.value
     if (!d || !roomForLayer()) return
-    const layer = createTextLayer(newLayerId(), text, text, { x: Math.round(d.width * 0.1), y: Math.round(d.height * 0.1) }, Math.max(8, Math.round(d.height / 12)))
+    const layer = createTextLayer(
+      newLayerId(),
+      text,
+      text,
+      { x: Math.round(d.width * 0.1), y: Math.round(d.height * 0.1) },
+      Math.max(8, Math.round(d.height / 12)),
+    )
     edit((x) => addLayer(x, layer))
     selectedId.value = layer.id
     tool.value = 'move'
@@ -213,8 +235,29 @@ export const useLayersStore = defineStore('layers', () => {
   }
 
   return {
-    lastComposite, generationInputFor, track,
-    doc, selectedId, selected, tool, brushSize, brushColor, baseNode, undoable, redoable,
-    select, commit, undo, redo, addImageFiles, addPaintLayer, addTextLayer, commitStroke, update, remove, duplicate, reorder,
+    lastComposite,
+    generationInputFor,
+    track,
+    doc,
+    selectedId,
+    selected,
+    tool,
+    brushSize,
+    brushColor,
+    baseNode,
+    undoable,
+    redoable,
+    select,
+    commit,
+    undo,
+    redo,
+    addImageFiles,
+    addPaintLayer,
+    addTextLayer,
+    commitStroke,
+    update,
+    remove,
+    duplicate,
+    reorder,
   }
 })

@@ -44,14 +44,17 @@ export const useProjectStore = defineStore('project', () => {
       if (newest) currentId.value = newest.id
       if (currentId.value && state.value.nodes[currentId.value]?.deletedAt) currentId.value = newestNode(state.value.nodes)?.id ?? null
       // The first finished job is when the engine settles on an execution provider: show which.
-      if (engine.value && engine.value.activeProvider === null && (event.diff.putJobs ?? []).some((j) => j.state === 'done')) void refreshEngine()
+      if (engine.value && engine.value.activeProvider === null && (event.diff.putJobs ?? []).some((j) => j.state === 'done'))
+        void refreshEngine()
     } else if (event.kind === 'jobProgress') {
       // A step that arrives after its job finished would leave a preview nobody lets go.
       const known = state.value?.jobs[event.jobId]
       if (known && known.state !== 'running' && known.state !== 'queued') return
       const old = progress.value[event.jobId]?.previewUrl
       if (old) URL.revokeObjectURL(old)
-      const previewUrl = event.preview ? URL.createObjectURL(new Blob([event.preview as Uint8Array<ArrayBuffer>], { type: 'image/png' })) : null
+      const previewUrl = event.preview
+        ? URL.createObjectURL(new Blob([event.preview as Uint8Array<ArrayBuffer>], { type: 'image/png' }))
+        : null
       progress.value = { ...progress.value, [event.jobId]: { step: event.step, totalSteps: event.totalSteps, previewUrl } }
     } else if (event.kind === 'engineState') {
       engineState.value = event.state
@@ -147,5 +150,20 @@ export const useProjectStore = defineStore('project', () => {
     return api.value
   }
 
-  return { api, state, currentId, current, engine, engineState, engineReason, hostLost, progress, connect, select, requireApi, refreshEngine, resync }
+  return {
+    api,
+    state,
+    currentId,
+    current,
+    engine,
+    engineState,
+    engineReason,
+    hostLost,
+    progress,
+    connect,
+    select,
+    requireApi,
+    refreshEngine,
+    resync,
+  }
 })

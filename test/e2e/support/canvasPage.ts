@@ -32,12 +32,16 @@ export async function rawRgba(png: Uint8Array): Promise<Pixels> {
 export function canvasHelpers(page: Page) {
   /** Document pixel → page pixel through the stage's current zoom and pan. */
   async function docToPage(x: number, y: number): Promise<[number, number]> {
-    return page.evaluate(([dx, dy]) => {
-      const s = (window as unknown as { Konva: { stages: { container(): HTMLElement; x(): number; y(): number; scaleX(): number }[] } }).Konva.stages[0]
-      if (!s) return [0, 0] as [number, number]
-      const r = s.container().getBoundingClientRect()
-      return [r.left + s.x() + (dx as number) * s.scaleX(), r.top + s.y() + (dy as number) * s.scaleX()] as [number, number]
-    }, [x, y])
+    return page.evaluate(
+      ([dx, dy]) => {
+        const s = (window as unknown as { Konva: { stages: { container(): HTMLElement; x(): number; y(): number; scaleX(): number }[] } })
+          .Konva.stages[0]
+        if (!s) return [0, 0] as [number, number]
+        const r = s.container().getBoundingClientRect()
+        return [r.left + s.x() + (dx as number) * s.scaleX(), r.top + s.y() + (dy as number) * s.scaleX()] as [number, number]
+      },
+      [x, y],
+    )
   }
 
   /** The rendered colour at a document pixel (scene layer only, handles excluded when sampled inside). */
@@ -73,7 +77,8 @@ export function canvasHelpers(page: Page) {
     await page.mouse.up()
   }
 
-  const currentNode = (): Promise<NodeView | null> => page.evaluate(() => (window as unknown as { __kontextCanvas: { currentNode(): NodeView | null } }).__kontextCanvas.currentNode())
+  const currentNode = (): Promise<NodeView | null> =>
+    page.evaluate(() => (window as unknown as { __kontextCanvas: { currentNode(): NodeView | null } }).__kontextCanvas.currentNode())
 
   async function blobPixels(hash: string): Promise<Pixels> {
     const bytes = await page.evaluate(async (h) => Array.from(new Uint8Array(await (await fetch(`blob/${h}`)).arrayBuffer())), hash)

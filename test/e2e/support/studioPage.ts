@@ -16,7 +16,10 @@ export async function openStudioPage(
 ): Promise<StudioPage> {
   const browser = await launchBrowser()
   const server = await startStudioServer(projectPath)
-  const page = await browser.newPage({ viewport: options.viewport ?? { width: 1400, height: 900 }, acceptDownloads: options.acceptDownloads ?? true })
+  const page = await browser.newPage({
+    viewport: options.viewport ?? { width: 1400, height: 900 },
+    acceptDownloads: options.acceptDownloads ?? true,
+  })
   options.beforeLoad?.(page)
   await page.goto(server.url)
   await page.getByLabel('Status bar').waitFor()

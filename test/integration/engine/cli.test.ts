@@ -22,10 +22,35 @@ const context = join(goldenDir, 'c2_context.png')
 
 describe('kontext CLI', () => {
   it('generate writes a 64×64 PNG with its parameters, the same for the same seed', async () => {
-    const a = await cli('generate', '--prompt', 'a small red circle on navy', '--seed', '11', '--steps', '6', '--provider', 'cpu', '--out', 'a.png')
+    const a = await cli(
+      'generate',
+      '--prompt',
+      'a small red circle on navy',
+      '--seed',
+      '11',
+      '--steps',
+      '6',
+      '--provider',
+      'cpu',
+      '--out',
+      'a.png',
+    )
     expect(a.code).toBe(0)
     expect(a.out).toMatch(/^wrote a\.png \(64×64, seed 11, 6 steps, \d+ ms on cpu\)/)
-    const b = await cli('generate', '--prompt', 'a small red circle on navy', '--seed', '11', '--steps', '6', '--provider', 'cpu', '--out', 'b.png', '--json')
+    const b = await cli(
+      'generate',
+      '--prompt',
+      'a small red circle on navy',
+      '--seed',
+      '11',
+      '--steps',
+      '6',
+      '--provider',
+      'cpu',
+      '--out',
+      'b.png',
+      '--json',
+    )
     expect(b.code).toBe(0)
     const report = JSON.parse(b.out) as { ok: boolean; width: number; height: number; seed: number; provider: string }
     expect(report).toMatchObject({ ok: true, width: 64, height: 64, seed: 11, provider: 'cpu' })
@@ -33,21 +58,65 @@ describe('kontext CLI', () => {
     const pb = await decodeRgb(readFileSync(join(dir, 'b.png')))
     expect([pa.width, pa.height]).toEqual([64, 64])
     expect(pb.rgb).toEqual(pa.rgb)
-    const c = await cli('generate', '--prompt', 'a small red circle on navy', '--seed', '12', '--steps', '6', '--provider', 'cpu', '--out', 'c.png')
+    const c = await cli(
+      'generate',
+      '--prompt',
+      'a small red circle on navy',
+      '--seed',
+      '12',
+      '--steps',
+      '6',
+      '--provider',
+      'cpu',
+      '--out',
+      'c.png',
+    )
     expect(c.code).toBe(0)
     expect((await decodeRgb(readFileSync(join(dir, 'c.png')))).rgb).not.toEqual(pa.rgb)
     expect(readPngText(readFileSync(join(dir, 'a.png')))).toMatchObject({ prompt: 'a small red circle on navy', seed: '11', steps: '6' })
   })
 
   it('edit conditions on --in and extra --ref images, and records their hashes', async () => {
-    const r = await cli('edit', '--in', context, '--ref', join(goldenDir, 'c3_context.png'), '--prompt', 'remove the blue square', '--seed', '3', '--steps', '6', '--provider', 'cpu', '--out', 'e.png')
+    const r = await cli(
+      'edit',
+      '--in',
+      context,
+      '--ref',
+      join(goldenDir, 'c3_context.png'),
+      '--prompt',
+      'remove the blue square',
+      '--seed',
+      '3',
+      '--steps',
+      '6',
+      '--provider',
+      'cpu',
+      '--out',
+      'e.png',
+    )
     expect(r.code).toBe(0)
     const png = readFileSync(join(dir, 'e.png'))
     expect((await decodeRgb(png)).width).toBe(64)
     const meta = readPngText(png)
     expect(meta.contexts?.split(',')).toHaveLength(2)
     expect(meta.parent).toMatch(/^[0-9a-f]{64}$/)
-    const again = await cli('edit', '--in', context, '--ref', join(goldenDir, 'c3_context.png'), '--prompt', 'remove the blue square', '--seed', '3', '--steps', '6', '--provider', 'cpu', '--out', 'e2.png')
+    const again = await cli(
+      'edit',
+      '--in',
+      context,
+      '--ref',
+      join(goldenDir, 'c3_context.png'),
+      '--prompt',
+      'remove the blue square',
+      '--seed',
+      '3',
+      '--steps',
+      '6',
+      '--provider',
+      'cpu',
+      '--out',
+      'e2.png',
+    )
     expect(again.code).toBe(0)
     expect((await decodeRgb(readFileSync(join(dir, 'e2.png')))).rgb).toEqual((await decodeRgb(png)).rgb)
   })

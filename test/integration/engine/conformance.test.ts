@@ -17,9 +17,28 @@ import { SessionPool } from '../../../engine/sessions'
 import { repoRoot } from '../../fixtures/engine/paths'
 import { maxAbs, readF32 } from '../../fixtures/engine/tensors'
 
-interface TensorRef { file: string; shape: number[] }
-interface GoldenCase { kind: string; prompt: string; tokens: number[]; noise: TensorRef; context_png?: string; context_image?: TensorRef; context_latent?: TensorRef; steps: TensorRef[]; output_png: string }
-interface Golden { steps: number; mu: number; timesteps: number[]; guidance: number | null; cases: GoldenCase[] }
+interface TensorRef {
+  file: string
+  shape: number[]
+}
+interface GoldenCase {
+  kind: string
+  prompt: string
+  tokens: number[]
+  noise: TensorRef
+  context_png?: string
+  context_image?: TensorRef
+  context_latent?: TensorRef
+  steps: TensorRef[]
+  output_png: string
+}
+interface Golden {
+  steps: number
+  mu: number
+  timesteps: number[]
+  guidance: number | null
+  cases: GoldenCase[]
+}
 
 const f32 = readF32
 

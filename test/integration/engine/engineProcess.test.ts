@@ -32,7 +32,9 @@ describe('EngineProcess with the bundled model', () => {
 
   it('runs an edit with one progress event (and preview) per step and a PNG carrying its parameters', async () => {
     const progress: { step: number; totalSteps: number; preview: boolean }[] = []
-    const r = await engine.run(job, { onProgress: (p) => progress.push({ step: p.step, totalSteps: p.totalSteps, preview: p.previewPng !== null }) })
+    const r = await engine.run(job, {
+      onProgress: (p) => progress.push({ step: p.step, totalSteps: p.totalSteps, preview: p.previewPng !== null }),
+    })
     expect([r.width, r.height]).toEqual([64, 64])
     expect(progress).toEqual(Array.from({ length: 8 }, (_, i) => ({ step: i + 1, totalSteps: 8, preview: true })))
     const meta = readPngText(r.png)
@@ -43,7 +45,10 @@ describe('EngineProcess with the bundled model', () => {
   it('cancels a running job at its next step', async () => {
     const abort = new AbortController()
     const seen: number[] = []
-    const run = engine.run({ ...job, steps: 1000 }, { signal: abort.signal, onProgress: (p) => (seen.push(p.step), p.step === 2 && abort.abort()) })
+    const run = engine.run(
+      { ...job, steps: 1000 },
+      { signal: abort.signal, onProgress: (p) => (seen.push(p.step), p.step === 2 && abort.abort()) },
+    )
     await expect(run).rejects.toMatchObject({ code: 'job.cancelled' })
     expect(seen.length).toBeLessThan(1000)
     expect(engine.currentState).toBe('ready')

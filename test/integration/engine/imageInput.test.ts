@@ -8,13 +8,16 @@ describe('decoding images for the model', () => {
     // 40×20 stored, orientation 6 (rotate 90° clockwise to view) → 20×40 upright; left half red, right half blue.
     const raw = Buffer.alloc(40 * 20 * 3)
     for (let y = 0; y < 20; y++) for (let x = 0; x < 40; x++) raw.set(x < 20 ? [255, 0, 0] : [0, 0, 255], (y * 40 + x) * 3)
-    const jpeg = await sharp(raw, { raw: { width: 40, height: 20, channels: 3 } }).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toBuffer()
+    const jpeg = await sharp(raw, { raw: { width: 40, height: 20, channels: 3 } })
+      .jpeg({ quality: 100 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer()
     expect(await probeImage(jpeg, 'photo.jpg')).toEqual({ ok: true, value: { width: 20, height: 40 } })
     const rgb = await decodeRgbForModel(jpeg, 20, 40, 'photo.jpg')
     if (!rgb.ok) throw new Error(rgb.error.message)
     // Rotating clockwise puts the stored left (red) half on top.
     const top = rgb.value.subarray(0, 3)
-    const bottom = rgb.value.subarray((39 * 20) * 3, (39 * 20) * 3 + 3)
+    const bottom = rgb.value.subarray(39 * 20 * 3, 39 * 20 * 3 + 3)
     expect(top[0]).toBeGreaterThan(200)
     expect(bottom[2]).toBeGreaterThan(200)
   })
@@ -22,7 +25,9 @@ describe('decoding images for the model', () => {
   it('flattens transparency on white and resizes to the exact bucket without cropping', async () => {
     const rgba = Buffer.alloc(30 * 10 * 4) // fully transparent black
     rgba.set([0, 128, 0, 255], 0) // one opaque green pixel at the top-left
-    const png = await sharp(rgba, { raw: { width: 30, height: 10, channels: 4 } }).png().toBuffer()
+    const png = await sharp(rgba, { raw: { width: 30, height: 10, channels: 4 } })
+      .png()
+      .toBuffer()
     const rgb = await decodeRgbForModel(png, 64, 64, 'cutout.png')
     if (!rgb.ok) throw new Error(rgb.error.message)
     expect(rgb.value).toHaveLength(64 * 64 * 3)
@@ -31,7 +36,10 @@ describe('decoding images for the model', () => {
   })
 
   it('refuses bytes that are not an image with the studio’s error', async () => {
-    expect(await decodeRgbForModel(new Uint8Array([1, 2, 3]), 64, 64, 'notes.txt')).toMatchObject({ ok: false, error: { code: 'image.notAnImage' } })
+    expect(await decodeRgbForModel(new Uint8Array([1, 2, 3]), 64, 64, 'notes.txt')).toMatchObject({
+      ok: false,
+      error: { code: 'image.notAnImage' },
+    })
     expect(await probeImage(new Uint8Array([1, 2, 3]), 'notes.txt')).toMatchObject({ ok: false, error: { code: 'image.notAnImage' } })
   })
 })

@@ -13,7 +13,11 @@ import { MemoryProjectStore } from '../../support/memoryStore'
 let counter = 0
 const clock = { now: () => 1_700_000_000_000 + counter, newId: () => `id${++counter}`, newSeed: () => 42 }
 const colour = async (r: number, g: number, b: number) =>
-  new Uint8Array(await sharp({ create: { width: 96, height: 64, channels: 3, background: { r, g, b } } }).png().toBuffer())
+  new Uint8Array(
+    await sharp({ create: { width: 96, height: 64, channels: 3, background: { r, g, b } } })
+      .png()
+      .toBuffer(),
+  )
 
 /** Counts the image frames of a GIF by walking its blocks (not by trusting the encoder). */
 function gifFrames(gif: Uint8Array): { frames: number; delays: number[] } {
@@ -78,7 +82,9 @@ describe('storyboard exports', () => {
   })
 
   it('an empty storyboard is refused with what to do', async () => {
-    await expect(exportStoryboard(new ProjectSession(new MemoryProjectStore()), { format: 'pdf' })).rejects.toMatchObject({ code: 'storyboard.empty' })
+    await expect(exportStoryboard(new ProjectSession(new MemoryProjectStore()), { format: 'pdf' })).rejects.toMatchObject({
+      code: 'storyboard.empty',
+    })
   })
 })
 

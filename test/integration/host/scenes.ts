@@ -6,7 +6,10 @@ export async function scene(): Promise<Uint8Array> {
   const square = Buffer.from('<svg width="24" height="24"><rect width="24" height="24" fill="rgb(250,225,40)"/></svg>')
   return new Uint8Array(
     await sharp({ create: { width: 128, height: 96, channels: 3, background: { r: 20, g: 20, b: 120 } } })
-      .composite([{ input: circle, left: 20, top: 15 }, { input: square, left: 80, top: 50 }])
+      .composite([
+        { input: circle, left: 20, top: 15 },
+        { input: square, left: 80, top: 50 },
+      ])
       .png()
       .toBuffer(),
   )

@@ -12,8 +12,19 @@ describe('closing the studio while a job runs', () => {
     const { client } = host
     const { nodeId, blob } = await client.request('importImage', { fileName: 'scene.png', bytes: await scene() })
     // Guidance above 1 doubles the passes: a job long enough to be caught running.
-    const running = await client.request('generate', { parentId: nodeId, prompt: 'remove the red circle', contextBlobs: [blob], steps: 200, guidance: 4 })
-    const queued = await client.request('generate', { parentId: nodeId, prompt: 'change the background to teal', contextBlobs: [blob], steps: 4 })
+    const running = await client.request('generate', {
+      parentId: nodeId,
+      prompt: 'remove the red circle',
+      contextBlobs: [blob],
+      steps: 200,
+      guidance: 4,
+    })
+    const queued = await client.request('generate', {
+      parentId: nodeId,
+      prompt: 'change the background to teal',
+      contextBlobs: [blob],
+      steps: 4,
+    })
     await client.waitFor((e) => e.kind === 'jobProgress' && e.jobId === running.jobId)
     await host.engine.stop()
     await host.studio.close()

@@ -30,10 +30,21 @@ export async function startTestHost(): Promise<TestHost> {
   const engine = new EngineProcess({ modelDirs: modelDirs(appRoot, dir) })
   const studio = openStudio({ projectPath, engine, clock: systemClock })
   await engine.start()
-  const web = await startWebHost(studio, { host: '127.0.0.1', port: 0, token: null, rendererDir: join(appRoot, 'out', 'renderer'), log: () => undefined })
+  const web = await startWebHost(studio, {
+    host: '127.0.0.1',
+    port: 0,
+    token: null,
+    rendererDir: join(appRoot, 'out', 'renderer'),
+    log: () => undefined,
+  })
   const client = await TestClient.connect(`ws://127.0.0.1:${web.port}/ws`)
   return {
-    dir, projectPath, engine, studio, web, client,
+    dir,
+    projectPath,
+    engine,
+    studio,
+    web,
+    client,
     async stop() {
       client.close()
       await web.close()
@@ -45,7 +56,11 @@ export async function startTestHost(): Promise<TestHost> {
 }
 
 export const solidPng = async (width: number, height: number, rgb: [number, number, number]): Promise<Uint8Array> =>
-  new Uint8Array(await sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toBuffer())
+  new Uint8Array(
+    await sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })
+      .png()
+      .toBuffer(),
+  )
 
 export async function rejection(p: Promise<unknown>): Promise<StudioErrorData> {
   try {

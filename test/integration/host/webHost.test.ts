@@ -28,7 +28,9 @@ describe('the host over a real WebSocket', () => {
     await client.waitFor((e) => e.kind === 'projectChanged' && (e.diff.putNodes ?? []).some((n) => n.id === result.nodeId))
     const served = await fetch(`http://127.0.0.1:${web.port}/blob/${result.blob}`)
     expect(served.status).toBe(200)
-    const { data, info } = await sharp(Buffer.from(await served.arrayBuffer())).raw().toBuffer({ resolveWithObject: true })
+    const { data, info } = await sharp(Buffer.from(await served.arrayBuffer()))
+      .raw()
+      .toBuffer({ resolveWithObject: true })
     expect([info.width, info.height, data[0], data[1], data[2]]).toEqual([64, 64, 235, 40, 40])
     const thumb = await fetch(`http://127.0.0.1:${web.port}/thumb/${result.blob}`)
     expect(thumb.headers.get('content-type')).toBe('image/png')
@@ -37,7 +39,9 @@ describe('the host over a real WebSocket', () => {
 
   it('refuses a file that is not an image with a message, and adds nothing', async () => {
     const before = Object.keys((await client.request('getProject', {})).nodes).length
-    const error = await rejection(client.request('importImage', { fileName: 'notes.txt', bytes: new TextEncoder().encode('not a picture') }))
+    const error = await rejection(
+      client.request('importImage', { fileName: 'notes.txt', bytes: new TextEncoder().encode('not a picture') }),
+    )
     expect(error.code).toBe('image.notAnImage')
     expect(error.message).toContain('notes.txt')
     expect(Object.keys((await client.request('getProject', {})).nodes)).toHaveLength(before)
@@ -65,8 +69,18 @@ describe('the host over a real WebSocket', () => {
 
   it('runs an edit through the engine process with per-step progress, and stores the result as a child', async () => {
     const { nodeId: parentId, blob } = await client.request('importImage', { fileName: 'scene.png', bytes: await redSquare() })
-    const job = await client.request('generate', { parentId, prompt: 'change the background to navy', contextBlobs: [blob], steps: 4, seed: 3 })
-    const done = await client.waitFor((e) => e.kind === 'projectChanged' && (e.diff.putNodes ?? []).some((n) => n.id === job.nodeId && n.status !== 'queued' && n.status !== 'running'))
+    const job = await client.request('generate', {
+      parentId,
+      prompt: 'change the background to navy',
+      contextBlobs: [blob],
+      steps: 4,
+      seed: 3,
+    })
+    const done = await client.waitFor(
+      (e) =>
+        e.kind === 'projectChanged' &&
+        (e.diff.putNodes ?? []).some((n) => n.id === job.nodeId && n.status !== 'queued' && n.status !== 'running'),
+    )
     const node = done.kind === 'projectChanged' ? done.diff.putNodes?.find((n) => n.id === job.nodeId) : undefined
     expect(node?.error ?? null).toBeNull()
     expect(node?.status).toBe('done')
@@ -78,11 +92,19 @@ describe('the host over a real WebSocket', () => {
 
 describe('a host bound beyond loopback', () => {
   it('requires the token on every request', async () => {
-    const exposed = await startWebHost(studio, { host: '0.0.0.0', port: 0, token: 'a-long-enough-secret-token', rendererDir: join(appRoot, 'out', 'renderer'), log: () => undefined })
+    const exposed = await startWebHost(studio, {
+      host: '0.0.0.0',
+      port: 0,
+      token: 'a-long-enough-secret-token',
+      rendererDir: join(appRoot, 'out', 'renderer'),
+      log: () => undefined,
+    })
     try {
       expect((await fetch(`http://127.0.0.1:${exposed.port}/`)).status).toBe(401)
       await expect(TestClient.connect(`ws://127.0.0.1:${exposed.port}/ws`)).rejects.toThrow(/401/)
-      const withToken = await TestClient.connect(`ws://127.0.0.1:${exposed.port}/ws`, { Cookie: 'kstudio_token=a-long-enough-secret-token' })
+      const withToken = await TestClient.connect(`ws://127.0.0.1:${exposed.port}/ws`, {
+        Cookie: 'kstudio_token=a-long-enough-secret-token',
+      })
       expect((await withToken.request('getProject', {})).project).toBeDefined()
       withToken.close()
     } finally {
@@ -90,9 +112,13 @@ describe('a host bound beyond loopback', () => {
     }
   })
   it('says which port is taken and what to do', async () => {
-    await expect(startWebHost(studio, { host: '127.0.0.1', port: web.port, token: null, rendererDir: '.', log: () => undefined })).rejects.toThrow(/already in use.*--port/)
+    await expect(
+      startWebHost(studio, { host: '127.0.0.1', port: web.port, token: null, rendererDir: '.', log: () => undefined }),
+    ).rejects.toThrow(/already in use.*--port/)
   })
   it('will not start without a token', async () => {
-    await expect(startWebHost(studio, { host: '0.0.0.0', port: 0, token: null, rendererDir: '.', log: () => undefined })).rejects.toThrow(/token/)
+    await expect(startWebHost(studio, { host: '0.0.0.0', port: 0, token: null, rendererDir: '.', log: () => undefined })).rejects.toThrow(
+      /token/,
+    )
   })
 })

@@ -38,7 +38,12 @@ describe('importing a user’s image file', () => {
   })
 
   it('applies the EXIF orientation, so a portrait phone photo stays upright', async () => {
-    const rotated = new Uint8Array(await sharp({ create: { width: 40, height: 30, channels: 3, background: '#0a0' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer())
+    const rotated = new Uint8Array(
+      await sharp({ create: { width: 40, height: 30, channels: 3, background: '#0a0' } })
+        .jpeg()
+        .withMetadata({ orientation: 6 })
+        .toBuffer(),
+    )
     const result = await decodeImport(rotated, 'phone.jpg', limits)
     if (!result.ok) throw new Error(result.error.message)
     expect([result.value.width, result.value.height]).toEqual([30, 40])
@@ -47,7 +52,10 @@ describe('importing a user’s image file', () => {
   it('takes the first frame of an animated GIF', async () => {
     const { GIFEncoder } = createRequire(import.meta.url)('gifenc') as typeof Gifenc
     const gif = GIFEncoder()
-    const palette = [[255, 0, 0], [0, 0, 255]]
+    const palette = [
+      [255, 0, 0],
+      [0, 0, 255],
+    ]
     gif.writeFrame(new Uint8Array(20 * 40).fill(0), 20, 40, { palette, delay: 100 })
     gif.writeFrame(new Uint8Array(20 * 40).fill(1), 20, 40, { delay: 100 })
     gif.finish()
@@ -67,7 +75,11 @@ describe('importing a user’s image file', () => {
   })
 
   it('refuses a truncated file instead of importing half a picture', async () => {
-    const png = new Uint8Array(await sharp({ create: { width: 300, height: 300, channels: 3, background: '#123456' } }).png({ compressionLevel: 0 }).toBuffer())
+    const png = new Uint8Array(
+      await sharp({ create: { width: 300, height: 300, channels: 3, background: '#123456' } })
+        .png({ compressionLevel: 0 })
+        .toBuffer(),
+    )
     const result = await decodeImport(png.subarray(0, Math.floor(png.length / 2)), 'cut.png', limits)
     expect(!result.ok && result.error.code).toBe('image.corrupt')
   })
@@ -82,7 +94,9 @@ describe('importing a user’s image file', () => {
   })
 
   it('refuses an SVG, which is a document rather than a photo', async () => {
-    const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>')
+    const svg = new TextEncoder().encode(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
+    )
     const result = await decodeImport(svg, 'logo.svg', limits)
     expect(!result.ok && result.error.code).toBe('image.notAnImage')
   })

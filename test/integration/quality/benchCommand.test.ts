@@ -22,7 +22,12 @@ describe('kontext bench', () => {
     const edit = benchCases(mulberry32(5), 7)[4]! // a background change
     writeFileSync(join(dir, 'ctx.png'), await encodeRgbPng(renderScene(edit.context!), 64, 64))
     writeFileSync(join(dir, 'want.png'), await encodeRgbPng(renderScene(edit.target), 64, 64))
-    const cases = { cases: [{ name: 'edit', context: 'ctx.png', prompt: edit.prompt, expected: 'want.png' }, { prompt: 'a large red circle on navy at row two col three' }] }
+    const cases = {
+      cases: [
+        { name: 'edit', context: 'ctx.png', prompt: edit.prompt, expected: 'want.png' },
+        { prompt: 'a large red circle on navy at row two col three' },
+      ],
+    }
     writeFileSync(join(dir, 'cases.json'), JSON.stringify(cases))
     const r = await cli('bench', '--cases', 'cases.json', '--out', 'out', '--steps', '8', '--provider', 'cpu', '--tile', '64', '--json')
     expect(r.code, r.out + r.err).toBe(EXIT.ok)

@@ -25,9 +25,19 @@ describe('bundled kontext-tiny quality floor on 50 held-out cases', () => {
   afterAll(() => model.release())
 
   it(`gets at least ${FLOOR * 100}% of the edits right`, async () => {
-    const results = await scoreCases(model, heldOutCases(CASES), { steps: model.defaultSteps, guidance: model.defaultGuidance, seedBase: 0 })
+    const results = await scoreCases(model, heldOutCases(CASES), {
+      steps: model.defaultSteps,
+      guidance: model.defaultGuidance,
+      seedBase: 0,
+    })
     const rate = results.filter((r) => r.ok).length / results.length
-    console.log(`quality floor: ${results.filter((r) => r.ok).length}/${results.length} correct (${(100 * rate).toFixed(0)}%), by kind ${byKind(results).map((s) => `${s.group} ${Math.round(100 * s.ok)}%`).join(', ')}`)
+    console.log(
+      `quality floor: ${results.filter((r) => r.ok).length}/${results.length} correct (${(100 * rate).toFixed(0)}%), by kind ${byKind(
+        results,
+      )
+        .map((s) => `${s.group} ${Math.round(100 * s.ok)}%`)
+        .join(', ')}`,
+    )
     // The codec alone must be near perfect on these targets, or the scoring itself is broken.
     expect(results.filter((r) => r.aeOk).length / results.length).toBeGreaterThan(0.85)
     expect(rate).toBeGreaterThanOrEqual(FLOOR)

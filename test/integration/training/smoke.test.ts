@@ -21,10 +21,36 @@ import { repoRoot } from '../../fixtures/engine/paths'
 import { findPython } from '../../unit/bench/findPython'
 import { maxAbs, readF32 } from '../../fixtures/engine/tensors'
 
-interface TensorRef { file: string; shape: number[] }
-interface GoldenCase { kind: string; prompt: string; tokens: number[]; noise: TensorRef; context_png?: string; context_image?: TensorRef; context_latent?: TensorRef; steps: TensorRef[]; output_png: string }
-interface Golden { steps: number; mu: number; timesteps: number[]; cases: GoldenCase[] }
-interface Summary { ok: boolean; model_dir: string; flow_loss_first: number; flow_loss_last: number; ae_loss_first: number; ae_loss_last: number; seconds: number }
+interface TensorRef {
+  file: string
+  shape: number[]
+}
+interface GoldenCase {
+  kind: string
+  prompt: string
+  tokens: number[]
+  noise: TensorRef
+  context_png?: string
+  context_image?: TensorRef
+  context_latent?: TensorRef
+  steps: TensorRef[]
+  output_png: string
+}
+interface Golden {
+  steps: number
+  mu: number
+  timesteps: number[]
+  cases: GoldenCase[]
+}
+interface Summary {
+  ok: boolean
+  model_dir: string
+  flow_loss_first: number
+  flow_loss_last: number
+  ae_loss_first: number
+  ae_loss_last: number
+  seconds: number
+}
 
 const found = findPython(['torch', 'numpy'])
 if (!found.python) console.log(`training smoke test not run: ${found.why} (Debian: apt-get install python3-torch python3-numpy)`)
@@ -37,13 +63,29 @@ describe.runIf(found.python)('training/train.py --smoke, then the engine on its 
   afterAll(() => rmSync(out, { recursive: true, force: true }))
 
   it('trains (both losses fall), evaluates and exports a model folder with goldens', () => {
-    const r = spawnSync(found.python!, [join(repoRoot, 'training', 'train.py'), '--smoke', '--out', out, '--threads', '2'], { encoding: 'utf8', maxBuffer: 64 << 20 })
+    const r = spawnSync(found.python!, [join(repoRoot, 'training', 'train.py'), '--smoke', '--out', out, '--threads', '2'], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    })
     expect(r.status, r.stderr.slice(-3000)).toBe(0)
     summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Summary
-    console.log(`training smoke: ${summary.seconds} s; flow loss ${summary.flow_loss_first.toFixed(3)} → ${summary.flow_loss_last.toFixed(3)}, autoencoder ${summary.ae_loss_first.toFixed(3)} → ${summary.ae_loss_last.toFixed(3)}`)
+    console.log(
+      `training smoke: ${summary.seconds} s; flow loss ${summary.flow_loss_first.toFixed(3)} → ${summary.flow_loss_last.toFixed(3)}, autoencoder ${summary.ae_loss_first.toFixed(3)} → ${summary.ae_loss_last.toFixed(3)}`,
+    )
     expect(summary.flow_loss_last).toBeLessThan(0.8 * summary.flow_loss_first)
     expect(summary.ae_loss_last).toBeLessThan(0.9 * summary.ae_loss_first)
-    for (const f of ['model.json', 'tokenizer.json', 'vocab.json', 'README.md', 'metrics.json', 'transformer.onnx', 'text_encoder.onnx', 'ae_encoder.onnx', 'ae_decoder.onnx', 'golden/cases.json'])
+    for (const f of [
+      'model.json',
+      'tokenizer.json',
+      'vocab.json',
+      'README.md',
+      'metrics.json',
+      'transformer.onnx',
+      'text_encoder.onnx',
+      'ae_encoder.onnx',
+      'ae_decoder.onnx',
+      'golden/cases.json',
+    ])
       expect(existsSync(join(out, 'model', f)), f).toBe(true)
     expect(existsSync(join(out, 'checkpoint.pt'))).toBe(true)
   }, 240_000)
@@ -71,7 +113,15 @@ describe.runIf(found.python)('training/train.py --smoke, then the engine on its 
         contexts.push({ hash: c.context_png, width: 64, height: 64, load: async () => planes })
       }
       const steps: Float32Array[] = []
-      const res = await pipeline.generate({ prompt: c.prompt, contexts, seed: 0, steps: golden.steps, guidance: 1, noise: f32(g(c.noise.file)), onStep: (e) => steps.push(Float32Array.from(e.latent.data)) })
+      const res = await pipeline.generate({
+        prompt: c.prompt,
+        contexts,
+        seed: 0,
+        steps: golden.steps,
+        guidance: 1,
+        noise: f32(g(c.noise.file)),
+        onStep: (e) => steps.push(Float32Array.from(e.latent.data)),
+      })
       const errors = c.steps.map((s, i) => maxAbs(steps[i]!, f32(g(s.file))))
       expect(Math.max(...errors), `${c.kind}: max abs error over the Euler steps`).toBeLessThan(1e-4)
       const ref = await decodeRgb(new Uint8Array(readFileSync(g(c.output_png))))

@@ -71,7 +71,10 @@ describe('instructions and chains', () => {
       const words = c.prompt.split(' ')
       expect(words.length).toBeLessThanOrEqual(MAX_WORDS)
       for (const w of words) expect(vocab[w]).toBeGreaterThan(0)
-      if (c.context) expect(scenesEqual(c.context, c.target)).toBe(c.kind === 'reference' && c.context.cells.filter(Boolean).length === 1 && c.context.bg === c.target.bg)
+      if (c.context)
+        expect(scenesEqual(c.context, c.target)).toBe(
+          c.kind === 'reference' && c.context.cells.filter(Boolean).length === 1 && c.context.bg === c.target.bg,
+        )
     }
   })
 

@@ -6,7 +6,16 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { benchCases, classifyImage, makeChain, mulberry32, randomScene, renderScene, vocabulary, type Scene } from '../../../bench/kontextbench'
+import {
+  benchCases,
+  classifyImage,
+  makeChain,
+  mulberry32,
+  randomScene,
+  renderScene,
+  vocabulary,
+  type Scene,
+} from '../../../bench/kontextbench'
 import { repoRoot } from '../../fixtures/engine/paths'
 import { findPython } from './findPython'
 
@@ -39,11 +48,29 @@ describe.runIf(found.python)('KontextBench-mini parity between training/kontextb
     const b = renderScene(scenes[(i + 7) % scenes.length]!)
     return a.map((v, k) => Math.max(0, Math.min(255, Math.round(0.7 * v + 0.3 * b[k]!) + ((k * 2654435761 + i) % 61) - 30)))
   })
-  const request = { scenes, sizes: [64, 128], seed: 20261125, cases: 70, chains: 8, turns: 6, classify: rough.map((r) => Buffer.from(r).toString('base64')) }
+  const request = {
+    scenes,
+    sizes: [64, 128],
+    seed: 20261125,
+    cases: 70,
+    chains: 8,
+    turns: 6,
+    classify: rough.map((r) => Buffer.from(r).toString('base64')),
+  }
   const run = () => {
-    const r = spawnSync(found.python!, [join(repoRoot, 'training', 'kontextbench', 'parity.py')], { input: JSON.stringify(request), encoding: 'utf8', maxBuffer: 64 << 20 })
+    const r = spawnSync(found.python!, [join(repoRoot, 'training', 'kontextbench', 'parity.py')], {
+      input: JSON.stringify(request),
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    })
     if (r.status !== 0) throw new Error(`parity.py failed: ${r.stderr}`)
-    return JSON.parse(r.stdout) as { images: Record<string, string[]>; cases: unknown; chains: unknown; vocab: unknown; classified: unknown }
+    return JSON.parse(r.stdout) as {
+      images: Record<string, string[]>
+      cases: unknown
+      chains: unknown
+      vocab: unknown
+      classified: unknown
+    }
   }
   const reply = run()
 

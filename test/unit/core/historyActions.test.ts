@@ -6,7 +6,14 @@ import { createEmptyProject, type BlobMeta, type ProjectState } from '../../../c
 import { applyDiff, type ProjectDiff } from '../../../core/projectDiff'
 import type { Result } from '../../../core/result'
 
-const blob = (c: string): BlobMeta => ({ hash: asBlobHash(c.repeat(64)), width: 64, height: 64, format: 'png', byteSize: 10, hasAlpha: false })
+const blob = (c: string): BlobMeta => ({
+  hash: asBlobHash(c.repeat(64)),
+  width: 64,
+  height: 64,
+  format: 'png',
+  byteSize: 10,
+  hasAlpha: false,
+})
 const params = { model: 'kontext-tiny', seed: 1, steps: 8, guidance: 1, width: 64, height: 64 }
 
 function apply(state: ProjectState, r: Result<ProjectDiff>): ProjectState {
@@ -16,7 +23,18 @@ function apply(state: ProjectState, r: Result<ProjectDiff>): ProjectState {
 
 function edit(state: ProjectState, id: string, parent: string, at: number): ProjectState {
   const ctx = state.nodes[asNodeId(parent)]?.resultBlob
-  return apply(state, queueGeneration(state, { nodeId: asNodeId(id), jobId: asJobId(`j${id}`), parentId: asNodeId(parent), prompt: `edit ${id}`, params, contextBlobs: ctx ? [ctx] : [], at }))
+  return apply(
+    state,
+    queueGeneration(state, {
+      nodeId: asNodeId(id),
+      jobId: asJobId(`j${id}`),
+      parentId: asNodeId(parent),
+      prompt: `edit ${id}`,
+      params,
+      contextBlobs: ctx ? [ctx] : [],
+      at,
+    }),
+  )
 }
 
 describe('a designer’s history', () => {
@@ -86,9 +104,25 @@ describe('a designer’s history', () => {
 
   it('refuses an empty instruction and an unknown context image', () => {
     const s = createEmptyProject('p', 'Shoes', 0)
-    const empty = queueGeneration(s, { nodeId: asNodeId('x'), jobId: asJobId('y'), parentId: null, prompt: '  ', params, contextBlobs: [], at: 1 })
+    const empty = queueGeneration(s, {
+      nodeId: asNodeId('x'),
+      jobId: asJobId('y'),
+      parentId: null,
+      prompt: '  ',
+      params,
+      contextBlobs: [],
+      at: 1,
+    })
     expect(!empty.ok && empty.error.code).toBe('prompt.empty')
-    const unknown = queueGeneration(s, { nodeId: asNodeId('x'), jobId: asJobId('y'), parentId: null, prompt: 'a', params, contextBlobs: [blob('f').hash], at: 1 })
+    const unknown = queueGeneration(s, {
+      nodeId: asNodeId('x'),
+      jobId: asJobId('y'),
+      parentId: null,
+      prompt: 'a',
+      params,
+      contextBlobs: [blob('f').hash],
+      at: 1,
+    })
     expect(!unknown.ok && unknown.error.code).toBe('blob.notFound')
   })
 })
@@ -104,7 +138,10 @@ describe('the queue', () => {
     s = apply(s, reorderJob(s, { jobId: asJobId('jd'), toIndex: 0 }))
     expect(nextRunnableJob(s)?.job.id).toBe('jd')
     s = apply(s, startJob(s, { jobId: asJobId('jd'), at: 5 }))
-    s = apply(s, settleJob(s, { jobId: asJobId('jd'), outcome: { kind: 'failed', error: { code: 'engine.crashed', message: 'gone' } }, at: 6 }))
+    s = apply(
+      s,
+      settleJob(s, { jobId: asJobId('jd'), outcome: { kind: 'failed', error: { code: 'engine.crashed', message: 'gone' } }, at: 6 }),
+    )
     expect(retryJob(s, { jobId: asJobId('jb'), at: 7 }).ok).toBe(false)
     s = apply(s, retryJob(s, { jobId: asJobId('jd'), at: 7 }))
     expect(s.nodes[asNodeId('d')]?.status).toBe('queued')

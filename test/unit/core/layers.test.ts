@@ -2,8 +2,20 @@
 import { describe, expect, it } from 'vitest'
 import { asBlobHash, asLayerId, asNodeId } from '../../../core/ids'
 import {
-  activeMask, addLayer, compositeLayers, createDocument, createImageLayer, createPaintLayer, createTextLayer,
-  duplicateLayer, findLayer, moveLayer, removeLayer, snapBox, transformedBounds, updateLayer,
+  activeMask,
+  addLayer,
+  compositeLayers,
+  createDocument,
+  createImageLayer,
+  createPaintLayer,
+  createTextLayer,
+  duplicateLayer,
+  findLayer,
+  moveLayer,
+  removeLayer,
+  snapBox,
+  transformedBounds,
+  updateLayer,
 } from '../../../core/layers'
 
 const hash = (c: string) => asBlobHash(c.repeat(64))
@@ -74,7 +86,12 @@ describe('layer stack', () => {
 
 describe('transforms and snapping', () => {
   it('bounds a scaled and rotated layer', () => {
-    expect(transformedBounds({ x: 10, y: 20, scaleX: 2, scaleY: 0.5, rotation: 0 }, 40, 80)).toEqual({ x: 10, y: 20, width: 80, height: 40 })
+    expect(transformedBounds({ x: 10, y: 20, scaleX: 2, scaleY: 0.5, rotation: 0 }, 40, 80)).toEqual({
+      x: 10,
+      y: 20,
+      width: 80,
+      height: 40,
+    })
     const r = transformedBounds({ x: 0, y: 0, scaleX: 1, scaleY: 1, rotation: 90 }, 40, 80)
     expect(r.x).toBeCloseTo(-80)
     expect(r.width).toBeCloseTo(80)
@@ -93,6 +110,11 @@ describe('transforms and snapping', () => {
     const other = { x: 120, y: 0, width: 20, height: 20 }
     const s = snapBox({ x: 60, y: 60, width: 58, height: 10 }, { width: 300, height: 300 }, [other], 4)
     expect(s.dx).toBe(2)
-    expect(snapBox({ x: 60, y: 60, width: 10, height: 10 }, { width: 300, height: 300 }, [other], 4)).toEqual({ dx: 0, dy: 0, guidesX: [], guidesY: [] })
+    expect(snapBox({ x: 60, y: 60, width: 10, height: 10 }, { width: 300, height: 300 }, [other], 4)).toEqual({
+      dx: 0,
+      dy: 0,
+      guidesX: [],
+      guidesY: [],
+    })
   })
 })

@@ -11,7 +11,14 @@ import { rerunBranch, rerunWithSeed } from '../../../core/rerun'
 import { frameLineage, insertFrame, moveFrame, nextShot, orderedFrames, totalDurationMs, updateFrame } from '../../../core/storyboard'
 import { queueGeneration } from '../../../core/jobActions'
 
-const blob = (c: string): BlobMeta => ({ hash: asBlobHash(c.repeat(64)), width: 64, height: 48, format: 'png', byteSize: 10, hasAlpha: false })
+const blob = (c: string): BlobMeta => ({
+  hash: asBlobHash(c.repeat(64)),
+  width: 64,
+  height: 48,
+  format: 'png',
+  byteSize: 10,
+  hasAlpha: false,
+})
 const params = { model: 'kontext-tiny', seed: 7, steps: 8, guidance: 1, width: 64, height: 48 }
 const N = asNodeId
 const F = asFrameId
@@ -35,7 +42,19 @@ describe('a storyboard artist’s strip', () => {
   it('next shot generates from the previous frame’s image, with pinned frames as further contexts', () => {
     let s = photo()
     s = apply(s, insertFrame(s, { frameId: F('f1'), nodeId: N('hero'), at: 2 }))
-    s = apply(s, nextShot(s, { afterFrameId: F('f1'), frameId: F('f2'), nodeId: N('kitchen'), jobId: J('j1'), prompt: 'same character walking into the kitchen', params, pinnedFrameIds: [F('f1')], at: 3 }))
+    s = apply(
+      s,
+      nextShot(s, {
+        afterFrameId: F('f1'),
+        frameId: F('f2'),
+        nodeId: N('kitchen'),
+        jobId: J('j1'),
+        prompt: 'same character walking into the kitchen',
+        params,
+        pinnedFrameIds: [F('f1')],
+        at: 3,
+      }),
+    )
     const kitchen = s.nodes[N('kitchen')]
     expect(kitchen?.parentId).toBe('hero')
     expect(kitchen?.contextBlobs).toEqual([blob('a').hash, blob('a').hash])
@@ -45,8 +64,32 @@ describe('a storyboard artist’s strip', () => {
   it('a shot after a frame that is still rendering waits for it, then takes its image', () => {
     let s = photo()
     s = apply(s, insertFrame(s, { frameId: F('f1'), nodeId: N('hero'), at: 2 }))
-    s = apply(s, nextShot(s, { afterFrameId: F('f1'), frameId: F('f2'), nodeId: N('n2'), jobId: J('j2'), prompt: 'shot two', params, pinnedFrameIds: [], at: 3 }))
-    s = apply(s, nextShot(s, { afterFrameId: F('f2'), frameId: F('f3'), nodeId: N('n3'), jobId: J('j3'), prompt: 'shot three', params, pinnedFrameIds: [], at: 4 }))
+    s = apply(
+      s,
+      nextShot(s, {
+        afterFrameId: F('f1'),
+        frameId: F('f2'),
+        nodeId: N('n2'),
+        jobId: J('j2'),
+        prompt: 'shot two',
+        params,
+        pinnedFrameIds: [],
+        at: 3,
+      }),
+    )
+    s = apply(
+      s,
+      nextShot(s, {
+        afterFrameId: F('f2'),
+        frameId: F('f3'),
+        nodeId: N('n3'),
+        jobId: J('j3'),
+        prompt: 'shot three',
+        params,
+        pinnedFrameIds: [],
+        at: 4,
+      }),
+    )
     expect(nextRunnableJob(s)?.job.id).toBe('j2')
     s = finish(s, 'j2', 'b')
     s = apply(s, startJob(s, { jobId: J('j3'), at: 60 }))
@@ -70,7 +113,18 @@ describe('a storyboard artist’s strip', () => {
   it('a frame can show another node of its own tree, never one of another tree', () => {
     let s = photo()
     s = apply(s, importImage(s, { id: N('other'), blob: blob('z'), sourceName: 'other.png', at: 1 }))
-    s = apply(s, queueGeneration(s, { nodeId: N('v2'), jobId: J('jv'), parentId: N('hero'), prompt: 'variant', params, contextBlobs: [blob('a').hash], at: 2 }))
+    s = apply(
+      s,
+      queueGeneration(s, {
+        nodeId: N('v2'),
+        jobId: J('jv'),
+        parentId: N('hero'),
+        prompt: 'variant',
+        params,
+        contextBlobs: [blob('a').hash],
+        at: 2,
+      }),
+    )
     s = apply(s, insertFrame(s, { frameId: F('f1'), nodeId: N('hero'), at: 3 }))
     expect(frameLineage(s, F('f1'))).toEqual(['hero', 'v2'])
     expect(updateFrame(s, { frameId: F('f1'), nodeId: N('v2'), at: 4 }).ok).toBe(true)
@@ -83,7 +137,18 @@ describe('a storyboard artist’s strip', () => {
     s = apply(s, importImage(s, { id: N('b'), blob: blob('b'), sourceName: 'b.png', at: 1 }))
     s = apply(s, insertFrame(s, { frameId: F('f1'), nodeId: N('hero'), at: 2 }))
     s = apply(s, insertFrame(s, { frameId: F('f2'), nodeId: N('b'), at: 2 }))
-    s = apply(s, applyToFrames(s, { prompt: 'make it night', params: { model: 'kontext-tiny', seed: 3, steps: 8, guidance: 1 }, targets: [{ frameId: F('f1'), nodeId: N('c1'), jobId: J('j1') }, { frameId: F('f2'), nodeId: N('c2'), jobId: J('j2') }], at: 3 }))
+    s = apply(
+      s,
+      applyToFrames(s, {
+        prompt: 'make it night',
+        params: { model: 'kontext-tiny', seed: 3, steps: 8, guidance: 1 },
+        targets: [
+          { frameId: F('f1'), nodeId: N('c1'), jobId: J('j1') },
+          { frameId: F('f2'), nodeId: N('c2'), jobId: J('j2') },
+        ],
+        at: 3,
+      }),
+    )
     expect(s.frames[F('f1')]?.candidateNodeId).toBe('c1')
     expect(s.jobs[J('j1')]?.order).toBeLessThan(s.jobs[J('j2')]?.order ?? 0)
     s = apply(s, acceptCandidate(s, { frameId: F('f1'), at: 4 }))
@@ -97,7 +162,18 @@ describe('a storyboard artist’s strip', () => {
 describe('re-running', () => {
   it('a new seed makes a sibling with the same instruction and contexts', () => {
     let s = photo()
-    s = apply(s, queueGeneration(s, { nodeId: N('e1'), jobId: J('j1'), parentId: N('hero'), prompt: 'make it red', params, contextBlobs: [blob('a').hash], at: 2 }))
+    s = apply(
+      s,
+      queueGeneration(s, {
+        nodeId: N('e1'),
+        jobId: J('j1'),
+        parentId: N('hero'),
+        prompt: 'make it red',
+        params,
+        contextBlobs: [blob('a').hash],
+        at: 2,
+      }),
+    )
     s = apply(s, rerunWithSeed(s, { nodeId: N('e1'), newNodeId: N('e2'), jobId: J('j2'), seed: 99, at: 3 }))
     expect(childrenOf(s.nodes, N('hero')).map((n) => n.id)).toEqual(['e1', 'e2'])
     expect(s.nodes[N('e2')]?.params?.seed).toBe(99)
@@ -106,12 +182,46 @@ describe('re-running', () => {
 
   it('a branch replays on a changed ancestor with its seeds, each step taking the previous result', () => {
     let s = photo()
-    s = apply(s, queueGeneration(s, { nodeId: N('e1'), jobId: J('j1'), parentId: N('hero'), prompt: 'one', params: { ...params, seed: 1 }, contextBlobs: [blob('a').hash], at: 2 }))
+    s = apply(
+      s,
+      queueGeneration(s, {
+        nodeId: N('e1'),
+        jobId: J('j1'),
+        parentId: N('hero'),
+        prompt: 'one',
+        params: { ...params, seed: 1 },
+        contextBlobs: [blob('a').hash],
+        at: 2,
+      }),
+    )
     s = finish(s, 'j1', 'b')
-    s = apply(s, queueGeneration(s, { nodeId: N('e2'), jobId: J('j2'), parentId: N('e1'), prompt: 'two', params: { ...params, seed: 2 }, contextBlobs: [blob('b').hash], at: 3 }))
+    s = apply(
+      s,
+      queueGeneration(s, {
+        nodeId: N('e2'),
+        jobId: J('j2'),
+        parentId: N('e1'),
+        prompt: 'two',
+        params: { ...params, seed: 2 },
+        contextBlobs: [blob('b').hash],
+        at: 3,
+      }),
+    )
     s = finish(s, 'j2', 'c')
     s = apply(s, importImage(s, { id: N('hero2'), blob: blob('d'), sourceName: 'retouched.png', at: 4 }))
-    s = apply(s, rerunBranch(s, { fromAncestorId: N('hero'), leafId: N('e2'), ontoNodeId: N('hero2'), ids: [{ nodeId: N('r1'), jobId: J('k1') }, { nodeId: N('r2'), jobId: J('k2') }], at: 5 }))
+    s = apply(
+      s,
+      rerunBranch(s, {
+        fromAncestorId: N('hero'),
+        leafId: N('e2'),
+        ontoNodeId: N('hero2'),
+        ids: [
+          { nodeId: N('r1'), jobId: J('k1') },
+          { nodeId: N('r2'), jobId: J('k2') },
+        ],
+        at: 5,
+      }),
+    )
     expect(s.nodes[N('r1')]?.parentId).toBe('hero2')
     expect(s.nodes[N('r2')]?.parentId).toBe('r1')
     expect([s.nodes[N('r1')]?.params?.seed, s.nodes[N('r2')]?.params?.seed]).toEqual([1, 2])

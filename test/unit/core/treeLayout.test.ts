@@ -5,9 +5,23 @@ import type { HistoryNode } from '../../../core/model'
 
 function node(id: string, parentId: string | null, createdAt: number, deletedAt: number | null = null): HistoryNode {
   return {
-    id: asNodeId(id), parentId: parentId === null ? null : asNodeId(parentId), kind: parentId ? 'edit' : 'import', prompt: null, params: null,
-    contextBlobs: [], contextFromParent: false, resultBlob: null, status: 'done', error: null, timings: {}, createdAt, label: null,
-    starred: false, deletedAt, sourceName: null, region: null,
+    id: asNodeId(id),
+    parentId: parentId === null ? null : asNodeId(parentId),
+    kind: parentId ? 'edit' : 'import',
+    prompt: null,
+    params: null,
+    contextBlobs: [],
+    contextFromParent: false,
+    resultBlob: null,
+    status: 'done',
+    error: null,
+    timings: {},
+    createdAt,
+    label: null,
+    starred: false,
+    deletedAt,
+    sourceName: null,
+    region: null,
   }
 }
 const forest = (...list: HistoryNode[]) => Object.fromEntries(list.map((n) => [n.id, n]))

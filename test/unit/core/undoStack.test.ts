@@ -2,7 +2,18 @@
 import { describe, expect, it } from 'vitest'
 import { asBlobHash, asLayerId, asNodeId } from '../../../core/ids'
 import { addLayer, createDocument, createImageLayer, createPaintLayer, moveLayer, removeLayer, updateLayer } from '../../../core/layers'
-import { EMPTY_STACK, MAX_STEPS, applyLayerDiff, canRedo, canUndo, diffDocuments, pushStep, redoStep, undoStep, type UndoStack } from '../../../core/undoStack'
+import {
+  EMPTY_STACK,
+  MAX_STEPS,
+  applyLayerDiff,
+  canRedo,
+  canUndo,
+  diffDocuments,
+  pushStep,
+  redoStep,
+  undoStep,
+  type UndoStack,
+} from '../../../core/undoStack'
 import type { LayerDocument } from '../../../core/model'
 
 const a = createImageLayer(asLayerId('a'), 'a', asBlobHash('a'.repeat(64)), 10, 10, { x: 5, y: 5 })
@@ -49,7 +60,11 @@ describe('layer undo stack', () => {
 
   it('undoes an add, a delete and a reorder, restoring the stacking order', () => {
     const c = createImageLayer(asLayerId('c'), 'c', asBlobHash('d'.repeat(64)), 4, 4, { x: 1, y: 1 })
-    const { doc, stack } = record(start, [(d) => addLayer(d, c, 1), (d) => removeLayer(d, asLayerId('a')), (d) => moveLayer(d, asLayerId('p'), 0)])
+    const { doc, stack } = record(start, [
+      (d) => addLayer(d, c, 1),
+      (d) => removeLayer(d, asLayerId('a')),
+      (d) => moveLayer(d, asLayerId('p'), 0),
+    ])
     expect(doc.layers.map((l) => l.id)).toEqual(['p', 'c', 'b'])
     let r = { stack, doc }
     for (let i = 0; i < 3; i++) r = undoStep(r.stack, r.doc) ?? r

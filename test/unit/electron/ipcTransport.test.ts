@@ -23,8 +23,13 @@ vi.mock('electron', () => ({
       if (!handler) throw new Error(`no handler for ${channel}`)
       return handler({ senderFrame: { url: senderUrl } }, params)
     },
-    on: (channel: string, fn: (e: unknown, payload: unknown) => void) => rendererListeners.set(channel, [...(rendererListeners.get(channel) ?? []), fn]),
-    off: (channel: string, fn: (e: unknown, payload: unknown) => void) => rendererListeners.set(channel, (rendererListeners.get(channel) ?? []).filter((f) => f !== fn)),
+    on: (channel: string, fn: (e: unknown, payload: unknown) => void) =>
+      rendererListeners.set(channel, [...(rendererListeners.get(channel) ?? []), fn]),
+    off: (channel: string, fn: (e: unknown, payload: unknown) => void) =>
+      rendererListeners.set(
+        channel,
+        (rendererListeners.get(channel) ?? []).filter((f) => f !== fn),
+      ),
   },
   ipcMain: {
     handle: (channel: string, fn: Handler) => handlers.set(channel, fn),
@@ -36,7 +41,8 @@ vi.mock('electron', () => ({
 const eventListeners = new Set<(e: StudioEvent) => void>()
 const fakeHost = {
   handle: async (name: unknown, params: unknown) => {
-    if (name === 'setNodeStarred') throw new StudioError(studioError('node.notFound', 'There is no history node x.', 'Reload the project and try again.'))
+    if (name === 'setNodeStarred')
+      throw new StudioError(studioError('node.notFound', 'There is no history node x.', 'Reload the project and try again.'))
     return { name, params }
   },
   onEvent: (l: (e: StudioEvent) => void) => (eventListeners.add(l), () => eventListeners.delete(l)),
@@ -45,7 +51,9 @@ const fakeHost = {
 beforeAll(async () => {
   const { registerIpcHandlers, forwardEvents } = await import('../../../main/electron/ipcHandlers')
   registerIpcHandlers(() => fakeHost)
-  const contents = { send: (channel: string, payload: unknown) => (rendererListeners.get(channel) ?? []).forEach((fn) => fn({ sender: 'hidden' }, payload)) }
+  const contents = {
+    send: (channel: string, payload: unknown) => (rendererListeners.get(channel) ?? []).forEach((fn) => fn({ sender: 'hidden' }, payload)),
+  }
   forwardEvents(fakeHost, () => contents as never)
   await import('../../../preload/index')
 })
@@ -63,7 +71,11 @@ describe('the Electron transport', () => {
   })
 
   it('keeps an expected failure’s code and hint across the bridge', async () => {
-    await expect(exposed?.setNodeStarred({ nodeId: 'x', starred: true })).rejects.toEqual({ code: 'node.notFound', message: 'There is no history node x.', hint: 'Reload the project and try again.' })
+    await expect(exposed?.setNodeStarred({ nodeId: 'x', starred: true })).rejects.toEqual({
+      code: 'node.notFound',
+      message: 'There is no history node x.',
+      hint: 'Reload the project and try again.',
+    })
   })
 
   it('refuses requests from any page but the studio’s own', async () => {

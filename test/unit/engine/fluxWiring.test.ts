@@ -20,7 +20,13 @@ import flux from '../../../engine/manifests/flux1-kontext-dev.json'
 const dir = mkdtempSync(join(tmpdir(), 'flux-wiring-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const m = flux as unknown as ModelManifest
-for (const f of [m.components.textEncoders[0]!.graph.file, m.components.textEncoders[1]!.graph.file, m.components.transformer.file, m.components.vaeEncoder.file, m.components.vaeDecoder.file]) {
+for (const f of [
+  m.components.textEncoders[0]!.graph.file,
+  m.components.textEncoders[1]!.graph.file,
+  m.components.transformer.file,
+  m.components.vaeEncoder.file,
+  m.components.vaeDecoder.file,
+]) {
   mkdirSync(join(dir, f, '..'), { recursive: true })
   writeFileSync(join(dir, f), 'not loaded: sessions are fakes')
 }
@@ -45,7 +51,11 @@ function fakeSession(component: string, spec: GraphSpec): LoadedSession {
     async run(f): Promise<Record<string, TensorData>> {
       ;(feeds[component] ??= []).push(f)
       const first = Object.values(f)[0]!
-      const f32 = (dims: number[], value = 1): TensorData => ({ dtype: 'float32', data: new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(value), dims })
+      const f32 = (dims: number[], value = 1): TensorData => ({
+        dtype: 'float32',
+        data: new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(value),
+        dims,
+      })
       if (component === 'text:t5') return { text_embeddings: f32([1, first.dims[1]!, DIM]) }
       if (component === 'text:clip') return { pooled_embeddings: f32([1, DIM]) }
       if (component === 'vaeEncoder') return { latent: f32([1, 16, first.dims[2]! / 8, first.dims[3]! / 8], 1) }
@@ -58,7 +68,14 @@ function fakeSession(component: string, spec: GraphSpec): LoadedSession {
 const pool: SessionSource = {
   async get(_model, component) {
     const c = m.components
-    const spec = component === 'transformer' ? c.transformer : component === 'vaeEncoder' ? c.vaeEncoder : component === 'vaeDecoder' ? c.vaeDecoder : c.textEncoders.find((e) => `text:${e.name}` === component)!.graph
+    const spec =
+      component === 'transformer'
+        ? c.transformer
+        : component === 'vaeEncoder'
+          ? c.vaeEncoder
+          : component === 'vaeDecoder'
+            ? c.vaeDecoder
+            : c.textEncoders.find((e) => `text:${e.name}` === component)!.graph
     return fakeSession(component, spec)
   },
 }
@@ -73,7 +90,12 @@ describe('FLUX.1 Kontext [dev] through the manifest', () => {
   it('feeds every graph as the export expects, for a 1248×832 edit at guidance 2.5', async () => {
     const models = new OrtKontextModels(m, dir, pool)
     const pipeline = new KontextPipeline(models, pipelineConfig(m))
-    const ctx = { hash: 'h', width: 1500, height: 1000, load: async (w: number, h: number) => ({ data: new Float32Array(3 * w * h), channels: 3, height: h, width: w }) }
+    const ctx = {
+      hash: 'h',
+      width: 1500,
+      height: 1000,
+      load: async (w: number, h: number) => ({ data: new Float32Array(3 * w * h), channels: 3, height: h, width: w }),
+    }
     const out = await pipeline.generate({ prompt: 'make it red', contexts: [ctx], seed: 0, steps: 3, guidance: 2.5 })
     expect([out.width, out.height]).toEqual([1248, 832])
 
@@ -89,7 +111,15 @@ describe('FLUX.1 Kontext [dev] through the manifest', () => {
 
     const tr = feeds.transformer![0]!
     const n = 2 * 52 * 78 // target + context tokens at 1248×832
-    expect(Object.keys(tr).sort()).toEqual(['encoder_hidden_states', 'guidance', 'hidden_states', 'img_ids', 'pooled_projections', 'timestep', 'txt_ids'])
+    expect(Object.keys(tr).sort()).toEqual([
+      'encoder_hidden_states',
+      'guidance',
+      'hidden_states',
+      'img_ids',
+      'pooled_projections',
+      'timestep',
+      'txt_ids',
+    ])
     expect(tr.hidden_states!.dims).toEqual([1, n, 64])
     expect(tr.img_ids!.dims).toEqual([n, 3]) // 2-D ids, as the export declares
     expect(tr.txt_ids!.dims).toEqual([512, 3])

@@ -22,7 +22,10 @@ describe('model manifests', () => {
     const m = parseManifest(fluxRaw)
     if (!m.ok) throw new Error(m.error.join('; '))
     const v = m.value
-    expect(v.components.textEncoders.map((e) => [e.name, e.tokenizer.maxLength, e.tokenizer.padId])).toEqual([['t5', 512, 0], ['clip', 77, 49407]])
+    expect(v.components.textEncoders.map((e) => [e.name, e.tokenizer.maxLength, e.tokenizer.padId])).toEqual([
+      ['t5', 512, 0],
+      ['clip', 77, 49407],
+    ])
     expect(v.components.transformer.inputs.guidance?.name).toBe('guidance')
     expect(v.components.transformer.inputs.imgIds).toEqual({ name: 'img_ids', dtype: 'float32', rank: 2 })
     expect([v.latent.scale, v.latent.shift, v.latent.normalisedInGraph]).toEqual([0.3611, 0.1159, false])
@@ -34,7 +37,12 @@ describe('model manifests', () => {
   })
 
   it('reports every problem of a broken manifest at once', () => {
-    const broken = structuredClone(tinyRaw) as { latent: Record<string, unknown>; guidance: Record<string, unknown>; resolutions: unknown; defaults: Record<string, unknown> }
+    const broken = structuredClone(tinyRaw) as {
+      latent: Record<string, unknown>
+      guidance: Record<string, unknown>
+      resolutions: unknown
+      defaults: Record<string, unknown>
+    }
     broken.latent.channels = -1
     broken.defaults.steps = 0
     broken.guidance = { mode: 'embedded' }
@@ -47,12 +55,19 @@ describe('model manifests', () => {
     const second = parseManifest(broken)
     if (second.ok) throw new Error('should fail')
     expect(second.error).toEqual(
-      expect.arrayContaining([expect.stringContaining('guidance mode `embedded` needs'), expect.stringContaining('resolution 60×64 is not a multiple of 16')]),
+      expect.arrayContaining([
+        expect.stringContaining('guidance mode `embedded` needs'),
+        expect.stringContaining('resolution 60×64 is not a multiple of 16'),
+      ]),
     )
   })
 
   it('names the missing graph input and what the graph has instead', () => {
-    const spec = { file: 'transformer.onnx', inputs: { imgIds: { name: 'img_ids', dtype: 'float32' as const, rank: 2 } }, outputs: { velocity: { name: 'pred', dtype: 'float32' as const, rank: 3 } } }
+    const spec = {
+      file: 'transformer.onnx',
+      inputs: { imgIds: { name: 'img_ids', dtype: 'float32' as const, rank: 2 } },
+      outputs: { velocity: { name: 'pred', dtype: 'float32' as const, rank: 3 } },
+    }
     const problems = checkGraphIo(spec, {
       inputs: [{ name: 'img_ids_2d', dtype: 'float32', rank: 2 }],
       outputs: [{ name: 'pred', dtype: 'float16', rank: 3 }],

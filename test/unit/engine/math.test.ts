@@ -57,7 +57,12 @@ describe('preferred resolution by aspect ratio', () => {
     expect(chooseResolution(1, 16384, [[64, 64]])).toEqual([64, 64])
   })
   it('breaks ties toward the smaller width, as Python min over (diff, w, h) does', () => {
-    expect(chooseResolution(2, 1, [[96, 32], [32, 32]])).toEqual([32, 32]) // |2−3| = |2−1|
+    expect(
+      chooseResolution(2, 1, [
+        [96, 32],
+        [32, 32],
+      ]),
+    ).toEqual([32, 32]) // |2−3| = |2−1|
   })
   it('rejects empty sizes', () => {
     expect(() => chooseResolution(0, 10, FLUX_RES)).toThrow()
@@ -99,7 +104,10 @@ describe('latent normalisation and pixels', () => {
     expect(Array.from(planesToRgb({ data: Float32Array.from([-3, 3, 0]), channels: 3, height: 1, width: 1 }))).toEqual([0, 255, 128])
   })
   it('previews a latent through the linear factors', () => {
-    const weights = [[1, 0, 0], [0, 1, 0]]
+    const weights = [
+      [1, 0, 0],
+      [0, 1, 0],
+    ]
     const rgb = latentToRgb({ data: Float32Array.from([1, -1]), channels: 2, height: 1, width: 1 }, { weights, bias: [0, 0, 0] })
     expect(Array.from(rgb)).toEqual([255, 0, 128])
   })

@@ -15,8 +15,19 @@ const config: PipelineConfig = {
   contextOffset: 1,
   maxContexts: 3,
   guidanceMode: 'embedded',
-  resolutions: [[32, 32], [64, 32]],
-  preview: { weights: [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 0]], bias: [0, 0, 0] },
+  resolutions: [
+    [32, 32],
+    [64, 32],
+  ],
+  preview: {
+    weights: [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+      [0, 0, 0],
+    ],
+    bias: [0, 0, 0],
+  },
 }
 
 /** Fakes that record each call; the velocity is the constant `velocity`, the context latent is `fill`. */
@@ -41,7 +52,12 @@ function recordingModels(velocity = 1) {
     },
     async decode(latent: Latent) {
       calls.push('decode')
-      return { data: new Float32Array(3 * latent.height * 8 * latent.width * 8), channels: 3, height: latent.height * 8, width: latent.width * 8 }
+      return {
+        data: new Float32Array(3 * latent.height * 8 * latent.width * 8),
+        channels: 3,
+        height: latent.height * 8,
+        width: latent.width * 8,
+      }
     },
   }
   return { models, calls, feeds }
@@ -67,7 +83,15 @@ describe('Kontext pipeline stages', () => {
   it('encodes prompt, then contexts, then steps the transformer, then decodes', async () => {
     const { models, calls } = recordingModels()
     const out = await new KontextPipeline(models, config).generate({ ...base, contexts: [context('a', 0.5)] })
-    expect(calls).toEqual(['text:make it red', 'image:32x32', 'velocity:1.000', 'velocity:0.832', 'velocity:0.622', 'velocity:0.355', 'decode'])
+    expect(calls).toEqual([
+      'text:make it red',
+      'image:32x32',
+      'velocity:1.000',
+      'velocity:0.832',
+      'velocity:0.622',
+      'velocity:0.355',
+      'decode',
+    ])
     expect([out.width, out.height]).toEqual([32, 32])
   })
 
@@ -98,7 +122,12 @@ describe('Kontext pipeline stages', () => {
     const { models } = recordingModels(0.5)
     const steps: Float32Array[] = []
     const noise = new Float32Array(4 * 16).fill(2)
-    await new KontextPipeline(models, config).generate({ ...base, contexts: [], noise, onStep: (e) => steps.push(Float32Array.from(e.latent.data)) })
+    await new KontextPipeline(models, config).generate({
+      ...base,
+      contexts: [],
+      noise,
+      onStep: (e) => steps.push(Float32Array.from(e.latent.data)),
+    })
     expect(steps).toHaveLength(4)
     for (const v of steps.at(-1)!) expect(v).toBeCloseTo(1.5, 6)
   })
@@ -106,14 +135,25 @@ describe('Kontext pipeline stages', () => {
   it('fires onStep once per step with a preview at latent size', async () => {
     const { models } = recordingModels()
     const events: { step: number; total: number; w: number | undefined }[] = []
-    await new KontextPipeline(models, config).generate({ ...base, steps: 5, contexts: [], onStep: (e) => events.push({ step: e.step, total: e.totalSteps, w: e.preview?.width }) })
+    await new KontextPipeline(models, config).generate({
+      ...base,
+      steps: 5,
+      contexts: [],
+      onStep: (e) => events.push({ step: e.step, total: e.totalSteps, w: e.preview?.width }),
+    })
     expect(events).toEqual([1, 2, 3, 4, 5].map((step) => ({ step, total: 5, w: 4 })))
   })
 
   it('stops within one step of an abort and says the job was cancelled', async () => {
     const { models, calls } = recordingModels()
     const abort = new AbortController()
-    const run = new KontextPipeline(models, config).generate({ ...base, steps: 50, contexts: [], signal: abort.signal, onStep: (e) => e.step === 2 && abort.abort() })
+    const run = new KontextPipeline(models, config).generate({
+      ...base,
+      steps: 50,
+      contexts: [],
+      signal: abort.signal,
+      onStep: (e) => e.step === 2 && abort.abort(),
+    })
     await expect(run).rejects.toMatchObject({ code: 'job.cancelled' })
     expect(calls.filter((c) => c.startsWith('velocity'))).toHaveLength(2)
     expect(calls).not.toContain('decode')
@@ -149,6 +189,8 @@ describe('Kontext pipeline stages', () => {
   it('refuses more contexts than the model takes', async () => {
     const { models } = recordingModels()
     const four = ['a', 'b', 'c', 'd'].map((h) => context(h, 0))
-    await expect(new KontextPipeline(models, config).generate({ ...base, contexts: four })).rejects.toMatchObject({ code: 'job.tooManyContexts' })
+    await expect(new KontextPipeline(models, config).generate({ ...base, contexts: four })).rejects.toMatchObject({
+      code: 'job.tooManyContexts',
+    })
   })
 })

@@ -78,8 +78,12 @@ describe('memory pressure', () => {
 
 describe('provider fallback messages', () => {
   it('keep the sentence a user can act on, not the C++ assertion', () => {
-    const raw = new Error("/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 onnxruntime::webgpu::WebGpuContext::Initialize(const onnxruntime::webgpu::WebGpuContextConfig&)::<lambda()> adapter_result.status == wgpu::RequestAdapterStatus::Success was false. Failed to get a WebGPU adapter: No supported adapters\nmore")
+    const raw = new Error(
+      '/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 onnxruntime::webgpu::WebGpuContext::Initialize(const onnxruntime::webgpu::WebGpuContextConfig&)::<lambda()> adapter_result.status == wgpu::RequestAdapterStatus::Success was false. Failed to get a WebGPU adapter: No supported adapters\nmore',
+    )
     expect(providerFailureReason(raw)).toBe('Failed to get a WebGPU adapter: No supported adapters')
-    expect(providerFailureReason(new Error('OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library'))).toBe('OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library')
+    expect(providerFailureReason(new Error('OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library'))).toBe(
+      'OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library',
+    )
   })
 })

@@ -27,10 +27,11 @@ describe('the drift meter', () => {
     const a = { data: pattern(1), width: W, height: H }
     const b = { ...a, data: new Uint8Array(a.data) }
     const mask = new Uint8Array(W * H)
-    for (let y = 10; y < 30; y++) for (let x = 10; x < 30; x++) {
-      mask[y * W + x] = 255
-      b.data.set([0, 0, 0, 255], (y * W + x) * 4)
-    }
+    for (let y = 10; y < 30; y++)
+      for (let x = 10; x < 30; x++) {
+        mask[y * W + x] = 255
+        b.data.set([0, 0, 0, 255], (y * W + x) * 4)
+      }
     expect(maskedDrift(a, b, null)).toBeGreaterThan(0.05)
     expect(maskedDrift(a, b, mask)).toBeCloseTo(0, 6)
     // A change outside the region still counts.

@@ -27,7 +27,11 @@ describe('web host access', () => {
     expect(checkAccess(exposed, req({ host: '10.0.0.5:5170' }), new URL('http://x/?token=wrong')).allowed).toBe(false)
     const first = checkAccess(exposed, req({ host: '10.0.0.5:5170' }), new URL('http://x/?token=correct%20horse%20battery%20staple'))
     expect(first.allowed && first.setCookie).toContain('HttpOnly; SameSite=Strict')
-    const later = checkAccess(exposed, req({ host: '10.0.0.5:5170', cookie: `${TOKEN_COOKIE}=correct%20horse%20battery%20staple` }), new URL('http://x/blob/abc'))
+    const later = checkAccess(
+      exposed,
+      req({ host: '10.0.0.5:5170', cookie: `${TOKEN_COOKIE}=correct%20horse%20battery%20staple` }),
+      new URL('http://x/blob/abc'),
+    )
     expect(later.allowed).toBe(true)
   })
 })

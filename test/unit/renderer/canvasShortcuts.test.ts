@@ -3,7 +3,15 @@ import { describe, expect, it } from 'vitest'
 import { SHORTCUTS, nudgeOf, shortcutFor, type ShortcutAction } from '../../../renderer/src/canvas/shortcuts'
 
 const key = (k: string, mods: { ctrl?: boolean; shift?: boolean; meta?: boolean } = {}): KeyboardEvent =>
-  ({ key: k, ctrlKey: !!mods.ctrl, shiftKey: !!mods.shift, metaKey: !!mods.meta, altKey: false, target: null, defaultPrevented: false }) as unknown as KeyboardEvent
+  ({
+    key: k,
+    ctrlKey: !!mods.ctrl,
+    shiftKey: !!mods.shift,
+    metaKey: !!mods.meta,
+    altKey: false,
+    target: null,
+    defaultPrevented: false,
+  }) as unknown as KeyboardEvent
 
 const actionsFor = (e: KeyboardEvent): ShortcutAction[] => SHORTCUTS.filter((s) => s.match(e)).map((s) => s.action)
 

@@ -45,7 +45,11 @@ export function doneNode(id: string, parentId: string | null, at: number, patch:
 export function projectWith(nodes: readonly HistoryNode[]): ProjectState {
   const empty = createEmptyProject('p1', 'Test', 0)
   const blobs: Record<BlobHash, BlobMeta> = Object.fromEntries(
-    nodes.flatMap((n) => (n.resultBlob ? [[n.resultBlob, { hash: n.resultBlob, width: 64, height: 48, format: 'png' as const, byteSize: 100, hasAlpha: false }]] : [])),
+    nodes.flatMap((n) =>
+      n.resultBlob
+        ? [[n.resultBlob, { hash: n.resultBlob, width: 64, height: 48, format: 'png' as const, byteSize: 100, hasAlpha: false }]]
+        : [],
+    ),
   )
   return { ...empty, nodes: Object.fromEntries(nodes.map((n) => [n.id, n])), blobs }
 }

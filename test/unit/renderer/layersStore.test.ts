@@ -31,7 +31,8 @@ async function open(): Promise<{ project: ReturnType<typeof useProjectStore>; la
   return { project, layers }
 }
 
-const file = (name: string): File => new File([new Uint8Array([1, 2, 3])], name, { type: name.endsWith('.txt') ? 'text/plain' : 'image/png' })
+const file = (name: string): File =>
+  new File([new Uint8Array([1, 2, 3])], name, { type: name.endsWith('.txt') ? 'text/plain' : 'image/png' })
 const lastSaved = (): LayerDocument => (studio.calls.saveLayers.mock.calls.at(-1)?.[0] as { document: LayerDocument }).document
 
 beforeEach(() => setActivePinia(createPinia()))

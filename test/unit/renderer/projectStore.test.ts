@@ -11,7 +11,15 @@ import { useProjectStore } from '../../../renderer/src/stores/project'
 import { useToastStore } from '../../../renderer/src/stores/toasts'
 import { createFakeStudio, doneNode, projectWith } from './fakeStudio'
 
-const engine: EngineDescription = { state: 'ready', ortVersion: '1.30.0', providers: [{ name: 'cpu', bundled: true }], activeProvider: 'cpu', models: [], pid: 42, restarts: 0 }
+const engine: EngineDescription = {
+  state: 'ready',
+  ortVersion: '1.30.0',
+  providers: [{ name: 'cpu', bundled: true }],
+  activeProvider: 'cpu',
+  models: [],
+  pid: 42,
+  restarts: 0,
+}
 const id = (s: string) => s as NodeId
 
 beforeEach(() => setActivePinia(createPinia()))
@@ -195,7 +203,17 @@ describe('the execution provider', () => {
     await project.connect(studio)
     await vi.waitFor(() => expect(project.engine).not.toBeNull())
     expect(project.engine?.activeProvider).toBeNull()
-    const job = { id: 'j1' as JobId, nodeId: id('e'), state: 'running' as const, order: 0, step: 1, totalSteps: 4, attempts: 1, createdAt: 2, error: null }
+    const job = {
+      id: 'j1' as JobId,
+      nodeId: id('e'),
+      state: 'running' as const,
+      order: 0,
+      step: 1,
+      totalSteps: 4,
+      attempts: 1,
+      createdAt: 2,
+      error: null,
+    }
     studio.emit({ kind: 'projectChanged', diff: { putJobs: [job] } })
     expect(studio.calls.describeEngine).toHaveBeenCalledTimes(1)
     studio.emit({ kind: 'projectChanged', diff: { putJobs: [{ ...job, state: 'done', step: 4 }] } })
@@ -206,7 +224,17 @@ describe('the execution provider', () => {
 })
 
 describe('when a job stops', () => {
-  const job = { id: 'j1' as JobId, nodeId: id('e'), state: 'running' as const, order: 0, step: 0, totalSteps: 4, attempts: 1, createdAt: 2, error: null }
+  const job = {
+    id: 'j1' as JobId,
+    nodeId: id('e'),
+    state: 'running' as const,
+    order: 0,
+    step: 0,
+    totalSteps: 4,
+    attempts: 1,
+    createdAt: 2,
+    error: null,
+  }
   async function running() {
     const edit = doneNode('e', 'a', 2, { status: 'running', resultBlob: null, prompt: 'make the red circle blue' })
     const studio = createFakeStudio({ ...projectWith([doneNode('a', null, 1), edit]), jobs: { [job.id]: job } })
@@ -236,7 +264,13 @@ describe('when a job stops', () => {
     const failed = { ...job, state: 'failed' as const, error }
     studio.emit({ kind: 'projectChanged', diff: { putJobs: [failed] } })
     studio.emit({ kind: 'projectChanged', diff: { putJobs: [{ ...failed, order: 3 }] } })
-    expect(toasts.toasts).toMatchObject([{ kind: 'error', message: '“make the red circle blue” failed: The engine ran out of memory.', hint: 'Choose a smaller output size and retry.' }])
+    expect(toasts.toasts).toMatchObject([
+      {
+        kind: 'error',
+        message: '“make the red circle blue” failed: The engine ran out of memory.',
+        hint: 'Choose a smaller output size and retry.',
+      },
+    ])
   })
 
   it('says nothing when the designer cancelled it', async () => {
@@ -248,7 +282,17 @@ describe('when a job stops', () => {
 
 describe('a job interrupted while the host was away', () => {
   it('loses its step preview when the reloaded project says it is no longer running', async () => {
-    const job = { id: 'j1' as JobId, nodeId: id('e'), state: 'running' as const, order: 0, step: 0, totalSteps: 4, attempts: 1, createdAt: 2, error: null }
+    const job = {
+      id: 'j1' as JobId,
+      nodeId: id('e'),
+      state: 'running' as const,
+      order: 0,
+      step: 0,
+      totalSteps: 4,
+      attempts: 1,
+      createdAt: 2,
+      error: null,
+    }
     const edit = doneNode('e', 'a', 2, { status: 'running', resultBlob: null })
     const studio = createFakeStudio({ ...projectWith([doneNode('a', null, 1), edit]), jobs: { [job.id]: job } })
     studio.calls.describeEngine.mockResolvedValue(engine)

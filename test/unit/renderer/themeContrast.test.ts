@@ -38,10 +38,16 @@ describe.each([
   ['light', light],
 ])('the %s theme', (_name, t) => {
   const text: [string, string, number][] = [
-    ['text', 'bg', 4.5], ['text', 'panel', 4.5], ['text', 'panel-2', 4.5],
-    ['muted', 'panel', 4.5], ['muted', 'panel-2', 4.5], ['muted', 'bg', 4.5],
-    ['danger', 'panel', 4.5], ['ok', 'panel', 4.5],
-    ['accent', 'bg', 3], ['accent', 'panel', 3],
+    ['text', 'bg', 4.5],
+    ['text', 'panel', 4.5],
+    ['text', 'panel-2', 4.5],
+    ['muted', 'panel', 4.5],
+    ['muted', 'panel-2', 4.5],
+    ['muted', 'bg', 4.5],
+    ['danger', 'panel', 4.5],
+    ['ok', 'panel', 4.5],
+    ['accent', 'bg', 3],
+    ['accent', 'panel', 3],
   ]
   it.each(text)('%s on %s reaches %s:1', (fg, bg, minimum) => {
     expect(t[fg], `--${fg}`).toBeDefined()

@@ -13,9 +13,15 @@ afterEach(() => vi.useRealTimers())
 describe('toasts', () => {
   it('shows a rejected request with its message and its hint, and keeps it until dismissed', () => {
     const toasts = useToastStore()
-    toasts.error({ code: 'image.notAnImage', message: '“notes.txt” is not an image.', hint: 'Drop a PNG, JPEG, WebP, AVIF, TIFF or GIF file.' })
+    toasts.error({
+      code: 'image.notAnImage',
+      message: '“notes.txt” is not an image.',
+      hint: 'Drop a PNG, JPEG, WebP, AVIF, TIFF or GIF file.',
+    })
     vi.advanceTimersByTime(60_000)
-    expect(toasts.toasts).toMatchObject([{ kind: 'error', message: '“notes.txt” is not an image.', hint: 'Drop a PNG, JPEG, WebP, AVIF, TIFF or GIF file.' }])
+    expect(toasts.toasts).toMatchObject([
+      { kind: 'error', message: '“notes.txt” is not an image.', hint: 'Drop a PNG, JPEG, WebP, AVIF, TIFF or GIF file.' },
+    ])
     toasts.dismiss(toasts.toasts[0]!.id)
     expect(toasts.toasts).toEqual([])
   })
