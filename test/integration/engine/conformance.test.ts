@@ -15,30 +15,7 @@ import { OrtKontextModels, pipelineConfig } from '../../../engine/pipeline/ortMo
 import type { ContextSource } from '../../../engine/pipeline/types'
 import { SessionPool } from '../../../engine/sessions'
 import { repoRoot } from '../../fixtures/engine/paths'
-import { maxAbs, readF32 } from '../../fixtures/engine/tensors'
-
-interface TensorRef {
-  file: string
-  shape: number[]
-}
-interface GoldenCase {
-  kind: string
-  prompt: string
-  tokens: number[]
-  noise: TensorRef
-  context_png?: string
-  context_image?: TensorRef
-  context_latent?: TensorRef
-  steps: TensorRef[]
-  output_png: string
-}
-interface Golden {
-  steps: number
-  mu: number
-  timesteps: number[]
-  guidance: number | null
-  cases: GoldenCase[]
-}
+import { maxAbs, readF32, type Golden } from '../../fixtures/engine/tensors'
 
 const f32 = readF32
 

@@ -19,29 +19,8 @@ import { OrtKontextModels, pipelineConfig } from '../../../engine/pipeline/ortMo
 import { SessionPool } from '../../../engine/sessions'
 import { repoRoot } from '../../fixtures/engine/paths'
 import { findPython } from '../../unit/bench/findPython'
-import { maxAbs, readF32 } from '../../fixtures/engine/tensors'
+import { maxAbs, readF32, type Golden } from '../../fixtures/engine/tensors'
 
-interface TensorRef {
-  file: string
-  shape: number[]
-}
-interface GoldenCase {
-  kind: string
-  prompt: string
-  tokens: number[]
-  noise: TensorRef
-  context_png?: string
-  context_image?: TensorRef
-  context_latent?: TensorRef
-  steps: TensorRef[]
-  output_png: string
-}
-interface Golden {
-  steps: number
-  mu: number
-  timesteps: number[]
-  cases: GoldenCase[]
-}
 interface Summary {
   ok: boolean
   model_dir: string
