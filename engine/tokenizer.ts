@@ -11,6 +11,7 @@ import { Tokenizer } from '@huggingface/tokenizers'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { err, ok, studioError, type Result } from '../core/result'
+import { promptWords, shownWord } from '../core/promptWords'
 import type { TextEncoderSpec } from './manifest/schema'
 
 export interface PromptTokenizer {
@@ -51,13 +52,17 @@ export function loadTokenizer(dir: string, spec: TextEncoderSpec['tokenizer']): 
     vocabulary,
     allPad: () => new Array<number>(spec.maxLength).fill(spec.padId),
     encode(prompt) {
-      const enc = tok.encode(prompt)
+      // A closed vocabulary has no punctuation: read the words as the prompt bar and host do.
+      const enc = tok.encode(vocabulary ? promptWords(prompt).join(' ') : prompt)
       const unknown = enc.tokens.filter((t, i) => {
         const id = enc.ids[i]
         return id === undefined || id === null || Number.isNaN(id) || (vocabulary !== null && (specials.has(t) || id === spec.padId))
       })
       if (unknown.length && vocabulary) {
-        const words = [...new Set(unknown)].map((w) => `“${w}”`).join(', ')
+        const words = [...new Set(unknown)]
+          .slice(0, 8)
+          .map((w) => `“${shownWord(w)}”`)
+          .join(', ')
         return err(
           studioError(
             'prompt.unknownWords',

@@ -17,6 +17,7 @@ import { exportBranch, exportComposite, exportNode, exportStoryboard } from './e
 import { StoryboardService } from './storyboardService'
 import { DriftService } from './driftService'
 import { ThumbnailCache } from './thumbnails'
+import { PromptGate } from './promptGate'
 
 type Handlers = { [K in RequestName]: (params: ValidParams<K>) => Promise<RequestResults[K]> | RequestResults[K] }
 
@@ -26,6 +27,7 @@ export class StudioHost {
   private readonly eventListeners = new Set<(e: StudioEvent) => void>()
   private readonly unsubscribe: (() => void)[] = []
   private readonly handlers: Handlers
+  private readonly prompts: PromptGate
 
   constructor(
     readonly session: ProjectSession,
@@ -36,6 +38,14 @@ export class StudioHost {
     this.thumbnails = new ThumbnailCache(session)
     const board = new StoryboardService(session, clock, this.jobs)
     const drift = new DriftService(session)
+    this.prompts = new PromptGate(() => engine.describe())
+    /** A request that queues a generation runs only once its instruction can be read. */
+    const checked =
+      <P extends { prompt: string; model?: string | undefined }, R>(run: (p: P) => Promise<R>) =>
+      async (p: P): Promise<R> => {
+        await this.prompts.check(p.prompt, p.model ?? this.session.snapshot().project.settings.defaultModel)
+        return run(p)
+      }
     this.unsubscribe.push(
       session.onDidChange((diff) => this.emit({ kind: 'projectChanged', diff })),
       this.jobs.onProgress(({ jobId, nodeId, progress }) =>
@@ -48,7 +58,10 @@ export class StudioHost {
           preview: progress.previewPng,
         }),
       ),
-      engine.onStateChange((state, reason) => this.emit({ kind: 'engineState', state, reason })),
+      engine.onStateChange((state, reason) => {
+        if (state === 'restarting' || state === 'crashed') this.prompts.invalidate()
+        this.emit({ kind: 'engineState', state, reason })
+      }),
     )
     const at = () => this.clock.now()
     this.handlers = {
@@ -56,7 +69,7 @@ export class StudioHost {
       updateProject: (p) => void this.session.apply(updateProject(this.session.snapshot(), { ...p, at: at() })),
       importImage: (p) => importImageFile(this.session, this.clock, p),
       describeEngine: () => this.describeEngine(),
-      generate: (p) => this.jobs.enqueue(p),
+      generate: checked((p) => this.jobs.enqueue(p)),
       cancelJob: (p) => this.jobs.cancel(p.jobId),
       setNodeLabel: (p) => void this.session.apply(setNodeLabel(this.session.snapshot(), { ...p, at: at() })),
       setNodeStarred: (p) => void this.session.apply(setNodeStarred(this.session.snapshot(), { ...p, at: at() })),
@@ -72,8 +85,8 @@ export class StudioHost {
       moveFrame: (p) => board.moveFrame(p),
       updateFrame: (p) => board.updateFrame(p),
       removeFrame: (p) => board.removeFrame(p),
-      nextShot: (p) => board.nextShot(p),
-      applyToFrames: (p) => board.applyToFrames(p),
+      nextShot: checked(async (p) => board.nextShot(p)),
+      applyToFrames: checked(async (p) => board.applyToFrames(p)),
       acceptCandidate: (p) => board.acceptCandidate(p),
       discardCandidate: (p) => board.discardCandidate(p),
       exportNode: (p) => exportNode(this.session, p),

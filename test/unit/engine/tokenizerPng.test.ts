@@ -21,6 +21,17 @@ describe('kontext-tiny tokenizer', () => {
     expect(tok.encode('  Make THE\tyellow ring green ')).toEqual(tok.encode('make the yellow ring green'))
   })
 
+  it('reads punctuation as the prompt bar does: a trailing period or “!!!” is not a word', () => {
+    expect(tok.encode('Make the yellow ring green.')).toEqual(tok.encode('make the yellow ring green'))
+    expect(tok.encode('make the yellow ring green!!!')).toEqual(tok.encode('make the yellow ring green'))
+  })
+
+  it('never echoes a pasted wall of text: unknown words are elided', () => {
+    const r = tok.encode(`make the ${'x'.repeat(100_000)} green`)
+    if (r.ok) throw new Error('should refuse')
+    expect(r.error.message.length).toBeLessThan(200)
+  })
+
   it('refuses unknown words and lists the words it knows', () => {
     const r = tok.encode('make the shoe sparkly red')
     if (r.ok) throw new Error('should refuse')
