@@ -26,5 +26,6 @@ export function openStudio(options: OpenStudioOptions & { readOnly?: boolean }):
 export function studioForStore(store: ProjectStore, engine: EngineLike, clock: HostClock): StudioHost {
   const host = new StudioHost(new ProjectSession(store), engine, clock)
   if (!store.readOnly) host.resumeQueue()
+  host.warmUp()
   return host
 }

@@ -18,16 +18,25 @@ export class PromptGate {
     this.described = null
   }
 
-  /** Throws `prompt.empty` or `prompt.unknownWords` (with the known words as hint); else resolves. */
-  async check(prompt: string, modelId: string): Promise<void> {
-    if (!prompt.trim())
-      throw new StudioError(studioError('prompt.empty', 'The instruction is empty.', 'Type what to change or what to draw.'))
+  /** Starts reading the engine's description now (it is awaited by the first check). */
+  warm(): void {
+    void this.description()
+  }
+
+  private description(): Promise<EngineDescription | null> {
     // An engine that cannot describe itself fails the job later with its own reason.
     this.described ??= this.describe().catch(() => {
       this.described = null
       return null
     })
-    const model = (await this.described)?.models.find((m) => m.id === modelId)
+    return this.described
+  }
+
+  /** Throws `prompt.empty` or `prompt.unknownWords` (with the known words as hint); else resolves. */
+  async check(prompt: string, modelId: string): Promise<void> {
+    if (!prompt.trim())
+      throw new StudioError(studioError('prompt.empty', 'The instruction is empty.', 'Type what to change or what to draw.'))
+    const model = (await this.description())?.models.find((m) => m.id === modelId)
     if (!model?.vocabulary) return
     const unknown = unknownPromptWords(prompt, model.vocabulary)
     if (unknown.length === 0) return

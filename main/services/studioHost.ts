@@ -113,6 +113,11 @@ export class StudioHost {
     return () => this.eventListeners.delete(listener)
   }
 
+  /** Reads the engine's models ahead of the first generation, so it is not kept waiting. */
+  warmUp(): void {
+    this.prompts.warm()
+  }
+
   /** Resumes queued jobs of the project (after a restart). */
   resumeQueue(): void {
     void this.jobs.kick()

@@ -8,6 +8,7 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import { createId, asLayerId, type BlobHash, type LayerId, type NodeId } from '../../../core/ids'
 import {
+  activeMask,
   addLayer,
   createDocument,
   createImageLayer,
@@ -221,6 +222,18 @@ export const useLayersStore = defineStore('layers', () => {
   }
   const reorder = (id: LayerId, toIndex: number): void => edit((d) => moveLayer(d, id, toIndex))
 
+  /** The painted region the next edit of the shown node is confined to, if any. */
+  const activeMaskLayer = computed(() => (doc.value ? activeMask(doc.value) : null))
+  /**
+   * A mask belongs to one edit: once that edit is queued (or the designer clicks Clear) it is
+   * hidden, so the next instruction edits the whole picture unless they chose to keep it. Hidden,
+   * not deleted: showing the layer again brings the same region back.
+   */
+  function clearMask(): void {
+    const mask = activeMaskLayer.value
+    if (mask) update(mask.id, { visible: false })
+  }
+
   /** What to send with "Generate" from `node`: its image, or its flattened composition and mask. */
   async function generationInputFor(node: HistoryNode | null): Promise<GenerationInput> {
     const api = project.api
@@ -235,6 +248,8 @@ export const useLayersStore = defineStore('layers', () => {
   }
 
   return {
+    activeMaskLayer,
+    clearMask,
     lastComposite,
     generationInputFor,
     track,

@@ -141,7 +141,8 @@ export const useProjectStore = defineStore('project', () => {
     void refreshEngine()
   }
 
-  function select(id: NodeId): void {
+  /** `null` leaves every node: the next prompt makes a new image from text. */
+  function select(id: NodeId | null): void {
     currentId.value = id
   }
 
