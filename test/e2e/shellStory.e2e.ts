@@ -96,7 +96,7 @@ describe('the studio shell', () => {
     await page.getByLabel('Show history as a graph').click()
     await page.getByRole('tree', { name: 'History graph' }).getByRole('treeitem').first().waitFor()
     expect(await unnamedControls()).toEqual([])
-    await page.getByLabel('Show history as a graph').click()
+    await page.getByLabel('Show history as a list').click()
 
     await page.getByLabel('Compare (C)').click()
     await page.getByRole('dialog', { name: 'Compare' }).waitFor()
