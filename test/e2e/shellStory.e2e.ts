@@ -72,7 +72,9 @@ describe('the studio shell', () => {
   it('shows the engine state and its execution provider in the status bar', async () => {
     await expect.poll(() => page.getByLabel('Engine status').textContent(), { timeout: 60_000 }).toContain('ready')
     // Before any generation the engine has no session yet: the bar lists what it can choose from.
-    expect(await page.getByLabel('Execution provider').textContent()).toMatch(/^Provider: chosen at the first run from .*cpu/)
+    await expect
+      .poll(() => page.getByLabel('Execution provider').textContent(), { timeout: 60_000 })
+      .toMatch(/^Provider: none yet — tries .*cpu/)
   })
 
   it('names every control once a photo with layers is on the canvas, and in each overlay', async () => {
@@ -113,7 +115,7 @@ describe('the studio shell', () => {
       .toBe('done')
     await expect
       .poll(() => page.getByLabel('Execution provider').textContent(), { timeout: 15_000 })
-      .toMatch(/^Provider: (cpu|cuda|dml|webgpu)$/)
+      .toMatch(/^Provider: (cpu|cuda|dml|webgpu) \(ran the last job\)$/)
   })
 
   it('starts in the operating system’s light or dark theme until the designer picks one', async () => {
