@@ -143,7 +143,16 @@ export const RequestSchemas = {
     })
     .strict(),
   removeFrame: z.object({ frameId }).strict(),
-  nextShot: z.object({ afterFrameId: frameId, prompt, pinnedFrameIds: z.array(frameId).max(3), ...sampling }).strict(),
+  nextShot: z
+    .object({
+      afterFrameId: frameId,
+      prompt,
+      pinnedFrameIds: z.array(frameId).max(3),
+      /** The shot's frame shape; without it the shot keeps the previous frame's size. */
+      aspect: z.enum(['16:9', '2.39:1', '4:5', '1:1']).optional(),
+      ...sampling,
+    })
+    .strict(),
   applyToFrames: z.object({ frameIds: z.array(frameId).min(1).max(200), prompt, ...sampling }).strict(),
   acceptCandidate: z.object({ frameId }).strict(),
   discardCandidate: z.object({ frameId }).strict(),

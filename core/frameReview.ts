@@ -9,6 +9,7 @@ import { err, ok, studioError, type Result } from './result'
 import { trashBranch } from './actions'
 import { queueGeneration } from './jobActions'
 import { touch } from './nodeFactory'
+import { frameTitle, orderedFrames } from './storyboard'
 
 export interface ApplyToFramesInput {
   readonly prompt: string
@@ -29,7 +30,11 @@ export function applyToFrames(state: ProjectState, input: ApplyToFramesInput): R
     const blob = node?.resultBlob ? current.blobs[node.resultBlob] : undefined
     if (!node || !blob)
       return err(
-        studioError('frame.noImage', `Frame “${frame.title}” has no image yet.`, 'Wait for it to finish, then apply the instruction.'),
+        studioError(
+          'frame.noImage',
+          `Frame “${frameTitle(frame, orderedFrames(current).indexOf(frame))}” has no image yet.`,
+          'Wait for it to finish, then apply the instruction.',
+        ),
       )
     const queued = queueGeneration(current, {
       nodeId: target.nodeId,

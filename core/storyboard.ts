@@ -30,6 +30,38 @@ function orderAt(frames: readonly Frame[], index: number, movingId: FrameId | nu
   return (before + after) / 2
 }
 
+/**
+ * Older projects stored a frame's number in its title ("Shot 4"); a number written into the
+ * title goes stale after a reorder ("2. Shot 4" in the PDF). Such titles and empty ones are
+ * automatic: shown as the frame's current position.
+ */
+const AUTOMATIC_TITLE = /^\s*(shot\s*\d+)?\s*$/i
+
+export function isAutomaticTitle(title: string): boolean {
+  return AUTOMATIC_TITLE.test(title)
+}
+
+/** The title a frame shows at `index` (0-based) in the storyboard. */
+export function frameTitle(frame: Pick<Frame, 'title'>, index: number): string {
+  return isAutomaticTitle(frame.title) ? `Shot ${index + 1}` : frame.title
+}
+
+/** Aspect presets of film, video and social formats, width : height. */
+export const ASPECT_PRESETS = { '16:9': 16 / 9, '2.39:1': 2.39, '4:5': 4 / 5, '1:1': 1 } as const
+export type AspectPreset = keyof typeof ASPECT_PRESETS
+
+/**
+ * The size of a shot at `aspect` with about the pixel count of `base` (the previous frame), in
+ * multiples of 16 px (the latent patch of every model here); the engine then snaps to its
+ * nearest preferred resolution.
+ */
+export function sizeForAspect(base: { width: number; height: number }, aspect: AspectPreset): { width: number; height: number } {
+  const ratio = ASPECT_PRESETS[aspect]
+  const area = base.width * base.height
+  const snap = (v: number) => Math.max(16, Math.round(v / 16) * 16)
+  return { width: snap(Math.sqrt(area * ratio)), height: snap(Math.sqrt(area / ratio)) }
+}
+
 export function insertFrame(
   state: ProjectState,
   input: { frameId: FrameId; nodeId: NodeId; index?: number; title?: string; durationMs?: number; at: number },
@@ -40,7 +72,8 @@ export function insertFrame(
     id: input.frameId,
     order: orderAt(frames, input.index ?? frames.length, null),
     nodeId: input.nodeId,
-    title: input.title ?? `Shot ${frames.length + 1}`,
+    // Empty = automatic: the frame is called by its position wherever it moves.
+    title: input.title ?? '',
     notes: '',
     durationMs: input.durationMs ?? 2000,
     candidateNodeId: null,
@@ -124,7 +157,13 @@ export function nextShot(state: ProjectState, input: NextShotInput): Result<Proj
     const blob = frame ? state.nodes[frame.nodeId]?.resultBlob : null
     if (!frame) return err(missingFrame(id))
     if (!blob)
-      return err(studioError('frame.noImage', `Pinned frame “${frame.title}” has no image yet.`, 'Wait for it to finish or unpin it.'))
+      return err(
+        studioError(
+          'frame.noImage',
+          `Pinned frame “${frameTitle(frame, orderedFrames(state).indexOf(frame))}” has no image yet.`,
+          'Wait for it to finish or unpin it.',
+        ),
+      )
     pinned.push(blob)
   }
   const ready = previousNode.status === 'done' && previousNode.resultBlob !== null
@@ -145,7 +184,6 @@ export function nextShot(state: ProjectState, input: NextShotInput): Result<Proj
     frameId: input.frameId,
     nodeId: input.nodeId,
     index,
-    title: `Shot ${frames.length + 1}`,
     durationMs: previous.durationMs,
     at: input.at,
   })

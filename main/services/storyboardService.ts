@@ -4,7 +4,7 @@ import { acceptCandidate, applyToFrames, discardCandidate } from '../../core/fra
 import { asFrameId, asJobId, asNodeId } from '../../core/ids'
 import { StudioError, studioError } from '../../core/result'
 import { rerunBranch, rerunWithSeed } from '../../core/rerun'
-import { insertFrame, moveFrame, nextShot, removeFrame, updateFrame } from '../../core/storyboard'
+import { insertFrame, moveFrame, nextShot, removeFrame, sizeForAspect, updateFrame } from '../../core/storyboard'
 import { pathToRoot } from '../../core/historyTree'
 import type { HostClock } from './clock'
 import type { JobRunner } from './jobRunner'
@@ -55,11 +55,11 @@ export class StoryboardService {
     const previousNode = previous ? this.state.nodes[previous.nodeId] : undefined
     const size = previousNode?.resultBlob ? this.state.blobs[previousNode.resultBlob] : undefined
     const sampling = resolveSampling(this.state.project.settings, p, this.clock)
-    const params = {
-      ...sampling,
+    const base = {
       width: size?.width ?? previousNode?.params?.width ?? 1024,
       height: size?.height ?? previousNode?.params?.height ?? 1024,
     }
+    const params = { ...sampling, ...(p.aspect ? sizeForAspect(base, p.aspect) : base) }
     const ids = { frameId: asFrameId(this.clock.newId()), nodeId: asNodeId(this.clock.newId()), jobId: asJobId(this.clock.newId()) }
     this.session.apply(
       nextShot(this.state, {

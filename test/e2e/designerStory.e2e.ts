@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PDFDocument } from 'pdf-lib'
+import { pdfTexts } from '../support/pdfText'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dropFiles } from './support/browser'
@@ -124,15 +125,14 @@ describe('a designer’s session', () => {
     await page.getByLabel('Next shot').click()
     await expect.poll(() => frames().count()).toBe(3)
     await settle()
-    const titles = () =>
-      frames().evaluateAll((els) =>
-        els.map((e) =>
-          e.querySelector('input.title') instanceof HTMLInputElement ? (e.querySelector('input.title') as HTMLInputElement).value : '',
-        ),
-      )
-    expect(await titles()).toEqual(['Shot 1', 'Shot 2', 'Shot 3'])
+    const titles = () => frames().evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))
+    const pictures = () => frames().evaluateAll((els) => els.map((e) => e.querySelector('img')?.getAttribute('src') ?? ''))
+    expect(await titles()).toEqual(['Frame 1: Shot 1', 'Frame 2: Shot 2', 'Frame 3: Shot 3'])
+    const [first, second, third] = await pictures()
     await frames().nth(2).dragTo(frames().nth(0))
-    await expect.poll(titles).toEqual(['Shot 3', 'Shot 1', 'Shot 2'])
+    // The pictures move; automatic titles are the shot's position, so they read 1, 2, 3 again.
+    await expect.poll(pictures).toEqual([third, first, second])
+    expect(await titles()).toEqual(['Frame 1: Shot 1', 'Frame 2: Shot 2', 'Frame 3: Shot 3'])
   })
 
   it('applies one instruction to two frames and accepts one', async () => {
@@ -140,10 +140,24 @@ describe('a designer’s session', () => {
     await page.getByLabel('Select frame 2').check()
     await page.getByLabel('Shot instruction').fill('change the background to black')
     await page.getByLabel('Apply to selected frames').click()
-    await settle()
     const accept = page.getByLabel('Accept the edit of frame 1')
-    await expect.poll(() => accept.isEnabled()).toBe(true)
+    await expect.poll(() => accept.count(), { timeout: 60_000 }).toBe(1)
+    await settle()
+    await expect.poll(() => accept.isEnabled(), { timeout: 60_000 }).toBe(true)
     const proposed = await frames().nth(0).locator('img.candidate').getAttribute('src')
+    // Review controls sit inside their card, and nothing is drawn over the proposal.
+    const box = async (l: ReturnType<Page['locator']>) => (await l.boundingBox()) ?? { x: 0, y: 0, width: 0, height: 0 }
+    const card = await box(frames().nth(1))
+    const discard = await box(page.getByLabel('Discard the edit of frame 2'))
+    expect(discard.x + discard.width).toBeLessThanOrEqual(card.x + card.width)
+    expect(discard.y + discard.height).toBeLessThanOrEqual(card.y + card.height)
+    const proposal = await box(frames().nth(0).locator('img.candidate'))
+    for (const control of ['Remove frame 1', 'Move frame 1 later']) {
+      const b = await box(page.getByLabel(control))
+      const overlaps =
+        b.x < proposal.x + proposal.width && proposal.x < b.x + b.width && b.y < proposal.y + proposal.height && proposal.y < b.y + b.height
+      expect(overlaps, control).toBe(false)
+    }
     await accept.click()
     await page.getByLabel('Discard the edit of frame 2').click()
     await expect.poll(() => frames().nth(0).locator('img').first().getAttribute('src')).toBe(proposed)
@@ -178,6 +192,10 @@ describe('a designer’s session', () => {
   it('exports the storyboard as a PDF and a GIF that open with the right counts', async () => {
     const pdf = await PDFDocument.load(await download('Export storyboard as PDF'))
     expect(pdf.getPageCount()).toBe(1)
+    // Each shot under its picture: its place, then the instruction that made it.
+    const texts = await pdfTexts(pdf)
+    expect(texts).toContain('1. Shot 1')
+    expect(texts.some((t) => t.includes('change the background to white'))).toBe(true)
     const gif = await download('Export animatic as GIF')
     expect(gif.subarray(0, 6).toString('latin1')).toBe('GIF89a')
     // Image descriptors that follow a graphic control extension: one per frame.

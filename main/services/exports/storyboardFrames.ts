@@ -1,12 +1,15 @@
 /** The storyboard's frames with their images, in order — what every storyboard export needs. */
 import type { ProjectState } from '../../../core/model'
 import { StudioError, studioError } from '../../../core/result'
-import { orderedFrames } from '../../../core/storyboard'
+import { frameTitle, orderedFrames } from '../../../core/storyboard'
 import type { ProjectSession } from '../projectSession'
 
 export interface FrameImage {
+  /** As shown in the studio: an automatic title is the frame's position ("Shot 3"). */
   readonly title: string
   readonly notes: string
+  /** The instruction that made the frame's picture; null for an imported one. */
+  readonly instruction: string | null
   readonly durationMs: number
   readonly png: Uint8Array
   readonly width: number
@@ -27,11 +30,19 @@ export function framesWithImages(state: ProjectState, session: ProjectSession): 
       throw new StudioError(
         studioError(
           'storyboard.frameNotReady',
-          `Frame ${i + 1} (“${frame.title}”) has no finished image.`,
+          `Frame ${i + 1} (“${frameTitle(frame, i)}”) has no finished image.`,
           'Wait for its job to finish or point the frame at a finished node.',
         ),
       )
     }
-    return { title: frame.title, notes: frame.notes, durationMs: frame.durationMs, png, width: blob.width, height: blob.height }
+    return {
+      title: frameTitle(frame, i),
+      notes: frame.notes,
+      instruction: node?.prompt ?? null,
+      durationMs: frame.durationMs,
+      png,
+      width: blob.width,
+      height: blob.height,
+    }
   })
 }

@@ -57,9 +57,9 @@ export async function storyboardPdf(projectName: string, frames: readonly FrameI
       page.drawImage(image, { x: x + (box.w - w) / 2, y: top - box.h + (box.h - h) / 2, width: w, height: h })
       page.drawText(printable(`${index + 1}. ${frame.title}`).slice(0, 48), { x, y: top - box.h - 14, size: 10, font: bold })
       page.drawText(`${(frame.durationMs / 1000).toFixed(1)} s`, { x: x + box.w - 30, y: top - box.h - 14, size: 9, font })
-      wrap(frame.notes, 52, 3).forEach((line, i) =>
-        page.drawText(line, { x, y: top - box.h - 28 - i * 11, size: 8, font, color: rgb(0.25, 0.25, 0.25) }),
-      )
+      // The instruction that made the shot, then the director's notes, as many lines as fit.
+      const lines = [...(frame.instruction ? wrap(`“${frame.instruction}”`, 52, 2) : []), ...wrap(frame.notes, 52, 3)].slice(0, 4)
+      lines.forEach((line, i) => page.drawText(line, { x, y: top - box.h - 28 - i * 11, size: 8, font, color: rgb(0.25, 0.25, 0.25) }))
     }
   }
   return pdf.save()

@@ -67,7 +67,12 @@ export const SHORTCUTS: readonly Shortcut[] = [
   },
   { action: 'duplicateLayer', keys: 'Ctrl+J', label: 'Duplicate the selected layer', match: (e) => mod(e) && e.key.toLowerCase() === 'j' },
   { action: 'toggleVisible', keys: 'H', label: 'Hide or show the selected layer', match: (e) => plain(e, 'h') },
-  { action: 'deselect', keys: 'Esc', label: 'Deselect the layer, then the node (the next prompt makes a new image)', match: (e) => e.key === 'Escape' },
+  {
+    action: 'deselect',
+    keys: 'Esc',
+    label: 'Deselect the layer, then the node (the next prompt makes a new image)',
+    match: (e) => e.key === 'Escape',
+  },
   { action: 'compare', keys: 'C', label: 'Compare with the parent', match: (e) => plain(e, 'c') },
   {
     action: 'export',

@@ -5,10 +5,11 @@ import { describe, expect, it } from 'vitest'
 import { importImageFile } from '../../../main/services/importService'
 import { ProjectSession } from '../../../main/services/projectSession'
 import { exportBranch, exportNode, exportStoryboard } from '../../../main/services/exportService'
-import { insertFrame, updateFrame } from '../../../core/storyboard'
+import { insertFrame, moveFrame, updateFrame } from '../../../core/storyboard'
 import { asFrameId } from '../../../core/ids'
 import { readPngText } from '../../../engine/image/pngText'
 import { MemoryProjectStore } from '../../support/memoryStore'
+import { pdfTexts } from '../../support/pdfText'
 
 let counter = 0
 const clock = { now: () => 1_700_000_000_000 + counter, newId: () => `id${++counter}`, newSeed: () => 42 }
@@ -58,6 +59,17 @@ async function boardOf(n: number): Promise<ProjectSession> {
 }
 
 describe('storyboard exports', () => {
+  it('the PDF numbers shots by their place after a reorder, and prints each shot’s instruction and notes', async () => {
+    const session = await boardOf(3)
+    session.apply(moveFrame(session.snapshot(), { frameId: asFrameId('f2'), toIndex: 0, at: 9 }))
+    const texts = await pdfTexts((await exportStoryboard(session, { format: 'pdf' })).bytes)
+    expect(texts).toContain('1. Shot 1')
+    expect(texts).toContain('3. Shot 3')
+    expect(texts.some((t) => /Shot 4|2\. Shot 3/.test(t))).toBe(false)
+    // The frame that moved first still carries its own notes (the third import's).
+    expect(texts.indexOf('notes for shot 3')).toBeLessThan(texts.indexOf('notes for shot 1'))
+  })
+
   it('a PDF contact sheet opens and has one page per six frames', async () => {
     const file = await exportStoryboard(await boardOf(7), { format: 'pdf' })
     const pdf = await PDFDocument.load(file.bytes)

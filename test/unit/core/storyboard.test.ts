@@ -230,3 +230,25 @@ describe('re-running', () => {
     expect(startJob(s, { jobId: J('k2'), at: 6 }).ok).toBe(false)
   })
 })
+
+describe('shot titles and shapes', () => {
+  it('an automatic title is the frame’s position, also for titles older projects stored with a number', async () => {
+    const { frameTitle, isAutomaticTitle } = await import('../../../core/storyboard')
+    expect(frameTitle({ title: '' }, 0)).toBe('Shot 1')
+    expect(frameTitle({ title: 'Shot 4' }, 1)).toBe('Shot 2')
+    expect(frameTitle({ title: 'Hero enters' }, 1)).toBe('Hero enters')
+    expect(isAutomaticTitle('Shot 12')).toBe(true)
+    expect(isAutomaticTitle('Shot 12 — close-up')).toBe(false)
+  })
+
+  it('an aspect preset keeps about the previous frame’s pixel count, in multiples of 16', async () => {
+    const { sizeForAspect } = await import('../../../core/storyboard')
+    expect(sizeForAspect({ width: 1024, height: 1024 }, '16:9')).toEqual({ width: 1360, height: 768 })
+    expect(sizeForAspect({ width: 1024, height: 1024 }, '1:1')).toEqual({ width: 1024, height: 1024 })
+    const scope = sizeForAspect({ width: 1024, height: 1024 }, '2.39:1')
+    expect(scope.width / scope.height).toBeCloseTo(2.39, 1)
+    const portrait = sizeForAspect({ width: 1024, height: 1024 }, '4:5')
+    expect(portrait.width % 16).toBe(0)
+    expect(portrait.width).toBeLessThan(portrait.height)
+  })
+})
