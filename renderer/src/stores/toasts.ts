@@ -1,4 +1,7 @@
-/** Messages for the user: errors say what to do, and stay until dismissed or replaced. */
+/**
+ * Messages for the user: errors say what to do. Every message leaves by itself after a few
+ * seconds (errors stay longer), and waits while the pointer or focus is on it so it can be read.
+ */
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { toErrorData, type StudioErrorData } from '../../../core/result'
@@ -10,16 +13,26 @@ export interface Toast {
   readonly hint: string | null
 }
 
+/** How long a message stays unattended: long enough to read a reason and its hint. */
+export const TOAST_MS = { info: 4000, error: 9000 } as const
+
 export const useToastStore = defineStore('toasts', () => {
   const toasts = ref<Toast[]>([])
+  const timers = new Map<number, ReturnType<typeof setTimeout>>()
   let next = 1
 
+  function schedule(toast: Toast): void {
+    clearTimeout(timers.get(toast.id))
+    timers.set(
+      toast.id,
+      setTimeout(() => dismiss(toast.id), TOAST_MS[toast.kind]),
+    )
+  }
   function push(kind: Toast['kind'], message: string, hint: string | null = null): void {
-    toasts.value = [...toasts.value.slice(-4), { id: next++, kind, message, hint }]
-    if (kind === 'info') {
-      const id = next - 1
-      setTimeout(() => dismiss(id), 4000)
-    }
+    const toast = { id: next++, kind, message, hint }
+    for (const old of toasts.value.slice(0, -4)) dismiss(old.id)
+    toasts.value = [...toasts.value, toast]
+    schedule(toast)
   }
   const error = (caught: unknown): void => {
     const e: StudioErrorData = toErrorData(caught)
@@ -35,8 +48,18 @@ export const useToastStore = defineStore('toasts', () => {
       return undefined
     }
   }
+  /** The pointer or focus is on a message: it stays until they leave it. */
+  const hold = (id: number): void => {
+    clearTimeout(timers.get(id))
+    timers.delete(id)
+  }
+  const release = (id: number): void => {
+    const toast = toasts.value.find((t) => t.id === id)
+    if (toast) schedule(toast)
+  }
   const dismiss = (id: number): void => {
+    hold(id)
     toasts.value = toasts.value.filter((t) => t.id !== id)
   }
-  return { toasts, error, info, dismiss, attempt }
+  return { toasts, error, info, dismiss, hold, release, attempt }
 })
