@@ -42,8 +42,13 @@ function confinedShard(indexFile: string, name: string): string {
   return join(dirname(indexFile), name)
 }
 
-/** Reads an index and the headers of its shards (no tensor bytes). */
-export function readShardedHeader(indexFile: string): ShardedHeader {
+interface ParsedIndex {
+  readonly json: { metadata?: unknown }
+  /** Shard path (confined to the index's folder) → tensor names the index puts there. */
+  readonly byShard: ReadonlyMap<string, string[]>
+}
+
+function parseIndex(indexFile: string): ParsedIndex {
   if (statSync(indexFile).size > MAX_INDEX_BYTES) throw new SafetensorsError(indexFile, 'the index is too large to be a safetensors index.')
   let json: unknown
   try {
@@ -60,6 +65,17 @@ export function readShardedHeader(indexFile: string): ShardedHeader {
     const path = confinedShard(indexFile, shard)
     byShard.set(path, [...(byShard.get(path) ?? []), tensor])
   }
+  return { json: json as { metadata?: unknown }, byShard }
+}
+
+/** The shard files an index names (confined to its folder), without opening them. */
+export function shardFilesOf(indexFile: string): string[] {
+  return [...parseIndex(indexFile).byShard.keys()]
+}
+
+/** Reads an index and the headers of its shards (no tensor bytes). */
+export function readShardedHeader(indexFile: string): ShardedHeader {
+  const { json, byShard } = parseIndex(indexFile)
   const shards: SafetensorsHeader[] = []
   const tensors = new Map<string, TensorInfo>()
   for (const [path, names] of byShard) {
@@ -74,7 +90,7 @@ export function readShardedHeader(indexFile: string): ShardedHeader {
     }
     if (missing) throw new SafetensorsError(indexFile, `${missing} tensor(s) it maps to ${basename(path)} are not in that shard.`)
   }
-  const meta = (json as { metadata?: unknown }).metadata
+  const meta = json.metadata
   const metadata: Record<string, string> = {}
   if (meta && typeof meta === 'object')
     for (const [k, v] of Object.entries(meta)) if (typeof v === 'string' || typeof v === 'number') metadata[k] = String(v)
