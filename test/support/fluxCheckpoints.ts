@@ -7,10 +7,10 @@
  * architecture at tiny sizes (GroupNorm widths stay multiples of 32). Values are seeded: the same
  * call writes the same bytes.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import type { Dtype } from '../../engine/weights/dtypes'
+import { DTYPE_BYTES, type Dtype } from '../../engine/weights/dtypes'
 import { writeSafetensors, type TensorToWrite } from '../../engine/weights/writer'
 
 export interface TransformerDims {
@@ -368,4 +368,27 @@ export function writeClipTokenizerDir(dir: string): void {
   writeFileSync(join(dir, 'vocab.json'), JSON.stringify(Object.fromEntries(tokens.map((t, i) => [t, i]))))
   writeFileSync(join(dir, 'merges.txt'), '#version: 0.2\n' + lines.join('\n') + '\n')
   writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ pad_token: '<|endoftext|>', model_max_length: 77 }))
+}
+
+/**
+ * A checkpoint with the given tensors' header and a sparse data section (no bytes written), for
+ * checking detection on full-size shapes (24 GB) without the disk or the time. Reading its
+ * tensors returns zeros.
+ */
+export function writeHeaderOnly(file: string, specs: Spec[], dtype: Dtype): string {
+  mkdirSync(dirname(file), { recursive: true })
+  const bytes = DTYPE_BYTES[dtype]
+  const header: Record<string, unknown> = {}
+  let offset = 0
+  for (const [name, shape] of specs) {
+    const len = shape.reduce((a, b) => a * b, 1) * bytes
+    header[name] = { dtype, shape, data_offsets: [offset, offset + len] }
+    offset += len
+  }
+  const json = Buffer.from(JSON.stringify(header))
+  const len = Buffer.alloc(8)
+  len.writeBigUInt64LE(BigInt(json.byteLength))
+  writeFileSync(file, Buffer.concat([len, json]))
+  truncateSync(file, 8 + json.byteLength + offset)
+  return file
 }
