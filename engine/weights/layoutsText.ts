@@ -31,7 +31,7 @@ export const clipText: LayoutDef = {
     if (vocab !== 49408) problems.push(`its vocabulary has ${vocab} tokens; CLIP's tokenizer has 49408.`)
     if (positions < 77) problems.push(`it has ${positions} positions; FLUX feeds 77 tokens.`)
     if (h === 1280) problems.push('it is CLIP-G (hidden 1280); FLUX uses CLIP-L (768).')
-    const variant = h === 768 && layers === 12 ? 'CLIP-L text model' : `CLIP text model (hidden ${h}, ${layers} layers)`
+    const variant = h === 768 && layers === 12 ? 'CLIP-L text model' : 'CLIP text model'
     return { dims: { hidden: h, layers, ffHidden: ff, vocab, positions }, variant, missing: e.missing, misshapen: e.misshapen, problems }
   },
 }
@@ -67,7 +67,7 @@ export const t5Encoder: LayoutDef = {
     if (!t.has('encoder.block.0.layer.1.DenseReluDense.wi_0.weight') && t.has('encoder.block.0.layer.1.DenseReluDense.wi.weight')) {
       problems.push('it is an original T5 (ReLU feed-forward); FLUX uses T5 v1.1 (gated GELU).')
     }
-    const variant = d === 4096 && blocks === 24 ? 'T5 v1.1 XXL encoder' : `T5 v1.1 encoder (d_model ${d}, ${blocks} blocks)`
+    const variant = d === 4096 && blocks === 24 ? 'T5 v1.1 XXL encoder' : 'T5 v1.1 encoder'
     return {
       dims: { dModel: d, innerDim: inner, heads, relativeBuckets: buckets, ffHidden: ff, blocks, vocab },
       variant,
