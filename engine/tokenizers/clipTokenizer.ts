@@ -6,9 +6,9 @@
  * lower-case; CLIP's split regex (contractions, letter runs, single digits, other symbol runs);
  * GPT-2 byte→unicode; BPE by merge rank with `</w>` marking a word's end; `<|startoftext|>` …
  * `<|endoftext|>` around it. Then truncation keeping the end token and padding to 77, as the
- * diffusers/BFL pipelines call it (`padding="max_length", truncation=True`). CLIP's `ftfy` text
- * repair and its double `html.unescape` are not applied: a prompt with HTML entities such as `&amp;`
- * keeps them literally.
+ * diffusers/BFL pipelines call it (`padding="max_length", truncation=True`). openai/CLIP's
+ * `ftfy` text repair and double `html.unescape` are not applied (the reference ids in the tests take
+ * ftfy as identity): a prompt with an entity such as `&amp;` keeps it literally.
  */
 import { Tokenizer } from '@huggingface/tokenizers'
 import { CLIP_BOS, CLIP_EOS } from './clipVocab'
