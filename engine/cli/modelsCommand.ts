@@ -5,6 +5,7 @@ import { studioError, toErrorData } from '../../core/result'
 import { KontextEngine } from '../engineService'
 import { loadManifest } from '../manifest/validate'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
+import { inspect } from './inspectCommand'
 import { knownModelDirs } from './modelDirs'
 
 async function validate(dir: string | undefined, json: boolean, ctx: CliContext): Promise<number> {
@@ -44,14 +45,15 @@ function list(json: boolean, ctx: CliContext): number {
 }
 
 export const modelsCommand: CliCommand = {
-  summary: 'list installed models, or validate a model folder',
-  usage: 'kontext models [list] [--json] | kontext models validate DIR [--json]',
+  summary: 'list installed models, validate a model folder, or inspect a folder of FLUX weights',
+  usage: 'kontext models [list] [--json] | kontext models validate DIR [--json] | kontext models inspect DIR [--json]',
   async run(argv, ctx) {
     const json = argv.includes('--json')
     const args = argv.filter((a) => a !== '--json')
     const unknown = args.find((a) => a.startsWith('-'))
     if (unknown) return reportError(ctx, studioError('cli.usage', `Unknown option ${unknown}.`, this.usage), json)
     if (args[0] === 'validate') return validate(args[1], json, ctx)
+    if (args[0] === 'inspect') return inspect(args[1], json, ctx)
     if (args[0] === undefined || args[0] === 'list') return list(json, ctx)
     return reportError(ctx, studioError('cli.usage', `Unknown models subcommand “${args[0]}”.`, this.usage), json)
   },
