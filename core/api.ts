@@ -4,6 +4,7 @@
  * schemas in `RequestSchemas` before a service sees it. The renderer never knows which it has.
  */
 import { z } from 'zod'
+import type { GenerationSettings } from './generationParameters'
 import type { BlobHash, FrameId, JobId, LayerId, NodeId } from './ids'
 import type { EngineDescription, EngineState } from './engineTypes'
 import type { BlobMeta, ProjectState } from './model'
@@ -176,6 +177,8 @@ export type ValidParams<K extends RequestName> = z.output<(typeof RequestSchemas
 export interface ImportResult {
   readonly nodeId: NodeId
   readonly blob: BlobHash
+  /** The instruction and settings the file's text chunks carry (a studio or other tool's PNG), if any. */
+  readonly settings: GenerationSettings | null
 }
 export interface GenerateResult {
   readonly nodeId: NodeId

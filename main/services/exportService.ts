@@ -5,6 +5,7 @@ import { decodeImport, encodeForExport } from '../../engine/image/imageIo'
 import { MAX_IMAGE_SIDE, MAX_IMPORT_BYTES } from '../../core/api'
 import type { HistoryNode } from '../../core/model'
 import { addPngText } from '../../engine/image/pngText'
+import { formatParameters } from '../../core/generationParameters'
 import { pathToRoot } from '../../core/historyTree'
 import type { ProjectSession } from './projectSession'
 import { framesWithImages } from './exports/storyboardFrames'
@@ -39,6 +40,8 @@ function provenance(session: ProjectSession, node: HistoryNode): Record<string, 
         model: node.params.model,
         parent: parentHash,
         lineage: JSON.stringify(lineage),
+        // The same settings in the form other image tools read (prompt, steps, seed, guidance, size, model).
+        parameters: formatParameters({ prompt: node.prompt ?? '', ...node.params }),
       }
     : { source: node.sourceName ?? '', lineage: JSON.stringify(lineage) }
   return { ...text, software: 'Kontext Studio' }

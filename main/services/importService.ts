@@ -6,6 +6,8 @@ import { asNodeId, type NodeId } from '../../core/ids'
 import type { BlobMeta } from '../../core/model'
 import { StudioError } from '../../core/result'
 import { decodeImport } from '../../engine/image/imageIo'
+import { readPngText } from '../../engine/image/pngText'
+import { settingsFromPngText, type GenerationSettings } from '../../core/generationParameters'
 import { sha256 } from './blobHashing'
 import type { HostClock } from './clock'
 import type { ProjectSession } from './projectSession'
@@ -59,5 +61,14 @@ export async function importImageFile(
     importImage(session.snapshot(), { id: nodeId, blob, sourceName: fileName, at: clock.now(), parentId: input.parentId ?? null }),
     new Map([[hash, image.png]]),
   )
-  return { nodeId, blob: hash }
+  return { nodeId, blob: hash, settings: settingsOf(input.bytes) }
+}
+
+/** What a dropped PNG says about how it was made (text chunks only; the pixels were decoded above). */
+function settingsOf(bytes: Uint8Array): GenerationSettings | null {
+  try {
+    return settingsFromPngText(readPngText(bytes))
+  } catch {
+    return null // not a PNG: JPEG, WebP … carry no such chunks here
+  }
 }

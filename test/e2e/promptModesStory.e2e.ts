@@ -5,10 +5,12 @@
  * edit it was painted for.
  */
 import { mkdtempSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readPngText } from '../../engine/image/pngText'
 import { dropFiles } from './support/browser'
 import { canvasHelpers } from './support/canvasPage'
 import { navySceneWithRedCircle } from './support/scenes'
@@ -135,5 +137,35 @@ describe('the prompt bar says what the next prompt will do', () => {
     expect(kept.region).not.toBeNull()
     await item('import: hero.png').click()
     await expect.poll(() => region.count()).toBe(1)
+  })
+
+  it('an exported picture carries its settings for other tools, and dropping it back offers to restore them', async () => {
+    await item('import: hero.png').click()
+    await page.getByLabel('Lock seed').check()
+    await page.getByLabel('Seed', { exact: true }).fill('4242')
+    await page.getByLabel('Guidance', { exact: true }).fill('1.5')
+    const parentId = await item('import: hero.png').getAttribute('data-node-id')
+    await c.generate('move the red circle to row two col three', parentId as string)
+    await page.getByRole('button', { name: 'Export image' }).click()
+    await page.getByLabel('Export format').selectOption('png')
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save export' }).click()])
+    const png = new Uint8Array(await readFile(await download.path()))
+    expect(readPngText(png).parameters).toBe(
+      'move the red circle to row two col three\nSteps: 4, Sampler: Euler, CFG scale: 1.5, Seed: 4242, Size: 64x64, Model: kontext-tiny',
+    )
+    // A fresh bar: other settings, then the picture comes back in.
+    await page.getByLabel('Lock seed').uncheck()
+    await page.getByLabel('Steps', { exact: true }).fill('9')
+    await instruction().fill('')
+    await page.getByRole('button', { name: 'New image' }).click()
+    await dropFiles(page, [{ name: 'exported.png', type: 'image/png', bytes: png }])
+    const offer = page.getByRole('note', { name: 'Settings found in the dropped picture' })
+    await expect.poll(() => offer.textContent(), { timeout: 30_000 }).toContain('seed 4242')
+    await offer.getByRole('button', { name: 'Use its instruction and settings' }).click()
+    expect(await instruction().inputValue()).toBe('move the red circle to row two col three')
+    expect(await page.getByLabel('Seed', { exact: true }).inputValue()).toBe('4242')
+    expect(await page.getByLabel('Lock seed').isChecked()).toBe(true)
+    expect(await page.getByLabel('Steps', { exact: true }).inputValue()).toBe('4')
+    expect(await page.getByLabel('Guidance', { exact: true }).inputValue()).toBe('1.5')
   })
 })

@@ -16,7 +16,9 @@ export function useFileDrop() {
     for (const file of files) {
       try {
         const bytes = new Uint8Array(await file.arrayBuffer())
-        await project.requireApi().importImage({ fileName: file.name || 'pasted image.png', bytes })
+        const fileName = file.name || 'pasted image.png'
+        const imported = await project.requireApi().importImage({ fileName, bytes })
+        if (imported.settings) project.restoreOffer = { fileName, settings: imported.settings }
       } catch (e) {
         toasts.error(e)
       }

@@ -5,6 +5,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { StudioApi, StudioEvent } from '../../../core/api'
+import type { GenerationSettings } from '../../../core/generationParameters'
 import type { EngineDescription, EngineState } from '../../../core/engineTypes'
 import { newestNode } from '../../../core/historyTree'
 import type { JobId, NodeId } from '../../../core/ids'
@@ -27,6 +28,8 @@ export const useProjectStore = defineStore('project', () => {
   const engineReason = ref<string | null>(null)
   const progress = ref<Record<JobId, JobProgressView>>({})
   const toasts = useToastStore()
+  /** A dropped picture that says how it was made: the prompt bar offers to reuse its settings. */
+  const restoreOffer = shallowRef<{ readonly fileName: string; readonly settings: GenerationSettings } | null>(null)
 
   const current = computed<HistoryNode | null>(() => (currentId.value && state.value?.nodes[currentId.value]) || null)
 
@@ -161,6 +164,7 @@ export const useProjectStore = defineStore('project', () => {
     engineReason,
     hostLost,
     progress,
+    restoreOffer,
     connect,
     select,
     requireApi,

@@ -1,4 +1,4 @@
-/** Messages for the user: errors say what to do and stay; notes go away by themselves; few at once. */
+/** Messages for the user: errors say what to do; every message leaves by itself unless held; few at once. */
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { StudioError } from '../../../core/result'
@@ -11,17 +11,32 @@ beforeEach(() => {
 afterEach(() => vi.useRealTimers())
 
 describe('toasts', () => {
-  it('shows a rejected request with its message and its hint, and keeps it until dismissed', () => {
+  it('shows a rejected request with its message and its hint, long enough to read, then lets it go', () => {
     const toasts = useToastStore()
     toasts.error({
       code: 'image.notAnImage',
       message: '“notes.txt” is not an image.',
       hint: 'Drop a PNG, JPEG, WebP, AVIF, TIFF or GIF file.',
     })
-    vi.advanceTimersByTime(60_000)
+    vi.advanceTimersByTime(5_000)
     expect(toasts.toasts).toMatchObject([
       { kind: 'error', message: '“notes.txt” is not an image.', hint: 'Drop a PNG, JPEG, WebP, AVIF, TIFF or GIF file.' },
     ])
+    vi.advanceTimersByTime(5_000)
+    expect(toasts.toasts).toEqual([])
+  })
+
+  it('keeps a message while the pointer or focus is on it, and lets it go after they leave', () => {
+    const toasts = useToastStore()
+    toasts.error(new Error('socket closed'))
+    const id = toasts.toasts[0]!.id
+    toasts.hold(id)
+    vi.advanceTimersByTime(60_000)
+    expect(toasts.toasts).toHaveLength(1)
+    toasts.release(id)
+    vi.advanceTimersByTime(10_000)
+    expect(toasts.toasts).toEqual([])
+    toasts.error(new Error('again'))
     toasts.dismiss(toasts.toasts[0]!.id)
     expect(toasts.toasts).toEqual([])
   })
