@@ -7,7 +7,7 @@ import { z } from 'zod'
 import type { GenerationSettings } from './generationParameters'
 import type { BlobHash, FrameId, JobId, LayerId, NodeId } from './ids'
 import type { EngineDescription, EngineState } from './engineTypes'
-import type { BlobMeta, ProjectState } from './model'
+import { TEXT_FONTS, type BlobMeta, type ProjectState } from './model'
 import type { ProjectDiff } from './projectDiff'
 import type { StudioErrorData } from './result'
 
@@ -70,6 +70,9 @@ const layer = z.discriminatedUnion('kind', [
       text: z.string().max(5000),
       fontSize: z.number().positive().max(2000),
       color: z.string().max(40),
+      fontFamily: z.enum(TEXT_FONTS).optional(),
+      fontWeight: z.enum(['normal', 'bold']).optional(),
+      align: z.enum(['left', 'center', 'right']).optional(),
     })
     .strict(),
 ])

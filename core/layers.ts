@@ -20,6 +20,8 @@ export function createImageLayer(
   width: number,
   height: number,
   at: { x: number; y: number },
+  /** The picture it is dropped on: the layer is fitted inside it (see placeInside). */
+  within?: { width: number; height: number },
 ): ImageLayer {
   const base = { id, name, visible: true, locked: false, opacity: 1 }
   return {
@@ -28,7 +30,33 @@ export function createImageLayer(
     blob,
     width,
     height,
-    transform: { ...IDENTITY, x: Math.round(at.x - width / 2), y: Math.round(at.y - height / 2) },
+    transform: within
+      ? placeInside(within, width, height, at)
+      : { ...IDENTITY, x: Math.round(at.x - width / 2), y: Math.round(at.y - height / 2) },
+  }
+}
+
+/**
+ * Where a dropped picture goes: scaled down (never up) to fit inside the document, centred on the
+ * drop point, and moved as little as needed to lie wholly on the picture — a 128 px product shot
+ * on a 64 px picture used to land at its own size, mostly off-canvas with its handles out of reach.
+ */
+export function placeInside(
+  doc: { width: number; height: number },
+  width: number,
+  height: number,
+  at: { x: number; y: number },
+): LayerTransform {
+  const scale = Math.min(1, doc.width / width, doc.height / height)
+  const w = width * scale
+  const h = height * scale
+  const clamp = (v: number, max: number) => Math.min(Math.max(0, v), Math.max(0, max))
+  return {
+    ...IDENTITY,
+    scaleX: scale,
+    scaleY: scale,
+    x: Math.round(clamp(at.x - w / 2, doc.width - w)),
+    y: Math.round(clamp(at.y - h / 2, doc.height - h)),
   }
 }
 
@@ -76,7 +104,7 @@ export function removeLayer(doc: LayerDocument, id: LayerId): LayerDocument {
 
 /** Fields any layer kind may change; `kind` and `id` never change. */
 export type LayerPatch = Partial<Pick<Layer, 'name' | 'visible' | 'locked' | 'opacity' | 'transform'>> &
-  Partial<Pick<TextLayer, 'text' | 'fontSize' | 'color'>> &
+  Partial<Pick<TextLayer, 'text' | 'fontSize' | 'color' | 'fontFamily' | 'fontWeight' | 'align'>> &
   Partial<{ blob: BlobHash | null }>
 
 export function updateLayer(doc: LayerDocument, id: LayerId, patch: LayerPatch): LayerDocument {
@@ -102,6 +130,9 @@ function applyPatch(layer: Layer, patch: LayerPatch): Layer {
       ...(patch.text !== undefined ? { text: patch.text } : {}),
       ...(patch.fontSize !== undefined ? { fontSize: patch.fontSize } : {}),
       ...(patch.color !== undefined ? { color: patch.color } : {}),
+      ...(patch.fontFamily !== undefined ? { fontFamily: patch.fontFamily } : {}),
+      ...(patch.fontWeight !== undefined ? { fontWeight: patch.fontWeight } : {}),
+      ...(patch.align !== undefined ? { align: patch.align } : {}),
     }
     return { ...layer, ...common, ...text }
   }

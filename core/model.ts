@@ -99,11 +99,16 @@ export interface PaintLayer extends LayerBase {
   readonly blob: BlobHash | null
   readonly isMask: boolean
 }
+export const TEXT_FONTS = ['sans-serif', 'serif', 'monospace', 'cursive'] as const
 export interface TextLayer extends LayerBase {
   readonly kind: 'text'
   readonly text: string
   readonly fontSize: number
   readonly color: string
+  /** Absent in documents saved before these existed: sans-serif, normal, left. */
+  readonly fontFamily?: (typeof TEXT_FONTS)[number]
+  readonly fontWeight?: 'normal' | 'bold'
+  readonly align?: 'left' | 'center' | 'right'
 }
 export type Layer = ImageLayer | PaintLayer | TextLayer
 

@@ -37,7 +37,14 @@ function applyLayer(node: Konva.Shape, layer: Layer, sources: NodeSources): Prom
     visible: layer.visible,
   })
   if (layer.kind === 'text') {
-    node.setAttrs({ text: layer.text, fontSize: layer.fontSize, fill: layer.color })
+    node.setAttrs({
+      text: layer.text,
+      fontSize: layer.fontSize,
+      fill: layer.color,
+      fontFamily: layer.fontFamily ?? 'sans-serif',
+      fontStyle: layer.fontWeight ?? 'normal',
+      align: layer.align ?? 'left',
+    })
     return null
   }
   const image = node as Konva.Image

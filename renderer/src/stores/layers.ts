@@ -164,6 +164,7 @@ export const useLayersStore = defineStore('layers', () => {
           meta.width,
           meta.height,
           at,
+          d ?? undefined,
         )
         edit((d) => addLayer(d, layer))
         selectedId.value = layer.id
