@@ -29,6 +29,8 @@ export const useProjectStore = defineStore('project', () => {
   const progress = ref<Record<JobId, JobProgressView>>({})
   const toasts = useToastStore()
   /** A dropped picture that says how it was made: the prompt bar offers to reuse its settings. */
+  /** The takes of the last instruction queued with a Variants count above one. */
+  const variants = shallowRef<{ readonly prompt: string; readonly nodeIds: readonly NodeId[] } | null>(null)
   const restoreOffer = shallowRef<{ readonly fileName: string; readonly settings: GenerationSettings } | null>(null)
 
   const current = computed<HistoryNode | null>(() => (currentId.value && state.value?.nodes[currentId.value]) || null)
@@ -165,6 +167,7 @@ export const useProjectStore = defineStore('project', () => {
     hostLost,
     progress,
     restoreOffer,
+    variants,
     connect,
     select,
     requireApi,
