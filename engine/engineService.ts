@@ -41,11 +41,30 @@ export interface RunHooks {
   readonly previews?: boolean
 }
 
+/** Decode a real step preview every this many steps, when the decoder is cheap. */
+const PREVIEW_DECODE_EVERY = 4
+/**
+ * "Cheap": the model's last full decode cost at most this many denoising steps (kontext-tiny's
+ * decoder costs about one and a half). A ratio, so a busy machine does not change the choice; the
+ * first decode of a session also loads the decoder, so previews use it from the job after next.
+ */
+const CHEAP_DECODE_STEPS = 3
+const isCheapDecode = (cost: DecodeCost | null): boolean => cost !== null && cost.decodeMs <= CHEAP_DECODE_STEPS * cost.stepMs
+interface DecodeCost {
+  readonly decodeMs: number
+  readonly stepMs: number
+}
+/** Upscale of a latent-resolution preview: to the output's size, at most 512 px a side. */
+const previewScale = (latentWidth: number, downsample: number): number =>
+  Math.max(1, Math.floor(Math.min(512, latentWidth * downsample) / Math.max(1, latentWidth)))
+
 interface LoadedModel {
   readonly dir: string
   readonly manifest: ModelManifest
   readonly models: OrtKontextModels
   readonly pipeline: KontextPipeline
+  /** What this model's last decode cost next to one of its steps; null before its first job. */
+  decodeCost: DecodeCost | null
 }
 
 export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
@@ -83,7 +102,7 @@ export class KontextEngine {
       throw new StudioError(studioError('model.unknown', `No model “${id}” is installed.`, `Installed models: ${known}.`))
     }
     const models = new OrtKontextModels(entry.manifest, entry.dir, this.pool)
-    const loaded = { ...entry, models, pipeline: new KontextPipeline(models, pipelineConfig(entry.manifest)) }
+    const loaded = { ...entry, models, pipeline: new KontextPipeline(models, pipelineConfig(entry.manifest)), decodeCost: null }
     this.loaded.set(id, loaded)
     return loaded
   }
@@ -148,21 +167,33 @@ export class KontextEngine {
       ...(job.width !== undefined ? { width: job.width } : {}),
       ...(job.height !== undefined ? { height: job.height } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
+      // A decoder that costs little next to a step draws a real preview every few steps; the
+      // fitted latent→RGB map fills the steps between (and serves models whose decoder is slow).
+      ...(previews && hooks.onProgress && isCheapDecode(m.decodeCost) ? { previewDecodeEvery: PREVIEW_DECODE_EVERY } : {}),
       onStep: (e) => {
         if (!hooks.onProgress) return
         const report = hooks.onProgress
-        const scale = Math.max(1, Math.round(64 / Math.max(e.preview?.width ?? 1, 1)))
+        const down = m.manifest.latent.downsample
         // Previews are encoded off the step's critical path; order is kept by chaining.
         pending = pending.then(async () =>
           report({
             step: e.step,
             totalSteps: e.totalSteps,
-            previewPng: previews && e.preview ? await encodePreviewPng(e.preview.rgb, e.preview.width, e.preview.height, scale) : null,
+            previewPng: !previews
+              ? null
+              : e.decoded
+                ? await encodePreviewPng(planesToRgb(e.decoded), e.decoded.width, e.decoded.height, 1)
+                : e.preview
+                  ? await encodePreviewPng(e.preview.rgb, e.preview.width, e.preview.height, previewScale(e.preview.width, down))
+                  : null,
           }),
         )
       },
     })
     await pending
+    const decodeMs = out.timingsMs.decode
+    const stepMs = out.timingsMs.denoise !== undefined ? out.timingsMs.denoise / Math.max(1, job.steps) : undefined
+    m.decodeCost = decodeMs !== undefined && stepMs !== undefined ? { decodeMs, stepMs } : null
     const encodeStart = performance.now()
     const text: Record<string, string> = {
       Software: 'Kontext Studio',

@@ -142,7 +142,11 @@ export class KontextPipeline {
         )
       x = eulerStep(x, v, tCurr, tNext)
       stepMs.push(performance.now() - stepStart)
-      req.onStep?.(this.stepEvent(i + 1, req.steps, tNext, x, rows * cols, latentH, latentW))
+      if (req.onStep) {
+        const every = req.previewDecodeEvery ?? 0
+        const decode = every > 0 && (i + 1) % every === 0 && i + 1 < req.steps
+        req.onStep(await this.stepEvent(i + 1, req.steps, tNext, x, v.subarray(0, x.length), { h: latentH, w: latentW }, decode))
+      }
       await yieldToEvents()
     }
     if (req.signal?.aborted) throw cancelled()
@@ -158,14 +162,36 @@ export class KontextPipeline {
     return { image, width, height, timingsMs }
   }
 
-  private stepEvent(step: number, total: number, t: number, x: Float32Array, count: number, h: number, w: number): StepEvent {
+  /**
+   * A step's report. The preview shows where the picture is heading, not the noisy state: in
+   * rectified flow x_t = (1 − t)·x0 + t·ε and v = ε − x0, so the clean picture predicted at this
+   * step is x0 ≈ x_t − t·v (taken after the step, at t = tNext).
+   */
+  private async stepEvent(
+    step: number,
+    total: number,
+    t: number,
+    x: Float32Array,
+    v: Float32Array,
+    size: { h: number; w: number },
+    decode: boolean,
+  ): Promise<StepEvent> {
     const c = this.config
-    const tokens: Tokens = { data: x, count, features: c.latentChannels * c.patch * c.patch }
-    const preview = c.preview
-      ? { rgb: latentToRgb(unpackTokens(tokens, c.latentChannels, h, w, c.patch), c.preview), width: w, height: h }
-      : null
-    return { step, totalSteps: total, t, latent: tokens, preview }
+    const features = c.latentChannels * c.patch * c.patch
+    const tokens: Tokens = { data: x, count: x.length / features, features }
+    const predicted = predictedClean(x, v, t)
+    const latent = unpackTokens({ data: predicted, count: tokens.count, features }, c.latentChannels, size.h, size.w, c.patch)
+    const preview = c.preview ? { rgb: latentToRgb(latent, c.preview), width: size.w, height: size.h } : null
+    const decoded = decode ? await this.models.decode(latent) : null
+    return { step, totalSteps: total, t, latent: tokens, preview, decoded }
   }
+}
+
+/** x0 ≈ x_t − t·v: the clean latent a rectified-flow velocity points at. */
+export function predictedClean(x: Float32Array, v: Float32Array, t: number): Float32Array {
+  const out = new Float32Array(x.length)
+  for (let i = 0; i < x.length; i++) out[i] = (x[i] as number) - t * (v[i] as number)
+  return out
 }
 
 /** [target ; context 1 ; context 2 …] along the token axis. */

@@ -68,8 +68,13 @@ export interface StepEvent {
   readonly t: number
   /** The target's packed latent after this step. */
   readonly latent: Tokens
-  /** RGB bytes at latent resolution (HWC), or null without preview factors. */
+  /**
+   * What the picture is heading for: the predicted clean latent (x − t·v) mapped to RGB at latent
+   * resolution (HWC), or null without preview factors.
+   */
   readonly preview: { readonly rgb: Uint8Array; readonly width: number; readonly height: number } | null
+  /** The same prediction through the model's decoder, at output size, on the steps asked for. */
+  readonly decoded: ImagePlanes | null
 }
 
 export interface GenerateRequest {
@@ -83,6 +88,8 @@ export interface GenerateRequest {
   /** Replaces the seeded noise (conformance tests feed the reference's noise). Packed tokens. */
   readonly noise?: Float32Array
   readonly onStep?: (e: StepEvent) => void
+  /** Decode the predicted picture for `onStep` every this many steps (0 or absent: never). */
+  readonly previewDecodeEvery?: number
   readonly signal?: AbortSignal
 }
 

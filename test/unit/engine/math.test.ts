@@ -112,3 +112,16 @@ describe('latent normalisation and pixels', () => {
     expect(Array.from(rgb)).toEqual([255, 0, 128])
   })
 })
+
+describe('the clean picture a step predicts', () => {
+  it('is x − t·v: from x_t = (1 − t)·x0 + t·ε with v = ε − x0 it recovers x0 exactly', async () => {
+    const { predictedClean } = await import('../../../engine/pipeline/kontextPipeline')
+    const x0 = Float32Array.from([0.5, -1, 2])
+    const eps = Float32Array.from([1, 0.25, -0.5])
+    const t = 0.3
+    const xt = x0.map((v, i) => (1 - t) * v + t * (eps[i] as number))
+    const v = eps.map((e, i) => e - (x0[i] as number))
+    const back = predictedClean(xt, v, t)
+    back.forEach((b, i) => expect(b).toBeCloseTo(x0[i] as number, 6))
+  })
+})
