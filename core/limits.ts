@@ -41,33 +41,42 @@ export const ENGINE_SIDE_LIMITS: NumberRange = { min: 1, max: MAX_IMAGE_SIDE, in
 
 export type ExportImageFormat = 'png' | 'jpeg' | 'webp'
 
+/** The largest output of one export, per format. */
+export interface ExportCap {
+  readonly side: number
+  readonly pixels: number
+}
+
 /**
- * Export output cap: the same square as the import limit (268 Mpx), so an export never needs
- * more memory than the largest image the studio already holds. WebP cannot store more than
- * 16383 px a side (a limit of the format itself).
+ * Export output caps. PNG and JPEG stream through libvips in strips, so they get the import
+ * square (268 Mpx): an export never needs more than the largest image the studio holds. libwebp
+ * keeps the whole picture in memory (about 20 bytes a pixel while encoding) and stores at most
+ * 16383 px a side, so WebP is capped at 67 Mpx (8192²) to keep the host's memory bounded.
  */
-export const MAX_EXPORT_SIDE: Readonly<Record<ExportImageFormat, number>> = { png: MAX_IMAGE_SIDE, jpeg: MAX_IMAGE_SIDE, webp: 16383 }
-export const MAX_EXPORT_PIXELS = MAX_IMAGE_PIXELS
+export const EXPORT_CAPS: Readonly<Record<ExportImageFormat, ExportCap>> = {
+  png: { side: MAX_IMAGE_SIDE, pixels: MAX_IMAGE_PIXELS },
+  jpeg: { side: MAX_IMAGE_SIDE, pixels: MAX_IMAGE_PIXELS },
+  webp: { side: 16383, pixels: 8192 * 8192 },
+}
 
 /** Output size of an export at `scale` (what sharp will be asked to produce). */
 export function exportSize(width: number, height: number, scale: number): { width: number; height: number } {
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) }
 }
 
-/** The largest scale (two decimals, rounded down) at which an image fits the export cap of `format`. */
-export function maxExportScale(width: number, height: number, format: ExportImageFormat): number {
-  const bySide = MAX_EXPORT_SIDE[format] / Math.max(width, height)
-  const byPixels = Math.sqrt(MAX_EXPORT_PIXELS / (width * height))
-  let scale = Math.floor(Math.min(bySide, byPixels) * 100) / 100
-  // Rounding of the output size may still push one side over by a pixel: step down until it fits.
-  while (scale > 0.01 && !fitsExport(width, height, scale, format)) scale = Math.round((scale - 0.01) * 100) / 100
-  return scale
-}
-
 export function fitsExport(width: number, height: number, scale: number, format: ExportImageFormat): boolean {
   const out = exportSize(width, height, scale)
-  const side = MAX_EXPORT_SIDE[format]
-  return out.width <= side && out.height <= side && out.width * out.height <= MAX_EXPORT_PIXELS
+  const cap = EXPORT_CAPS[format]
+  return out.width <= cap.side && out.height <= cap.side && out.width * out.height <= cap.pixels
+}
+
+/** The largest scale (two decimals, rounded down) at which an image fits the export cap of `format`. */
+export function maxExportScale(width: number, height: number, format: ExportImageFormat): number {
+  const cap = EXPORT_CAPS[format]
+  let scale = Math.floor(Math.min(cap.side / Math.max(width, height), Math.sqrt(cap.pixels / (width * height))) * 100) / 100
+  // Rounding of the output size may still push a side over by a pixel: step down until it fits.
+  while (scale > 0.01 && !fitsExport(width, height, scale, format)) scale = Math.round((scale - 0.01) * 100) / 100
+  return scale
 }
 
 /** A range as people read it in a message: “1–200”, “0–30”. */
