@@ -9,7 +9,7 @@ import type { EngineDescription, EngineState } from './engineTypes'
 import type { BlobMeta, ProjectState } from './model'
 import type { ProjectDiff } from './projectDiff'
 import type { StudioErrorData } from './result'
-import { MAX_IMAGE_SIDE, MAX_PROMPT_CHARS, SAMPLING_LIMITS, type NumberRange } from './limits'
+import { EXPORT_SCALE_LIMITS, MAX_IMAGE_SIDE, MAX_PROMPT_CHARS, SAMPLING_LIMITS, type NumberRange } from './limits'
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not an id')
 const nodeId = id.transform((v) => v as NodeId)
@@ -144,7 +144,7 @@ export const RequestSchemas = {
   applyToFrames: z.object({ frameIds: z.array(frameId).min(1).max(200), prompt, ...sampling }).strict(),
   acceptCandidate: z.object({ frameId }).strict(),
   discardCandidate: z.object({ frameId }).strict(),
-  exportNode: z.object({ nodeId, format: z.enum(['png', 'jpeg', 'webp']), scale: z.number().min(0.05).max(4).optional() }).strict(),
+  exportNode: z.object({ nodeId, format: z.enum(['png', 'jpeg', 'webp']), scale: inRange(EXPORT_SCALE_LIMITS).optional() }).strict(),
   exportStoryboard: z.object({ format: z.enum(['pdf', 'gif', 'png-sequence']) }).strict(),
   exportBranch: z.object({ leafId: nodeId }).strict(),
   /** The node's layers as the user sees them (flattened by the renderer), saved with its lineage. */

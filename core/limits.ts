@@ -70,12 +70,18 @@ export function fitsExport(width: number, height: number, scale: number, format:
   return out.width <= cap.side && out.height <= cap.side && out.width * out.height <= cap.pixels
 }
 
-/** The largest scale (two decimals, rounded down) at which an image fits the export cap of `format`. */
+/** Export scales the API takes (the menu offers 0.5×, 1× and 2×). */
+export const EXPORT_SCALE_LIMITS: NumberRange = { min: 0.05, max: 4, integer: false }
+
+/** The largest scale in hundredths (at most the API's 4×) at which an image fits the export cap of `format`. */
 export function maxExportScale(width: number, height: number, format: ExportImageFormat): number {
   const cap = EXPORT_CAPS[format]
-  let scale = Math.floor(Math.min(cap.side / Math.max(width, height), Math.sqrt(cap.pixels / (width * height))) * 100) / 100
-  // Rounding of the output size may still push a side over by a pixel: step down until it fits.
-  while (scale > 0.01 && !fitsExport(width, height, scale, format)) scale = Math.round((scale - 0.01) * 100) / 100
+  const hundredths = (n: number) => Math.round(n * 100) / 100
+  const bound = Math.min(cap.side / Math.max(width, height), Math.sqrt(cap.pixels / (width * height)), EXPORT_SCALE_LIMITS.max)
+  let scale = Math.floor(bound * 100) / 100
+  // Output sizes are rounded, so the bound is off by a pixel either way: settle on the exact answer.
+  while (scale < EXPORT_SCALE_LIMITS.max && fitsExport(width, height, hundredths(scale + 0.01), format)) scale = hundredths(scale + 0.01)
+  while (scale > 0.01 && !fitsExport(width, height, scale, format)) scale = hundredths(scale - 0.01)
   return scale
 }
 

@@ -3,6 +3,7 @@
  * the table below (a `CliCommand` in its own file); adding one is one import and one line.
  */
 import { fileURLToPath } from 'node:url'
+import { safeDisplayText } from '../../core/displayText'
 import { EXIT, type CliCommand, type CliContext } from './context'
 import { benchCommand } from './benchCommand'
 import { editCommand, generateCommand } from './generateCommand'
@@ -30,7 +31,9 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
   }
   const command = commands[name]
   if (!command) {
-    ctx.err(`kontext: unknown command “${name}”. Commands: ${Object.keys(commands).join(', ')}.\n`)
+    ctx.err(
+      `kontext: unknown command “${safeDisplayText(name, { maxWord: 40, maxTotal: 60 })}”. Commands: ${Object.keys(commands).join(', ')}.\n`,
+    )
     return EXIT.usage
   }
   return command.run(rest, ctx)
