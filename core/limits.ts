@@ -50,13 +50,13 @@ export interface ExportCap {
 /**
  * Export output caps. PNG and JPEG stream through libvips in strips, so they get the import
  * square (268 Mpx): an export never needs more than the largest image the studio holds. libwebp
- * keeps the whole picture in memory (about 20 bytes a pixel while encoding) and stores at most
- * 16383 px a side, so WebP is capped at 67 Mpx (8192²) to keep the host's memory bounded.
+ * keeps the whole picture and its analysis in memory (about 33 bytes a pixel: an 8192² WebP
+ * peaked at 2.3 GB) and stores at most 16383 px a side, so WebP is capped at 16.7 Mpx (4096²).
  */
 export const EXPORT_CAPS: Readonly<Record<ExportImageFormat, ExportCap>> = {
   png: { side: MAX_IMAGE_SIDE, pixels: MAX_IMAGE_PIXELS },
   jpeg: { side: MAX_IMAGE_SIDE, pixels: MAX_IMAGE_PIXELS },
-  webp: { side: 16383, pixels: 8192 * 8192 },
+  webp: { side: 16383, pixels: 4096 * 4096 },
 }
 
 /** Output size of an export at `scale` (what sharp will be asked to produce). */

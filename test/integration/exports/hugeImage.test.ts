@@ -86,7 +86,7 @@ describe(`a ${SIDE}² image, the largest the studio accepts`, () => {
     expect(twice.hint).toContain('largest scale that can be exported as PNG is 1×')
     const webp = await rejection(exportNode(session, { nodeId, format: 'webp', scale: 1 }))
     expect(webp.code).toBe('export.tooLarge')
-    expect(webp.hint).toContain('WEBP is 0.5× (8192×8192 px)')
+    expect(webp.hint).toContain('WEBP is 0.25× (4096×4096 px)')
   })
 
   it('goes into a storyboard PDF and GIF', async () => {
