@@ -19,7 +19,7 @@ export const commands: Record<string, CliCommand> = {
 function help(ctx: CliContext): void {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}\n      ${c.usage}`)
   ctx.out(
-    `kontext — in-context image generation and editing\n\n${lines.join('\n')}\n\nExit codes: 0 ok, 1 failed, 2 usage, 3 input file, 4 model, 5 provider, 6 prompt, 130 cancelled.\n`,
+    `kontext — in-context image generation and editing\n\n${lines.join('\n')}\n\nExit codes: 0 ok, 1 failed, 2 usage, 3 file (an input image or --out), 4 model, 5 provider, 6 prompt, 130 cancelled.\n`,
   )
 }
 
