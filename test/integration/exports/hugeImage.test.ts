@@ -6,14 +6,20 @@
  */
 import { PDFDocument } from 'pdf-lib'
 import sharp from 'sharp'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { NodeId } from '../../../core/ids'
 import { asFrameId } from '../../../core/ids'
 import { insertFrame } from '../../../core/storyboard'
 import { exportNode, exportStoryboard } from '../../../main/services/exportService'
 import { importImageFile } from '../../../main/services/importService'
 import { ProjectSession } from '../../../main/services/projectSession'
+import type { EngineLike } from '../../../main/services/engineLike'
+import { StudioHost } from '../../../main/services/studioHost'
 import { ThumbnailCache, THUMBNAIL_SIZE } from '../../../main/services/thumbnails'
+import { startWebHost } from '../../../main/web/webHost'
 import { readPngText } from '../../../engine/image/pngText'
 import { MemoryProjectStore } from '../../support/memoryStore'
 import { solidGreyPng } from '../../support/solidPng'
@@ -42,6 +48,8 @@ async function rejection(p: Promise<unknown>): Promise<{ code: string; message: 
 
 let session: ProjectSession
 let nodeId: NodeId
+const dir = mkdtempSync(join(tmpdir(), 'kstudio-huge-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 beforeAll(async () => {
   session = new ProjectSession(new MemoryProjectStore())
@@ -65,6 +73,33 @@ describe(`a ${SIDE}² image, the largest the studio accepts`, () => {
     const seen = await probe(thumb, 80, 80)
     expect([seen.width, seen.height]).toEqual([THUMBNAIL_SIZE, THUMBNAIL_SIZE])
     expect(seen.pixel[0]).toBe(GREY)
+  })
+
+  it('is served by the web host’s /thumb (it answered 500 before)', async () => {
+    const hash = session.snapshot().nodes[nodeId]?.resultBlob
+    // No job runs here: an engine that is never asked for anything.
+    const idleEngine: EngineLike = {
+      start: async () => undefined,
+      describe: () => Promise.reject(new Error('not used')),
+      run: () => Promise.reject(new Error('not used')),
+      onStateChange: () => () => undefined,
+      stop: async () => undefined,
+    }
+    const web = await startWebHost(new StudioHost(session, idleEngine, clock), {
+      host: '127.0.0.1',
+      port: 0,
+      token: null,
+      rendererDir: dir,
+      log: () => undefined,
+    })
+    try {
+      const res = await fetch(`http://127.0.0.1:${web.port}/thumb/${hash}`)
+      expect(res.status).toBe(200)
+      const seen = await probe(new Uint8Array(await res.arrayBuffer()), 10, 10)
+      expect([seen.format, seen.width, seen.height]).toEqual(['png', THUMBNAIL_SIZE, THUMBNAIL_SIZE])
+    } finally {
+      await web.close()
+    }
   })
 
   it('exports as PNG at 1× with its lineage, and as JPEG at 0.5×', async () => {
