@@ -10,6 +10,7 @@ import type { EngineDescription, EngineState } from './engineTypes'
 import { TEXT_FONTS, type BlobMeta, type ProjectState } from './model'
 import type { ProjectDiff } from './projectDiff'
 import type { StudioErrorData } from './result'
+import { EXPORT_SCALE_LIMITS, MAX_IMAGE_SIDE, MAX_PROMPT_CHARS, SAMPLING_LIMITS, type NumberRange } from './limits'
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not an id')
 const nodeId = id.transform((v) => v as NodeId)
@@ -21,18 +22,16 @@ const blobHash = z
   .transform((v) => v as BlobHash)
 const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes')
 
-const seed = z
-  .number()
-  .int()
-  .min(0)
-  .max(2 ** 32 - 1)
-const prompt = z.string().min(1).max(2000)
+/** A number within one of the shared limits (core/limits.ts). */
+const inRange = (r: NumberRange) => (r.integer ? z.number().int() : z.number()).min(r.min).max(r.max)
+const seed = inRange(SAMPLING_LIMITS.seed)
+const prompt = z.string().min(1).max(MAX_PROMPT_CHARS)
 /** Optional sampling settings; the project's defaults fill what is missing. */
 const sampling = {
   model: z.string().min(1).max(100).optional(),
   seed: seed.optional(),
-  steps: z.number().int().min(1).max(200).optional(),
-  guidance: z.number().min(0).max(30).optional(),
+  steps: inRange(SAMPLING_LIMITS.steps).optional(),
+  guidance: inRange(SAMPLING_LIMITS.guidance).optional(),
 }
 
 const transform = z
@@ -79,15 +78,13 @@ const layer = z.discriminatedUnion('kind', [
 const layerDocument = z
   .object({
     nodeId,
-    width: z.number().int().positive().max(16384),
-    height: z.number().int().positive().max(16384),
+    width: z.number().int().positive().max(MAX_IMAGE_SIDE),
+    height: z.number().int().positive().max(MAX_IMAGE_SIDE),
     layers: z.array(layer).max(200).readonly(),
   })
   .strict()
 
-/** The upper bound of one imported file: bigger files are refused with a message. */
-export const MAX_IMPORT_BYTES = 256 * 1024 * 1024
-export const MAX_IMAGE_SIDE = 16384
+export { MAX_IMAGE_SIDE, MAX_IMPORT_BYTES } from './limits'
 
 export const RequestSchemas = {
   getProject: z.object({}).strict(),
@@ -96,8 +93,8 @@ export const RequestSchemas = {
     .object({
       name: z.string().min(1).max(200).optional(),
       defaultModel: z.string().min(1).max(100).optional(),
-      steps: z.number().int().min(1).max(200).optional(),
-      guidance: z.number().min(0).max(30).optional(),
+      steps: inRange(SAMPLING_LIMITS.steps).optional(),
+      guidance: inRange(SAMPLING_LIMITS.guidance).optional(),
     })
     .strict(),
   importImage: z
@@ -120,8 +117,8 @@ export const RequestSchemas = {
       /** A painted mask (white = edit) the size of the first context: edit only there, keep the rest. */
       regionMask: bytes.optional(),
       ...sampling,
-      width: z.number().int().min(16).max(4096).optional(),
-      height: z.number().int().min(16).max(4096).optional(),
+      width: inRange(SAMPLING_LIMITS.side).optional(),
+      height: inRange(SAMPLING_LIMITS.side).optional(),
     })
     .strict(),
   cancelJob: z.object({ jobId }).strict(),
@@ -160,7 +157,7 @@ export const RequestSchemas = {
   applyToFrames: z.object({ frameIds: z.array(frameId).min(1).max(200), prompt, ...sampling }).strict(),
   acceptCandidate: z.object({ frameId }).strict(),
   discardCandidate: z.object({ frameId }).strict(),
-  exportNode: z.object({ nodeId, format: z.enum(['png', 'jpeg', 'webp']), scale: z.number().min(0.05).max(4).optional() }).strict(),
+  exportNode: z.object({ nodeId, format: z.enum(['png', 'jpeg', 'webp']), scale: inRange(EXPORT_SCALE_LIMITS).optional() }).strict(),
   exportStoryboard: z.object({ format: z.enum(['pdf', 'gif', 'png-sequence']) }).strict(),
   exportBranch: z.object({ leafId: nodeId }).strict(),
   /** The node's layers as the user sees them (flattened by the renderer), saved with its lineage. */

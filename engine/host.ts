@@ -101,10 +101,16 @@ async function handle(req: EngineRequest): Promise<void> {
 port.onMessage((raw) => {
   const parsed = requestSchema.safeParse(raw)
   if (!parsed.success) {
+    // Answer the request it was (when its id is readable), so a job outside the limits fails
+    // at once instead of leaving its caller waiting.
+    const id =
+      typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'number' ? (raw as { id: number }).id : null
+    const issue = parsed.error.issues[0]
+    const where = issue?.path.length ? `${issue.path.join('.')}: ` : ''
     port.send({
       type: 'error',
-      id: null,
-      error: studioError('engine.badMessage', `The engine received a malformed message: ${parsed.error.issues[0]?.message ?? 'unknown'}.`),
+      id,
+      error: studioError('engine.badMessage', `The engine received a malformed message: ${where}${issue?.message ?? 'unknown'}.`),
     })
     return
   }

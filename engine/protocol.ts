@@ -6,19 +6,22 @@
  */
 import { z } from 'zod'
 import type { EngineDescription } from '../core/engineTypes'
+import { ENGINE_SIDE_LIMITS, MAX_PROMPT_CHARS, SAMPLING_LIMITS, type NumberRange } from '../core/limits'
 
 const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected a Uint8Array')
+/** The studio's limits (core/limits.ts): the engine accepts the sampling ranges the API does. */
+const inRange = (r: NumberRange) => (r.integer ? z.number().int() : z.number()).min(r.min).max(r.max)
 const errorData = z.object({ code: z.string(), message: z.string(), hint: z.string().optional() })
 
 export const engineJobSchema = z.object({
   model: z.string().min(1),
-  prompt: z.string(),
+  prompt: z.string().max(MAX_PROMPT_CHARS),
   contexts: z.array(bytes),
-  seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  steps: z.number().int().min(1).max(1000),
-  guidance: z.number().min(0).max(100),
-  width: z.number().int().positive().optional(),
-  height: z.number().int().positive().optional(),
+  seed: inRange(SAMPLING_LIMITS.seed),
+  steps: inRange(SAMPLING_LIMITS.steps),
+  guidance: inRange(SAMPLING_LIMITS.guidance),
+  width: inRange(ENGINE_SIDE_LIMITS).optional(),
+  height: inRange(ENGINE_SIDE_LIMITS).optional(),
 })
 
 /** Host → engine. `id` pairs a request with its reply. */

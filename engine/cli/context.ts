@@ -1,5 +1,6 @@
 /** What every CLI command gets: output streams, terminal facts, and the shared error → exit-code map. */
-import type { StudioErrorData } from '../../core/result'
+import { safeDisplayText } from '../../core/displayText'
+import { studioError, type StudioErrorData } from '../../core/result'
 
 export interface CliContext {
   readonly out: (text: string) => void
@@ -49,8 +50,14 @@ export function exitCodeFor(error: StudioErrorData): number {
   }
 }
 
+/**
+ * Prints an error and returns its exit code. Messages quote what the user gave (a prompt word, a
+ * file name, an option): escape sequences are escaped and very long words elided here, once for
+ * every command, so nothing from outside reaches the terminal (or a JSON reader) raw.
+ */
 export function reportError(ctx: CliContext, error: StudioErrorData, json: boolean): number {
-  if (json) ctx.out(JSON.stringify({ ok: false, error }) + '\n')
-  else ctx.err(`kontext: ${error.message}${error.hint ? `\n  ${error.hint}` : ''}\n`)
+  const shown = studioError(error.code, safeDisplayText(error.message), error.hint === undefined ? undefined : safeDisplayText(error.hint))
+  if (json) ctx.out(JSON.stringify({ ok: false, error: shown }) + '\n')
+  else ctx.err(`kontext: ${shown.message}${shown.hint ? `\n  ${shown.hint}` : ''}\n`)
   return exitCodeFor(error)
 }

@@ -1,11 +1,13 @@
 /** `kontext generate` (text → image) and `kontext edit` (--in image [+ --ref …] → image). */
 import { randomInt } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { basename, dirname, resolve } from 'node:path'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { displayFileName } from '../../core/displayText'
 import { studioError, toErrorData, type StudioErrorData } from '../../core/result'
 import { KontextEngine } from '../engineService'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
+import { checkOutPath, checkPrompt, isError, readImageInput, samplingOptions, usageError, writeFailed } from './inputs'
 import { DEFAULT_MODEL_ID, knownModelDirs, modelFolderArg } from './modelDirs'
 import { progressBar } from './progressBar'
 
@@ -24,24 +26,6 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const
 
-const usageError = (message: string, hint?: string): StudioErrorData =>
-  studioError('cli.usage', message, hint ?? 'Run `kontext help` for the options.')
-
-function intOption(name: string, value: string | undefined, min: number): number | undefined | StudioErrorData {
-  if (value === undefined) return undefined
-  const n = Number(value)
-  return Number.isSafeInteger(n) && n >= min ? n : usageError(`--${name} must be an integer ≥ ${min}, got “${value}”.`)
-}
-
-function readInput(path: string, cwd: string, flag: string): Uint8Array | StudioErrorData {
-  const full = resolve(cwd, path)
-  if (!existsSync(full)) return studioError('file.notFound', `${flag} ${path}: no such file.`, 'Check the path.')
-  if (!statSync(full).isFile()) return studioError('file.notAFile', `${flag} ${path} is a folder, not an image file.`)
-  return new Uint8Array(readFileSync(full))
-}
-
-const isError = (v: unknown): v is StudioErrorData => typeof v === 'object' && v !== null && 'code' in v && 'message' in v
-
 async function run(mode: 'generate' | 'edit', argv: string[], ctx: CliContext): Promise<number> {
   let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; args: string[]; allowPositionals: false }>>['values']
   try {
@@ -51,28 +35,26 @@ async function run(mode: 'generate' | 'edit', argv: string[], ctx: CliContext): 
   }
   const json = values.json ?? false
   const fail = (e: StudioErrorData) => reportError(ctx, e, json)
-  if (!values.prompt) return fail(usageError('--prompt is required.'))
+  const prompt = checkPrompt(values.prompt)
+  if (isError(prompt)) return fail(prompt)
   if (mode === 'edit' && !values.in) return fail(usageError('edit needs --in <image>.', 'Use `kontext generate` for text-to-image.'))
   if (mode === 'generate' && (values.in || values.ref))
     return fail(usageError('generate takes no --in/--ref.', 'Use `kontext edit --in <image>` to edit an image.'))
-
-  const nums = {
-    seed: intOption('seed', values.seed, 0),
-    steps: intOption('steps', values.steps, 1),
-    width: intOption('width', values.width, 1),
-    height: intOption('height', values.height, 1),
-  }
-  for (const v of Object.values(nums)) if (isError(v)) return fail(v)
-  const guidance = values.guidance === undefined ? undefined : Number(values.guidance)
-  if (guidance !== undefined && !(guidance >= 0)) return fail(usageError(`--guidance must be a number ≥ 0, got “${values.guidance}”.`))
-  if ((nums.width === undefined) !== (nums.height === undefined)) return fail(usageError('Give --width and --height together.'))
+  const sampling = samplingOptions(values)
+  if (isError(sampling)) return fail(sampling)
+  // The seed is fixed now so that the default --out name is known before the run.
+  const seed = sampling.seed ?? randomInt(0, 2 ** 31)
+  const outGiven = values.out ?? `kontext-${seed}.png`
+  const out = resolve(ctx.cwd, outGiven)
+  const unwritable = checkOutPath(out, outGiven)
+  if (unwritable) return fail(unwritable)
 
   const contexts: Uint8Array[] = []
   for (const [flag, path] of [
     ...(values.in ? [['--in', values.in] as const] : []),
     ...(values.ref ?? []).map((r) => ['--ref', r] as const),
   ]) {
-    const bytes = readInput(path, ctx.cwd, flag)
+    const bytes = await readImageInput(path, ctx.cwd, flag)
     if (isError(bytes)) return fail(bytes)
     contexts.push(bytes)
   }
@@ -105,18 +87,16 @@ async function run(mode: 'generate' | 'edit', argv: string[], ctx: CliContext): 
       ),
     )
 
-  const seed = (nums.seed as number | undefined) ?? randomInt(0, 2 ** 31)
-  const steps = (nums.steps as number | undefined) ?? summary.defaultSteps
+  const steps = sampling.steps ?? summary.defaultSteps
   const job = {
     model: summary.id,
-    prompt: values.prompt,
+    prompt,
     contexts,
     seed,
     steps,
-    guidance: guidance ?? summary.defaultGuidance,
-    ...(nums.width !== undefined ? { width: nums.width as number, height: nums.height as number } : {}),
+    guidance: sampling.guidance ?? summary.defaultGuidance,
+    ...(sampling.size ? { width: sampling.size.width, height: sampling.size.height } : {}),
   }
-  const out = resolve(ctx.cwd, values.out ?? `kontext-${seed}.png`)
   const bar = ctx.isTTY && !json ? progressBar(ctx.err) : null
   try {
     const result = await engine.run(job, {
@@ -125,8 +105,12 @@ async function run(mode: 'generate' | 'edit', argv: string[], ctx: CliContext): 
       ...(bar ? { onProgress: (p) => bar.update(p.step, p.totalSteps) } : {}),
     })
     bar?.done()
-    mkdirSync(dirname(out), { recursive: true })
-    writeFileSync(out, result.png)
+    try {
+      mkdirSync(dirname(out), { recursive: true })
+      writeFileSync(out, result.png)
+    } catch (e) {
+      return fail(writeFailed(outGiven, e))
+    }
     const ms = Math.round(result.timingsMs.total ?? 0)
     if (json)
       ctx.out(
@@ -145,7 +129,7 @@ async function run(mode: 'generate' | 'edit', argv: string[], ctx: CliContext): 
       )
     else
       ctx.out(
-        `wrote ${basename(out)} (${result.width}×${result.height}, seed ${seed}, ${steps} steps, ${ms} ms on ${engine.pool.activeProvider ?? '?'})\n`,
+        `wrote ${displayFileName(out)} (${result.width}×${result.height}, seed ${seed}, ${steps} steps, ${ms} ms on ${engine.pool.activeProvider ?? '?'})\n`,
       )
     return EXIT.ok
   } catch (e) {

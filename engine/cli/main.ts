@@ -3,6 +3,7 @@
  * the table below (a `CliCommand` in its own file); adding one is one import and one line.
  */
 import { fileURLToPath } from 'node:url'
+import { safeDisplayText } from '../../core/displayText'
 import { EXIT, type CliCommand, type CliContext } from './context'
 import { benchCommand } from './benchCommand'
 import { editCommand, generateCommand } from './generateCommand'
@@ -18,7 +19,7 @@ export const commands: Record<string, CliCommand> = {
 function help(ctx: CliContext): void {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}\n      ${c.usage}`)
   ctx.out(
-    `kontext — in-context image generation and editing\n\n${lines.join('\n')}\n\nExit codes: 0 ok, 1 failed, 2 usage, 3 input file, 4 model, 5 provider, 6 prompt, 130 cancelled.\n`,
+    `kontext — in-context image generation and editing\n\n${lines.join('\n')}\n\nExit codes: 0 ok, 1 failed, 2 usage, 3 file (an input image or --out), 4 model, 5 provider, 6 prompt, 130 cancelled.\n`,
   )
 }
 
@@ -30,7 +31,9 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
   }
   const command = commands[name]
   if (!command) {
-    ctx.err(`kontext: unknown command “${name}”. Commands: ${Object.keys(commands).join(', ')}.\n`)
+    ctx.err(
+      `kontext: unknown command “${safeDisplayText(name, { maxWord: 40, maxTotal: 60 })}”. Commands: ${Object.keys(commands).join(', ')}.\n`,
+    )
     return EXIT.usage
   }
   return command.run(rest, ctx)

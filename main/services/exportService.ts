@@ -1,8 +1,7 @@
 /** Export requests: each returns the file's bytes for the renderer to save where the user says. */
 import type { ExportedFile, ValidParams } from '../../core/api'
 import { StudioError, studioError } from '../../core/result'
-import { decodeImport, encodeForExport } from '../../engine/image/imageIo'
-import { MAX_IMAGE_SIDE, MAX_IMPORT_BYTES } from '../../core/api'
+import { decodeImport, encodeForExport, STUDIO_IMAGE_LIMITS } from '../../engine/image/imageIo'
 import type { HistoryNode } from '../../core/model'
 import { addPngText } from '../../engine/image/pngText'
 import { formatParameters } from '../../core/generationParameters'
@@ -51,7 +50,9 @@ export async function exportNode(session: ProjectSession, p: ValidParams<'export
   const node = session.snapshot().nodes[p.nodeId]
   const bytes = node?.resultBlob ? session.readBlob(node.resultBlob) : null
   if (!node || !bytes) throw new StudioError(studioError('export.noImage', 'This node has no finished image to export.'))
-  const out = { ...(await encodeForExport(bytes, p.format, p.scale ?? 1)) }
+  const encoded = await encodeForExport(bytes, p.format, p.scale ?? 1)
+  if (!encoded.ok) throw new StudioError(encoded.error)
+  const out = { ...encoded.value }
   if (p.format === 'png') out.bytes = addPngText(out.bytes, provenance(session, node))
   const ext = p.format === 'jpeg' ? 'jpg' : p.format
   return {
@@ -84,7 +85,7 @@ export function exportBranch(session: ProjectSession, p: ValidParams<'exportBran
 export async function exportComposite(session: ProjectSession, p: ValidParams<'exportComposite'>): Promise<ExportedFile> {
   const node = session.snapshot().nodes[p.nodeId]
   if (!node) throw new StudioError(studioError('node.notFound', `There is no history node ${p.nodeId}.`))
-  const decoded = await decodeImport(p.png, 'composition', { maxBytes: MAX_IMPORT_BYTES, maxSide: MAX_IMAGE_SIDE })
+  const decoded = await decodeImport(p.png, 'composition', STUDIO_IMAGE_LIMITS)
   if (!decoded.ok) throw new StudioError(decoded.error)
   const png = addPngText(decoded.value.png, { ...provenance(session, node), composition: `the layers of node ${node.id} over its image` })
   return {

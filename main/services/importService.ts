@@ -1,11 +1,10 @@
 /** Turns a user's file into an `import` node: decode and normalise first, store only on success. */
 import { importImage } from '../../core/actions'
 import type { ImportResult } from '../../core/api'
-import { MAX_IMAGE_SIDE, MAX_IMPORT_BYTES } from '../../core/api'
 import { asNodeId, type NodeId } from '../../core/ids'
 import type { BlobMeta } from '../../core/model'
 import { StudioError } from '../../core/result'
-import { decodeImport } from '../../engine/image/imageIo'
+import { decodeImport, STUDIO_IMAGE_LIMITS } from '../../engine/image/imageIo'
 import { readPngText } from '../../engine/image/pngText'
 import { settingsFromPngText, type GenerationSettings } from '../../core/generationParameters'
 import { sha256 } from './blobHashing'
@@ -18,7 +17,7 @@ export async function storeImageFile(
   clock: HostClock,
   input: { fileName: string; bytes: Uint8Array },
 ): Promise<BlobMeta> {
-  const decoded = await decodeImport(input.bytes, input.fileName, { maxBytes: MAX_IMPORT_BYTES, maxSide: MAX_IMAGE_SIDE })
+  const decoded = await decodeImport(input.bytes, input.fileName, STUDIO_IMAGE_LIMITS)
   if (!decoded.ok) throw new StudioError(decoded.error)
   const image = decoded.value
   const blob: BlobMeta = {
@@ -43,7 +42,7 @@ export async function importImageFile(
   clock: HostClock,
   input: { fileName: string; bytes: Uint8Array; parentId?: NodeId | null },
 ): Promise<ImportResult> {
-  const decoded = await decodeImport(input.bytes, input.fileName, { maxBytes: MAX_IMPORT_BYTES, maxSide: MAX_IMAGE_SIDE })
+  const decoded = await decodeImport(input.bytes, input.fileName, STUDIO_IMAGE_LIMITS)
   if (!decoded.ok) throw new StudioError(decoded.error)
   const image = decoded.value
   const hash = sha256(image.png)

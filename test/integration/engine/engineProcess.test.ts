@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EngineState } from '../../../core/engineTypes'
+import { SAMPLING_LIMITS } from '../../../core/limits'
 import { StudioError } from '../../../core/result'
 import { readPngText } from '../../../engine/image/pngText'
 import { EngineProcess } from '../../../main/services/engineProcess'
@@ -46,18 +47,21 @@ describe('EngineProcess with the bundled model', () => {
     const abort = new AbortController()
     const seen: number[] = []
     const run = engine.run(
-      { ...job, steps: 1000 },
+      { ...job, steps: SAMPLING_LIMITS.steps.max },
       { signal: abort.signal, onProgress: (p) => (seen.push(p.step), p.step === 2 && abort.abort()) },
     )
     await expect(run).rejects.toMatchObject({ code: 'job.cancelled' })
-    expect(seen.length).toBeLessThan(1000)
+    expect(seen.length).toBeLessThan(SAMPLING_LIMITS.steps.max)
     expect(engine.currentState).toBe('ready')
   })
 
   it('fails the job in flight when the engine is killed, restarts, and runs the next job', async () => {
     const pid = engine.pid
     expect(pid).not.toBeNull()
-    const run = engine.run({ ...job, steps: 1000 }, { onProgress: (p) => p.step === 3 && process.kill(pid!, 'SIGKILL') })
+    const run = engine.run(
+      { ...job, steps: SAMPLING_LIMITS.steps.max },
+      { onProgress: (p) => p.step === 3 && process.kill(pid!, 'SIGKILL') },
+    )
     const error = await run.catch((e: unknown) => e)
     expect(error).toBeInstanceOf(StudioError)
     expect((error as StudioError).code).toBe('engine.crashed')
@@ -66,6 +70,13 @@ describe('EngineProcess with the bundled model', () => {
     expect(next.width).toBe(64)
     expect(engine.pid).not.toBe(pid)
     expect((await engine.describe()).restarts).toBe(1)
+  })
+
+  it('refuses a job outside the studio’s limits at once, naming the field, and stays up', async () => {
+    const e = await engine.run({ ...job, steps: SAMPLING_LIMITS.steps.max + 1 }, {}).catch((x: unknown) => x)
+    expect(e).toMatchObject({ code: 'engine.badMessage' })
+    expect((e as StudioError).message).toContain('job.steps')
+    expect(engine.currentState).toBe('ready')
   })
 
   it('reports unknown words as a structured error, and the engine stays up', async () => {

@@ -2,6 +2,7 @@
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { decodeRgbForModel, probeImage } from '../../../engine/image/imageIo'
+import { solidGreyPng } from '../../support/solidPng'
 
 describe('decoding images for the model', () => {
   it('reports the upright size of an EXIF-rotated photo and decodes it upright', async () => {
@@ -41,5 +42,17 @@ describe('decoding images for the model', () => {
       error: { code: 'image.notAnImage' },
     })
     expect(await probeImage(new Uint8Array([1, 2, 3]), 'notes.txt')).toMatchObject({ ok: false, error: { code: 'image.notAnImage' } })
+  })
+
+  it('refuses an image over the studio’s limit from its header, and decodes one at the limit', async () => {
+    // A valid 30000² PNG (900 Mpx) was decoded whole before: now its header is enough to refuse it.
+    const vast = await probeImage(await solidGreyPng(30000, 30000, 128), 'context image 1')
+    expect(vast).toMatchObject({ ok: false, error: { code: 'image.tooManyPixels' } })
+    expect(!vast.ok && vast.error.message).toBe('“context image 1” is 30000×30000 px; the limit is 16384 px a side.')
+    const largest = await solidGreyPng(16384, 16384, 200)
+    expect(await probeImage(largest, 'largest.png')).toEqual({ ok: true, value: { width: 16384, height: 16384 } })
+    const rgb = await decodeRgbForModel(largest, 64, 64, 'largest.png')
+    if (!rgb.ok) throw new Error(rgb.error.message)
+    expect(Array.from(rgb.value.subarray(0, 3))).toEqual([200, 200, 200])
   })
 })

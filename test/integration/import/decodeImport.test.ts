@@ -87,7 +87,7 @@ describe('importing a user’s image file', () => {
   it('refuses images over the size limits and says what to do', async () => {
     const png = new Uint8Array(await base().png().toBuffer())
     const tooWide = await decodeImport(png, 'wide.png', { maxBytes: limits.maxBytes, maxSide: 32 })
-    expect(!tooWide.ok && tooWide.error.code).toBe('image.tooLarge')
+    expect(!tooWide.ok && tooWide.error.code).toBe('image.tooManyPixels')
     expect(!tooWide.ok && tooWide.error.message).toContain('32 px')
     const tooHeavy = await decodeImport(png, 'heavy.png', { maxBytes: 10, maxSide: limits.maxSide })
     expect(!tooHeavy.ok && tooHeavy.error.code).toBe('image.tooLarge')
@@ -98,6 +98,7 @@ describe('importing a user’s image file', () => {
       '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
     )
     const result = await decodeImport(svg, 'logo.svg', limits)
-    expect(!result.ok && result.error.code).toBe('image.notAnImage')
+    expect(!result.ok && result.error.code).toBe('image.unsupportedFormat')
+    expect(!result.ok && result.error.message).toBe('“logo.svg” is in SVG format, which the studio does not open.')
   })
 })
