@@ -80,3 +80,26 @@ export function countBlocks(src: TensorSource, prefix: string): number {
     throw new CheckpointShapeError(`blocks ${prefix}.* are not numbered 0…${seen.size - 1} without gaps (found ${k} in a row)`)
   return k
 }
+
+/**
+ * The shape of the engine's safetensors reader (engine/weights/: one file or a sharded set),
+ * stated structurally so this module does not depend on it.
+ */
+export interface FloatWeightReader {
+  readonly tensors: ReadonlyMap<string, { readonly dtype: string; readonly shape: readonly number[] }>
+  /** The tensor as float32, converted from the file's dtype. */
+  readFloat32(name: string): Float32Array
+}
+
+/** A TensorSource over a checkpoint file: shapes from its header, data read when asked for. */
+export function readerTensorSource(reader: FloatWeightReader): TensorSource {
+  return {
+    names: () => [...reader.tensors.keys()],
+    shape: (name) => reader.tensors.get(name)?.shape,
+    get(name) {
+      const info = reader.tensors.get(name)
+      if (!info) throw new Error(`the checkpoint has no tensor ${name}`)
+      return { dtype: info.dtype, shape: info.shape, data: reader.readFloat32(name) }
+    },
+  }
+}
