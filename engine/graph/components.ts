@@ -8,6 +8,7 @@ import { buildAeDecoder, buildAeEncoder, FLUX1_AE_SCALING, type AeScaling } from
 import { FLUX1_ROPE, type RopeConfig } from './flux/fluxConfig'
 import { buildFluxTransformer } from './flux/fluxTransformer'
 import type { AttentionKind } from './layers'
+import type { GraphBuilder } from './onnxGraph'
 import type { TensorSource } from './tensorSource'
 
 export const GRAPH_COMPONENTS = ['transformer', 'ae-encode', 'ae-decode'] as const
@@ -24,7 +25,7 @@ export interface ComponentConfig {
 
 export interface ComponentGraph {
   readonly component: GraphComponent
-  readonly bytes: Uint8Array
+  readonly graph: GraphBuilder
   readonly inputs: readonly string[]
   readonly outputs: readonly string[]
 }
@@ -34,19 +35,19 @@ export function buildComponent(component: GraphComponent, src: TensorSource, cfg
   switch (component) {
     case 'transformer': {
       const g = buildFluxTransformer(src, { rope: cfg.rope ?? FLUX1_ROPE, attention })
-      return { component, bytes: g.bytes, inputs: g.inputs, outputs: g.outputs }
+      return { component, graph: g.graph, inputs: g.inputs, outputs: g.outputs }
     }
     case 'ae-encode':
       return {
         component,
-        bytes: buildAeEncoder(src, { scaling: cfg.aeScaling ?? FLUX1_AE_SCALING, attention }).bytes,
+        graph: buildAeEncoder(src, { scaling: cfg.aeScaling ?? FLUX1_AE_SCALING, attention }).graph,
         inputs: ['x'],
         outputs: ['z'],
       }
     case 'ae-decode':
       return {
         component,
-        bytes: buildAeDecoder(src, { scaling: cfg.aeScaling ?? FLUX1_AE_SCALING, attention }).bytes,
+        graph: buildAeDecoder(src, { scaling: cfg.aeScaling ?? FLUX1_AE_SCALING, attention }).graph,
         inputs: ['z'],
         outputs: ['x'],
       }

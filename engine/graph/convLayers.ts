@@ -5,7 +5,7 @@
  */
 import { attr, type GraphBuilder, MS_DOMAIN } from './onnxGraph'
 import type { AttentionKind } from './layers'
-import { requireShape, requireTensor, type TensorSource } from './tensorSource'
+import { requireShape, tensorReader, type TensorSource } from './tensorSource'
 
 export interface ConvSpec {
   readonly kernel: number
@@ -17,8 +17,8 @@ export interface ConvSpec {
 /** nn.Conv2d with `{prefix}.weight` [out, in, k, k] and `{prefix}.bias` [out]. */
 export function conv2d(g: GraphBuilder, src: TensorSource, prefix: string, x: string, inC: number, outC: number, spec: ConvSpec): string {
   const k = spec.kernel
-  const w = g.weight(`${prefix}.weight`, [outC, inC, k, k], requireTensor(src, `${prefix}.weight`, [outC, inC, k, k]))
-  const b = g.weight(`${prefix}.bias`, [outC], requireTensor(src, `${prefix}.bias`, [outC]))
+  const w = g.weight(`${prefix}.weight`, [outC, inC, k, k], tensorReader(src, `${prefix}.weight`, [outC, inC, k, k]))
+  const b = g.weight(`${prefix}.bias`, [outC], tensorReader(src, `${prefix}.bias`, [outC]))
   const s = spec.stride ?? 1
   return g.op('Conv', [x, w, b], { kernel_shape: attr.ints([k, k]), strides: attr.ints([s, s]), pads: attr.ints(spec.pads) })
 }
@@ -46,8 +46,8 @@ export function groupNorm(
   eps = 1e-6,
 ): string {
   if (channels % groups !== 0) throw new Error(`${prefix}: ${channels} channels do not split into ${groups} groups`)
-  const gamma = g.weight(`${prefix}.weight`, [channels, 1, 1], requireTensor(src, `${prefix}.weight`, [channels]))
-  const beta = g.weight(`${prefix}.bias`, [channels, 1, 1], requireTensor(src, `${prefix}.bias`, [channels]))
+  const gamma = g.weight(`${prefix}.weight`, [channels, 1, 1], tensorReader(src, `${prefix}.weight`, [channels]))
+  const beta = g.weight(`${prefix}.bias`, [channels, 1, 1], tensorReader(src, `${prefix}.bias`, [channels]))
   const grouped = g.op('Reshape', [x, g.constI64([0, groups, -1])])
   const normed = g.op(
     'InstanceNormalization',

@@ -4,7 +4,7 @@
  * names, and their shapes are checked against what the layer needs.
  */
 import { attr, GraphBuilder, MS_DOMAIN } from './onnxGraph'
-import { requireTensor, type TensorSource } from './tensorSource'
+import { tensorReader, type TensorSource } from './tensorSource'
 
 /** How attention is computed: onnxruntime's fused contrib op, or MatMul → Softmax → MatMul. */
 export type AttentionKind = 'fused' | 'explicit'
@@ -21,11 +21,11 @@ export function transposed(w: Float32Array, out: number, inn: number): Float32Ar
 
 /** nn.Linear: `x · Wᵀ + b` with BFL's `{prefix}.weight` [out, in] and `{prefix}.bias` [out]. */
 export function linear(g: GraphBuilder, src: TensorSource, prefix: string, x: string, inDim: number, outDim: number, bias = true): string {
-  const w = requireTensor(src, `${prefix}.weight`, [outDim, inDim])
-  const wt = g.weight(`${prefix}.weight`, [inDim, outDim], transposed(w, outDim, inDim))
+  const w = tensorReader(src, `${prefix}.weight`, [outDim, inDim])
+  const wt = g.weight(`${prefix}.weight`, [inDim, outDim], () => transposed(w(), outDim, inDim))
   const y = g.op('MatMul', [x, wt])
   if (!bias) return y
-  const b = g.weight(`${prefix}.bias`, [outDim], requireTensor(src, `${prefix}.bias`, [outDim]))
+  const b = g.weight(`${prefix}.bias`, [outDim], tensorReader(src, `${prefix}.bias`, [outDim]))
   return g.op('Add', [y, b])
 }
 
@@ -47,7 +47,7 @@ export function layerNormPlain(g: GraphBuilder, x: string, dim: number, eps = 1e
 
 /** BFL's RMSNorm over the last axis: `x · rsqrt(mean(x²) + eps) · scale`. */
 export function rmsNorm(g: GraphBuilder, src: TensorSource, scaleName: string, x: string, dim: number, eps = 1e-6): string {
-  const scale = g.weight(scaleName, [dim], requireTensor(src, scaleName, [dim]))
+  const scale = g.weight(scaleName, [dim], tensorReader(src, scaleName, [dim]))
   const ms = g.op('ReduceMean', [g.op('Mul', [x, x])], { axes: attr.ints([-1]), keepdims: attr.i(1) })
   const r = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [ms, g.constF32([eps], [])])])])
   return g.op('Mul', [g.op('Mul', [x, r]), scale])

@@ -48,8 +48,20 @@ interface Initializer {
   readonly name: string
   readonly dims: readonly number[]
   readonly type: ElemType
-  readonly bytes: Uint8Array
+  readonly byteLength: number
+  /** The raw bytes, produced when serialising (weights are read from the checkpoint only then). */
+  readonly bytes: () => Uint8Array
 }
+
+/** Where an initializer's bytes went when they are not inline in the model. */
+export interface ExternalPlacement {
+  readonly location: string
+  readonly offset: number
+  readonly length: number
+}
+
+/** Called once per initializer of at least `minBytes`, in order; returns where the bytes were put. */
+export type PlaceExternal = (name: string, bytes: Uint8Array) => ExternalPlacement
 
 interface ValueInfo {
   readonly name: string
@@ -118,11 +130,19 @@ export class GraphBuilder {
     this.outs.push({ name, dims, type })
   }
 
-  /** A named weight; the data is referenced, not copied, until serialisation. */
-  weight(name: string, dims: readonly number[], data: Float32Array): string {
+  /**
+   * A named float32 weight. `data` may be a function: it is then called only when the graph is
+   * serialised, one weight at a time, so a large checkpoint is never held in memory whole.
+   */
+  weight(name: string, dims: readonly number[], data: Float32Array | (() => Float32Array)): string {
     const n = dims.reduce((a, b) => a * b, 1)
-    if (n !== data.length) throw new Error(`initializer ${name}: ${data.length} values for dims [${dims.join(', ')}]`)
-    this.inits.push({ name: this.claim(name), dims, type: 'float32', bytes: bytesOf(data) })
+    const produce = () => {
+      const d = typeof data === 'function' ? data() : data
+      if (n !== d.length) throw new Error(`initializer ${name}: ${d.length} values for dims [${dims.join(', ')}]`)
+      return bytesOf(d)
+    }
+    if (typeof data !== 'function') produce()
+    this.inits.push({ name: this.claim(name), dims, type: 'float32', byteLength: 4 * n, bytes: produce })
     return name
   }
 
@@ -132,7 +152,8 @@ export class GraphBuilder {
     const cached = this.constCache.get(key)
     if (cached) return cached
     const name = this.fresh('const_f32')
-    this.inits.push({ name, dims, type: 'float32', bytes: bytesOf(Float32Array.from(values)) })
+    const bytes = bytesOf(Float32Array.from(values))
+    this.inits.push({ name, dims, type: 'float32', byteLength: bytes.byteLength, bytes: () => bytes })
     this.constCache.set(key, name)
     return name
   }
@@ -143,8 +164,8 @@ export class GraphBuilder {
     const cached = this.constCache.get(key)
     if (cached) return cached
     const name = this.fresh('const_i64')
-    const data = BigInt64Array.from(values.map((v) => BigInt(v)))
-    this.inits.push({ name, dims, type: 'int64', bytes: bytesOf(data) })
+    const bytes = bytesOf(BigInt64Array.from(values.map((v) => BigInt(v))))
+    this.inits.push({ name, dims, type: 'int64', byteLength: bytes.byteLength, bytes: () => bytes })
     this.constCache.set(key, name)
     return name
   }
@@ -168,12 +189,35 @@ export class GraphBuilder {
     return {
       nodes: this.nodes.length,
       initializers: this.inits.length,
-      weightBytes: this.inits.reduce((s, i) => s + i.bytes.byteLength, 0),
+      weightBytes: this.inits.reduce((s, i) => s + i.byteLength, 0),
     }
   }
 
-  /** Serialises the model (IR 8, opset 17 + com.microsoft 1). */
+  /** Serialises the model (IR 8, opset 17 + com.microsoft 1) with every weight inline (< 2 GB in all). */
   toBytes(): Uint8Array {
+    return this.serialise(null, Infinity)
+  }
+
+  /**
+   * Serialises the model with each initializer of at least `minBytes` handed to `place` (which
+   * writes it to a weights file) and referenced as ONNX external data; the rest stay inline.
+   */
+  toBytesWithExternalData(place: PlaceExternal, minBytes = 1024): Uint8Array {
+    return this.serialise(place, minBytes)
+  }
+
+  private serialise(place: PlaceExternal | null, minBytes: number): Uint8Array {
+    const initializer = (i: Initializer): onnxProto.onnx.ITensorProto => {
+      const base = { name: i.name, dims: [...i.dims], dataType: ELEM[i.type] }
+      if (!place || i.byteLength < minBytes) return { ...base, rawData: i.bytes() }
+      const at = place(i.name, i.bytes())
+      const entry = (key: string, value: string) => ({ key, value })
+      return {
+        ...base,
+        dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+        externalData: [entry('location', at.location), entry('offset', String(at.offset)), entry('length', String(at.length))],
+      }
+    }
     const valueInfo = (v: ValueInfo): onnxProto.onnx.IValueInfoProto => ({
       name: v.name,
       type: {
@@ -209,7 +253,7 @@ export class GraphBuilder {
         name: this.graphName,
         input: this.ins.map(valueInfo),
         output: this.outs.map(valueInfo),
-        initializer: this.inits.map((i) => ({ name: i.name, dims: [...i.dims], dataType: ELEM[i.type], rawData: i.bytes })),
+        initializer: this.inits.map(initializer),
         node: this.nodes.map((n) => ({
           opType: n.op,
           name: n.name,

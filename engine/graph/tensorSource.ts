@@ -55,15 +55,20 @@ export function requireShape(src: TensorSource, name: string, rank?: number): re
   return s
 }
 
-/** Reads a tensor and checks it has exactly `shape`. */
-export function requireTensor(src: TensorSource, name: string, shape: readonly number[]): Float32Array {
+/**
+ * Checks now that tensor `name` has exactly `shape`, and returns a function that reads it (as
+ * float32) when called — graph builders read weights only while serialising.
+ */
+export function tensorReader(src: TensorSource, name: string, shape: readonly number[]): () => Float32Array {
   const s = requireShape(src, name)
   if (s.length !== shape.length || s.some((d, i) => d !== shape[i]))
     throw new CheckpointShapeError(`tensor ${name} has shape ${fmt(s)}, expected ${fmt(shape)}`)
-  const t = src.get(name)
   const n = shape.reduce((a, b) => a * b, 1)
-  if (t.data.length !== n) throw new CheckpointShapeError(`tensor ${name} holds ${t.data.length} values, expected ${n}`)
-  return t.data
+  return () => {
+    const t = src.get(name)
+    if (t.data.length !== n) throw new CheckpointShapeError(`tensor ${name} holds ${t.data.length} values, expected ${n}`)
+    return t.data
+  }
 }
 
 /** The number of consecutive blocks `prefix.0.`, `prefix.1.`, … present in the checkpoint. */

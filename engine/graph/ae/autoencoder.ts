@@ -54,7 +54,7 @@ export interface AeGraphOptions {
 }
 
 export interface BuiltAeGraph {
-  readonly bytes: Uint8Array
+  readonly graph: GraphBuilder
   readonly sizes: AeSizes
 }
 
@@ -87,7 +87,7 @@ export function buildAeEncoder(src: TensorSource, opts: AeGraphOptions = {}): Bu
   const mean = g.op('Slice', [h, g.constI64([0]), g.constI64([s.zChannels]), g.constI64([1])])
   const z = g.op('Mul', [g.op('Sub', [mean, g.constF32([shift], [])]), g.constF32([scale], [])])
   g.output(z, 'z', ['batch', s.zChannels, 'latent_height', 'latent_width'])
-  return { bytes: g.toBytes(), sizes: s }
+  return { graph: g, sizes: s }
 }
 
 export function buildAeDecoder(src: TensorSource, opts: AeGraphOptions = {}): BuiltAeGraph {
@@ -111,5 +111,5 @@ export function buildAeDecoder(src: TensorSource, opts: AeGraphOptions = {}): Bu
   }
   h = conv3x3(g, src, 'decoder.conv_out', swish(g, groupNorm(g, src, 'decoder.norm_out', h, c)), c, s.outChannels)
   g.output(h, 'x', ['batch', s.outChannels, 'height', 'width'])
-  return { bytes: g.toBytes(), sizes: s }
+  return { graph: g, sizes: s }
 }

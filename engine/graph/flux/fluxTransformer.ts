@@ -21,11 +21,11 @@ export interface FluxGraphOptions {
 }
 
 export interface BuiltGraph {
-  readonly bytes: Uint8Array
+  /** The graph; serialise with toBytes() or writeGraphFiles() (external data, for > 2 GB). */
+  readonly graph: GraphBuilder
   readonly sizes: FluxSizes
   readonly inputs: readonly string[]
   readonly outputs: readonly string[]
-  readonly stats: { nodes: number; initializers: number; weightBytes: number }
 }
 
 /** MLPEmbedder: Linear → SiLU → Linear. */
@@ -80,5 +80,5 @@ export function buildFluxTransformer(src: TensorSource, opts: FluxGraphOptions):
   g.output(pred, 'pred', ['batch', 'img_len', s.outChannels])
 
   const inputs = ['img', 'img_ids', 'txt', 'txt_ids', 'timesteps', 'y', ...(guidance ? ['guidance'] : [])]
-  return { bytes: g.toBytes(), sizes: s, inputs, outputs: ['pred'], stats: g.stats }
+  return { graph: g, sizes: s, inputs, outputs: ['pred'] }
 }

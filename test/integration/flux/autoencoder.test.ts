@@ -79,7 +79,7 @@ describe.runIf(found.python)('FLUX autoencoder graphs vs the PyTorch reference',
 
   for (const attention of ['fused', 'explicit'] as const) {
     it(`${attention} attention: encode x → z (posterior mean, scaled and shifted) matches to ${TOL}`, async () => {
-      const out = await run(buildAeEncoder(source, { scaling, attention }).bytes, 'x', x, [B, 3, H, W])
+      const out = await run(buildAeEncoder(source, { scaling, attention }).graph.toBytes(), 'x', x, [B, 3, H, W])
       expect(out.dims).toEqual(zDims)
       const err = maxAbs(out.data as Float32Array, ref.z)
       console.log(`ae-encode conformance (${attention}): max |engine − reference| = ${err.toExponential(2)}`)
@@ -88,7 +88,7 @@ describe.runIf(found.python)('FLUX autoencoder graphs vs the PyTorch reference',
     })
 
     it(`${attention} attention: decode z → x matches to ${TOL}`, async () => {
-      const out = await run(buildAeDecoder(source, { scaling, attention }).bytes, 'z', z, zDims)
+      const out = await run(buildAeDecoder(source, { scaling, attention }).graph.toBytes(), 'z', z, zDims)
       expect(out.dims).toEqual([B, 3, H, W])
       const err = maxAbs(out.data as Float32Array, ref.x)
       console.log(`ae-decode conformance (${attention}): max |engine − reference| = ${err.toExponential(2)}`)

@@ -44,7 +44,7 @@ describe('FLUX transformer builder on a BFL-layout checkpoint', () => {
 
   it('runs with any sequence lengths, and each batch item is computed on its own', async () => {
     const graph = build(randomFluxCheckpoint(TINY_FLUX, 2))
-    const session = await openGraphBytes(graph.bytes, 'flux', { intraOpThreads: 1 })
+    const session = await openGraphBytes(graph.graph.toBytes(), 'flux', { intraOpThreads: 1 })
     try {
       const pair = fluxCaseInputs(
         TINY_FLUX,

@@ -42,7 +42,7 @@ const source = memoryTensorSource(weights)
 const rope = { axesDim: TINY_FLUX.axes_dim, theta: TINY_FLUX.theta }
 
 async function runGraph(graph: BuiltGraph, feeds: Record<string, TensorData>): Promise<TensorData> {
-  const session = await openGraphBytes(graph.bytes, 'flux-transformer', { intraOpThreads: 1 })
+  const session = await openGraphBytes(graph.graph.toBytes(), 'flux-transformer', { intraOpThreads: 1 })
   try {
     const out = await session.run(feeds)
     return out.pred!
