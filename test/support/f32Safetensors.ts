@@ -4,7 +4,7 @@
  * with bf16/fp16/fp8 and zero-copy views, lives in engine/weights/.) Format: u64 LE header
  * length, JSON header {name: {dtype, shape, data_offsets}}, then the raw little-endian data.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs'
 
 export interface F32Tensor {
   readonly shape: readonly number[]
@@ -23,15 +23,21 @@ export function writeF32Safetensors(path: string, tensors: ReadonlyMap<string, F
   let json = JSON.stringify(header)
   while ((8 + json.length) % 8 !== 0) json += ' ' // keeps the data 8-byte aligned, as the spec recommends
   const head = Buffer.from(json, 'utf8')
-  const out = Buffer.alloc(8 + head.length + offset)
-  out.writeBigUInt64LE(BigInt(head.length), 0)
-  head.copy(out, 8)
-  let at = 8 + head.length
-  for (const t of tensors.values()) {
-    Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).copy(out, at)
-    at += t.data.byteLength
+  const prefix = Buffer.alloc(8)
+  prefix.writeBigUInt64LE(BigInt(head.length), 0)
+  // Written tensor by tensor: a full-width checkpoint is gigabytes.
+  const fd = openSync(path, 'w')
+  try {
+    writeAll(fd, prefix)
+    writeAll(fd, head)
+    for (const t of tensors.values()) writeAll(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))
+  } finally {
+    closeSync(fd)
   }
-  writeFileSync(path, out)
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.byteLength;) done += writeSync(fd, bytes, done, Math.min(bytes.byteLength - done, 1 << 30))
 }
 
 export function readF32Safetensors(path: string): Map<string, F32Tensor> {

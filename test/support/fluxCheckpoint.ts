@@ -39,6 +39,27 @@ export const TINY_FLUX: FluxTestParams = {
   guidance_embed: true,
 }
 
+/**
+ * FLUX.1's full widths (hidden 3072, 24 heads of 128, RoPE 16 + 56 + 56, MLP 12288, T5 4096,
+ * CLIP 768, 64 latent features) with one block of each kind: the per-block structure of the
+ * 12-billion-parameter model at 2.2 GB in float32.
+ */
+export const FLUX1_WIDTH_TWIN: FluxTestParams = {
+  in_channels: 64,
+  out_channels: 64,
+  vec_in_dim: 768,
+  context_in_dim: 4096,
+  hidden_size: 3072,
+  mlp_ratio: 4,
+  num_heads: 24,
+  depth: 1,
+  depth_single_blocks: 1,
+  axes_dim: [16, 56, 56],
+  theta: 10_000,
+  qkv_bias: true,
+  guidance_embed: true,
+}
+
 /** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
 export function seededUniform(seed: number): () => number {
   let a = seed >>> 0

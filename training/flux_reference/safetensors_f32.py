@@ -11,19 +11,23 @@ import numpy as np
 
 
 def read_f32(path):
-    with open(path, "rb") as f:
-        blob = f.read()
-    (n,) = struct.unpack("<Q", blob[:8])
-    header = json.loads(blob[8 : 8 + n].decode("utf-8"))
-    base = 8 + n
+    """name -> float32 array, read tensor by tensor (full-width checkpoints are gigabytes)."""
     out = {}
-    for name, h in header.items():
-        if name == "__metadata__":
-            continue
-        if h["dtype"] != "F32":
-            raise ValueError(f"{name}: dtype {h['dtype']}, this reader takes F32 only")
-        a, b = h["data_offsets"]
-        out[name] = np.frombuffer(blob[base + a : base + b], dtype="<f4").reshape(h["shape"]).copy()
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n).decode("utf-8"))
+        base = 8 + n
+        for name, h in header.items():
+            if name == "__metadata__":
+                continue
+            if h["dtype"] != "F32":
+                raise ValueError(f"{name}: dtype {h['dtype']}, this reader takes F32 only")
+            a, b = h["data_offsets"]
+            arr = np.empty(h["shape"], dtype="<f4")
+            f.seek(base + a)
+            if f.readinto(memoryview(arr).cast("B")) != b - a:
+                raise ValueError(f"{name}: the file ends inside the tensor")
+            out[name] = arr
     return out
 
 
