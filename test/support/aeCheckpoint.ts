@@ -29,6 +29,9 @@ export const TINY_AE: AeTestParams = {
   shift_factor: 0.1159,
 }
 
+/** FLUX.1's autoencoder (ae.safetensors): 128·[1, 2, 4, 4] channels, 2 res blocks, 16 latent channels, ×8. */
+export const FLUX1_AE: AeTestParams = { ...TINY_AE, ch: 128, ch_mult: [1, 2, 4, 4], num_res_blocks: 2, z_channels: 16 }
+
 type Entry = readonly [string, readonly number[]]
 
 const conv = (p: string, cin: number, cout: number, k: number): Entry[] => [

@@ -6,7 +6,7 @@
  * The reference runs where a Python with torch exists, and the file says so in one line where none does.
  *
  * `KONTEXT_FLUX_TWIN=full` runs the same cases on FLUX.1's full widths with one block of each kind
- * (2.2 GB of float32 weights, ~12 GB of memory in all; graphs go through external-data files).
+ * (2.2 GB of float32 weights, the largest process ~4.6 GB resident; graphs go through external-data files).
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
