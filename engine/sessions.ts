@@ -155,6 +155,25 @@ function wrap(session: ort.InferenceSession, label: string, provider: ProviderNa
   }
 }
 
+/**
+ * Opens a graph the engine built in memory (engine/graph/) from its serialised bytes, on one
+ * provider, uncached — the caller owns the session's lifetime.
+ */
+export async function openGraphBytes(
+  bytes: Uint8Array,
+  label: string,
+  opts: { provider?: ProviderName; intraOpThreads?: number } = {},
+): Promise<LoadedSession & { release(): Promise<void> }> {
+  const provider = opts.provider ?? 'cpu'
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: [EP_OPTIONS[provider]],
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+    ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
+  })
+  return { ...wrap(session, label, provider), release: () => session.release() }
+}
+
 export interface SessionPoolOptions {
   readonly provider?: string
   readonly log?: (line: string) => void

@@ -1,0 +1,55 @@
+/**
+ * The components the engine builds from checkpoints, by the names `kontext tensors --component`
+ * uses, with each graph's interface in BFL's names:
+ *   transformer: img, img_ids, txt, txt_ids, timesteps, y[, guidance] → pred
+ *   ae-encode:   x → z        ae-decode: z → x
+ */
+import { buildAeDecoder, buildAeEncoder, FLUX1_AE_SCALING, type AeScaling } from './ae/autoencoder'
+import { FLUX1_ROPE, type RopeConfig } from './flux/fluxConfig'
+import { buildFluxTransformer } from './flux/fluxTransformer'
+import type { AttentionKind } from './layers'
+import type { GraphBuilder } from './onnxGraph'
+import type { TensorSource } from './tensorSource'
+
+export const GRAPH_COMPONENTS = ['transformer', 'ae-encode', 'ae-decode'] as const
+export type GraphComponent = (typeof GRAPH_COMPONENTS)[number]
+
+export const isGraphComponent = (s: string): s is GraphComponent => (GRAPH_COMPONENTS as readonly string[]).includes(s)
+
+/** What the tensors cannot tell; defaults are FLUX.1's. */
+export interface ComponentConfig {
+  readonly rope?: RopeConfig
+  readonly aeScaling?: AeScaling
+  readonly attention?: AttentionKind
+}
+
+export interface ComponentGraph {
+  readonly component: GraphComponent
+  readonly graph: GraphBuilder
+  readonly inputs: readonly string[]
+  readonly outputs: readonly string[]
+}
+
+export function buildComponent(component: GraphComponent, src: TensorSource, cfg: ComponentConfig = {}): ComponentGraph {
+  const attention = cfg.attention ?? 'fused'
+  switch (component) {
+    case 'transformer': {
+      const g = buildFluxTransformer(src, { rope: cfg.rope ?? FLUX1_ROPE, attention })
+      return { component, graph: g.graph, inputs: g.inputs, outputs: g.outputs }
+    }
+    case 'ae-encode':
+      return {
+        component,
+        graph: buildAeEncoder(src, { scaling: cfg.aeScaling ?? FLUX1_AE_SCALING, attention }).graph,
+        inputs: ['x'],
+        outputs: ['z'],
+      }
+    case 'ae-decode':
+      return {
+        component,
+        graph: buildAeDecoder(src, { scaling: cfg.aeScaling ?? FLUX1_AE_SCALING, attention }).graph,
+        inputs: ['z'],
+        outputs: ['x'],
+      }
+  }
+}
