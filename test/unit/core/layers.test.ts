@@ -122,8 +122,20 @@ describe('transforms and snapping', () => {
 describe('placing a dropped picture', () => {
   it('fits a larger picture inside the document, centred, never enlarging a small one', async () => {
     const { placeInside } = await import('../../../core/layers')
-    expect(placeInside({ width: 64, height: 64 }, 128, 128, { x: 32, y: 32 })).toEqual({ x: 0, y: 0, scaleX: 0.5, scaleY: 0.5, rotation: 0 })
-    expect(placeInside({ width: 64, height: 64 }, 256, 64, { x: 10, y: 10 })).toEqual({ x: 0, y: 2, scaleX: 0.25, scaleY: 0.25, rotation: 0 })
+    expect(placeInside({ width: 64, height: 64 }, 128, 128, { x: 32, y: 32 })).toEqual({
+      x: 0,
+      y: 0,
+      scaleX: 0.5,
+      scaleY: 0.5,
+      rotation: 0,
+    })
+    expect(placeInside({ width: 64, height: 64 }, 256, 64, { x: 10, y: 10 })).toEqual({
+      x: 0,
+      y: 2,
+      scaleX: 0.25,
+      scaleY: 0.25,
+      rotation: 0,
+    })
     expect(placeInside({ width: 100, height: 100 }, 20, 10, { x: 50, y: 50 })).toEqual({ x: 40, y: 45, scaleX: 1, scaleY: 1, rotation: 0 })
     // Dropped near an edge: moved in just enough to lie on the picture.
     expect(placeInside({ width: 100, height: 100 }, 20, 10, { x: 99, y: 1 })).toMatchObject({ x: 80, y: 0 })

@@ -48,7 +48,14 @@ describe('the layer document of the current node', () => {
     const { layers } = await open()
     await layers.addImageFiles([file('bottle.png')], { x: 500, y: 10 })
     const [layer] = layers.doc?.layers ?? []
-    expect(layer).toMatchObject({ kind: 'image', name: 'bottle.png', blob: shot, width: 20, height: 10, transform: { x: 44, y: 5, scaleX: 1 } })
+    expect(layer).toMatchObject({
+      kind: 'image',
+      name: 'bottle.png',
+      blob: shot,
+      width: 20,
+      height: 10,
+      transform: { x: 44, y: 5, scaleX: 1 },
+    })
     expect(layers.selectedId).toBe(layer?.id)
     await expect.poll(() => studio.calls.saveLayers.mock.calls.length).toBe(1)
     expect(lastSaved()).toEqual(layers.doc)
