@@ -106,6 +106,7 @@ export class StudioHost {
   }
 
   async close(): Promise<void> {
+    this.jobs.dispose()
     for (const off of this.unsubscribe) off()
     this.eventListeners.clear()
     this.session.close()
