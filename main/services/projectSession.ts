@@ -12,6 +12,8 @@ import type { BlobHash } from '../../core/ids'
 import type { ProjectState } from '../../core/model'
 import { applyDiff, isEmptyDiff, type ProjectDiff } from '../../core/projectDiff'
 import { StudioError, type Result } from '../../core/result'
+import type { ProjectAccess } from '../../core/api'
+import { planRepair } from '../store/consistency'
 import type { ProjectStore } from '../store/projectStore'
 
 export type DiffListener = (diff: ProjectDiff) => void
@@ -25,8 +27,19 @@ export class ProjectSession {
   private readonly listeners = new Set<DiffListener>()
   private readonly held: ProjectDiff[] = []
 
+  /** Set for a read-only project: what is wrong with it (see core/api ProjectAccess). */
+  readonly access: ProjectAccess | undefined
+
   constructor(readonly store: ProjectStore) {
     this.state = store.load()
+    if (store.readOnly) {
+      // A file opened read-only because it is inconsistent is shown as its repair would make it
+      // (in memory only: nothing is written), so a cycle or a missing parent does not hide nodes
+      // and a 5 MB instruction does not reach the UI; the problems are said to the user.
+      const repair = planRepair(this.state)
+      this.state = applyDiff(this.state, repair.diff)
+      this.access = { readOnly: true, problems: [...repair.changes, ...repair.unrepairable] }
+    }
   }
 
   get path(): string {

@@ -52,7 +52,7 @@ export class StudioHost {
     )
     const at = () => this.clock.now()
     this.handlers = {
-      getProject: () => this.session.snapshot(),
+      getProject: () => (this.session.access ? { ...this.session.snapshot(), access: this.session.access } : this.session.snapshot()),
       updateProject: (p) => void this.session.apply(updateProject(this.session.snapshot(), { ...p, at: at() })),
       importImage: (p) => importImageFile(this.session, this.clock, p),
       describeEngine: () => this.describeEngine(),
