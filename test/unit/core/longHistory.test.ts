@@ -10,6 +10,7 @@ import { asNodeId } from '../../../core/ids'
 import { createEmptyProject } from '../../../core/model'
 import { removableNodes } from '../../../core/trash'
 import { layoutForest } from '../../../core/treeLayout'
+import { checkConsistency } from '../../../main/store/consistency'
 import { historyRows } from '../../../renderer/src/components/historyRows'
 import { chainNode, linearHistory } from '../../support/longHistory'
 
@@ -53,6 +54,19 @@ describe('a 20,000-node linear history', () => {
     expect(removableNodes(inTrash).size).toBe(N)
     const restored = restoreBranch(inTrash, { nodeId: asNodeId('n0'), at: 6 })
     expect(restored.ok && restored.value.putNodes?.length).toBe(N)
+  })
+})
+
+describe('the open-time consistency check on a 20,000-node chain', () => {
+  it('finds nothing wrong with the chain', () => {
+    expect(checkConsistency({ ...createEmptyProject('p', 'long', 0), nodes })).toEqual([])
+  })
+
+  it('finds the one cycle when the root is made the last edit’s child, without recursing 20,000 deep', () => {
+    const looped = { ...nodes, n0: chainNode(0, N - 1) }
+    const problems = checkConsistency({ ...createEmptyProject('p', 'long', 0), nodes: looped })
+    expect(problems).toHaveLength(1)
+    expect(problems[0]?.text).toMatch(/each other's ancestors \(repair: the oldest, n0, becomes a root\)/)
   })
 })
 
