@@ -102,6 +102,8 @@ export class EngineProcess implements EngineLike {
 
   start(): Promise<void> {
     this.stopping = false
+    // Already running: a second child would be orphaned (nobody would ever stop it).
+    if (this.child && !this.starting) return Promise.resolve()
     this.starting ??= this.spawn().finally(() => (this.starting = null))
     return this.starting
   }

@@ -11,7 +11,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { StudioEvent } from '../../../core/api'
 import type { BlobHash, JobId, NodeId } from '../../../core/ids'
 import type { Job, ProjectState } from '../../../core/model'
@@ -79,7 +79,7 @@ async function queueTwo(): Promise<{ a: JobId; b: JobId; aNode: NodeId }> {
   return { a: a.jobId, b: b.jobId, aNode: a.nodeId }
 }
 
-beforeEach(async () => {
+beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'kstudio-full-'))
   const opened = openProjectStore(join(dir, 'full.kstudio'), { create: true })
   if (!opened.ok) throw new Error(opened.error.message)
@@ -95,8 +95,10 @@ beforeEach(async () => {
   host.jobs.onProgress(({ progress }) => {
     if (progress.step === 5 && jobEvents.filter((j) => j.state === 'running').length === 1) disk.full = true
   })
-  await engine.start()
 })
+
+beforeAll(() => engine.start())
+afterAll(() => engine.stop())
 
 afterEach(async () => {
   await host.jobs.idle()
