@@ -185,9 +185,19 @@ export interface GenerateResult {
   readonly jobId: JobId
 }
 
+/**
+ * How the project is open, for the renderer to say: read-only (a damaged or inconsistent file the
+ * user chose to look at), and what is wrong with it. Absent when the project is open as usual.
+ */
+export interface ProjectAccess {
+  readonly readOnly: boolean
+  /** What the open-time check found, one sentence each (records named by id, not by contents). */
+  readonly problems: readonly string[]
+}
+
 /** What each request resolves to. */
 export interface RequestResults {
-  getProject: ProjectState
+  getProject: ProjectState & { readonly access?: ProjectAccess }
   updateProject: void
   importImage: ImportResult
   describeEngine: EngineDescription

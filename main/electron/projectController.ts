@@ -16,6 +16,7 @@ import {
   exportReadable,
   listRecent,
   openProjectStore,
+  repairCopy,
   saveAs,
   type RecentProject,
   SqliteProjectStore,
@@ -53,6 +54,7 @@ export class ProjectController {
     } catch (caught) {
       const e = toErrorData(caught)
       if (e.code === 'store.corrupt' || e.code === 'store.blobDamaged') return this.offerRecovery(path, e.message)
+      if (e.code === 'store.inconsistent') return this.offerRepair(path, e.message)
       await this.explain('Kontext Studio cannot open this project', e.message, e.hint)
       return false
     }
@@ -107,6 +109,41 @@ export class ProjectController {
     addRecent(app.getPath('userData'), { path: next.session.path, name: next.session.snapshot().project.name, openedAt: this.clock.now() })
     app.addRecentDocument(next.session.path)
     for (const l of this.listeners) l(next)
+  }
+
+  /**
+   * An inconsistent project (parent cycle, missing parent, …): repair it into a copy beside it
+   * (the original is never written), or look at it read-only. The repair's report is shown.
+   */
+  private async offerRepair(path: string, message: string): Promise<boolean> {
+    const choice = await dialog.showMessageBox({
+      type: 'warning',
+      message: 'This project file is inconsistent',
+      detail: `${message}\n\nKontext Studio can repair it into a copy beside it (the original is not changed), or open it read-only.`,
+      buttons: ['Repair into a copy', 'Open read-only', 'Cancel'],
+      cancelId: 2,
+    })
+    if (choice.response === 2) return false
+    if (choice.response === 1) {
+      const store = openProjectStore(path, { readOnly: true })
+      if (!store.ok) {
+        await this.explain('Kontext Studio cannot open this project', store.error.message, store.error.hint)
+        return false
+      }
+      await this.adopt(studioForStore(store.value, this.engine, this.clock))
+      return true
+    }
+    const repaired = await repairCopy(path, this.clock.now)
+    if (!repaired.ok) {
+      await this.explain('The project could not be repaired', repaired.error.message, repaired.error.hint)
+      return false
+    }
+    await dialog.showMessageBox({
+      type: 'info',
+      message: 'The repaired copy is open',
+      detail: `${repaired.value.path}\n\n${repaired.value.changes.map((c) => `• ${c}`).join('\n')}\n\nThis report is also in ${repaired.value.reportPath}.`,
+    })
+    return this.open(repaired.value.path)
   }
 
   private async offerRecovery(path: string, message: string): Promise<boolean> {

@@ -2,18 +2,39 @@
  * The host's handle on the engine process: start it, ask it things, run one job at a time with
  * progress and cancellation, and restart it when it dies. A crash fails the job in flight with
  * `engine.crashed`; the studio stays up and the next job runs on a fresh process.
+ *
+ * Restarts are one loop (`recover`) with a growing pause between tries and a budget of tries in a
+ * row: a replacement that dies while it starts is one failed try of that loop, not a new restart
+ * that would get the failing start-up's promise back (that left the engine down for good). When the
+ * budget is spent the state says so, and the next request that needs the engine tries once more.
  */
 import type { EngineDescription, EngineState } from '../../core/engineTypes'
 import { StudioError, studioError } from '../../core/result'
 import { replySchema, type EngineReply } from '../../engine/protocol'
 import type { EngineJobRequest, EngineJobResult, EngineLike, EngineProgress } from './engineLike'
-import { spawnEngineChild, type EngineChild } from './engineProcessChild'
+import { spawnEngineChild, type EngineChild, type SpawnOptions } from './engineProcessChild'
 
 export type { EngineJobRequest, EngineJobResult } from './engineLike'
 
 const START_TIMEOUT_MS = 60_000
 const PING_TIMEOUT_MS = 10_000
 const HEALTH_INTERVAL_MS = 15_000
+/** Tries in a row before the host stops restarting an engine that dies at start-up. */
+const RESTART_BUDGET = 5
+/** First pause before a restart; doubled after each failed try (0.25 s, 0.5 s, 1 s, 2 s, 4 s). */
+const RESTART_BACKOFF_MS = 250
+
+export interface EngineProcessOptions {
+  readonly modelDirs: string[]
+  readonly provider?: string
+  readonly log?: (line: string) => void
+  /** Restart tries in a row before giving up (default 5). */
+  readonly restartBudget?: number
+  /** Pause before the first restart try, doubled after each failure (default 250 ms). */
+  readonly restartBackoffMs?: number
+  /** How a child is started (default: the real one); tests wrap it to see each child appear. */
+  readonly spawn?: (opts: SpawnOptions) => Promise<EngineChild>
+}
 
 interface Pending {
   resolve(reply: EngineReply): void
@@ -37,22 +58,25 @@ const crashed = (why: string) =>
     ),
   )
 
+const stoppedError = () =>
+  new StudioError(studioError('engine.stopped', 'The engine was shut down.', 'Start the studio again to run jobs.'))
+
 export class EngineProcess implements EngineLike {
   private child: EngineChild | null = null
   private state: EngineState = 'starting'
   private restarts = 0
-  /** Exits since the last successful start: a child that dies at start every time is not restarted forever. */
-  private failuresInARow = 0
   private nextId = 1
   private stopping = false
   private starting: Promise<void> | null = null
+  /** The restart loop while it runs; resolves when an engine is ready, rejects when the budget is spent. */
+  private recovery: Promise<void> | null = null
   private readonly pending = new Map<number, Pending>()
   private job: RunningJob | null = null
   private health: NodeJS.Timeout | null = null
   private readonly listeners = new Set<(state: EngineState, reason: string | null) => void>()
   private readonly log: (line: string) => void
 
-  constructor(private readonly opts: { modelDirs: string[]; provider?: string; log?: (line: string) => void }) {
+  constructor(private readonly opts: EngineProcessOptions) {
     this.log = opts.log ?? (() => {})
   }
 
@@ -78,6 +102,8 @@ export class EngineProcess implements EngineLike {
 
   start(): Promise<void> {
     this.stopping = false
+    // Already running: a second child would be orphaned (nobody would ever stop it).
+    if (this.child && !this.starting) return Promise.resolve()
     this.starting ??= this.spawn().finally(() => (this.starting = null))
     return this.starting
   }
@@ -86,7 +112,7 @@ export class EngineProcess implements EngineLike {
     this.setState(this.restarts > 0 ? 'restarting' : 'starting')
     const env: Record<string, string> = { KONTEXT_MODEL_DIRS: JSON.stringify(this.opts.modelDirs) }
     if (this.opts.provider) env.KONTEXT_PROVIDER = this.opts.provider
-    const child = await spawnEngineChild({ env, log: this.log })
+    const child = await (this.opts.spawn ?? spawnEngineChild)({ env, log: this.log })
     this.child = child
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
@@ -114,9 +140,15 @@ export class EngineProcess implements EngineLike {
         this.onExit(child, code, signal)
       })
     })
-    await ready
-    await this.request({ type: 'ping' }, PING_TIMEOUT_MS)
-    this.failuresInARow = 0
+    try {
+      await ready
+      await this.request({ type: 'ping' }, PING_TIMEOUT_MS)
+    } catch (e) {
+      // A child that timed out is still alive: end it, so it cannot linger beside its replacement.
+      if (this.child === child) child.kill()
+      throw e
+    }
+    if (this.child !== child) throw new StudioError(studioError('engine.startFailed', 'The engine process exited while starting.'))
     this.setState('ready')
     this.startHealthChecks()
   }
@@ -125,9 +157,7 @@ export class EngineProcess implements EngineLike {
     if (this.child !== child) return
     this.child = null
     const why = signal ? `killed by ${signal}` : `exit code ${code ?? 'unknown'}`
-    const error = this.stopping
-      ? new StudioError(studioError('engine.stopped', 'The engine was shut down.', 'Start the studio again to run jobs.'))
-      : crashed(why)
+    const error = this.stopping ? stoppedError() : crashed(why)
     this.job?.reject(error)
     this.job = null
     for (const p of this.pending.values()) p.reject(error)
@@ -135,13 +165,44 @@ export class EngineProcess implements EngineLike {
     this.stopHealthChecks()
     if (this.stopping) return
     this.setState('crashed', `The engine process stopped (${why}).`)
-    if (++this.failuresInARow > 3) {
-      this.log(`engine: process stopped (${why}) ${this.failuresInARow} times in a row; not restarting it again`)
-      return
-    }
-    this.restarts++
+    this.recover(why)
+  }
+
+  /**
+   * Starts the restart loop unless it runs already: then this exit is that loop's current try
+   * failing, and the loop itself goes on to the next try.
+   */
+  private recover(why: string): void {
+    if (this.recovery) return
     this.log(`engine: process stopped (${why}); restarting`)
-    void this.start().catch((e: unknown) => this.log(`engine: restart failed: ${e instanceof Error ? e.message : String(e)}`))
+    this.recovery = this.restartLoop(why).finally(() => (this.recovery = null))
+    this.recovery.catch(() => {})
+  }
+
+  private async restartLoop(why: string): Promise<void> {
+    const budget = this.opts.restartBudget ?? RESTART_BUDGET
+    const backoff = this.opts.restartBackoffMs ?? RESTART_BACKOFF_MS
+    let last = why
+    for (let attempt = 1; attempt <= budget; attempt++) {
+      this.setState('restarting', `The engine process stopped (${last}); restarting it (try ${attempt} of ${budget}).`)
+      await new Promise((resolve) => setTimeout(resolve, backoff * 2 ** (attempt - 1)))
+      if (this.stopping) throw stoppedError()
+      // A start-up that is failing right now must settle first, or start() would hand back its promise.
+      await this.starting?.catch(() => {})
+      if (this.child && (this.state === 'ready' || this.state === 'busy')) return
+      this.restarts++
+      try {
+        await this.start()
+        return
+      } catch (e) {
+        last = e instanceof Error ? e.message.replace(/\.$/, '') : String(e)
+        this.log(`engine: restart ${attempt} of ${budget} failed: ${last}`)
+      }
+    }
+    const reason = `The engine process stopped ${budget + 1} times in a row (last: ${last}); it is not restarted again. Restart the studio, or check the engine's log.`
+    this.log(`engine: ${reason}`)
+    this.setState('crashed', reason)
+    throw new StudioError(studioError('engine.startFailed', reason, 'Restart the studio; if it keeps happening, check the model folders.'))
   }
 
   private onReply(reply: EngineReply): void {
@@ -223,7 +284,9 @@ export class EngineProcess implements EngineLike {
     this.health = null
   }
 
+  /** Waits for a restart in progress (a request during a restart is served by the replacement). */
   private async ensureStarted(): Promise<void> {
+    if (this.recovery) await this.recovery
     if (this.starting) await this.starting
     if (!this.child) await this.start()
   }

@@ -2,6 +2,11 @@
  * The studio's job queue: one generation at a time, in queue order, through the engine process.
  * Jobs are rows of the project, so a queue survives a restart; progress is streamed as events and
  * only the start and the outcome are written (a step is not worth a disk flush).
+ *
+ * A full disk (or another write error) never leaves a job running and never ends the queue: a
+ * result that cannot be saved makes the job fail with `store.diskFull`, that failure is held in
+ * memory (and shown) until it can be written, and the queue waits, retrying with a growing pause
+ * (or at the next change that gets through), then goes on by itself.
  */
 import { nextRunnableJob, queueGeneration, reorderJob, retryJob, settleJob, startJob, type JobOutcome } from '../../core/actions'
 import type { GenerateResult, ValidParams } from '../../core/api'
@@ -13,7 +18,7 @@ import { MAX_IMAGE_SIDE, MAX_IMPORT_BYTES } from '../../core/api'
 import { sha256 } from './blobHashing'
 import type { HostClock } from './clock'
 import type { EngineJobRequest, EngineLike, EngineProgress } from './engineLike'
-import type { ProjectSession } from './projectSession'
+import { isStoreWriteError, type ProjectSession } from './projectSession'
 import { resolveSampling } from './sampling'
 import { runRegionEdit } from './regionJob'
 
@@ -29,12 +34,28 @@ export class JobRunner {
   /** Set when the engine was shut down under a job: queued jobs stay queued for the next start. */
   private halted = false
   private readonly progressListeners = new Set<(e: JobProgressEvent) => void>()
+  /** The pending retry while the store refuses writes. */
+  private storeRetry: NodeJS.Timeout | null = null
+  private storeRetries = 0
+  private closed = false
+  private kickedWhileDraining = false
 
   constructor(
     private readonly session: ProjectSession,
     private readonly engine: EngineLike,
     private readonly clock: HostClock,
-  ) {}
+    /** First pause before writing again after a store error; doubled each time, at most 30 s. */
+    private readonly storeRetryMs = 1000,
+  ) {
+    // The next change that gets through has written the held ones too: no need to wait any longer.
+    session.onDidChange(() => {
+      if (!this.storeRetry || this.session.hasUnsaved) return
+      clearTimeout(this.storeRetry)
+      this.storeRetry = null
+      this.storeRetries = 0
+      queueMicrotask(() => void this.kick())
+    })
+  }
 
   onProgress(listener: (e: JobProgressEvent) => void): () => void {
     this.progressListeners.add(listener)
@@ -113,14 +134,37 @@ export class JobRunner {
 
   /** Starts draining the queue if it is not already; resolves when the queue is empty. */
   kick(): Promise<void> {
-    this.draining ??= this.drain()
+    if (this.draining) {
+      // The loop may already have found the queue empty and be on its way out: look again after it.
+      this.kickedWhileDraining = true
+      return this.draining
+    }
+    this.kickedWhileDraining = false
+    let stopped = false
+    this.draining = this.drain()
       // The project may close under a running job (shutdown); the job stays `running` in the file
       // and is marked interrupted on the next open, so there is nothing more to do here.
-      .catch((e: unknown) => console.error(`job queue stopped: ${e instanceof Error ? e.message : String(e)}`))
+      .catch((e: unknown) => {
+        stopped = true
+        console.error(`job queue stopped: ${e instanceof Error ? e.message : String(e)}`)
+      })
       .finally(() => {
         this.draining = null
+        if (this.kickedWhileDraining && !stopped && !this.closed) void this.kick()
       })
     return this.draining
+  }
+
+  /** Stops retrying writes (the project is closing). */
+  dispose(): void {
+    this.closed = true
+    if (this.storeRetry) clearTimeout(this.storeRetry)
+    this.storeRetry = null
+  }
+
+  /** Whether the queue is paused because the store cannot write (a full disk). */
+  get waitingForStore(): boolean {
+    return this.storeRetry !== null
   }
 
   /** Waits for the running job (if any) to settle; used on shutdown and by tests. */
@@ -129,6 +173,53 @@ export class JobRunner {
   }
 
   private async drain(): Promise<void> {
+    try {
+      await this.drainQueue()
+    } catch (caught) {
+      // The store refused a write (disk full): wait for it instead of ending the queue for good.
+      if (!isStoreWriteError(caught)) throw caught
+      this.waitForStore()
+    }
+  }
+
+  /** Tries the held writes again after a growing pause; once they are in, the queue goes on. */
+  private waitForStore(): void {
+    if (this.storeRetry || this.closed) return
+    const pause = Math.min(30_000, this.storeRetryMs * 2 ** Math.min(this.storeRetries, 5))
+    this.storeRetries++
+    this.storeRetry = setTimeout(() => {
+      this.storeRetry = null
+      if (this.closed) return
+      try {
+        this.session.flush()
+      } catch (caught) {
+        if (!isStoreWriteError(caught)) throw caught
+        return this.waitForStore()
+      }
+      this.storeRetries = 0
+      void this.kick()
+    }, pause)
+    this.storeRetry.unref()
+  }
+
+  /** Settles a job; when the store cannot write the outcome, the failure is held in memory. */
+  private settle(jobId: JobId, outcome: JobOutcome, blobBytes?: ReadonlyMap<BlobHash, Uint8Array>): void {
+    const diff = settleJob(this.session.snapshot(), { jobId, outcome, at: this.clock.now() })
+    try {
+      this.session.apply(diff, blobBytes)
+    } catch (caught) {
+      if (!isStoreWriteError(caught) || !diff.ok) throw caught
+      const error = toErrorData(caught)
+      // A result that could not be saved is lost (its bytes are not kept): the job ends failed.
+      const failed: JobOutcome = outcome.kind === 'done' ? { kind: 'failed', error } : outcome
+      const held = failed === outcome ? diff : settleJob(this.session.snapshot(), { jobId, outcome: failed, at: this.clock.now() })
+      if (!held.ok) throw caught
+      this.session.hold(held.value)
+      this.waitForStore()
+    }
+  }
+
+  private async drainQueue(): Promise<void> {
     while (!this.halted) {
       const next = nextRunnableJob(this.session.snapshot())
       if (!next) return
@@ -181,11 +272,8 @@ export class JobRunner {
         byteSize: result.png.byteLength,
         hasAlpha: false,
       }
-      outcome = { kind: 'done', result: meta }
-      this.session.apply(
-        settleJob(this.session.snapshot(), { jobId: job.id, outcome, at: this.clock.now() }),
-        new Map([[meta.hash, result.png]]),
-      )
+      this.running = null
+      this.settle(job.id, { kind: 'done', result: meta }, new Map([[meta.hash, result.png]]))
       return
     } catch (caught) {
       const error = toErrorData(caught, 'engine.failed')
@@ -199,7 +287,7 @@ export class JobRunner {
     } finally {
       this.running = null
     }
-    this.session.apply(settleJob(this.session.snapshot(), { jobId: job.id, outcome, at: this.clock.now() }))
+    this.settle(job.id, outcome)
   }
 
   private emitProgress(event: JobProgressEvent): void {

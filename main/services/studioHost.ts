@@ -65,7 +65,7 @@ export class StudioHost {
     )
     const at = () => this.clock.now()
     this.handlers = {
-      getProject: () => this.session.snapshot(),
+      getProject: () => (this.session.access ? { ...this.session.snapshot(), access: this.session.access } : this.session.snapshot()),
       updateProject: (p) => void this.session.apply(updateProject(this.session.snapshot(), { ...p, at: at() })),
       importImage: (p) => importImageFile(this.session, this.clock, p),
       describeEngine: () => this.describeEngine(),
@@ -124,6 +124,7 @@ export class StudioHost {
   }
 
   async close(): Promise<void> {
+    this.jobs.dispose()
     for (const off of this.unsubscribe) off()
     this.eventListeners.clear()
     this.session.close()

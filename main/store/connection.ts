@@ -28,6 +28,8 @@ import { err, ok, type Result, type StudioErrorData } from '../../core/result'
 import { isBusy, sqliteCode, type SqlDatabase, type SqliteDriver } from './driver'
 import { checkProjectFile, fsErrorToStoreError } from './fileCheck'
 import { APPLICATION_ID, CURRENT_VERSION, createCurrentSchema, hasFts5, migrate } from './schema/migrations'
+import { consistencyRefusal } from './consistencyOnOpen'
+import { writeMigrationBackup } from './migrationBackup'
 import { storeErrors } from './storeErrors'
 
 export interface OpenedConnection {
@@ -39,11 +41,18 @@ export interface OpenedConnection {
   readonly created: boolean
   /** Read-only opens: the -wal/-shm files SQLite makes for a reader did not exist before, so close() may remove them. */
   readonly ownsSidecars: boolean
+  /** Where the copy of the file from before its migration was kept (null when none was needed). */
+  readonly migrationBackup?: string | null
 }
 
 export interface ConnectOptions {
   readonly create: boolean
   readonly readOnly: boolean
+  /**
+   * Opening a fresh copy made to be repaired (repair.ts): its problems are expected, and its
+   * original is the backup, so neither the consistency refusal nor a migration backup applies.
+   */
+  readonly repairing?: boolean
   /** For a newly created project. */
   readonly newProject?: { readonly id: string; readonly name: string; readonly at: number }
 }
@@ -149,15 +158,38 @@ export function connect(driver: SqliteDriver, path: string, options: ConnectOpti
     // We hold the exclusive lock, so no other connection is open (a WAL reader holds a shared lock
     // for as long as it is open): a -shm left by an earlier reader is nobody's, and exclusive mode
     // keeps its wal-index in memory, so it would only linger beside the project.
+    // An inconsistent project (a parent cycle, a frame on a missing node, …) is refused before
+    // anything is written; the caller offers a repaired copy or a read-only open.
+    if (version === CURRENT_VERSION && options.repairing !== true) {
+      const inconsistent = consistencyRefusal(db, path)
+      if (inconsistent) return refuse(db, inconsistent)
+    }
+    let backup: string | null = null
+    if (version < CURRENT_VERSION && options.repairing !== true) {
+      try {
+        backup = writeMigrationBackup(db, path, version)
+      } catch (caught) {
+        return refuse(db, storeErrors.backupFailed(path, caught instanceof Error ? caught.message : String(caught)))
+      }
+    }
     rmSync(`${path}-shm`, { force: true })
     finishWritable(db)
     if (version < CURRENT_VERSION) {
-      db.transaction(() => {
-        migrate(db, version, fts)
-        db.exec(`PRAGMA user_version = ${CURRENT_VERSION}`)
-      })
+      let inconsistent: StudioErrorData | null = null
+      try {
+        db.transaction(() => {
+          migrate(db, version, fts)
+          db.exec(`PRAGMA user_version = ${CURRENT_VERSION}`)
+          // Checked inside the migration's transaction: an inconsistent old file rolls back whole.
+          inconsistent = options.repairing === true ? null : consistencyRefusal(db, path)
+          if (inconsistent) throw new Error('inconsistent')
+        })
+      } catch (caught) {
+        if (inconsistent) return refuse(db, inconsistent)
+        throw caught
+      }
     }
-    return ok({ db, fts: fts && hasSearchTable(db), damage: null, created: false, ownsSidecars: false })
+    return ok({ db, fts: fts && hasSearchTable(db), damage: null, created: false, ownsSidecars: false, migrationBackup: backup })
   } catch (caught) {
     return refuse(db, openFailure(path, caught))
   }

@@ -32,6 +32,8 @@ export interface OpenProjectOptions {
   readonly name?: string
   /** Clock for the creation time and for interrupting jobs on open (tests pass a fixed one). */
   readonly now?: () => number
+  /** @internal repair.ts opening its fresh copy of an inconsistent project (see ConnectOptions). */
+  readonly repairing?: boolean
 }
 
 export class SqliteProjectStore implements ProjectStore, ProjectQueries {
@@ -46,6 +48,8 @@ export class SqliteProjectStore implements ProjectStore, ProjectQueries {
     readonly damage: string | null,
     /** Read-only: remove the reader's -wal/-shm on close when this open made them and the WAL is empty. */
     private readonly ownsSidecars = false,
+    /** Where this open kept the file as it was before migrating it (null: no migration). */
+    readonly migrationBackup: string | null = null,
   ) {}
 
   load(): ProjectState {
@@ -172,11 +176,12 @@ export function openProjectStore(path: string, options: OpenProjectOptions = {})
   const opened = connect(driver, absolute, {
     create: options.create === true,
     readOnly,
+    repairing: options.repairing === true,
     newProject: { id: randomUUID(), name, at: now() },
   })
   if (!opened.ok) return opened
-  const { db, fts, damage, ownsSidecars } = opened.value
-  const store = new SqliteProjectStore(absolute, readOnly, db, fts, damage, ownsSidecars)
+  const { db, fts, damage, ownsSidecars, migrationBackup } = opened.value
+  const store = new SqliteProjectStore(absolute, readOnly, db, fts, damage, ownsSidecars, migrationBackup ?? null)
   if (!readOnly) {
     try {
       rebuildSearchIfStale(store)

@@ -53,6 +53,18 @@ export const storeErrors = {
       `${name(p)} is already open in another Kontext Studio window or program.`,
       'Switch to that window, or close it and try again.',
     ),
+  backupFailed: (p: string, detail: string) =>
+    studioError(
+      'store.backupFailed',
+      `${name(p)} was saved by an older Kontext Studio, and no backup of it could be kept before upgrading it (${detail}).`,
+      'Free some space beside the file (or check its folder’s permissions) and open it again; the file was left unchanged.',
+    ),
+  inconsistent: (p: string, problems: readonly string[]) =>
+    studioError(
+      'store.inconsistent',
+      `${name(p)} is inconsistent: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? `; and ${problems.length - 3} more` : ''}.`,
+      'Repair it into a copy beside it (the original is kept as it is), or open it read-only.',
+    ),
   alreadyExists: (p: string) =>
     studioError('store.alreadyExists', `${name(p)} already exists.`, 'Open it instead, or choose another name.'),
   noDriver: () =>

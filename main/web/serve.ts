@@ -18,6 +18,20 @@ import { startWebHost } from './webHost'
 
 const log = (line: string): void => console.error(line)
 
+/**
+ * An inconsistent project is served read-only (the page says what is wrong) rather than refused:
+ * there is no dialog here to offer the repaired copy, and the file must not be written.
+ */
+function openOrReadOnly(projectPath: string, engine: EngineProcess): ReturnType<typeof openStudio> {
+  try {
+    return openStudio({ projectPath, engine, clock: systemClock })
+  } catch (caught) {
+    if (!(caught instanceof StudioError) || caught.code !== 'store.inconsistent') throw caught
+    log(`${caught.message} Serving it read-only; the file is not changed.`)
+    return openStudio({ projectPath, engine, clock: systemClock, readOnly: true })
+  }
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -45,7 +59,7 @@ async function main(): Promise<number> {
   const projectPath = resolve(values.project ?? join(studioHome(), 'Untitled.kstudio'))
   mkdirSync(dirname(projectPath), { recursive: true })
   const engine = new EngineProcess({ modelDirs: modelDirs(appRoot), log, ...(values.provider ? { provider: values.provider } : {}) })
-  const studio = openStudio({ projectPath, engine, clock: systemClock })
+  const studio = openOrReadOnly(projectPath, engine)
   engine.start().catch((e: unknown) => log(`The engine did not start: ${e instanceof Error ? e.message : String(e)}`))
   const web = await startWebHost(studio, { host: values.host, port, token, rendererDir: join(appRoot, 'out', 'renderer'), log })
   // Tests and scripts wait for this exact line on stdout.

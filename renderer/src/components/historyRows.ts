@@ -1,6 +1,7 @@
 /** The history forest flattened into rows (depth-first, roots in creation order) for the panel. */
-import { childrenOf, roots } from '../../../core/historyTree'
+import { childIndex, roots } from '../../../core/historyTree'
 import type { HistoryNode, ProjectState } from '../../../core/model'
+import type { NodeId } from '../../../core/ids'
 
 export interface HistoryRow {
   readonly node: HistoryNode
@@ -8,14 +9,26 @@ export interface HistoryRow {
   readonly hasChildren: boolean
 }
 
+/**
+ * Iterative, with the children indexed once: a linear history of 20,000 nodes is 20,000 deep, and
+ * a recursive walk overflowed the call stack there (the panel then stayed empty). Linear time.
+ */
 export function historyRows(nodes: ProjectState['nodes'], collapsed: ReadonlySet<string>): HistoryRow[] {
+  const kids = childIndex(nodes)
   const rows: HistoryRow[] = []
-  const visit = (node: HistoryNode, depth: number): void => {
-    const kids = childrenOf(nodes, node.id)
-    rows.push({ node, depth, hasChildren: kids.length > 0 })
-    if (!collapsed.has(node.id)) for (const k of kids) visit(k, depth + 1)
+  const seen = new Set<NodeId>()
+  const stack: { node: HistoryNode; depth: number }[] = roots(nodes)
+    .reverse()
+    .map((node) => ({ node, depth: 0 }))
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop() as { node: HistoryNode; depth: number }
+    if (seen.has(node.id)) continue
+    seen.add(node.id)
+    const below = kids.get(node.id) ?? []
+    rows.push({ node, depth, hasChildren: below.length > 0 })
+    if (collapsed.has(node.id)) continue
+    for (let i = below.length - 1; i >= 0; i--) stack.push({ node: below[i] as HistoryNode, depth: depth + 1 })
   }
-  for (const r of roots(nodes)) visit(r, 0)
   return rows
 }
 

@@ -1,10 +1,11 @@
 /**
  * Files dropped from the operating system (or pasted) become import nodes, one request per file,
- * so one bad file is refused on its own while the others import.
+ * so one bad file is refused on its own while the others import; the refusals of one drop are
+ * told together, in one message naming every file.
  */
 import { onBeforeUnmount, onMounted, ref } from 'vue'
 import { useProjectStore } from '../stores/project'
-import { useToastStore } from '../stores/toasts'
+import { useToastStore, type Refusal } from '../stores/toasts'
 
 export function useFileDrop() {
   const project = useProjectStore()
@@ -13,16 +14,18 @@ export function useFileDrop() {
   let depth = 0
 
   async function importFiles(files: readonly File[]): Promise<void> {
+    const refusals: Refusal[] = []
     for (const file of files) {
+      const fileName = file.name || 'pasted image.png'
       try {
         const bytes = new Uint8Array(await file.arrayBuffer())
-        const fileName = file.name || 'pasted image.png'
         const imported = await project.requireApi().importImage({ fileName, bytes })
         if (imported.settings) project.restoreOffer = { fileName, settings: imported.settings }
-      } catch (e) {
-        toasts.error(e)
+      } catch (error) {
+        refusals.push({ fileName, error })
       }
     }
+    toasts.refused(refusals)
   }
 
   const hasFiles = (e: DragEvent): boolean => Array.from(e.dataTransfer?.types ?? []).includes('Files')

@@ -25,7 +25,7 @@ import type { HistoryNode, Layer, LayerDocument } from '../../../core/model'
 import { EMPTY_STACK, canRedo, canUndo, diffDocuments, pushStep, redoStep, undoStep, type UndoStack } from '../../../core/undoStack'
 import { generationInput, type GenerationInput } from '../layers/composite'
 import { useProjectStore } from './project'
-import { useToastStore } from './toasts'
+import { useToastStore, type Refusal } from './toasts'
 
 export type Tool = 'move' | 'brush' | 'eraser' | 'lasso'
 
@@ -152,11 +152,13 @@ export const useLayersStore = defineStore('layers', () => {
     const d = doc.value
     // A drop beside the picture still lands on it, so the new layer is never out of sight.
     const at = d ? { x: Math.min(d.width, Math.max(0, dropAt.x)), y: Math.min(d.height, Math.max(0, dropAt.y)) } : dropAt
+    const refusals: Refusal[] = []
     for (const file of files) {
+      const fileName = file.name || 'pasted image.png'
       try {
         const bytes = new Uint8Array(await file.arrayBuffer())
-        const meta = await project.requireApi().storeImage({ fileName: file.name || 'pasted image.png', bytes })
-        if (!roomForLayer()) return
+        const meta = await project.requireApi().storeImage({ fileName, bytes })
+        if (!roomForLayer()) break
         const layer = createImageLayer(
           newLayerId(),
           (file.name || 'Pasted image').slice(0, MAX_NAME),
@@ -169,10 +171,12 @@ export const useLayersStore = defineStore('layers', () => {
         edit((d) => addLayer(d, layer))
         selectedId.value = layer.id
         tool.value = 'move'
-      } catch (e) {
-        toasts.error(e)
+      } catch (error) {
+        refusals.push({ fileName, error })
       }
     }
+    // One message for the whole drop, naming every refused file (see toasts.refused).
+    toasts.refused(refusals, 'added')
   }
 
   function addPaintLayer(isMask: boolean): void {

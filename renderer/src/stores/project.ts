@@ -4,7 +4,7 @@
  */
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { StudioApi, StudioEvent } from '../../../core/api'
+import type { ProjectAccess, StudioApi, StudioEvent } from '../../../core/api'
 import type { GenerationSettings } from '../../../core/generationParameters'
 import type { EngineDescription, EngineState } from '../../../core/engineTypes'
 import { newestNode } from '../../../core/historyTree'
@@ -27,10 +27,12 @@ export const useProjectStore = defineStore('project', () => {
   const engineState = ref<EngineState>('starting')
   const engineReason = ref<string | null>(null)
   const progress = ref<Record<JobId, JobProgressView>>({})
+  /** Set when the host opened the project read-only (a damaged or inconsistent file). */
+  const access = shallowRef<ProjectAccess | null>(null)
   const toasts = useToastStore()
-  /** A dropped picture that says how it was made: the prompt bar offers to reuse its settings. */
   /** The takes of the last instruction queued with a Variants count above one. */
   const variants = shallowRef<{ readonly prompt: string; readonly nodeIds: readonly NodeId[] } | null>(null)
+  /** A dropped picture that says how it was made: the prompt bar offers to reuse its settings. */
   const restoreOffer = shallowRef<{ readonly fileName: string; readonly settings: GenerationSettings } | null>(null)
 
   const current = computed<HistoryNode | null>(() => (currentId.value && state.value?.nodes[currentId.value]) || null)
@@ -141,8 +143,22 @@ export const useProjectStore = defineStore('project', () => {
   async function connect(studio: StudioApi): Promise<void> {
     api.value = studio
     studio.onEvent(onEvent)
-    state.value = await studio.getProject({})
+    const { access: opened, ...fresh } = await studio.getProject({})
+    state.value = fresh
     currentId.value = newestNode(state.value.nodes)?.id ?? null
+    access.value = opened ?? null
+    // Said once, and it stays until dismissed: the status bar keeps saying "read-only".
+    if (opened?.readOnly) {
+      const found =
+        opened.problems.length > 0
+          ? ` It is inconsistent: ${opened.problems.slice(0, 5).join('; ')}${opened.problems.length > 5 ? '; …' : ''}.`
+          : ''
+      toasts.error({
+        code: 'store.readOnly',
+        message: `This project is open read-only; nothing you do here is saved.${found}`,
+        hint: 'What is shown is how a repair would leave it. In the desktop studio, open it again and choose “Repair into a copy”, or export what you need.',
+      })
+    }
     void refreshEngine()
   }
 
@@ -165,6 +181,7 @@ export const useProjectStore = defineStore('project', () => {
     engineState,
     engineReason,
     hostLost,
+    access,
     progress,
     restoreOffer,
     variants,

@@ -3,7 +3,7 @@
  * (test/fixtures/store/v1.kstudio, written by makeV1Fixture.ts). The fixture itself is copied
  * first and never opened in place.
  */
-import { copyFileSync, readFileSync } from 'node:fs'
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { BlobHash } from '../../../core/ids'
@@ -64,6 +64,41 @@ describe.each(driversUnderTest())('migration on %s', (driver) => {
     expect(store.integrityCheck()).toBeNull()
     expect(Number(store.db.prepare('PRAGMA user_version').get()?.user_version)).toBe(CURRENT_VERSION)
     store.close()
+  })
+
+  it('keeps the v1 file byte for byte beside it before migrating, and an older studio can still read that copy', () => {
+    const path = join(tmp.dir, 'old.kstudio')
+    copyFileSync(FIXTURE_V1, path)
+    const opened = openProjectStore(path, { driver })
+    if (!opened.ok) throw new Error(opened.error.message)
+    expect(opened.value.migrationBackup).toBe(`${path}.v1-backup`)
+    opened.value.close()
+    expect(readFileSync(`${path}.v1-backup`).equals(readFileSync(FIXTURE_V1))).toBe(true)
+    // Once migrated, opening again needs no backup and makes none.
+    const again = openProjectStore(path, { driver })
+    if (!again.ok) throw new Error(again.error.message)
+    expect(again.value.migrationBackup).toBeNull()
+    again.value.close()
+    expect(readdirSync(tmp.dir).filter((f) => f.includes('backup'))).toEqual(['old.kstudio.v1-backup'])
+  })
+
+  it('never overwrites an earlier backup, and refuses to migrate (file unchanged) when no backup can be written', () => {
+    const path = join(tmp.dir, 'old.kstudio')
+    copyFileSync(FIXTURE_V1, path)
+    writeFileSync(`${path}.v1-backup`, 'an older backup')
+    const opened = openProjectStore(path, { driver })
+    if (!opened.ok) throw new Error(opened.error.message)
+    expect(opened.value.migrationBackup).toBe(`${path}.v1-backup-2`)
+    opened.value.close()
+    expect(readFileSync(`${path}.v1-backup`, 'utf8')).toBe('an older backup')
+
+    // A name 9 bytes under the file system's limit (255): room for SQLite's own "-journal" and
+    // "-wal" beside it, none for the backup's ".v1-backup".
+    const longName = join(tmp.dir, `${'x'.repeat(246 - '.kstudio'.length)}.kstudio`)
+    copyFileSync(FIXTURE_V1, longName)
+    const refused = openProjectStore(longName, { driver })
+    expect(!refused.ok && refused.error.code).toBe('store.backupFailed')
+    expect(readFileSync(longName).equals(readFileSync(FIXTURE_V1))).toBe(true)
   })
 
   it('reaches exactly the schema a new project starts with', () => {

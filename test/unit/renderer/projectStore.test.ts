@@ -7,6 +7,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { EngineDescription } from '../../../core/engineTypes'
 import type { JobId, NodeId } from '../../../core/ids'
+import { createEmptyProject } from '../../../core/model'
 import { useProjectStore } from '../../../renderer/src/stores/project'
 import { useToastStore } from '../../../renderer/src/stores/toasts'
 import { createFakeStudio, doneNode, projectWith } from './fakeStudio'
@@ -35,6 +36,20 @@ describe('opening a project', () => {
     expect(project.current?.id).toBe('b')
     await vi.waitFor(() => expect(project.engine?.activeProvider).toBe('cpu'))
     expect(project.engineState).toBe('ready')
+  })
+
+  it('says a read-only project is read-only, and what the host found wrong with it', async () => {
+    const studio = createFakeStudio()
+    studio.calls.getProject.mockImplementation(async () => ({
+      ...createEmptyProject('p1', 'Loop', 0),
+      access: { readOnly: true, problems: ["nodes a, b are each other's ancestors (repair: the oldest, a, becomes a root)"] },
+    }))
+    studio.calls.describeEngine.mockImplementation(async () => new Promise(() => undefined))
+    const project = useProjectStore()
+    await project.connect(studio)
+    expect(project.access).toMatchObject({ readOnly: true })
+    expect(project.state).not.toHaveProperty('access')
+    expect(useToastStore().toasts).toMatchObject([{ kind: 'error', message: expect.stringMatching(/read-only.*each other's ancestors/) }])
   })
 
   it('shows an empty project with no current node', async () => {

@@ -66,4 +66,32 @@ describe('toasts', () => {
     for (let i = 1; i <= 7; i++) toasts.error(new Error(`failure ${i}`))
     expect(toasts.toasts.map((t) => t.message)).toEqual(['failure 3', 'failure 4', 'failure 5', 'failure 6', 'failure 7'])
   })
+
+  it('tells the refusals of one drop as one message that names every file, with each reason', () => {
+    const toasts = useToastStore()
+    const names = Array.from({ length: 7 }, (_, i) => `bad-${i + 1}.txt`)
+    toasts.refused(
+      names.map((fileName, i) => ({
+        fileName,
+        error:
+          i === 6
+            ? new Error('socket closed')
+            : { code: 'image.notAnImage', message: `“${fileName}” is not an image.`, hint: 'Drop a PNG.' },
+      })),
+    )
+    expect(toasts.toasts).toHaveLength(1)
+    const [toast] = toasts.toasts
+    for (const name of names) expect(toast?.message).toContain(name)
+    expect(toast?.message).toMatch(/^7 files were not imported/)
+    expect(toast?.details).toEqual([...names.slice(0, 6).map((n) => `“${n}” is not an image.`), 'bad-7.txt: socket closed'])
+    expect(toast?.hint).toBe('Drop a PNG.')
+  })
+
+  it('tells a single refusal as before, and nothing when every file went in', () => {
+    const toasts = useToastStore()
+    toasts.refused([])
+    expect(toasts.toasts).toEqual([])
+    toasts.refused([{ fileName: 'notes.txt', error: { code: 'image.notAnImage', message: '“notes.txt” is not an image.' } }])
+    expect(toasts.toasts).toMatchObject([{ message: '“notes.txt” is not an image.', details: [] }])
+  })
 })
