@@ -78,16 +78,16 @@ export class KontextEngine {
         continue
       }
       const manifest = m.value
-      const first = this.loaded.get(manifest.id)
-      if (first) {
-        problem(dir, `The model id “${manifest.id}” is already used by ${first.dir}; this copy is ignored.`)
-        continue
-      }
       let models: OrtKontextModels
       try {
         models = new OrtKontextModels(manifest, dir, this.pool)
       } catch (e) {
         problem(dir, toErrorData(e, 'model.invalid').message)
+        continue
+      }
+      const first = this.loaded.get(manifest.id)
+      if (first) {
+        problem(dir, `The model id “${manifest.id}” is already used by ${first.dir}; this copy is ignored.`)
         continue
       }
       this.loaded.set(manifest.id, { dir, manifest, models, pipeline: new KontextPipeline(models, pipelineConfig(manifest)) })
