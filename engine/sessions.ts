@@ -14,8 +14,9 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { ProviderInfo } from '../core/engineTypes'
 import { err, ok, StudioError, studioError, type Result } from '../core/result'
+import { printableName } from './manifest/confine'
 import type { GraphIo } from './manifest/validate'
-import { providerChoiceLine, providerPrecondition, type RungNote } from './providerProbe'
+import { probeInChild, providerChoiceLine, providerPrecondition, type RungNote } from './providerProbe'
 
 export const PROVIDER_NAMES = ['cuda', 'dml', 'webgpu', 'cpu'] as const
 export type ProviderName = (typeof PROVIDER_NAMES)[number]
@@ -168,6 +169,18 @@ export interface SessionPoolOptions {
   readonly intraOpThreads?: number
 }
 
+/**
+ * WebGPU's first start prints native warnings (Dawn) that JavaScript cannot catch, so it is tried
+ * once per process in a child first; CPU, CUDA and DirectML report through onnxruntime's errors.
+ */
+const probes = new Map<ProviderName, Promise<string | null>>()
+function probeOnce(provider: ProviderName): Promise<string | null> {
+  if (provider !== 'webgpu') return Promise.resolve(null)
+  let p = probes.get(provider)
+  if (!p) probes.set(provider, (p = probeInChild(provider, (m) => providerFailureReason(new Error(m)))))
+  return p
+}
+
 /** Lazily created sessions keyed by (model, component, provider). */
 export class SessionPool {
   private readonly sessions = new Map<string, { session: ort.InferenceSession; loaded: LoadedSession; model: string }>()
@@ -194,7 +207,7 @@ export class SessionPool {
       const key = `${model}\u0000${component}\u0000${provider}`
       const cached = this.sessions.get(key)
       if (cached) return cached.loaded
-      const precondition = providerPrecondition(provider)
+      const precondition = providerPrecondition(provider) ?? (await probeOnce(provider))
       if (precondition) {
         this.skip(provider, precondition)
         continue
@@ -270,5 +283,6 @@ function isGraphFileFailure(e: unknown): boolean {
 export function graphLoadProblem(e: unknown): string {
   if (isGraphFileFailure(e)) return 'is not an ONNX file (onnxruntime could not parse it)'
   const msg = (e instanceof Error ? e.message : String(e)).replace(/^Load model from .*? failed:/s, '')
-  return `could not be loaded by onnxruntime: ${providerFailureReason(new Error(msg))}`
+  // The reason may name parts of the graph; it is cut short and cleaned of control characters.
+  return `could not be loaded by onnxruntime: ${printableName(providerFailureReason(new Error(msg)), 200)}`
 }

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EngineProcess } from '../../main/services/engineProcess'
 import { hostileRoot, modelFolder } from '../fixtures/engine/hostileModels'
 import { goldenDir, repoRoot, tinyModelDir } from '../fixtures/engine/paths'
+import { runCli } from '../fixtures/engine/runCli'
 
 const base = mkdtempSync(join(tmpdir(), 'kontext-hostile-engine-'))
 const root = hostileRoot(base)
@@ -72,58 +73,54 @@ describe('the studio engine process with broken folders beside the bundled model
   })
 })
 
+/** `kontext edit` in a child process (native output would show on its stderr) with HOME an empty folder. */
+async function cliChild(name: string, extraEnv: Record<string, string> = {}) {
+  const home = mkdtempSync(join(base, `home-${name}-`))
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, ...extraEnv }
+  for (const k of ['XDG_CACHE_HOME', 'KONTEXT_PROVIDER', 'KONTEXT_STUDIO_HOME', 'ORT_DISABLE_TELEMETRY']) delete env[k]
+  const argv = [
+    'edit',
+    '--in',
+    join(goldenDir, 'c2_context.png'),
+    '--prompt',
+    'make the circle red',
+    '--steps',
+    '2',
+    '--out',
+    `${name}.png`,
+  ]
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(repoRoot, 'bin', 'kontext'), ...argv], { cwd: base, env })
+  return { home, stdout, lines: stderr.split('\n').filter(Boolean), stderr }
+}
+
+/** Nothing native (a C++ source location, Dawn's "Warning: Couldn't load Vulkan") reaches the terminal. */
+const NATIVE = /\.(cc|cpp|h):\d+|Warning:|Vulkan:/
+
 describe('the CLI on a machine as it comes (provider auto)', () => {
   it('writes nothing into HOME and says in one line which provider it chose', async () => {
-    const home = mkdtempSync(join(base, 'home-cli-'))
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home }
-    for (const k of ['XDG_CACHE_HOME', 'KONTEXT_PROVIDER', 'KONTEXT_STUDIO_HOME', 'ORT_DISABLE_TELEMETRY']) delete env[k]
-    const out = join(base, 'cli.png')
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [
-        join(repoRoot, 'bin', 'kontext'),
-        'edit',
-        '--in',
-        join(goldenDir, 'c2_context.png'),
-        '--prompt',
-        'make the circle red',
-        '--steps',
-        '2',
-        '--out',
-        out,
-      ],
-      { cwd: base, env },
-    )
-    expect(stdout).toMatch(/^wrote cli\.png \(64×64/)
-    expect(tree(home)).toEqual([])
-    const lines = stderr.split('\n').filter(Boolean)
-    expect(lines.filter((l) => l.startsWith('engine: provider auto: '))).toHaveLength(1)
-    expect(lines.find((l) => l.startsWith('engine: provider auto: '))).toMatch(/running on (cuda|dml|webgpu|cpu)$/)
-    // Nothing native (a C++ source location, Dawn's "Warning: Couldn't load Vulkan") reaches the terminal.
-    expect(stderr).not.toMatch(/\.(cc|cpp|h):\d+|Warning:|Vulkan:/)
+    const r = await cliChild('auto')
+    expect(r.stdout).toMatch(/^wrote auto\.png \(64×64/)
+    expect(tree(r.home)).toEqual([])
+    expect(r.lines).toHaveLength(1)
+    expect(r.lines[0]).toMatch(/^engine: provider auto: .*running on (cuda|dml|webgpu|cpu)$/)
+    expect(r.stderr).not.toMatch(NATIVE)
+  })
+
+  it('keeps native warnings of a broken Vulkan install off the terminal too', async () => {
+    // An empty libvulkan.so.1 first on the library path: the loader "exists" but cannot load.
+    const fake = mkdtempSync(join(base, 'fake-vulkan-'))
+    writeFileSync(join(fake, 'libvulkan.so.1'), '')
+    const r = await cliChild('broken-vulkan', { LD_LIBRARY_PATH: [fake, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') })
+    expect(r.stdout).toMatch(/^wrote broken-vulkan\.png/)
+    expect(r.lines).toHaveLength(1)
+    expect(r.lines[0]).toMatch(/^engine: provider auto: .*running on (cuda|dml|webgpu|cpu)$/)
+    expect(r.stderr).not.toMatch(NATIVE)
+    expect(tree(r.home)).toEqual([])
   })
 
   it('with --provider cpu tries no GPU provider at all', async () => {
-    const home = mkdtempSync(join(base, 'home-cpu-'))
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home }
-    for (const k of ['XDG_CACHE_HOME', 'KONTEXT_PROVIDER', 'KONTEXT_STUDIO_HOME']) delete env[k]
-    const { stderr } = await promisify(execFile)(
-      process.execPath,
-      [
-        join(repoRoot, 'bin', 'kontext'),
-        'generate',
-        '--prompt',
-        'a red circle',
-        '--steps',
-        '1',
-        '--provider',
-        'cpu',
-        '--out',
-        join(base, 'cpu.png'),
-      ],
-      { cwd: base, env },
-    )
-    expect(stderr.split('\n').filter(Boolean)).toEqual(['engine: provider cpu: running on cpu'])
-    expect(tree(home)).toEqual([])
+    const r = await runCli(base, 'generate', '--prompt', 'a red circle', '--steps', '1', '--provider', 'cpu', '--out', 'cpu.png')
+    expect(r.code).toBe(0)
+    expect(r.err).toBe('engine: provider cpu: running on cpu\n')
   })
 })
