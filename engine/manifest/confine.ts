@@ -5,7 +5,7 @@
  * elsewhere is refused by the manifest field and the name it gave; the target is never opened,
  * so its contents cannot reach an error message.
  */
-import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs'
+import { lstatSync, readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs'
 import { isAbsolute, join, relative, sep, win32 } from 'node:path'
 import { err, ok, type Result } from '../../core/result'
 
@@ -26,6 +26,12 @@ export function lexicalProblem(name: string): string | null {
     return 'is an absolute path (names must be relative to the model folder)'
   if (name.split(/[\\/]/).some((part) => part === '..')) return 'climbs out of the model folder with “..”'
   return null
+}
+
+/** True when `real` (a resolved path) is not under `root` (also resolved). */
+function isOutside(root: string, real: string): boolean {
+  const rel = relative(root, real)
+  return rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)
 }
 
 export interface ConfinedFile {
@@ -61,8 +67,7 @@ export function confineFile(dir: string, name: string, field: string): Result<Co
     }
     return err(isLink ? `${shown} is a link to a file that does not exist` : `${shown} is missing`)
   }
-  const rel = relative(root, real)
-  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel))
+  if (real === root || isOutside(root, real))
     return err(`${shown} resolves outside the model folder (through a symbolic link); copy the file into the folder instead`)
   let st: Stats
   try {
@@ -72,4 +77,45 @@ export function confineFile(dir: string, name: string, field: string): Result<Co
   }
   if (!st.isFile()) return err(`${shown} is not a regular file`)
   return ok({ path: real, size: st.size })
+}
+
+/**
+ * Links anywhere in the folder that resolve outside it, by their names relative to the folder.
+ * onnxruntime opens a graph's external weights (`*.onnx_data`) by the name inside the graph; it
+ * refuses names that climb out, but a link inside the folder is followed. Refusing every outward
+ * link keeps those in too, without parsing multi-gigabyte graphs. The walk is bounded (depth and
+ * entries), so a huge tree costs little.
+ */
+export function outwardLinks(dir: string, maxDepth = 4, maxEntries = 10_000): string[] {
+  let root: string
+  try {
+    root = realpathSync(dir)
+  } catch {
+    return []
+  }
+  const found: string[] = []
+  let seen = 0
+  const walk = (rel: string, depth: number): void => {
+    let entries: Dirent[]
+    try {
+      entries = readdirSync(join(root, rel), { withFileTypes: true })
+    } catch {
+      return
+    }
+    for (const e of entries) {
+      if (++seen > maxEntries) return
+      const name = rel ? join(rel, e.name) : e.name
+      if (e.isSymbolicLink()) {
+        let real: string | null = null
+        try {
+          real = realpathSync(join(root, name))
+        } catch {
+          // A dangling link reads nothing; a name that uses it is reported as missing.
+        }
+        if (real !== null && isOutside(root, real)) found.push(name)
+      } else if (e.isDirectory() && depth < maxDepth) walk(name, depth + 1)
+    }
+  }
+  walk('', 0)
+  return found
 }

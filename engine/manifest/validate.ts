@@ -4,10 +4,10 @@
  * broken model folder is fixed in one round trip rather than one error at a time.
  */
 import { existsSync, lstatSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, normalize } from 'node:path'
 import type { z } from 'zod'
 import { err, ok, studioError, type Result } from '../../core/result'
-import { confineFile, printableName } from './confine'
+import { confineFile, outwardLinks, printableName } from './confine'
 import { manifestSchema, type GraphSpec, type ModelManifest, type TensorSpec } from './schema'
 
 export const MANIFEST_FILE = 'model.json'
@@ -68,12 +68,23 @@ export function manifestFiles(m: ModelManifest): { field: string; name: string }
   ]
 }
 
-/** Files the manifest names that are missing or not confined to the folder (one problem each). */
+/**
+ * Files the manifest names that are missing or not confined to the folder, and links anywhere in
+ * the folder that point out of it (one problem each).
+ */
 export function fileProblems(dir: string, m: ModelManifest): string[] {
-  return manifestFiles(m).flatMap(({ field, name }) => {
+  const named = manifestFiles(m).flatMap(({ field, name }) => {
     const r = confineFile(dir, name, field)
     return r.ok ? [] : [r.error]
   })
+  const reported = new Set(manifestFiles(m).map((f) => normalize(f.name)))
+  const links = outwardLinks(dir)
+    .filter((name) => !reported.has(name))
+    .map(
+      (name) =>
+        `“${printableName(name)}” is a link out of the model folder (onnxruntime could read it as a graph's external weights); copy the file into the folder instead`,
+    )
+  return [...named, ...links]
 }
 
 /** A model.json larger than this is not a manifest (FLUX's is 4 KB); refused before reading. */

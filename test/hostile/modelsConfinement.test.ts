@@ -67,6 +67,11 @@ describe('files a manifest names must resolve inside the model folder', () => {
     expect(await refused(dir)).toContain('components.vaeEncoder.file: “weights/secret.txt” resolves outside the model folder')
   })
 
+  it('refuses a link out of the folder that a graph could read as external weights', async () => {
+    const dir = modelFolder(root, 'linked-weights', (d) => linkInPlace(d, 'transformer.onnx_data', root.secretPath))
+    expect(await refused(dir)).toContain('“transformer.onnx_data” is a link out of the model folder')
+  })
+
   it('refuses a manifest that is itself a link to a file outside', async () => {
     const dir = modelFolder(root, 'linked-manifest', (d) => (linkInPlace(d, 'model.json', root.secretPath), 'written'))
     expect(await refused(dir)).toContain('model.json: “model.json” resolves outside the model folder')
