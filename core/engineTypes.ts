@@ -27,6 +27,8 @@ export interface EngineDescription {
   /** The execution provider sessions run on now, or null before the first session. */
   readonly activeProvider: string | null
   readonly models: readonly ModelSummary[]
+  /** Model folders that were found but cannot be used, each with its reason (absent from older engines). */
+  readonly brokenModels?: readonly { readonly dir: string; readonly message: string }[]
   readonly pid: number | null
   readonly restarts: number
 }

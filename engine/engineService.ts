@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { EngineDescription, EngineState, ModelSummary } from '../core/engineTypes'
-import { StudioError, studioError, type Result, err, ok } from '../core/result'
+import { StudioError, studioError, toErrorData, type Result, err, ok } from '../core/result'
 import { decodeRgbForModel, encodePreviewPng, encodeRgbPng, probeImage } from './image/imageIo'
 import { loadManifest } from './manifest/validate'
 import type { ModelManifest } from './manifest/schema'
@@ -67,23 +67,49 @@ interface LoadedModel {
   decodeCost: DecodeCost | null
 }
 
+/** A model folder that cannot be used, and why (listed beside the working ones, never fatal). */
+export interface ModelProblem {
+  readonly dir: string
+  readonly message: string
+}
+
 export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
 
 export class KontextEngine {
   readonly pool: SessionPool
   private readonly loaded = new Map<string, LoadedModel>()
-  private readonly manifests = new Map<string, { dir: string; manifest: ModelManifest }>()
-  readonly problems: { dir: string; message: string }[] = []
+  readonly problems: ModelProblem[] = []
 
+  /**
+   * Opens every folder's manifest and tokenizers now (graphs load lazily). A folder that fails is
+   * recorded in `problems` and skipped; one broken folder never stops the others.
+   */
   constructor(opts: { modelDirs: readonly string[]; provider?: string; log?: (line: string) => void }) {
     this.pool = new SessionPool({ ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.log ? { log: opts.log } : {}) })
+    const problem = (dir: string, message: string) => {
+      this.problems.push({ dir, message })
+      opts.log?.(`engine: skipping ${dir}: ${message}`)
+    }
     for (const dir of opts.modelDirs) {
       const m = loadManifest(dir)
-      if (m.ok) this.manifests.set(m.value.id, { dir, manifest: m.value })
-      else {
-        this.problems.push({ dir, message: m.error.message })
-        opts.log?.(`engine: skipping ${dir}: ${m.error.message}`)
+      if (!m.ok) {
+        problem(dir, m.error.message)
+        continue
       }
+      const manifest = m.value
+      let models: OrtKontextModels
+      try {
+        models = new OrtKontextModels(manifest, dir, this.pool)
+      } catch (e) {
+        problem(dir, toErrorData(e, 'model.invalid').message)
+        continue
+      }
+      const first = this.loaded.get(manifest.id)
+      if (first) {
+        problem(dir, `The model id “${manifest.id}” is already used by ${first.dir}; this copy is ignored.`)
+        continue
+      }
+      this.loaded.set(manifest.id, { dir, manifest, models, pipeline: new KontextPipeline(models, pipelineConfig(manifest)), decodeCost: null })
     }
   }
 
@@ -96,15 +122,11 @@ export class KontextEngine {
   private model(id: string): LoadedModel {
     const hit = this.loaded.get(id)
     if (hit) return hit
-    const entry = this.manifests.get(id)
-    if (!entry) {
-      const known = [...this.manifests.keys()].join(', ') || 'none'
-      throw new StudioError(studioError('model.unknown', `No model “${id}” is installed.`, `Installed models: ${known}.`))
-    }
-    const models = new OrtKontextModels(entry.manifest, entry.dir, this.pool)
-    const loaded = { ...entry, models, pipeline: new KontextPipeline(models, pipelineConfig(entry.manifest)), decodeCost: null }
-    this.loaded.set(id, loaded)
-    return loaded
+    const known = [...this.loaded.keys()].join(', ') || 'none'
+    const broken = this.problems.length
+      ? ` (${this.problems.length} model folder${this.problems.length === 1 ? ' is' : 's are'} broken: run \`kontext models\`)`
+      : ''
+    throw new StudioError(studioError('model.unknown', `No model “${id}” is installed.`, `Installed models: ${known}${broken}.`))
   }
 
   /** Creates every session of a model and checks it against its manifest (reports all problems). */
@@ -113,14 +135,14 @@ export class KontextEngine {
   }
 
   summaries(): ModelSummary[] {
-    return [...this.manifests.values()].map(({ dir, manifest: m }) => ({
+    return [...this.loaded.values()].map(({ dir, manifest: m, models }) => ({
       id: m.id,
       name: m.name,
       dir,
       defaultSteps: m.defaults.steps,
       defaultGuidance: m.defaults.guidance,
       resolutions: m.resolutions.map(([w, h]) => [w, h] as const),
-      vocabulary: this.loaded.get(m.id)?.models.vocabulary ?? new OrtKontextModels(m, dir, this.pool).vocabulary,
+      vocabulary: models.vocabulary,
       maxContexts: m.rope.maxContexts,
     }))
   }
@@ -132,6 +154,7 @@ export class KontextEngine {
       providers: listProviders(),
       activeProvider: this.pool.activeProvider,
       models: this.summaries(),
+      brokenModels: this.problems.map((p) => ({ ...p })),
       pid: process.pid,
       restarts,
     }

@@ -115,7 +115,9 @@ port.onMessage((raw) => {
     return
   }
   // The provider was checked when the process started; a bad one fails each job with its reason.
-  void handle(parsed.data).catch((e: unknown) => port.send({ type: 'error', id: null, error: toErrorData(e, 'engine.failed') }))
+  // A failure answers the request that caused it, so the host never waits out a timeout.
+  const id = parsed.data.id
+  void handle(parsed.data).catch((e: unknown) => port.send({ type: 'error', id, error: toErrorData(e, 'engine.failed') }))
 })
 
 const provider = engine.checkProvider()

@@ -51,6 +51,7 @@ const description = z.object({
       maxContexts: z.number(),
     }),
   ),
+  brokenModels: z.array(z.object({ dir: z.string(), message: z.string() })).optional(),
   pid: z.number().nullable(),
   restarts: z.number(),
 })

@@ -14,7 +14,9 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { ProviderInfo } from '../core/engineTypes'
 import { err, ok, StudioError, studioError, type Result } from '../core/result'
+import { printableName } from './manifest/confine'
 import type { GraphIo } from './manifest/validate'
+import { probeInChild, providerChoiceLine, providerPrecondition, type RungNote } from './providerProbe'
 
 export const PROVIDER_NAMES = ['cuda', 'dml', 'webgpu', 'cpu'] as const
 export type ProviderName = (typeof PROVIDER_NAMES)[number]
@@ -31,6 +33,12 @@ export interface LoadedSession {
   /** Runs the graph; throws an Error naming every missing input, or the feeds' dims and types on failure. */
   run(feeds: Readonly<Record<string, TensorData>>): Promise<Record<string, TensorData>>
 }
+
+// onnxruntime 1.30's own telemetry writes a device id and an event database under
+// ~/.cache/Microsoft/DeveloperTools and uploads them; a desktop studio sends nothing without
+// consent. The library reads this when its environment is created (the first session), so
+// setting it here, before any session exists, is enough whatever order a bundler loads modules in.
+process.env.ORT_DISABLE_TELEMETRY = '1'
 
 hideFloat16ArrayOnce()
 
@@ -180,10 +188,23 @@ export interface SessionPoolOptions {
   readonly intraOpThreads?: number
 }
 
+/**
+ * WebGPU's first start prints native warnings (Dawn) that JavaScript cannot catch, so it is tried
+ * once per process in a child first; CPU, CUDA and DirectML report through onnxruntime's errors.
+ */
+const probes = new Map<ProviderName, Promise<string | null>>()
+function probeOnce(provider: ProviderName): Promise<string | null> {
+  if (provider !== 'webgpu') return Promise.resolve(null)
+  let p = probes.get(provider)
+  if (!p) probes.set(provider, (p = probeInChild(provider, (m) => providerFailureReason(new Error(m)))))
+  return p
+}
+
 /** Lazily created sessions keyed by (model, component, provider). */
 export class SessionPool {
   private readonly sessions = new Map<string, { session: ort.InferenceSession; loaded: LoadedSession; model: string }>()
   private readonly failed = new Set<ProviderName>()
+  private readonly notes: RungNote[] = []
   private active: ProviderName | null = null
 
   constructor(private readonly opts: SessionPoolOptions = {}) {}
@@ -205,6 +226,11 @@ export class SessionPool {
       const key = `${model}\u0000${component}\u0000${provider}`
       const cached = this.sessions.get(key)
       if (cached) return cached.loaded
+      const precondition = providerPrecondition(provider) ?? (await probeOnce(provider))
+      if (precondition) {
+        this.skip(provider, precondition)
+        continue
+      }
       try {
         const session = await ort.InferenceSession.create(path, {
           executionProviders: [EP_OPTIONS[provider]],
@@ -214,16 +240,25 @@ export class SessionPool {
         })
         const loaded = wrap(session, `${model}/${component}`, provider)
         this.sessions.set(key, { session, loaded, model })
-        if (this.active !== provider) this.opts.log?.(`engine: ${model}/${component} runs on ${provider}`)
+        if (this.active !== provider) this.opts.log?.(providerChoiceLine(this.requested, this.notes, provider))
         this.active = provider
         return loaded
       } catch (e) {
-        if (provider === 'cpu') throw e
-        this.failed.add(provider)
-        this.opts.log?.(`engine: provider ${provider} unavailable (${providerFailureReason(e)}); falling back`)
+        // A graph onnxruntime cannot parse fails on every provider: that is the file's fault.
+        if (provider === 'cpu' || isGraphFileFailure(e)) throw e
+        this.skip(provider, providerFailureReason(e))
       }
     }
     throw new Error('no execution provider could start (the CPU rung was skipped)')
+  }
+
+  private get requested(): string {
+    return (this.opts.provider ?? process.env.KONTEXT_PROVIDER ?? 'auto').toLowerCase()
+  }
+
+  private skip(provider: ProviderName, why: string): void {
+    this.failed.add(provider)
+    this.notes.push({ provider, why })
   }
 
   /** Frees every session, or only those of one model. */
@@ -252,4 +287,21 @@ export function providerFailureReason(e: unknown): string {
   const first = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? ''
   const sentences = first.split(/(?<=\.)\s+(?=[A-Z])/)
   return (sentences[sentences.length - 1] ?? first).trim().slice(0, 200)
+}
+
+/** onnxruntime's wording for a graph file it cannot read (as opposed to a provider that cannot start). */
+function isGraphFileFailure(e: unknown): boolean {
+  const msg = e instanceof Error ? e.message : String(e)
+  return /Protobuf parsing failed|ModelProto does not have a graph|File doesn't exist|No graph was found/i.test(msg)
+}
+
+/**
+ * A graph load failure in our words: the file is not ONNX, or onnxruntime's own reason without its
+ * "Load model from <path> failed:" prefix and C++ source location.
+ */
+export function graphLoadProblem(e: unknown): string {
+  if (isGraphFileFailure(e)) return 'is not an ONNX file (onnxruntime could not parse it)'
+  const msg = (e instanceof Error ? e.message : String(e)).replace(/^Load model from .*? failed:/s, '')
+  // The reason may name parts of the graph; it is cut short and cleaned of control characters.
+  return `could not be loaded by onnxruntime: ${printableName(providerFailureReason(new Error(msg)), 200)}`
 }

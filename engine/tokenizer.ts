@@ -8,11 +8,12 @@
  * refuse it with the list of known words rather than feed the model a wrong token.
  */
 import { Tokenizer } from '@huggingface/tokenizers'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { err, ok, studioError, type Result } from '../core/result'
+import { z } from 'zod'
+import { err, ok, StudioError, studioError, type Result } from '../core/result'
 import { promptWords, shownWord } from '../core/promptWords'
+import { confineFile, printableName } from './manifest/confine'
 import type { TextEncoderSpec } from './manifest/schema'
+import { badModel, jsonErrorWhere, readText } from './manifest/validate'
 
 export interface PromptTokenizer {
   /** Token ids, padded/truncated per the manifest; an error for unknown words in a closed vocabulary. */
@@ -23,14 +24,88 @@ export interface PromptTokenizer {
   readonly vocabulary: readonly string[] | null
 }
 
-interface TokenizerJson {
-  model?: { vocab?: Record<string, number> | unknown }
-  added_tokens?: { content: string; special?: boolean }[]
+/**
+ * The part of tokenizer.json we rely on, checked before the library sees it (it trusts its
+ * input and fails deep inside with messages that quote the file). Everything else passes through.
+ */
+const tokenizerJsonSchema = z.looseObject({
+  model: z.looseObject({ type: z.string().max(64).optional(), vocab: z.unknown().optional() }),
+  added_tokens: z.array(z.looseObject({ content: z.string(), special: z.boolean().optional() })).nullish(),
+})
+type TokenizerJson = z.infer<typeof tokenizerJsonSchema>
+const vocabSchema = z.record(z.string(), z.number().int().min(0))
+
+/** tokenizer.json for FLUX's T5 is 2.4 MB; anything past this is not a tokenizer we can hold. */
+export const MAX_TOKENIZER_BYTES = 64 << 20
+
+/** Why a tokenizer file is unusable: outside the folder (a confinement sentence), or not a tokenizer. */
+export type TokenizerProblem = { readonly kind: 'file'; readonly problem: string } | { readonly kind: 'invalid'; readonly reason: string }
+
+/** One sentence for `models validate`'s list (the folder is named once, by the caller). */
+export const tokenizerProblemText = (spec: TextEncoderSpec['tokenizer'], p: TokenizerProblem): string =>
+  p.kind === 'file' ? p.problem : `${printableName(spec.file)} is not a valid tokenizer: ${p.reason}`
+
+/**
+ * Reads and checks a text encoder's tokenizer file. Problems name the file and what is wrong
+ * with it, never its contents; `field` is the manifest field that names the file.
+ */
+export function checkTokenizer(
+  dir: string,
+  spec: TextEncoderSpec['tokenizer'],
+  field = 'tokenizer.file',
+): Result<PromptTokenizer, TokenizerProblem> {
+  const invalid = (reason: string) => err({ kind: 'invalid' as const, reason })
+  const file = confineFile(dir, spec.file, field)
+  if (!file.ok) return err({ kind: 'file', problem: file.error })
+  if (file.value.size > MAX_TOKENIZER_BYTES) return invalid(`it is ${file.value.size} bytes, more than ${MAX_TOKENIZER_BYTES}`)
+  const text = readText(file.value.path)
+  if (text === null) return invalid('it cannot be read (check its permissions)')
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (e) {
+    return invalid(`it is not valid JSON${jsonErrorWhere(e)}`)
+  }
+  const shape = tokenizerJsonSchema.safeParse(raw)
+  if (!shape.success) {
+    const where = [...new Set(shape.error.issues.map((i) => printableName(i.path.join('.') || '(root)', 60)))].slice(0, 3)
+    return invalid(`it does not have the shape of a tokenizer.json (check ${where.join(', ')})`)
+  }
+  const json = shape.data
+  if (spec.closedVocabulary && !vocabSchema.safeParse(json.model.vocab).success)
+    return invalid('the manifest says its vocabulary is closed, but model.vocab is not a word → id map')
+  let tok: Tokenizer
+  try {
+    tok = new Tokenizer(json, {})
+  } catch {
+    // The library's message quotes parts of the file; ours says what to check.
+    return invalid(`the tokenizer library cannot build one from it (model type ${printableName(String(json.model.type ?? 'missing'), 40)})`)
+  }
+  return ok(promptTokenizer(tok, json, spec))
 }
 
-export function loadTokenizer(dir: string, spec: TextEncoderSpec['tokenizer']): PromptTokenizer {
-  const json = JSON.parse(readFileSync(join(dir, spec.file), 'utf8')) as TokenizerJson
-  const tok = new Tokenizer(json, {})
+/** As checkTokenizer, with the problem as the error users see. */
+export function openTokenizer(dir: string, spec: TextEncoderSpec['tokenizer'], field?: string): Result<PromptTokenizer> {
+  const r = checkTokenizer(dir, spec, field)
+  if (r.ok) return r
+  if (r.error.kind === 'file') return err(badModel(dir, [r.error.problem]))
+  return err(
+    studioError(
+      'model.invalid',
+      `${printableName(spec.file)} in ${dir} is not a valid tokenizer: ${r.error.reason}.`,
+      'Re-download the model, or rebuild its tokenizer; `kontext models validate <folder>` lists every problem.',
+    ),
+  )
+}
+
+/** The throwing form, for callers that unwind with a StudioError. */
+export function loadTokenizer(dir: string, spec: TextEncoderSpec['tokenizer'], field?: string): PromptTokenizer {
+  const r = openTokenizer(dir, spec, field)
+  if (!r.ok) throw new StudioError(r.error)
+  return r.value
+}
+
+function promptTokenizer(tok: Tokenizer, json: TokenizerJson, spec: TextEncoderSpec['tokenizer']): PromptTokenizer {
   const specials = new Set((json.added_tokens ?? []).filter((t) => t.special).map((t) => t.content))
   const vocabObj = json.model?.vocab
   const vocabulary =

@@ -3,7 +3,7 @@
  * download folder ($KONTEXT_STUDIO_HOME/models, default ~/.kontext-studio/models) — the same
  * places the studio uses. `--model` may also name a folder directly.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, lstatSync, readdirSync, statSync, type Dirent } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -13,11 +13,30 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '
 export const DEFAULT_MODEL_ID = 'kontext-tiny'
 export const defaultModelDir = join(repoRoot, 'assets', 'models', DEFAULT_MODEL_ID)
 
+/**
+ * Sub-folders that hold a model.json — of any kind, so a broken manifest (a dangling link, say)
+ * is listed as broken rather than silently missing. An unreadable parent lists nothing.
+ */
 function childrenWithManifest(parent: string): string[] {
-  if (!existsSync(parent)) return []
-  return readdirSync(parent, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && existsSync(join(parent, e.name, MANIFEST_FILE)))
+  let entries: Dirent[]
+  try {
+    entries = readdirSync(parent, { withFileTypes: true })
+  } catch {
+    return []
+  }
+  return entries
+    .filter((e) => e.isDirectory() && hasEntry(join(parent, e.name, MANIFEST_FILE)))
     .map((e) => join(parent, e.name))
+    .sort()
+}
+
+function hasEntry(path: string): boolean {
+  try {
+    lstatSync(path)
+    return true
+  } catch {
+    return false
+  }
 }
 
 export function knownModelDirs(): string[] {

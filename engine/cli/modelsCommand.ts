@@ -3,7 +3,10 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { studioError, toErrorData } from '../../core/result'
 import { KontextEngine } from '../engineService'
-import { loadManifest } from '../manifest/validate'
+import { printableName } from '../manifest/confine'
+import { badModel, loadManifest } from '../manifest/validate'
+import { folderProblems } from '../pipeline/ortModels'
+import { SessionPool } from '../sessions'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
 import { inspect } from './inspectCommand'
 import { knownModelDirs } from './modelDirs'
@@ -11,23 +14,26 @@ import { knownModelDirs } from './modelDirs'
 async function validate(dir: string | undefined, json: boolean, ctx: CliContext): Promise<number> {
   if (!dir) return reportError(ctx, studioError('cli.usage', 'models validate needs a folder.', 'kontext models validate <folder>'), json)
   const full = resolve(ctx.cwd, dir)
-  if (!existsSync(full)) return reportError(ctx, studioError('model.notFound', `${dir}: no such folder.`), json)
+  if (!existsSync(full)) return reportError(ctx, studioError('model.notFound', `${printableName(dir)}: no such folder.`), json)
   const manifest = loadManifest(full)
   if (!manifest.ok) return reportError(ctx, manifest.error, json)
-  // The manifest is sound on paper; now open every graph and compare it with what it declares.
-  const engine = new KontextEngine({ modelDirs: [full], provider: 'cpu' })
+  // The manifest is sound on paper; now read every tokenizer and open every graph, listing every problem.
+  const pool = new SessionPool({ provider: 'cpu' })
+  let problems: string[]
   try {
-    await engine.prepare(manifest.value.id)
+    problems = await folderProblems(manifest.value, full, pool)
   } catch (e) {
     return reportError(ctx, toErrorData(e, 'model.invalid'), json)
   } finally {
-    await engine.release()
+    await pool.release()
   }
+  if (problems.length) return reportError(ctx, badModel(full, problems), json)
   if (json) ctx.out(JSON.stringify({ ok: true, id: manifest.value.id, dir: full }) + '\n')
   else ctx.out(`${manifest.value.id}: OK — manifest, files and all ${manifest.value.components.textEncoders.length + 3} graphs agree.\n`)
   return EXIT.ok
 }
 
+/** Lists every model folder: the usable ones with their settings, the broken ones with their reason. */
 function list(json: boolean, ctx: CliContext): number {
   const engine = new KontextEngine({ modelDirs: knownModelDirs() })
   const models = engine.summaries()
@@ -35,12 +41,12 @@ function list(json: boolean, ctx: CliContext): number {
     ctx.out(JSON.stringify({ ok: true, models, problems: engine.problems }) + '\n')
     return EXIT.ok
   }
-  if (models.length === 0) ctx.out('No models installed.\n')
+  if (models.length === 0) ctx.out(engine.problems.length ? 'No usable models installed.\n' : 'No models installed.\n')
   for (const m of models) {
     const res = m.resolutions.length === 1 ? `${m.resolutions[0]![0]}×${m.resolutions[0]![1]}` : `${m.resolutions.length} resolutions`
     ctx.out(`${m.id.padEnd(20)} ${m.name.padEnd(28)} ${m.defaultSteps} steps, guidance ${m.defaultGuidance}, ${res}\n    ${m.dir}\n`)
   }
-  for (const p of engine.problems) ctx.err(`unusable: ${p.dir}: ${p.message}\n`)
+  for (const p of engine.problems) ctx.out(`${'(broken)'.padEnd(20)} ${p.dir}\n    ${p.message}\n`)
   return EXIT.ok
 }
 

@@ -3,9 +3,11 @@
  * the graphs' real inputs and outputs. Every problem is collected and reported at once, so a
  * broken model folder is fixed in one round trip rather than one error at a time.
  */
-import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, lstatSync, readFileSync } from 'node:fs'
+import { join, normalize } from 'node:path'
+import type { z } from 'zod'
 import { err, ok, studioError, type Result } from '../../core/result'
+import { confineFile, outwardLinks, printableName } from './confine'
 import { manifestSchema, type GraphSpec, type ModelManifest, type TensorSpec } from './schema'
 
 export const MANIFEST_FILE = 'model.json'
@@ -52,47 +54,120 @@ export function checkManifestRules(m: ModelManifest): string[] {
   return problems
 }
 
-/** Files the manifest names that are not in the folder. */
-export function missingFiles(dir: string, m: ModelManifest): string[] {
-  const files = [
-    ...m.components.textEncoders.flatMap((e) => [e.graph.file, e.tokenizer.file]),
-    m.components.transformer.file,
-    m.components.vaeEncoder.file,
-    m.components.vaeDecoder.file,
+/** Every file the manifest names, with the field that names it. */
+export function manifestFiles(m: ModelManifest): { field: string; name: string }[] {
+  const c = m.components
+  return [
+    ...c.textEncoders.flatMap((e, i) => [
+      { field: `components.textEncoders.${i}.graph.file`, name: e.graph.file },
+      { field: `components.textEncoders.${i}.tokenizer.file`, name: e.tokenizer.file },
+    ]),
+    { field: 'components.transformer.file', name: c.transformer.file },
+    { field: 'components.vaeEncoder.file', name: c.vaeEncoder.file },
+    { field: 'components.vaeDecoder.file', name: c.vaeDecoder.file },
   ]
-  return files.filter((f) => !existsSync(join(dir, f))).map((f) => `file ${f} is missing`)
+}
+
+/**
+ * Files the manifest names that are missing or not confined to the folder, and links anywhere in
+ * the folder that point out of it (one problem each).
+ */
+export function fileProblems(dir: string, m: ModelManifest): string[] {
+  const named = manifestFiles(m).flatMap(({ field, name }) => {
+    const r = confineFile(dir, name, field)
+    return r.ok ? [] : [r.error]
+  })
+  const reported = new Set(manifestFiles(m).map((f) => normalize(f.name)))
+  const links = outwardLinks(dir)
+    .filter((name) => !reported.has(name))
+    .map(
+      (name) =>
+        `“${printableName(name)}” is a link out of the model folder (onnxruntime could read it as a graph's external weights); copy the file into the folder instead`,
+    )
+  return [...named, ...links]
+}
+
+/** A model.json larger than this is not a manifest (FLUX's is 4 KB); refused before reading. */
+export const MAX_MANIFEST_BYTES = 1 << 20
+
+/**
+ * A zod issue as a sentence of ours: the field path and zod's message, minus anything taken
+ * from the file itself (zod names unknown keys, which are the file's text).
+ */
+function issueText(i: z.core.$ZodIssue): string {
+  const where = i.path.map((p) => printableName(String(p), 40)).join('.') || '(root)'
+  if (i.code === 'unrecognized_keys') {
+    const shown = i.keys.filter((k) => /^[A-Za-z0-9_-]{1,40}$/.test(k))
+    const names = shown.length === i.keys.length ? `: ${shown.map((k) => `\`${k}\``).join(', ')}` : ''
+    return `${where}: ${i.keys.length} unknown field${i.keys.length === 1 ? '' : 's'}${names}`
+  }
+  return `${where}: ${printableName(i.message, 200)}`
 }
 
 /** Parses and checks a manifest object without touching the disk. */
 export function parseManifest(raw: unknown): Result<ModelManifest, string[]> {
   const parsed = manifestSchema.safeParse(raw)
-  if (!parsed.success) return err(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`))
+  if (!parsed.success) return err(parsed.error.issues.map(issueText))
   const rules = checkManifestRules(parsed.data)
   return rules.length ? err(rules) : ok(parsed.data)
 }
 
+/**
+ * JSON.parse's message quotes the text around the error; only its position is safe to repeat.
+ * Shared with the tokenizer, which reads JSON from the same kind of folder.
+ */
+export function jsonErrorWhere(e: unknown): string {
+  const msg = e instanceof Error ? e.message : ''
+  const lc = /line (\d+) column (\d+)/.exec(msg)
+  if (lc) return ` (at line ${lc[1]}, column ${lc[2]})`
+  const pos = /position (\d+)/.exec(msg)
+  if (pos) return ` (at character ${pos[1]})`
+  return /end of (JSON )?input/i.test(msg) ? ' (it ends too early)' : ''
+}
+
+/** A confined file's text, or null when it cannot be read (permissions, a race with a delete). */
+export function readText(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return null
+  }
+}
+
 /** Reads `dir/model.json` and checks schema, rules and files. */
 export function loadManifest(dir: string): Result<ModelManifest> {
-  const path = join(dir, MANIFEST_FILE)
-  if (!existsSync(path)) {
-    return err(
-      studioError(
-        'model.notFound',
-        `No ${MANIFEST_FILE} in ${dir}.`,
-        'Point at a model folder (it holds model.json beside the ONNX files).',
-      ),
-    )
+  if (!existsSync(join(dir, MANIFEST_FILE))) {
+    let linked = false
+    try {
+      linked = lstatSync(join(dir, MANIFEST_FILE)).isSymbolicLink()
+    } catch {
+      // Not there at all.
+    }
+    if (!linked)
+      return err(
+        studioError(
+          'model.notFound',
+          `No ${MANIFEST_FILE} in ${dir}.`,
+          'Point at a model folder (it holds model.json beside the ONNX files).',
+        ),
+      )
   }
+  const file = confineFile(dir, MANIFEST_FILE, MANIFEST_FILE)
+  if (!file.ok) return err(badModel(dir, [file.error]))
+  if (file.value.size > MAX_MANIFEST_BYTES)
+    return err(badModel(dir, [`${MANIFEST_FILE} is ${file.value.size} bytes; a manifest is at most ${MAX_MANIFEST_BYTES}`]))
+  const text = readText(file.value.path)
+  if (text === null) return err(badModel(dir, [`${MANIFEST_FILE} cannot be read (check its permissions)`]))
   let raw: unknown
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'))
+    raw = JSON.parse(text)
   } catch (e) {
-    return err(badModel(dir, [`${MANIFEST_FILE} is not valid JSON (${e instanceof Error ? e.message : String(e)})`]))
+    return err(badModel(dir, [`${MANIFEST_FILE} is not valid JSON${jsonErrorWhere(e)}`]))
   }
   const parsed = parseManifest(raw)
   if (!parsed.ok) return err(badModel(dir, parsed.error))
-  const missing = missingFiles(dir, parsed.value)
-  return missing.length ? err(badModel(dir, missing)) : ok(parsed.value)
+  const files = fileProblems(dir, parsed.value)
+  return files.length ? err(badModel(dir, files)) : ok(parsed.value)
 }
 
 function checkSide(

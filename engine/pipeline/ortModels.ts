@@ -2,15 +2,15 @@
  * `KontextModels` over ONNX sessions, driven entirely by the manifest: tensor names, dtypes,
  * id ranks and whether latent normalisation happens inside the graphs.
  */
-import { join } from 'node:path'
-import { StudioError } from '../../core/result'
+import { err, ok, StudioError, type Result } from '../../core/result'
+import { confineFile } from '../manifest/confine'
 import type { ImagePlanes } from '../math/imagePlanes'
 import { denormaliseLatent, normaliseLatent } from '../math/normalise'
 import type { Latent } from '../math/packing'
 import type { GraphSpec, ModelManifest, TensorSpec } from '../manifest/schema'
 import { badModel, checkGraphIo } from '../manifest/validate'
-import type { LoadedSession, TensorData } from '../sessions'
-import { loadTokenizer, type PromptTokenizer } from '../tokenizer'
+import { graphLoadProblem, type LoadedSession, type TensorData } from '../sessions'
+import { checkTokenizer, loadTokenizer, tokenizerProblemText, type PromptTokenizer } from '../tokenizer'
 import type { KontextModels, PipelineConfig, TextEmbedding, VelocityInput } from './types'
 
 /** float32 data as a tensor of the manifest's dtype (ints for token ids). */
@@ -53,6 +53,28 @@ export function pipelineConfig(m: ModelManifest): PipelineConfig {
   }
 }
 
+const tokenizerField = (i: number) => `components.textEncoders.${i}.tokenizer.file`
+
+/**
+ * Every problem of a model folder whose manifest is sound: each tokenizer and each graph (opened
+ * on `pool`), all at once — what `kontext models validate` reports.
+ */
+export async function folderProblems(manifest: ModelManifest, dir: string, pool: SessionSource): Promise<string[]> {
+  const problems: string[] = []
+  const tokenizers = manifest.components.textEncoders.map((e, i) => {
+    const r = checkTokenizer(dir, e.tokenizer, tokenizerField(i))
+    if (!r.ok) problems.push(tokenizerProblemText(e.tokenizer, r.error))
+    return r.ok ? r.value : null
+  })
+  const models = new OrtKontextModels(
+    manifest,
+    dir,
+    pool,
+    tokenizers.filter((t): t is PromptTokenizer => t !== null),
+  )
+  return [...problems, ...(await models.checkGraphs())]
+}
+
 /** Where sessions come from (a SessionPool; tests pass fakes that record feeds). */
 export interface SessionSource {
   get(model: string, component: string, path: string): Promise<LoadedSession>
@@ -63,12 +85,17 @@ export class OrtKontextModels implements KontextModels {
   ortMs = 0
   private readonly tokenizers: PromptTokenizer[]
 
+  /**
+   * Tokenizers load now (they are small), so a broken one is found when the folder is opened;
+   * this throws its StudioError. `tokenizers` skips that (`models validate` checks them itself).
+   */
   constructor(
     private readonly manifest: ModelManifest,
     private readonly dir: string,
     private readonly pool: SessionSource,
+    tokenizers?: PromptTokenizer[],
   ) {
-    this.tokenizers = manifest.components.textEncoders.map((e) => loadTokenizer(dir, e.tokenizer))
+    this.tokenizers = tokenizers ?? manifest.components.textEncoders.map((e, i) => loadTokenizer(dir, e.tokenizer, tokenizerField(i)))
   }
 
   get vocabulary(): readonly string[] | null {
@@ -85,11 +112,34 @@ export class OrtKontextModels implements KontextModels {
     })
   }
 
-  private async session(component: string, spec: GraphSpec): Promise<LoadedSession> {
-    const s = await this.pool.get(this.manifest.id, component, join(this.dir, spec.file))
+  /** The manifest field that names a component's graph (for messages). */
+  private field(component: string): string {
+    if (!component.startsWith('text:')) return `components.${component}.file`
+    const i = this.manifest.components.textEncoders.findIndex((e) => `text:${e.name}` === component)
+    return `components.textEncoders.${i}.graph.file`
+  }
+
+  /** Opens one graph: confined to the folder, non-empty, loadable, and matching its declaration. */
+  private async open(component: string, spec: GraphSpec): Promise<Result<LoadedSession, string[]>> {
+    const field = this.field(component)
+    const file = confineFile(this.dir, spec.file, field)
+    if (!file.ok) return err([file.error])
+    if (file.value.size === 0) return err([`${field}: graph “${spec.file}” is empty (0 bytes)`])
+    let s: LoadedSession
+    try {
+      s = await this.pool.get(this.manifest.id, component, file.value.path)
+    } catch (e) {
+      if (e instanceof StudioError) throw e // the provider request itself is wrong: not this graph's fault
+      return err([`${field}: graph “${spec.file}” ${graphLoadProblem(e)}`])
+    }
     const problems = checkGraphIo(spec, s.io)
-    if (problems.length) throw new StudioError(badModel(this.dir, problems))
-    return s
+    return problems.length ? err(problems) : ok(s)
+  }
+
+  private async session(component: string, spec: GraphSpec): Promise<LoadedSession> {
+    const r = await this.open(component, spec)
+    if (!r.ok) throw new StudioError(badModel(this.dir, r.error))
+    return r.value
   }
 
   private async run(s: LoadedSession, feeds: Record<string, TensorData>) {
@@ -101,13 +151,27 @@ export class OrtKontextModels implements KontextModels {
     }
   }
 
-  /** Creates and checks every session now (validation against the real graphs). */
-  async loadAll(): Promise<void> {
+  /** Opens every graph and returns every problem of every graph (none: all sessions are ready). */
+  async checkGraphs(): Promise<string[]> {
     const c = this.manifest.components
-    for (const e of c.textEncoders) await this.session(`text:${e.name}`, e.graph)
-    await this.session('transformer', c.transformer)
-    await this.session('vaeEncoder', c.vaeEncoder)
-    await this.session('vaeDecoder', c.vaeDecoder)
+    const graphs: [string, GraphSpec][] = [
+      ...c.textEncoders.map((e): [string, GraphSpec] => [`text:${e.name}`, e.graph]),
+      ['transformer', c.transformer],
+      ['vaeEncoder', c.vaeEncoder],
+      ['vaeDecoder', c.vaeDecoder],
+    ]
+    const problems: string[] = []
+    for (const [component, spec] of graphs) {
+      const r = await this.open(component, spec)
+      if (!r.ok) problems.push(...r.error)
+    }
+    return problems
+  }
+
+  /** Creates and checks every session now; every problem of every graph is reported at once. */
+  async loadAll(): Promise<void> {
+    const problems = await this.checkGraphs()
+    if (problems.length) throw new StudioError(badModel(this.dir, problems))
   }
 
   async encodeText(prompt: string | null): Promise<TextEmbedding> {
