@@ -109,7 +109,13 @@ export class KontextEngine {
         problem(dir, `The model id “${manifest.id}” is already used by ${first.dir}; this copy is ignored.`)
         continue
       }
-      this.loaded.set(manifest.id, { dir, manifest, models, pipeline: new KontextPipeline(models, pipelineConfig(manifest)), decodeCost: null })
+      this.loaded.set(manifest.id, {
+        dir,
+        manifest,
+        models,
+        pipeline: new KontextPipeline(models, pipelineConfig(manifest)),
+        decodeCost: null,
+      })
     }
   }
 
