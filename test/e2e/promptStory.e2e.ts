@@ -78,7 +78,8 @@ describe('the prompt bar', () => {
     await expect.poll(async () => Number(await bar.getAttribute('value')), { timeout: 60_000 }).toBeGreaterThan(0)
     expect(await bar.getAttribute('max')).toBe('200')
     await expect.poll(() => job.textContent()).toMatch(/Step \d+ of 200/)
-    // The running node has no picture yet: an edit of it queues behind it, to take its picture.
+    // The running node has no picture yet: picked, an edit of it queues behind it, to take its picture.
+    await item('edit: remove the red circle').click()
     await instruction().fill('change the background to teal')
     await instruction().press('Control+Enter')
     const chained = item('edit: change the background to teal')
@@ -96,5 +97,28 @@ describe('the prompt bar', () => {
       .poll(() => page.getByRole('note', { name: 'About the selected node' }).textContent())
       .toContain('was cancelled: this edit starts from its parent')
     expect(await page.getByRole('button', { name: 'Generate' }).isEnabled()).toBe(true)
+  })
+
+  it('pressing Generate again makes another take of the same picture, not a chain through the pending one', async () => {
+    await item('import: hero.png').click()
+    await page.getByLabel('Steps', { exact: true }).fill('60')
+    await instruction().fill('make the red circle green')
+    await instruction().press('Control+Enter')
+    await expect.poll(() => tree().getByRole('treeitem', { name: 'edit: make the red circle green' }).count(), { timeout: 60_000 }).toBe(1)
+    // The new node is shown, not chosen: the bar still edits the photo.
+    expect(await page.getByRole('button', { name: 'Generate' }).textContent()).toContain('Edit')
+    await instruction().press('Control+Enter')
+    await expect.poll(() => tree().getByRole('treeitem', { name: 'edit: make the red circle green' }).count(), { timeout: 60_000 }).toBe(2)
+    const heroId = await item('import: hero.png').getAttribute('data-node-id')
+    for (const take of await tree().getByRole('treeitem', { name: 'edit: make the red circle green' }).all()) {
+      await take.click()
+      const parent = await page.evaluate(
+        () =>
+          (window as unknown as { __kontextCanvas: { currentNode(): { parentId: string | null } | null } }).__kontextCanvas.currentNode()
+            ?.parentId,
+      )
+      expect(parent).toBe(heroId)
+    }
+    await page.getByRole('button', { name: 'Cancel all jobs' }).click()
   })
 })

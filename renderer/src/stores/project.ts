@@ -23,6 +23,11 @@ export const useProjectStore = defineStore('project', () => {
   const api = shallowRef<StudioApi | null>(null)
   const state = shallowRef<ProjectState | null>(null)
   const currentId = ref<NodeId | null>(null)
+  /**
+   * Whether the designer chose the current node (a click, a key) rather than the studio showing a
+   * generation it just queued. Only a chosen pending node is edited as a chain behind it.
+   */
+  const pickedByUser = ref(true)
   const engine = shallowRef<EngineDescription | null>(null)
   const engineState = ref<EngineState>('starting')
   const engineReason = ref<string | null>(null)
@@ -48,7 +53,11 @@ export const useProjectStore = defineStore('project', () => {
       const created = (event.diff.putNodes ?? []).filter((n) => !n.deletedAt && !before[n.id])
       // A new import or generation becomes the current node, as a designer expects.
       const newest = created.filter((n) => n.status === 'queued' || n.kind === 'import').pop()
-      if (newest) currentId.value = newest.id
+      if (newest) {
+        currentId.value = newest.id
+        // Shown, not chosen: Generate again makes another take of the same parent, not a chain.
+        pickedByUser.value = newest.kind === 'import'
+      }
       if (currentId.value && state.value.nodes[currentId.value]?.deletedAt) currentId.value = newestNode(state.value.nodes)?.id ?? null
       // The first finished job is when the engine settles on an execution provider: show which.
       if (engine.value && engine.value.activeProvider === null && (event.diff.putJobs ?? []).some((j) => j.state === 'done'))
@@ -165,6 +174,7 @@ export const useProjectStore = defineStore('project', () => {
   /** `null` leaves every node: the next prompt makes a new image from text. */
   function select(id: NodeId | null): void {
     currentId.value = id
+    pickedByUser.value = true
   }
 
   function requireApi(): StudioApi {
@@ -176,6 +186,7 @@ export const useProjectStore = defineStore('project', () => {
     api,
     state,
     currentId,
+    pickedByUser,
     current,
     engine,
     engineState,
