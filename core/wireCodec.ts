@@ -128,10 +128,10 @@ function attach(root: unknown, body: Uint8Array): unknown {
 export function decodeFrame(frame: Uint8Array, limits?: HeaderLimits): unknown {
   if (frame.byteLength < 4) throw new FrameDecodeError('frame shorter than its length prefix')
   const headerLength = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(0, true)
+  if (4 + headerLength > frame.byteLength) throw new FrameDecodeError('header length exceeds the frame')
   if (limits && headerLength > limits.maxBytes) {
     throw new FrameDecodeError(`header of ${headerLength} bytes is over the limit of ${limits.maxBytes}`, 'tooLarge')
   }
-  if (4 + headerLength > frame.byteLength) throw new FrameDecodeError('header length exceeds the frame')
   const headerBytes = frame.subarray(4, 4 + headerLength)
   if (limits) checkShape(headerBytes, limits)
   let parsed: unknown
