@@ -9,26 +9,12 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { expect } from 'vitest'
 import type { ImportResult } from '../../core/api'
-import { StudioError, studioError } from '../../core/result'
 import { systemClock } from '../../main/services/clock'
-import type { EngineLike } from '../../main/services/engineLike'
 import { openStudio } from '../../main/services/openStudio'
 import type { StudioHost } from '../../main/services/studioHost'
 import { startWebHost, type RunningWebHost } from '../../main/web/webHost'
 import { TestClient } from '../integration/host/wsClient'
-
-const notHere = (): never => {
-  throw new StudioError(studioError('engine.unavailable', 'No engine in this test.'))
-}
-
-/** An engine that is not there: every run and description is refused with a StudioError. */
-export const absentEngine: EngineLike = {
-  start: async () => undefined,
-  describe: async () => notHere(),
-  run: async () => notHere(),
-  onStateChange: () => () => undefined,
-  stop: async () => undefined,
-}
+import { absentEngine } from '../support/absentEngine'
 
 export const TOKEN = 'a-long-enough-secret-token'
 

@@ -10,9 +10,9 @@ import { RequestSchemas, type RequestName } from '../../core/api'
 import { StudioError } from '../../core/result'
 import { ProjectSession } from '../../main/services/projectSession'
 import { StudioHost } from '../../main/services/studioHost'
+import { absentEngine } from '../support/absentEngine'
 import { MemoryProjectStore } from '../support/memoryStore'
 import { jsonParams, wireValue } from './arbitraries'
-import { absentEngine } from './hostileHost'
 
 let counter = 0
 const clock = { now: () => 1_700_000_000_000 + counter, newId: () => `fuzz${++counter}`, newSeed: () => 7 }
