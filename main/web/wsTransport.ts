@@ -5,9 +5,10 @@ import { decodeFrame, encodeFrame, FrameDecodeError, REQUEST_HEADER_LIMITS } fro
 import { RequestEnvelopeSchema, type RequestEnvelope, type ServerEnvelope } from '../../core/wireProtocol'
 import type { StudioHost } from '../services/studioHost'
 
-/** Close codes (RFC 6455): 1009 = message too big, 1007 = data inconsistent with its type. */
-const TOO_BIG = 1009
+/** Close codes (RFC 6455): 1003 = unacceptable data type, 1007 = inconsistent data, 1009 = too big. */
+const TEXT_REFUSED = 1003
 const MALFORMED = 1007
+const TOO_BIG = 1009
 
 function send(socket: WebSocket, envelope: ServerEnvelope, log: (line: string) => void): void {
   if (socket.readyState !== socket.OPEN) return
@@ -26,7 +27,7 @@ export function serveSocket(socket: WebSocket, host: StudioHost, log: (line: str
   socket.on('error', (e) => log(`websocket error: ${e.message}`))
   socket.on('message', (data, isBinary) => {
     if (!isBinary || !(data instanceof Buffer)) {
-      socket.close(MALFORMED, 'binary frames only')
+      socket.close(TEXT_REFUSED, 'binary frames only')
       return
     }
     let envelope: RequestEnvelope

@@ -4,11 +4,12 @@
  * dropped and every other client is still answered. A valid request as large as the contract
  * allows still goes through.
  */
+import { connect } from 'node:net'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeFrame } from '../../core/wireCodec'
 import type { TestClient } from '../integration/host/wsClient'
-import { connectClient, expectServing, startHostileHost, type HostileHost } from './hostileHost'
+import { connectClient, expectServing, startHostileHost, upgradeRequest, type HostileHost } from './hostileHost'
 
 let host: HostileHost
 let bystander: TestClient
@@ -84,6 +85,39 @@ describe('a request header beyond the limits', () => {
   })
 })
 
+describe('the WebSocket payload limit', () => {
+  it('a frame whose WebSocket length field claims 300 MB is refused with 1009 from its first bytes', async () => {
+    // Upgrade by hand, then write only a frame head: no client library would send this.
+    const socket = connect(host.port, '127.0.0.1')
+    let received = Buffer.alloc(0)
+    let upgraded = false
+    const closeFrame = new Promise<Buffer>((resolve) => {
+      socket.on('data', (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk])
+        const end = received.indexOf('\r\n\r\n')
+        if (end < 0) return
+        if (!upgraded) {
+          upgraded = true
+          if (!received.toString('latin1').startsWith('HTTP/1.1 101')) return resolve(Buffer.alloc(0))
+          const head = Buffer.alloc(14)
+          head[0] = 0x82 // FIN, binary
+          head[1] = 0x80 | 127 // masked, 64-bit length follows
+          head.writeBigUInt64BE(300_000_000n, 2)
+          socket.write(head) // the 4 mask bytes are zero; no payload follows
+        }
+        const frames = received.subarray(end + 4)
+        if (frames.length >= 4) resolve(frames)
+      })
+    })
+    socket.write(upgradeRequest('/ws'))
+    const frame = await closeFrame
+    socket.destroy()
+    expect(frame[0]).toBe(0x88) // a close frame
+    expect(frame.readUInt16BE(2)).toBe(1009)
+    await expectServing(host)
+  })
+})
+
 describe('frames that are not frames', () => {
   const cases: [string, Uint8Array][] = [
     ['invalid UTF-8 in the header', withHeaderBytes([0x22, 0xc3, 0x28, 0x22])],
@@ -99,6 +133,15 @@ describe('frames that are not frames', () => {
       expect((await bystander.request('getProject', {})).project).toBeDefined()
     })
   }
+})
+
+it('a text message is refused with 1003 (binary frames only), the others served', async () => {
+  const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws`)
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
+  ws.send(request('{}'))
+  expect(await closed).toBe(1003)
+  expect((await bystander.request('getProject', {})).project).toBeDefined()
 })
 
 function withHeaderBytes(bytes: number[]): Uint8Array {
