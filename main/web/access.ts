@@ -32,17 +32,41 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
-export function readCookie(req: IncomingMessage, name: string): string | null {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [key, ...rest] = part.trim().split('=')
-    if (key === name) return decodeURIComponent(rest.join('='))
+/** The request target as a URL, or null when it is not one (`GET http://a:b:c/ws` parses as nothing). */
+export function parseTarget(target: string | undefined): URL | null {
+  try {
+    return new URL(target ?? '/', 'http://placeholder')
+  } catch {
+    return null
   }
-  return null
 }
 
-export type AccessDecision = { allowed: true; setCookie: string | null } | { allowed: false; status: number; reason: string }
+/** A cookie's value; `undefined` when absent, null when its percent-encoding is broken. */
+export function readCookie(req: IncomingMessage, name: string): string | null | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [key, ...rest] = part.trim().split('=')
+    if (key !== name) continue
+    try {
+      return decodeURIComponent(rest.join('='))
+    } catch {
+      return null
+    }
+  }
+  return undefined
+}
+
+/** How many times a header appears (Node keeps only the first Host or Origin of several). */
+const headerCount = (req: IncomingMessage, name: string): number =>
+  (req.rawHeaders ?? []).filter((h, i) => i % 2 === 0 && h.toLowerCase() === name).length
+
+export type Refusal = { allowed: false; status: number; reason: string }
+export type AccessDecision = { allowed: true; setCookie: string | null } | Refusal
+export type Admission = { allowed: true; url: URL; setCookie: string | null } | Refusal
 
 export function checkAccess(policy: AccessPolicy, req: IncomingMessage, url: URL): AccessDecision {
+  // Two Host (or Origin) headers could be read differently by a proxy in front: refuse them.
+  if (headerCount(req, 'host') > 1 || headerCount(req, 'origin') > 1)
+    return { allowed: false, status: 400, reason: 'A request may carry one Host and one Origin header.' }
   const host = hostWithoutPort(req.headers.host)
   if (host === null || (policy.allowedHosts !== null && !policy.allowedHosts.has(host)))
     return { allowed: false, status: 421, reason: 'This server does not answer to that host name.' }
@@ -56,10 +80,24 @@ export function checkAccess(policy: AccessPolicy, req: IncomingMessage, url: URL
     return { allowed: true, setCookie: `${TOKEN_COOKIE}=${encodeURIComponent(policy.token)}; HttpOnly; SameSite=Strict; Path=/` }
   }
   const fromCookie = readCookie(req, TOKEN_COOKIE)
-  if (fromCookie !== null && safeEqual(fromCookie, policy.token)) return { allowed: true, setCookie: null }
+  if (fromCookie === null)
+    return {
+      allowed: false,
+      status: 400,
+      reason: `The ${TOKEN_COOKIE} cookie is garbled: clear this site's cookies, then open the address printed by \`npm run serve\`.`,
+    }
+  if (fromCookie !== undefined && safeEqual(fromCookie, policy.token)) return { allowed: true, setCookie: null }
   return {
     allowed: false,
     status: 401,
     reason: 'A token is required: open the address printed by `npm run serve`, which includes ?token=….',
   }
+}
+
+/** The one entry for both the HTTP and the upgrade handler: parses the target, then checks access; never throws. */
+export function admitRequest(policy: AccessPolicy, req: IncomingMessage): Admission {
+  const url = parseTarget(req.url)
+  if (url === null) return { allowed: false, status: 400, reason: 'The request target is not a valid URL.' }
+  const access = checkAccess(policy, req, url)
+  return access.allowed ? { ...access, url } : access
 }

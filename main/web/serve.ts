@@ -13,6 +13,7 @@ import { systemClock } from '../services/clock'
 import { openStudio } from '../services/openStudio'
 import { findAppRoot, modelDirs, studioHome } from '../services/paths'
 import { isLoopbackHost } from './access'
+import { installCrashGuard } from './crashGuard'
 import { buildRenderer, rendererIsStale } from './rendererBuild'
 import { startWebHost } from './webHost'
 
@@ -62,6 +63,8 @@ async function main(): Promise<number> {
   const studio = openOrReadOnly(projectPath, engine)
   engine.start().catch((e: unknown) => log(`The engine did not start: ${e instanceof Error ? e.message : String(e)}`))
   const web = await startWebHost(studio, { host: values.host, port, token, rendererDir: join(appRoot, 'out', 'renderer'), log })
+  // From here on an error that escapes one connection's handler is logged, not fatal.
+  installCrashGuard(log)
   // Tests and scripts wait for this exact line on stdout.
   console.log(`Kontext Studio is serving ${web.url}`)
   log(`Project: ${projectPath}`)

@@ -2,13 +2,15 @@
  * The studio as a local web host: the built renderer, blob images and the WebSocket transport on
  * one origin. Used by `npm run serve`, the end-to-end tests, and a GPU box serving a laptop.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
 import { isBlobHash } from '../../core/ids'
 import { MAX_IMPORT_BYTES } from '../../core/api'
 import type { StudioHost } from '../services/studioHost'
-import { checkAccess, isLoopbackHost, type AccessPolicy } from './access'
+import { REQUEST_HEADER_LIMITS } from '../../core/wireCodec'
+import { admitRequest, isLoopbackHost, type AccessPolicy } from './access'
 import { readStaticFile } from './staticFiles'
 import { serveSocket } from './wsTransport'
 
@@ -39,6 +41,20 @@ const CSP = [
   "form-action 'none'",
 ].join('; ')
 
+/** One frame: the length prefix, the bounded JSON header and one import's worth of attachments. */
+const MAX_FRAME_BYTES = 4 + REQUEST_HEADER_LIMITS.maxBytes + MAX_IMPORT_BYTES
+
+/** Answers an upgrade that will not happen, on the raw socket (there is no ServerResponse here). */
+function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
+  const body = Buffer.from(reason)
+  // Destroy once written: a client that keeps its half open must not hold the socket.
+  socket.once('finish', () => socket.destroy())
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Refused'}\r\nConnection: close\r\n` +
+      `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.byteLength}\r\n\r\n${reason}`,
+  )
+}
+
 function securityHeaders(res: ServerResponse): void {
   res.setHeader('Content-Security-Policy', CSP)
   res.setHeader('X-Content-Type-Options', 'nosniff')
@@ -57,8 +73,7 @@ export async function startWebHost(studio: StudioHost, options: WebHostOptions):
 
   const handleHttp = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     securityHeaders(res)
-    const url = new URL(req.url ?? '/', 'http://placeholder')
-    const access = checkAccess(policy, req, url)
+    const access = admitRequest(policy, req)
     if (!access.allowed) {
       res.writeHead(access.status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(access.reason)
       return
@@ -68,7 +83,7 @@ export async function startWebHost(studio: StudioHost, options: WebHostOptions):
       res.writeHead(405, { Allow: 'GET, HEAD' }).end()
       return
     }
-    const blobMatch = url.pathname.match(/^\/(blob|thumb)\/([^/]+)$/)
+    const blobMatch = access.url.pathname.match(/^\/(blob|thumb)\/([^/]+)$/)
     if (blobMatch) {
       const hash = blobMatch[2] ?? ''
       const bytes = !isBlobHash(hash) ? null : blobMatch[1] === 'thumb' ? await studio.thumbnails.get(hash) : studio.session.readBlob(hash)
@@ -80,7 +95,7 @@ export async function startWebHost(studio: StudioHost, options: WebHostOptions):
       res.writeHead(200, { 'Content-Type': 'image/png', 'Cache-Control': 'private, max-age=31536000, immutable' }).end(Buffer.from(bytes))
       return
     }
-    const file = await readStaticFile(options.rendererDir, url.pathname)
+    const file = await readStaticFile(options.rendererDir, access.url.pathname)
     if (!file) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found')
       return
@@ -92,17 +107,29 @@ export async function startWebHost(studio: StudioHost, options: WebHostOptions):
     handleHttp(req, res).catch((e: unknown) => {
       options.log(`http error: ${e instanceof Error ? e.message : String(e)}`)
       if (!res.headersSent) res.writeHead(500).end()
+      else res.destroy()
     })
   })
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_IMPORT_BYTES + 1024 * 1024 })
+  // No per-message deflate (ws's default, kept explicit): a few compressed kB would make the host
+  // inflate a whole frame's worth before refusing it.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false })
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://placeholder')
-    const access = checkAccess(policy, req, url)
-    if (url.pathname !== '/ws' || !access.allowed) {
-      socket.end(`HTTP/1.1 ${access.allowed ? 404 : access.status} Refused\r\nConnection: close\r\n\r\n`)
-      return
+    // Node has taken its own error listener off an upgrading socket: a peer that resets while we
+    // refuse it would otherwise raise an unhandled 'error' and end the process. ws adds its own.
+    const onSocketError = (): void => void socket.destroy()
+    socket.on('error', onSocketError)
+    try {
+      const access = admitRequest(policy, req)
+      if (!access.allowed) return refuseUpgrade(socket, access.status, access.reason)
+      if (access.url.pathname !== '/ws') return refuseUpgrade(socket, 404, 'not found')
+      socket.off('error', onSocketError)
+      wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws, studio, options.log))
+    } catch (e) {
+      // Whatever one request breaks stays with that request.
+      options.log(`upgrade refused after an error: ${e instanceof Error ? e.message : String(e)}`)
+      socket.off('error', onSocketError).on('error', onSocketError)
+      refuseUpgrade(socket, 400, 'bad request')
     }
-    wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws, studio, options.log))
   })
 
   await new Promise<void>((resolveListen, reject) => {
