@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# One device call for the next GPU session (training/README.md, "The GPU run"): trains kontext-tiny
-# under the split, distils a 4-step variant by reflow, and packs both model folders into parts of at
-# most 15 MiB under $OUT (the device returns at most 8 files of 16 MiB). Budgets in minutes:
+# The whole GPU run as one command (training/README.md, "The GPU run"): trains kontext-tiny under
+# the split, distils a 4-step variant by reflow, and packs both model folders into parts of at most
+# 15 MiB under $OUT (for transfers that limit file sizes), with the logs. Budgets in minutes:
 #   TRAIN_MIN (6, the whole train.py run incl. evaluation and export)  DISTILL_MIN (1.5, reflow only)
 set -euo pipefail
 export PYTHONUNBUFFERED=1
