@@ -28,9 +28,6 @@ import { repoRoot } from '../../fixtures/engine/paths'
 import { findPython } from '../../unit/bench/findPython'
 import { maxAbs, readF32, type Golden } from '../../fixtures/engine/tensors'
 
-/** Catches a hung Python only: the runs end by step count, on a loaded machine in minutes. */
-const HANG_GUARD_MS = 900_000
-
 interface Summary {
   ok: boolean
   model_dir: string
@@ -69,52 +66,48 @@ describe.runIf(found.python)('training/train.py --smoke, then the engine on its 
   let summary: Summary
   afterAll(() => rmSync(out, { recursive: true, force: true }))
 
-  it(
-    'trains (both losses fall), evaluates and exports a model folder with goldens',
-    () => {
-      const r = spawnSync(found.python!, [join(repoRoot, 'training', 'train.py'), '--smoke', '--out', out, '--threads', '1'], {
-        encoding: 'utf8',
-        maxBuffer: 64 << 20,
-      })
-      expect(r.status, r.stderr.slice(-3000)).toBe(0)
-      summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Summary
-      console.log(
-        `training smoke: ${summary.seconds} s; flow loss ${summary.flow_loss_first.toFixed(3)} → ${summary.flow_loss_last.toFixed(3)}, autoencoder ${summary.ae_loss_first.toFixed(3)} → ${summary.ae_loss_last.toFixed(3)}`,
-      )
-      expect(summary.flow_loss_last).toBeLessThan(0.8 * summary.flow_loss_first)
-      expect(summary.ae_loss_last).toBeLessThan(0.9 * summary.ae_loss_first)
-      for (const f of [
-        'model.json',
-        'tokenizer.json',
-        'vocab.json',
-        'README.md',
-        'metrics.json',
-        'transformer.onnx',
-        'text_encoder.onnx',
-        'ae_encoder.onnx',
-        'ae_decoder.onnx',
-        'golden/cases.json',
-      ])
-        expect(existsSync(join(out, 'model', f)), f).toBe(true)
-      expect(existsSync(join(out, 'checkpoint.pt'))).toBe(true)
-      // It trained under the benchmark's split, and its sampler met bucket-0 draws and refused them.
-      const split = (JSON.parse(readFileSync(join(out, 'model', 'metrics.json'), 'utf8')) as { split: SplitRecord }).split
-      expect({
-        rule: split.rule,
-        buckets: split.buckets,
-        heldOutBucket: split.heldOutBucket,
-        trainedOnHeldOut: split.trainedOnHeldOut,
-      }).toEqual({
-        rule: HELD_OUT.split.rule,
-        buckets: HELD_OUT.split.buckets,
-        heldOutBucket: HELD_OUT.split.heldOutBucket,
-        trainedOnHeldOut: false,
-      })
-      expect(split.main_sampler_rejected_held_out).toBeGreaterThan(0)
-      expect(split.main_sampler_rejected_held_out).toBeLessThan(split.main_sampler_drawn / 4)
-    },
-    HANG_GUARD_MS,
-  )
+  it('trains (both losses fall), evaluates and exports a model folder with goldens', () => {
+    const r = spawnSync(found.python!, [join(repoRoot, 'training', 'train.py'), '--smoke', '--out', out, '--threads', '1'], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    })
+    expect(r.status, r.stderr.slice(-3000)).toBe(0)
+    summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Summary
+    console.log(
+      `training smoke: ${summary.seconds} s; flow loss ${summary.flow_loss_first.toFixed(3)} → ${summary.flow_loss_last.toFixed(3)}, autoencoder ${summary.ae_loss_first.toFixed(3)} → ${summary.ae_loss_last.toFixed(3)}`,
+    )
+    expect(summary.flow_loss_last).toBeLessThan(0.8 * summary.flow_loss_first)
+    expect(summary.ae_loss_last).toBeLessThan(0.9 * summary.ae_loss_first)
+    for (const f of [
+      'model.json',
+      'tokenizer.json',
+      'vocab.json',
+      'README.md',
+      'metrics.json',
+      'transformer.onnx',
+      'text_encoder.onnx',
+      'ae_encoder.onnx',
+      'ae_decoder.onnx',
+      'golden/cases.json',
+    ])
+      expect(existsSync(join(out, 'model', f)), f).toBe(true)
+    expect(existsSync(join(out, 'checkpoint.pt'))).toBe(true)
+    // It trained under the benchmark's split, and its sampler met bucket-0 draws and refused them.
+    const split = (JSON.parse(readFileSync(join(out, 'model', 'metrics.json'), 'utf8')) as { split: SplitRecord }).split
+    expect({
+      rule: split.rule,
+      buckets: split.buckets,
+      heldOutBucket: split.heldOutBucket,
+      trainedOnHeldOut: split.trainedOnHeldOut,
+    }).toEqual({
+      rule: HELD_OUT.split.rule,
+      buckets: HELD_OUT.split.buckets,
+      heldOutBucket: HELD_OUT.split.heldOutBucket,
+      trainedOnHeldOut: false,
+    })
+    expect(split.main_sampler_rejected_held_out).toBeGreaterThan(0)
+    expect(split.main_sampler_rejected_held_out).toBeLessThan(split.main_sampler_drawn / 4)
+  }, 900_000)
 
   it('the TypeScript engine reproduces every golden Euler step of the export', async () => {
     const dir = join(out, 'model')
@@ -154,37 +147,33 @@ describe.runIf(found.python)('training/train.py --smoke, then the engine on its 
       expect(maxAbs(planesToRgb(res.image), ref.rgb)).toBeLessThanOrEqual(1)
     }
     await pool.release()
-  }, HANG_GUARD_MS)
+  }, 900_000)
 
-  it(
-    'distils the checkpoint by reflow into a few-step model folder the engine runs',
-    async () => {
-      const dir = join(out, 'reflow')
-      const r = spawnSync(
-        found.python!,
-        [join(repoRoot, 'training', 'distill.py'), '--smoke', '--checkpoint', join(out, 'checkpoint.pt'), '--out', dir, '--threads', '1'],
-        { encoding: 'utf8', maxBuffer: 64 << 20 },
-      )
-      expect(r.status, r.stderr.slice(-3000)).toBe(0)
-      const s = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as DistillSummary
-      console.log(`reflow smoke: ${s.reflow_steps} steps, loss ${s.loss_first.toFixed(3)} → ${s.loss_last.toFixed(3)}`)
-      // The student starts as the teacher; fitting the teacher's own coupled pairs must lower the reflow loss.
+  it('distils the checkpoint by reflow into a few-step model folder the engine runs', async () => {
+    const dir = join(out, 'reflow')
+    const r = spawnSync(
+      found.python!,
+      [join(repoRoot, 'training', 'distill.py'), '--smoke', '--checkpoint', join(out, 'checkpoint.pt'), '--out', dir, '--threads', '1'],
+      { encoding: 'utf8', maxBuffer: 64 << 20 },
+    )
+    expect(r.status, r.stderr.slice(-3000)).toBe(0)
+    const s = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as DistillSummary
+    console.log(`reflow smoke: ${s.reflow_steps} steps, loss ${s.loss_first.toFixed(3)} → ${s.loss_last.toFixed(3)}`)
+    // The student starts as the teacher; fitting the teacher's own coupled pairs must lower the reflow loss.
     expect(s.loss_last).toBeLessThan(s.loss_first)
-      const manifest = loadManifest(s.model_dir)
-      if (!manifest.ok) throw new Error(manifest.error.message)
-      expect(manifest.value.defaults.steps).toBe(s.student_steps)
-      const pool = new SessionPool({ provider: 'cpu' })
-      const pipeline = new KontextPipeline(new OrtKontextModels(manifest.value, s.model_dir, pool), pipelineConfig(manifest.value))
-      const res = await pipeline.generate({
-        prompt: 'a large red circle on navy at row two col three',
-        contexts: [],
-        seed: 1,
-        steps: s.student_steps,
-        guidance: 1,
-      })
-      expect([res.width, res.height]).toEqual([64, 64])
-      await pool.release()
-    },
-    HANG_GUARD_MS,
-  )
+    const manifest = loadManifest(s.model_dir)
+    if (!manifest.ok) throw new Error(manifest.error.message)
+    expect(manifest.value.defaults.steps).toBe(s.student_steps)
+    const pool = new SessionPool({ provider: 'cpu' })
+    const pipeline = new KontextPipeline(new OrtKontextModels(manifest.value, s.model_dir, pool), pipelineConfig(manifest.value))
+    const res = await pipeline.generate({
+      prompt: 'a large red circle on navy at row two col three',
+      contexts: [],
+      seed: 1,
+      steps: s.student_steps,
+      guidance: 1,
+    })
+    expect([res.width, res.height]).toEqual([64, 64])
+    await pool.release()
+  }, 900_000)
 })
