@@ -108,7 +108,18 @@ describe.runIf(found.python)('the split between training/kontextbench (Python) a
     // It did meet bucket-0 draws (about 1 in 16) and refused them, four-object scenes and t2i included.
     expect(rejectedHeldOut).toBeGreaterThan(request.training.n / 40)
     expect(drawn.some((c) => c.kind === 't2i')).toBe(true)
-    expect(drawn.filter((c) => c.context !== null && objects(c.context) === 4).length).toBeGreaterThan(request.training.n / 10)
+  })
+
+  it('weights the weak kinds up and four-object scenes within each kind, as the recipe asks', () => {
+    const { cases: drawn } = reply.training
+    const share = (f: (c: BenchCase) => boolean, of: readonly BenchCase[] = drawn) => of.filter(f).length / of.length
+    // move=2, remove=recolour=1.5, four others 1: move 2/9 ≈ 22%, remove and recolour 1.5/9 ≈ 17%, add 1/9 ≈ 11%.
+    expect(share((c) => c.kind === 'move')).toBeGreaterThan(0.18)
+    expect(share((c) => c.kind === 'remove')).toBeGreaterThan(0.13)
+    expect(share((c) => c.kind === 'add')).toBeLessThan(0.14)
+    // Kinds on 1–4 objects: weight 2 for four makes them 2/5 of those scenes instead of 1/4.
+    const oneToFour = drawn.filter((c) => ['recolour', 'move', 'remove', 'reference'].includes(c.kind))
+    expect(share((c) => objects(c.context) === 4, oneToFour)).toBeGreaterThan(0.33)
   })
 
   it('every step of every benchmark chain is a bucket-0 case', () => {
