@@ -10,7 +10,7 @@
  *
  * Options: --cases N (512) --chains N (64) --turns N (6) --steps N (the model's default, 28)
  * --guidance X (the model's default) --model DIR (the bundled kontext-tiny) --sheet N (28 rows)
- * --provider NAME (cpu) --out DIR (bench/out/quality).
+ * --provider NAME (cpu) --threads N (onnxruntime's intra-op threads; its default) --out DIR (bench/out/quality).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -34,6 +34,7 @@ const { values } = parseArgs({
     model: { type: 'string' },
     sheet: { type: 'string' },
     provider: { type: 'string' },
+    threads: { type: 'string' },
     out: { type: 'string' },
   },
 })
@@ -44,7 +45,7 @@ const int = (v: string | undefined, fallback: number, max = Infinity) => {
 }
 
 const modelDir = values.model ? resolve(values.model) : defaultModelDir
-const model = openModel(modelDir, values.provider ?? 'cpu')
+const model = openModel(modelDir, values.provider ?? 'cpu', values.threads ? int(values.threads, 0, 256) : undefined)
 const nCases = int(values.cases, HELD_OUT.cases, HELD_OUT.cases)
 const nChains = int(values.chains, HELD_OUT.chains)
 const turns = int(values.turns, HELD_OUT.turns)
