@@ -38,6 +38,9 @@ describe('the KontextBench-mini split', () => {
     const c = { prompt: 'remove the red circle', context: scene }
     const digest = createHash('sha256').update(canonicalKey(c)).digest()
     expect(caseBucket(c)).toBe((digest[0]! * 2 ** 24 + digest[1]! * 2 ** 16 + digest[2]! * 2 ** 8 + digest[3]!) % 16)
+    // The README's worked example (sha256sum of the key starts ed73fe2d): bucket 0xd.
+    expect(digest.subarray(0, 4).toString('hex')).toBe('ed73fe2d')
+    expect(caseBucket(c)).toBe(13)
   })
 
   it('spreads cases evenly: bucket 0 holds about 1/16 of them', () => {
