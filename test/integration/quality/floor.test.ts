@@ -6,7 +6,7 @@
  * ids, the context not appended, a wrong schedule — scores far lower and fails here.
  *
  * Measured 2026-12-01 on the bundled kontext-tiny (the reference export), CPU, by
- * `npm run bench:quality -- --cases 224 --chains 32` (its first 50 cases are these): 30 of 50
+ * this test and by `npm run bench:quality` (its first 50 cases are these): 30 of 50
  * correct (60%; recolour 4/8, move 0/7, remove 4/7, add 7/7, background 4/7, reference 4/7,
  * t2i 7/7). That model was trained before the split existed, so this is an upper bound of its
  * rate on unseen cases; the floor guards the engine, not the model's generalisation. The long
