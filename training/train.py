@@ -17,12 +17,14 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from kontextbench.domain import vocabulary  # noqa: E402
-from kontextbench.generate import bench_cases, make_chain  # noqa: E402
+from kontextbench.split import HELD_OUT_BUCKET, SPLIT_BUCKETS, SPLIT_RULE  # noqa: E402
+from kontextbench.unseen import unseen_cases, unseen_chain  # noqa: E402
 from kontextbench.render import render_scene  # noqa: E402
 from kontextbench.rng import Mulberry32  # noqa: E402
 from kontext_tiny import config, export, golden  # noqa: E402
 from kontext_tiny.card import examples_sheet, line_chart, write_card  # noqa: E402
-from kontext_tiny.data import BatchStream, CaseSampler, TorchRenderer, check_renderer, held_out_keys, held_out_spec, parse_weights  # noqa: E402
+from kontext_tiny.data import BatchStream, TorchRenderer, check_renderer, held_out_spec  # noqa: E402
+from kontext_tiny.sampling import CaseSampler, parse_object_weights, parse_weights  # noqa: E402
 from kontext_tiny.evaluate import score_cases, score_chains, summarise  # noqa: E402
 from kontext_tiny.flow import FlowTransformer  # noqa: E402
 from kontext_tiny.layers import USE_SDPA  # noqa: E402
@@ -30,7 +32,7 @@ from kontext_tiny.text_encoder import TextEncoder  # noqa: E402
 from kontext_tiny.train_ae import train_autoencoder  # noqa: E402
 from kontext_tiny.train_flow import make_sampler_fn, train_flow  # noqa: E402
 
-VALIDATION_SEED = 4242  # the quick-eval set during training: neither the held-out set nor excluded
+VALIDATION_SEED = 4242  # the quick-eval set during training: bucket-0 cases (unseen), another seed than the benchmark's
 
 
 def log(msg):
@@ -43,9 +45,9 @@ def pick_device(name):
     return torch.device(name)
 
 
-def data_stream(args, weights, excluded, device):
+def data_stream(args, weights, object_weights, device):
     workers = args.workers if args.workers >= 0 else (4 if device.type == "cuda" else 0)
-    loader = torch.utils.data.DataLoader(BatchStream(args.seed + 1, weights, excluded, args.batch - int(round(args.batch * args.chain_frac))),
+    loader = torch.utils.data.DataLoader(BatchStream(args.seed + 1, weights, object_weights, args.batch - int(round(args.batch * args.chain_frac))),
                                          batch_size=None, num_workers=workers, persistent_workers=workers > 0)
     return iter(loader)
 
@@ -65,12 +67,12 @@ def main(argv=None):
     train_end = None if budget is None else t_start + budget - args.reserve_min * 60
     log("torch %s on %s; out %s%s" % (torch.__version__, device, out, " (smoke)" if args.smoke else ""))
 
-    excluded = held_out_keys()
-    weights = parse_weights(args.kind_weights)
-    sampler = CaseSampler(args.seed, weights, excluded)
+    spec = held_out_spec()
+    weights, object_weights = parse_weights(args.kind_weights), parse_object_weights(args.object_weights)
+    sampler = CaseSampler(args.seed, weights, object_weights)
     renderer = TorchRenderer(device)
     check_renderer(renderer, sampler)
-    val_cases = bench_cases(Mulberry32(VALIDATION_SEED), args.quick_n)
+    val_cases = unseen_cases(Mulberry32(VALIDATION_SEED), args.quick_n)
     timings = {"data_setup": time.time() - t_start}
 
     ae_deadline = None if train_end is None else t_start + (train_end - t_start) * args.ae_budget_frac
@@ -81,18 +83,17 @@ def main(argv=None):
     text = TextEncoder(len(vocabulary()), 12, args.txt_dim, args.txt_layers, max(1, args.txt_dim // 32)).to(device)
     flow = FlowTransformer(64, args.width, args.heads, args.double, args.single, args.txt_dim, axes).to(device)
     sampler_fn = make_sampler_fn(ae, device)
-    stream = data_stream(args, weights, excluded, device)
-    text_e, flow_e, flow_info = train_flow(args, text, flow, ae, renderer, stream, sampler_fn, excluded, val_cases, device, train_end, log)
+    stream = data_stream(args, weights, object_weights, device)
+    text_e, flow_e, flow_info = train_flow(args, text, flow, ae, renderer, stream, sampler_fn, sampler, val_cases, device, train_end, log)
     timings["flow_train"] = flow_info["seconds"]
 
     t = time.time()
-    spec = held_out_spec()
     final = sampler_fn(text_e, flow_e, args.sample_steps)
-    single = score_cases(final, bench_cases(Mulberry32(spec["seed"]), args.eval_n))
-    chains = [make_chain(r, spec["turns"]) for r in [Mulberry32(spec["chainSeed"])] for _ in range(args.multi_n)]
+    single = score_cases(final, unseen_cases(Mulberry32(spec["seed"]), args.eval_n))
+    chains = [unseen_chain(r, spec["turns"]) for r in [Mulberry32(spec["chainSeed"])] for _ in range(args.multi_n)]
     multi = score_chains(final, chains)
     timings["eval"] = time.time() - t
-    ex_cases = bench_cases(Mulberry32(spec["seed"]), 7)
+    ex_cases = unseen_cases(Mulberry32(spec["seed"]), 7)
     ex_out = final.edit([c["prompt"] for c in ex_cases[:6]], np.stack([render_scene(c["context"]) for c in ex_cases[:6]]), range(6))
     ex_t2i = final.edit([ex_cases[6]["prompt"]], None, [6])
 
@@ -101,7 +102,7 @@ def main(argv=None):
     vocab = vocabulary()
     export.write_json(os.path.join(model_dir, "vocab.json"), vocab)
     export.write_json(os.path.join(model_dir, "tokenizer.json"), export.tokenizer_json(vocab))
-    probe = CaseSampler(args.seed + 5, weights, excluded).batch(64)
+    probe = CaseSampler(args.seed + 5, weights, object_weights).batch(64)
     preview = export.preview_factors(ae.cpu(), TorchRenderer("cpu").render(torch.from_numpy(probe["tgt_bg"]), torch.from_numpy(probe["tgt_cells"])))
     desc = "A FLUX-style in-context flow model trained by training/train.py on KontextBench-mini (64×64, 43-word vocabulary)."
     export.write_json(os.path.join(model_dir, "model.json"), export.manifest("kontext-tiny", "Kontext tiny", desc, ae, text_e, flow_e, preview, args.sample_steps))
@@ -114,7 +115,10 @@ def main(argv=None):
                "timings_s": timings, "ae": {k: v for k, v in ae_info.items()}, "flow_steps": flow_info["steps"],
                "train_log": flow_info["train_log"], "curve": flow_info["curve"], "chain_kept_fraction": flow_info["chain_kept_fraction"],
                "params": {"flow": n_params(flow_e), "text": n_params(text_e), "ae": n_params(ae)},
-               "single_turn": summarise(single), "multi_turn": multi, "held_out": spec}
+               "single_turn": summarise(single), "multi_turn": multi, "held_out": spec,
+               # The rule this model was trained under: bench:quality reads it to tell unseen figures from upper bounds.
+               "split": {"rule": SPLIT_RULE, "buckets": SPLIT_BUCKETS, "heldOutBucket": HELD_OUT_BUCKET, "trainedOnHeldOut": False,
+                         "main_sampler_drawn": sampler.drawn, "main_sampler_rejected_held_out": sampler.rejected_held_out}}
     export.write_json(os.path.join(model_dir, "metrics.json"), metrics)
     line_chart(os.path.join(model_dir, "loss.png"), [("flow loss", [(r["step"], r["loss"]) for r in flow_info["train_log"]], (200, 40, 40)),
                                                      ], "training loss (flow)", "MSE")

@@ -37,11 +37,12 @@ export interface EngineRunner {
   release(): Promise<void>
 }
 
-export function openModel(dir: string, provider = 'cpu'): EngineRunner {
+/** `intraOpThreads`: onnxruntime's threads per session (its default: one per core); 1 spends about half the CPU time on a busy machine. */
+export function openModel(dir: string, provider = 'cpu', intraOpThreads?: number): EngineRunner {
   const loaded = loadManifest(dir)
   if (!loaded.ok) throw new Error(`${dir}: ${loaded.error.message}`)
   const manifest = loaded.value
-  const pool = new SessionPool({ provider })
+  const pool = new SessionPool({ provider, ...(intraOpThreads ? { intraOpThreads } : {}) })
   const models = new OrtKontextModels(manifest, dir, pool)
   const pipeline = new KontextPipeline(models, pipelineConfig(manifest))
   let serial = 0

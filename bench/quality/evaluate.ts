@@ -10,6 +10,8 @@ export interface CaseResult {
   readonly index: number
   readonly kind: Kind
   readonly prompt: string
+  /** Objects in the context scene; null for text-to-image (no context). */
+  readonly objects: number | null
   readonly ok: boolean
   readonly psnr: number
   readonly aeOk: boolean
@@ -53,6 +55,7 @@ export async function scoreCases(
       index,
       kind: c.kind,
       prompt: c.prompt,
+      objects: c.context ? c.context.cells.filter((o) => o !== null).length : null,
       ok: editCorrect(output.rgb, c.target),
       psnr: psnr(output.rgb, expected.rgb),
       aeOk: editCorrect(ae.rgb, c.target),
@@ -110,6 +113,23 @@ export function byCategory(rs: readonly CaseResult[]): Summary[] {
       .filter((s) => s.n > 0),
     summarise('all', rs),
   ]
+}
+
+/** Edit cases by the number of objects in their context (0–4); text-to-image (no context) in its own row. */
+export function byObjects(rs: readonly CaseResult[]): Summary[] {
+  const counts = [...new Set(rs.flatMap((r) => (r.objects === null ? [] : [r.objects])))].sort((a, b) => a - b)
+  return [
+    ...counts.map((n) =>
+      summarise(
+        `${n} object${n === 1 ? '' : 's'}`,
+        rs.filter((r) => r.objects === n),
+      ),
+    ),
+    summarise(
+      'no context (t2i)',
+      rs.filter((r) => r.objects === null),
+    ),
+  ].filter((s) => s.n > 0)
 }
 
 export interface TurnSummary {

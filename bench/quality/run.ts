@@ -1,13 +1,16 @@
 /**
  * `npm run bench:quality` — KontextBench-mini scores of a model through the TypeScript engine
- * (not PyTorch): the fixed held-out set (bench/kontextbench/heldout.json: seed 20261125, 512
- * cases, 7 kinds in turn), per instruction kind and per category — edit correct, PSNR, and the
- * autoencoder ceiling; the multi-turn drift table (64 chains of 6 local edits, seed 20261126);
- * a contact sheet (context | output | expected) under bench/out/quality/. Prints markdown.
+ * (not PyTorch): the benchmark set (bench/kontextbench/heldout.json: seed 20261125, 512 cases,
+ * 7 kinds in turn, every case from split bucket 0, which training/ never trains on), per
+ * instruction kind, per category and per object count — edit correct, PSNR, and the autoencoder
+ * ceiling; the multi-turn drift table (64 chains of 6 local edits, seed 20261126, every step from
+ * bucket 0); a contact sheet (context | output | expected) under bench/out/quality/. Whether the
+ * model's figures are unseen-case figures or an upper bound is read from its metrics.json
+ * (provenance.ts) and printed with them. Prints markdown.
  *
  * Options: --cases N (512) --chains N (64) --turns N (6) --steps N (the model's default, 28)
  * --guidance X (the model's default) --model DIR (the bundled kontext-tiny) --sheet N (28 rows)
- * --provider NAME (cpu) --out DIR (bench/out/quality).
+ * --provider NAME (cpu) --threads N (onnxruntime's intra-op threads; its default) --out DIR (bench/out/quality).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -16,9 +19,10 @@ import { defaultModelDir, repoRoot } from '../../engine/cli/modelDirs'
 import { encodeRgbPng } from '../../engine/image/imageIo'
 import { HELD_OUT, heldOutCases, heldOutChains } from '../kontextbench'
 import { contactSheet } from '../../engine/bench/contactSheet'
-import { byCategory, byKind, scoreCases, scoreChains, type CaseResult } from './evaluate'
+import { byCategory, byKind, byObjects, scoreCases, scoreChains, type CaseResult } from './evaluate'
 import { openModel } from './engineRunner'
-import { driftTable, summaryTable } from './tables'
+import { splitProvenance } from './provenance'
+import { chainSummary, driftTable, summaryTable } from './tables'
 
 const { values } = parseArgs({
   options: {
@@ -30,6 +34,7 @@ const { values } = parseArgs({
     model: { type: 'string' },
     sheet: { type: 'string' },
     provider: { type: 'string' },
+    threads: { type: 'string' },
     out: { type: 'string' },
   },
 })
@@ -40,7 +45,7 @@ const int = (v: string | undefined, fallback: number, max = Infinity) => {
 }
 
 const modelDir = values.model ? resolve(values.model) : defaultModelDir
-const model = openModel(modelDir, values.provider ?? 'cpu')
+const model = openModel(modelDir, values.provider ?? 'cpu', values.threads ? int(values.threads, 0, 256) : undefined)
 const nCases = int(values.cases, HELD_OUT.cases, HELD_OUT.cases)
 const nChains = int(values.chains, HELD_OUT.chains)
 const turns = int(values.turns, HELD_OUT.turns)
@@ -82,20 +87,28 @@ writeFileSync(
 
 const kindRows = byKind(results)
 const catRows = byCategory(results)
+const objectRows = byObjects(results)
+const provenance = splitProvenance(modelDir, HELD_OUT)
 const report = [
   `## KontextBench-mini — ${model.id} through the TypeScript engine`,
   '',
-  `Model ${modelDir.startsWith(repoRoot) ? modelDir.slice(repoRoot.length + 1) : modelDir}; held-out set seed ${HELD_OUT.seed}, ${nCases} cases; ${settings.steps} Euler steps, guidance ${settings.guidance}, noise seed = case index; ${values.provider ?? 'cpu'}.`,
+  provenance.note,
+  '',
+  `Model ${modelDir.startsWith(repoRoot) ? modelDir.slice(repoRoot.length + 1) : modelDir}; benchmark seed ${HELD_OUT.seed}, ${nCases} cases; ${settings.steps} Euler steps, guidance ${settings.guidance}, noise seed = case index; ${values.provider ?? 'cpu'}.`,
   '',
   summaryTable('kind', kindRows),
   '',
   summaryTable('category', catRows),
+  '',
+  summaryTable('context objects', objectRows),
   '',
   ...(drift.length
     ? [
         `Multi-turn drift: ${nChains} chains of ${turns} local edits (seed ${HELD_OUT.chainSeed}), each output fed back as the next context.`,
         '',
         driftTable(drift, nChains),
+        '',
+        chainSummary(drift),
         '',
       ]
     : []),
@@ -106,7 +119,21 @@ console.log(report)
 writeFileSync(join(outDir, 'report.md'), report + '\n')
 writeFileSync(
   join(outDir, 'results.json'),
-  JSON.stringify({ model: model.id, heldOut: HELD_OUT, cases: nCases, settings, byKind: kindRows, byCategory: catRows, drift }, null, 1) +
-    '\n',
+  JSON.stringify(
+    {
+      model: model.id,
+      heldOut: HELD_OUT,
+      unseen: provenance.unseen,
+      cases: nCases,
+      settings,
+      byKind: kindRows,
+      byCategory: catRows,
+      byObjects: objectRows,
+      drift,
+      perCase: results.map((r) => ({ index: r.index, kind: r.kind, objects: r.objects, ok: r.ok, psnr: r.psnr })),
+    },
+    null,
+    1,
+  ) + '\n',
 )
 await model.release()

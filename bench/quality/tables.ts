@@ -13,3 +13,11 @@ export function driftTable(rows: readonly TurnSummary[], chains: number): string
   const head = `| turn | chains fully correct (of ${chains}) | this turn correct | PSNR vs true chain (dB) |\n|---:|---:|---:|---:|`
   return [head, ...rows.map((r) => `| ${r.turn} | ${pct(r.chainOk)} | ${pct(r.turnOk)} | ${db(r.psnr)} |`)].join('\n')
 }
+
+/** The chain goals in one line: chains fully right after the last turn, and the PSNR fall from turn 1. */
+export function chainSummary(rows: readonly TurnSummary[]): string {
+  const first = rows[0]
+  const last = rows.at(-1)
+  if (!first || !last) return ''
+  return `${last.turn}-edit chains fully right: ${pct(last.chainOk)}; PSNR vs the true chain ${db(first.psnr)} → ${db(last.psnr)} dB (a fall of ${db(first.psnr - last.psnr)} dB over ${last.turn} turns).`
+}

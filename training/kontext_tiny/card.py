@@ -77,9 +77,12 @@ A small FLUX.1 Kontext-style in-context flow model for the KontextBench-mini dom
 - Flow transformer: width {width}, {heads} heads, RoPE axes (t, h, w) = ({axes}), {double} double-stream + {single} single-stream blocks; {flow_params:,} parameters.
 - Rectified flow, velocity target ε − x, t = sigmoid(N({t_mean}, {t_std})); kinds weighted {weights}
   (text-to-image rows carry no context); prompt dropout {txt_drop}; AdamW {lr}, batch {batch}, EMA {ema};
-  {flow_steps} flow steps; self-generated chain share {chain_frac}. The held-out set (bench/kontextbench/heldout.json) was excluded.
+  {flow_steps} flow steps; self-generated chain share {chain_frac} (up to {chain_depth} turns deep); context object counts weighted {object_weights}.
+- Split: trained under {split_rule} — every sample whose key (context scene + instruction, or the text-to-image prompt) falls in
+  bucket {held_bucket} of {buckets} was rejected and redrawn, chain steps included (bench/kontextbench/README.md), so every benchmark
+  case is unseen by this model.
 
-## Quality (PyTorch, first {n} held-out cases, {sample_steps} steps; the official score is `npm run bench:quality`)
+## Quality (PyTorch, first {n} bucket-0 benchmark cases, {sample_steps} steps; the official score is `npm run bench:quality`)
 | group | n | edit correct | PSNR (dB) | AE ceiling |
 |---|---:|---:|---:|---:|
 {rows}
@@ -102,6 +105,8 @@ Multi-turn drift ({multi_n} chains):
            txt_dim=args.txt_dim, text_params=p["text"], width=args.width, heads=args.heads, axes=args.axes, double=args.double,
            single=args.single, flow_params=p["flow"], t_mean=args.t_mean, t_std=args.t_std, weights=args.kind_weights or "uniform",
            txt_drop=args.txt_drop, lr=args.lr, batch=args.batch, ema=args.ema, flow_steps=metrics["flow_steps"], chain_frac=args.chain_frac,
+           chain_depth=args.chain_depth, object_weights=args.object_weights or "uniform", split_rule=metrics["split"]["rule"],
+           held_bucket=metrics["split"]["heldOutBucket"], buckets=metrics["split"]["buckets"],
            figures="![loss](loss.png) ![validation](validation.png) ![examples](examples.png)" if Image is not None
            else "(Figures skipped: Pillow is not installed where this ran.)",
            n=ev.get("ALL", {}).get("n", 0), sample_steps=args.sample_steps, rows=rows, multi_n=args.multi_n, drift=drift)

@@ -34,7 +34,9 @@ def parse(argv=None):
     a("--t-mean", type=float, default=0.0, help="logit-normal timesteps: t = sigmoid(N(t_mean, t_std))")
     a("--t-std", type=float, default=1.0)
     a("--txt-drop", type=float, default=0.1, help="prompt dropout (all-pad prompt) so classifier-free guidance works")
-    a("--kind-weights", default="move=1.5", help="sampling weight per instruction kind, e.g. 'move=2,t2i=1.4'; the t2i share is the no-context share")
+    a("--kind-weights", default="move=2,remove=1.5,recolour=1.5",
+      help="sampling weight per instruction kind, e.g. 'move=2,t2i=1.4' (others 1); the t2i share is the no-context share")
+    a("--object-weights", default="4=2", help="weight per context object count 0..4 within each kind, e.g. '3=1.5,4=2' (others 1)")
     # self-generated chains (issue 5)
     a("--chain-frac", type=float, default=0.0, help="share of each batch whose context is the model's own earlier output")
     a("--chain-start", type=int, default=2000, help="first flow step that uses chain samples")
@@ -42,6 +44,7 @@ def parse(argv=None):
     a("--chain-pool", type=int, default=1024)
     a("--chain-sample-steps", type=int, default=12)
     a("--chain-keep", choices=["correct", "all"], default="correct")
+    a("--chain-depth", type=int, default=5, help="turns a self-generated chain may grow to (a model output edited again, and again)")
     # runtime
     a("--workers", type=int, default=-1, help="DataLoader workers generating cases (-1: 4 on CUDA, 0 on CPU)")
     a("--bf16", type=int, default=-1, help="bf16 autocast (-1: on for CUDA)")

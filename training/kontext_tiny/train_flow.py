@@ -40,13 +40,14 @@ def flow_step_loss(text, flow, tokens, x, ctx, has_ctx):
     return torch.cat(losses).mean()
 
 
-def train_flow(args, text, flow, ae, renderer, stream, sampler_fn, excluded, val_cases, device, deadline, log):
+def train_flow(args, text, flow, ae, renderer, stream, sampler_fn, cases, val_cases, device, deadline, log):
+    """`cases`: the CaseSampler fresh chain scenes come from (never bucket 0, as every batch of `stream`)."""
     flow_step_loss.t_mean, flow_step_loss.t_std = args.t_mean, args.t_std
     params = list(text.parameters()) + list(flow.parameters())
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01, betas=(0.9, 0.99))
     ema_text, ema_flow = Ema(text, args.ema), Ema(flow, args.ema)
     use_bf16 = args.bf16 == 1 or (args.bf16 == -1 and device.type == "cuda")
-    pool = ChainPool(args.seed + 17, args.chain_pool, args.chain_keep) if args.chain_frac > 0 else None
+    pool = ChainPool(args.seed + 17, args.chain_pool, args.chain_keep, args.chain_depth) if args.chain_frac > 0 else None
     n_chain = int(round(args.batch * args.chain_frac))
     log_rows, curve, t0, step, last = [], [], time.time(), 0, time.time()
     vocab = vocabulary()
@@ -57,8 +58,8 @@ def train_flow(args, text, flow, ae, renderer, stream, sampler_fn, excluded, val
         parts = [make_batch(args, b, renderer, ae, device)]
         if pool is not None and step >= args.chain_start:
             if (step - args.chain_start) % args.chain_refresh == 0:
-                pool.refresh(sampler_fn(ema_text.module, ema_flow.module, args.chain_sample_steps), excluded)
-                log("chains: pool refreshed at step %d, kept %.0f%%" % (step, 100 * pool.kept_fraction))
+                pool.refresh(sampler_fn(ema_text.module, ema_flow.module, args.chain_sample_steps), cases)
+                log("chains: pool refreshed at step %d, kept %.0f%%, mean depth %.2f turns" % (step, 100 * pool.kept_fraction, pool.mean_depth))
             if pool.ready() and n_chain > 0:
                 cb, imgs = pool.batch(n_chain, vocab)
                 parts.append(make_batch(args, cb, renderer, ae, device, imgs))
@@ -86,7 +87,8 @@ def train_flow(args, text, flow, ae, renderer, stream, sampler_fn, excluded, val
             log("flow: time budget reached at step %d" % step)
             break
     return ema_text.module, ema_flow.module, {"steps": step, "train_log": log_rows, "curve": curve, "seconds": time.time() - t0,
-                                             "chain_kept_fraction": pool.kept_fraction if pool else None}
+                                             "chain_kept_fraction": pool.kept_fraction if pool else None,
+                                             "chain_mean_depth": pool.mean_depth if pool else None}
 
 
 def make_sampler_fn(ae, device):

@@ -3,7 +3,13 @@
  * autoencoder and the flow model (losses must fall), evaluates, and exports a model folder; then
  * the TypeScript engine loads that folder through its manifest and reproduces the recipe's own
  * golden tensors (tokens, context latent, every Euler step to 1e-4, the decoded PNG to ±1 level).
+ * The run records that it trained under the benchmark's split, and the reflow entry point
+ * (training/distill.py) distils its checkpoint into a few-step model folder the engine loads.
  * Runs only where a Python with torch exists, and says so in one line where none does.
+ *
+ * One torch thread: on a loaded 2-core machine two OpenMP threads spin and cost ~15× the CPU time
+ * of one on these tiny tensors. The runs are bounded by their step counts; the long test
+ * timeouts only catch a hung process and are no speed check (speed belongs in bench/).
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -17,6 +23,7 @@ import { packLatent } from '../../../engine/math/packing'
 import { KontextPipeline } from '../../../engine/pipeline/kontextPipeline'
 import { OrtKontextModels, pipelineConfig } from '../../../engine/pipeline/ortModels'
 import { SessionPool } from '../../../engine/sessions'
+import { HELD_OUT } from '../../../bench/kontextbench'
 import { repoRoot } from '../../fixtures/engine/paths'
 import { findPython } from '../../unit/bench/findPython'
 import { maxAbs, readF32, type Golden } from '../../fixtures/engine/tensors'
@@ -31,6 +38,24 @@ interface Summary {
   seconds: number
 }
 
+interface DistillSummary {
+  ok: boolean
+  model_dir: string
+  reflow_steps: number
+  loss_first: number
+  loss_last: number
+  student_steps: number
+}
+
+interface SplitRecord {
+  rule: string
+  buckets: number
+  heldOutBucket: number
+  trainedOnHeldOut: boolean
+  main_sampler_drawn: number
+  main_sampler_rejected_held_out: number
+}
+
 const found = findPython(['torch', 'numpy'])
 if (!found.python) console.log(`training smoke test not run: ${found.why} (Debian: apt-get install python3-torch python3-numpy)`)
 
@@ -42,7 +67,7 @@ describe.runIf(found.python)('training/train.py --smoke, then the engine on its 
   afterAll(() => rmSync(out, { recursive: true, force: true }))
 
   it('trains (both losses fall), evaluates and exports a model folder with goldens', () => {
-    const r = spawnSync(found.python!, [join(repoRoot, 'training', 'train.py'), '--smoke', '--out', out, '--threads', '2'], {
+    const r = spawnSync(found.python!, [join(repoRoot, 'training', 'train.py'), '--smoke', '--out', out, '--threads', '1'], {
       encoding: 'utf8',
       maxBuffer: 64 << 20,
     })
@@ -67,7 +92,22 @@ describe.runIf(found.python)('training/train.py --smoke, then the engine on its 
     ])
       expect(existsSync(join(out, 'model', f)), f).toBe(true)
     expect(existsSync(join(out, 'checkpoint.pt'))).toBe(true)
-  }, 240_000)
+    // It trained under the benchmark's split, and its sampler met bucket-0 draws and refused them.
+    const split = (JSON.parse(readFileSync(join(out, 'model', 'metrics.json'), 'utf8')) as { split: SplitRecord }).split
+    expect({
+      rule: split.rule,
+      buckets: split.buckets,
+      heldOutBucket: split.heldOutBucket,
+      trainedOnHeldOut: split.trainedOnHeldOut,
+    }).toEqual({
+      rule: HELD_OUT.split.rule,
+      buckets: HELD_OUT.split.buckets,
+      heldOutBucket: HELD_OUT.split.heldOutBucket,
+      trainedOnHeldOut: false,
+    })
+    expect(split.main_sampler_rejected_held_out).toBeGreaterThan(0)
+    expect(split.main_sampler_rejected_held_out).toBeLessThan(split.main_sampler_drawn / 4)
+  }, 900_000)
 
   it('the TypeScript engine reproduces every golden Euler step of the export', async () => {
     const dir = join(out, 'model')
@@ -107,5 +147,33 @@ describe.runIf(found.python)('training/train.py --smoke, then the engine on its 
       expect(maxAbs(planesToRgb(res.image), ref.rgb)).toBeLessThanOrEqual(1)
     }
     await pool.release()
-  }, 120_000)
+  }, 900_000)
+
+  it('distils the checkpoint by reflow into a few-step model folder the engine runs', async () => {
+    const dir = join(out, 'reflow')
+    const r = spawnSync(
+      found.python!,
+      [join(repoRoot, 'training', 'distill.py'), '--smoke', '--checkpoint', join(out, 'checkpoint.pt'), '--out', dir, '--threads', '1'],
+      { encoding: 'utf8', maxBuffer: 64 << 20 },
+    )
+    expect(r.status, r.stderr.slice(-3000)).toBe(0)
+    const s = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as DistillSummary
+    console.log(`reflow smoke: ${s.reflow_steps} steps, loss ${s.loss_first.toFixed(3)} → ${s.loss_last.toFixed(3)}`)
+    // The student starts as the teacher; fitting the teacher's own coupled pairs must lower the reflow loss.
+    expect(s.loss_last).toBeLessThan(s.loss_first)
+    const manifest = loadManifest(s.model_dir)
+    if (!manifest.ok) throw new Error(manifest.error.message)
+    expect(manifest.value.defaults.steps).toBe(s.student_steps)
+    const pool = new SessionPool({ provider: 'cpu' })
+    const pipeline = new KontextPipeline(new OrtKontextModels(manifest.value, s.model_dir, pool), pipelineConfig(manifest.value))
+    const res = await pipeline.generate({
+      prompt: 'a large red circle on navy at row two col three',
+      contexts: [],
+      seed: 1,
+      steps: s.student_steps,
+      guidance: 1,
+    })
+    expect([res.width, res.height]).toEqual([64, 64])
+    await pool.release()
+  }, 900_000)
 })
