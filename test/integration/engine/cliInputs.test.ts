@@ -75,8 +75,10 @@ describe('kontext never echoes what it was given raw', () => {
     const r = await cli('generate', '--prompt', evil, '--provider', 'cpu', '--seed', '1', '--steps', '2')
     expect(r.code).toBe(6)
     expect(hasControls(r.err)).toBe(false)
-    expect(r.err).toContain('\\x1b]0;pwned\\x07')
-    expect(r.err).toMatch(/q+…\(\d+ more\)…q+/)
+    // The model reads words as letters and digits only: the sequences' bytes separate words, and
+    // what is echoed is those words, the long one elided.
+    expect(r.err).toContain('“pwned”')
+    expect(r.err).toMatch(/“q+…”/)
     expect(r.err).not.toContain('q'.repeat(100))
     const json = await cli('generate', '--prompt', evil, '--provider', 'cpu', '--seed', '1', '--steps', '2', '--json')
     expect(hasControls(JSON.parse(json.out).error.message as string)).toBe(false)
