@@ -1,0 +1,267 @@
+/**
+ * The batch on BullMQ: `runQueuedBatch` enqueues one job per item (jobId = result key, so a
+ * re-submitted or duplicated item is one job) and collects results; `startWorker` processes jobs
+ * with one engine. A killed worker's job is found by BullMQ's stalled check once its lock
+ * (lockDuration, renewed while alive) expires, and runs again elsewhere; the result store's
+ * SET NX keeps that second run from making a second result.
+ */
+import { join } from 'node:path'
+import { readFile, rename, writeFile } from 'node:fs/promises'
+import { Queue, RedisConnection as BullConnection, UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq'
+import { z } from 'zod'
+import { studioError, toErrorData, type Result, type StudioErrorData, err, ok } from '../../core/result'
+import type { EditEngine } from './localRunner'
+import { itemJob } from './localRunner'
+import type { ItemOutcome } from './outcome'
+import { BatchSettings, BlobHash, outputName, resultKey, seedFor, sha256Hex, type PlannedItem } from './plan'
+import { BullRedisClient } from './redis/bullmqClient'
+import type { RedisEndpoint } from './redis/connection'
+import { describeEndpoint, parseRedisUrl } from './redis/redisUrl'
+import { RedisBlobStore } from './redisStore'
+
+export const DEFAULT_QUEUE = 'kontext-batch'
+
+/** A job carries hashes and settings, never a path; the worker re-derives the key and seed from them. */
+export const JobData = z.object({ v: z.literal(1), key: BlobHash, input: BlobHash, settings: BatchSettings })
+export type JobData = z.infer<typeof JobData>
+
+/** BullMQ builds its connections through this factory: our client, from the endpoint we pass. */
+function useOurClient(): void {
+  BullConnection.clientFactory = (opts: RedisOptions) => {
+    const { host, port, username, password, db, tls, connectionName, retryStrategy } = opts as RedisOptions & RedisEndpoint
+    return new BullRedisClient(
+      {
+        host: host ?? '127.0.0.1',
+        port: port ?? 6379,
+        ...(username ? { username } : {}),
+        ...(password ? { password } : {}),
+        ...(db ? { db } : {}),
+        ...(tls ? { tls } : {}),
+        ...(connectionName ? { connectionName } : {}),
+        ...(retryStrategy ? { retryStrategy } : {}),
+      },
+      opts,
+    )
+  }
+}
+
+function connectTo(url: string): Result<{ endpoint: RedisEndpoint; redis: BullRedisClient }> {
+  const endpoint = parseRedisUrl(url)
+  if (!endpoint.ok) return endpoint
+  useOurClient()
+  return ok({ endpoint: endpoint.value, redis: new BullRedisClient(endpoint.value) })
+}
+
+/** Item failures cross Redis as “code: message” (BullMQ keeps a reason string). */
+const encodeReason = (e: StudioErrorData): string => `${e.code}: ${e.message}${e.hint ? ` — ${e.hint}` : ''}`
+function decodeReason(reason: string): StudioErrorData {
+  const m = /^([a-z]+(?:\.[A-Za-z]+)+): ([\s\S]*?)(?: — ([\s\S]*))?$/.exec(reason)
+  return m ? studioError(m[1] as string, m[2] as string, m[3]) : studioError('job.failed', reason)
+}
+
+export interface QueuedBatch {
+  readonly url: string
+  readonly queueName?: string
+  readonly items: readonly PlannedItem[]
+  readonly settings: BatchSettings
+  readonly refs: readonly Uint8Array[]
+  readonly outDir: string
+  readonly wait: boolean
+  readonly attempts?: number
+  readonly signal?: AbortSignal
+  readonly onItem?: (o: ItemOutcome, finished: number) => void
+  readonly log: (line: string) => void
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${path}.${process.pid}.part`
+  await writeFile(tmp, bytes)
+  await rename(tmp, path)
+}
+
+export async function runQueuedBatch(b: QueuedBatch): Promise<Result<ItemOutcome[] | 'queued'>> {
+  const c = connectTo(b.url)
+  if (!c.ok) return c
+  const { endpoint, redis } = c.value
+  const store = new RedisBlobStore(redis)
+  const queue = new Queue<JobData>(b.queueName ?? DEFAULT_QUEUE, { connection: { ...endpoint } as RedisOptions })
+  try {
+    try {
+      await redis.connect()
+    } catch {
+      return err(
+        studioError(
+          'queue.unreachable',
+          `Cannot reach Redis at ${describeEndpoint(endpoint)}.`,
+          'Check the URL, the password and that the server is running.',
+        ),
+      )
+    }
+    for (const [i, ref] of b.refs.entries()) await store.putBlob(b.settings.refs[i] as string, ref)
+    const have = await store.haveResults(b.items.map((i) => i.key))
+    const toRun = b.items.filter((_, i) => !have[i])
+    for (const item of toRun) await store.putBlob(item.inputHash, new Uint8Array(await readFile(item.path)))
+    await enqueue(queue, toRun, b.settings, b.attempts ?? 3)
+    b.log(`batch: ${b.items.length} items (${b.items.length - toRun.length} already done) on ${describeEndpoint(endpoint)}`)
+    if (!b.wait) return ok('queued')
+    return ok(await collect(queue, store, b))
+  } finally {
+    await queue.close().catch(() => undefined)
+    await redis.quit().catch(() => undefined)
+  }
+}
+
+async function enqueue(queue: Queue<JobData>, items: readonly PlannedItem[], settings: BatchSettings, attempts: number): Promise<void> {
+  // A job that failed for good earlier is retried (a re-submission means “try again”); a live one is left alone.
+  for (const item of items) if ((await queue.getJobState(item.key)) === 'failed') await (await queue.getJob(item.key))?.retry('failed')
+  const jobs = items.map((item) => ({
+    name: 'edit',
+    data: { v: 1 as const, key: item.key, input: item.inputHash, settings },
+    opts: { jobId: item.key, attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true },
+  }))
+  for (let i = 0; i < jobs.length; i += 500) await queue.addBulk(jobs.slice(i, i + 500))
+}
+
+/** Waits until every item has a result or has failed for good, writing results as they arrive. */
+async function collect(queue: Queue<JobData>, store: RedisBlobStore, b: QueuedBatch): Promise<ItemOutcome[]> {
+  const outcomes = new Map<string, ItemOutcome>()
+  const pending = new Map<string, PlannedItem[]>()
+  for (const item of b.items) pending.set(item.key, [...(pending.get(item.key) ?? []), item])
+  let finished = 0
+  const settle = (item: PlannedItem, o: ItemOutcome) => {
+    outcomes.set(item.name, o)
+    b.onItem?.(o, ++finished)
+  }
+  let round = 0
+  let warned = false
+  while (pending.size > 0 && !b.signal?.aborted) {
+    try {
+      const keys = [...pending.keys()]
+      const have = await store.haveResults(keys)
+      for (const [i, key] of keys.entries()) {
+        if (!have[i]) continue
+        const png = await store.getResult(key)
+        if (!png) continue
+        for (const item of pending.get(key) ?? []) {
+          await writeAtomic(join(b.outDir, outputName(item.name)), png)
+          settle(item, { name: item.name, key, ok: true, out: outputName(item.name) })
+        }
+        pending.delete(key)
+      }
+      // Now and then, look for final failures, and re-add any job the queue no longer has.
+      if (round++ % 8 === 0)
+        for (const key of [...pending.keys()]) {
+          const state = await queue.getJobState(key)
+          if (state === 'failed') {
+            const reason = decodeReason((await queue.getJob(key))?.failedReason ?? 'failed')
+            for (const item of pending.get(key) ?? []) settle(item, { name: item.name, key, ok: false, error: reason })
+            pending.delete(key)
+          } else if (state === 'unknown' && !(await store.haveResults([key]))[0]) {
+            const first = (pending.get(key) as PlannedItem[])[0] as PlannedItem
+            await enqueue(queue, [first], b.settings, b.attempts ?? 3)
+          }
+        }
+      warned = false
+    } catch (e) {
+      // Redis restarting: keep waiting, the client reconnects.
+      if (!warned) b.log(`batch: waiting for Redis (${toErrorData(e).message})`)
+      warned = true
+    }
+    if (pending.size > 0) await sleep(250)
+  }
+  for (const [key, items] of pending)
+    for (const item of items)
+      settle(item, {
+        name: item.name,
+        key,
+        ok: false,
+        error: studioError('job.cancelled', 'The batch was cancelled before this item finished.'),
+      })
+  return b.items.map((i) => outcomes.get(i.name) as ItemOutcome)
+}
+
+export interface WorkerOptions {
+  readonly url: string
+  readonly queueName?: string
+  readonly engine: EditEngine
+  /** Model ids installed here; a job for another model fails with a clear reason. */
+  readonly models: readonly string[]
+  readonly concurrency?: number
+  /** How long a job's lock lasts without renewal: a killed worker's job waits this long. */
+  readonly lockMs?: number
+  readonly stalledIntervalMs?: number
+  readonly maxStalledCount?: number
+  readonly log: (line: string) => void
+  /** One event per result write attempt: `stored` (first) or `duplicate` (already there). */
+  readonly onResult?: (e: { key: string; stored: boolean }) => void
+}
+
+export interface RunningWorker {
+  close(): Promise<void>
+}
+
+const unrecoverable = (e: StudioErrorData) => new UnrecoverableError(encodeReason(e))
+/** Errors a retry cannot fix: the input itself is bad. */
+const permanent = (code: string) => code.startsWith('image.') || code.startsWith('prompt.') || code === 'job.invalid'
+
+export async function startWorker(o: WorkerOptions): Promise<Result<RunningWorker>> {
+  const c = connectTo(o.url)
+  if (!c.ok) return c
+  const { endpoint, redis } = c.value
+  try {
+    await redis.connect()
+  } catch {
+    return err(
+      studioError(
+        'queue.unreachable',
+        `Cannot reach Redis at ${describeEndpoint(endpoint)}.`,
+        'Check the URL, the password and that the server is running.',
+      ),
+    )
+  }
+  const store = new RedisBlobStore(redis)
+  const process = async (job: Job<JobData>): Promise<{ key: string; stored: boolean }> => {
+    const parsed = JobData.safeParse(job.data)
+    if (!parsed.success) throw unrecoverable(studioError('job.invalid', 'The job is not a kontext batch item.'))
+    const { key, input, settings } = parsed.data
+    if (resultKey(input, settings) !== key)
+      throw unrecoverable(studioError('job.invalid', 'The job’s key does not match its input and settings.'))
+    if (!o.models.includes(settings.model))
+      throw new Error(encodeReason(studioError('model.unknown', `Model “${settings.model}” is not installed on this worker.`)))
+    if ((await store.haveResults([key]))[0]) return { key, stored: false }
+    const blobs = await Promise.all([input, ...settings.refs].map((h) => store.getBlob(h)))
+    if (blobs.some((b) => b === null || sha256Hex(b) !== [input, ...settings.refs][blobs.indexOf(b)]))
+      throw unrecoverable(studioError('blob.missing', 'An input of this item is missing from Redis (expired?).', 'Submit the batch again.'))
+    const [first, ...refs] = blobs.map((b) => new Uint8Array(b as Buffer))
+    let png: Uint8Array
+    try {
+      png = (await o.engine.run(itemJob({ seed: seedFor(input, settings.seed) }, first as Uint8Array, refs, settings), { previews: false }))
+        .png
+    } catch (e) {
+      const data = toErrorData(e, 'engine.failed')
+      throw permanent(data.code) ? unrecoverable(data) : new Error(encodeReason(data))
+    }
+    const stored = await store.putResult(key, png)
+    o.onResult?.({ key, stored })
+    return { key, stored }
+  }
+  const worker = new Worker<JobData>(o.queueName ?? DEFAULT_QUEUE, process, {
+    connection: { ...endpoint } as RedisOptions,
+    concurrency: o.concurrency ?? 1,
+    lockDuration: o.lockMs ?? 30_000,
+    stalledInterval: o.stalledIntervalMs ?? Math.max(1000, Math.round((o.lockMs ?? 30_000) / 2)),
+    maxStalledCount: o.maxStalledCount ?? 3,
+  })
+  worker.on('failed', (job, e) => job && o.log(`worker: ${job.id?.slice(0, 12)} failed (attempt ${job.attemptsMade}): ${e.message}`))
+  worker.on('error', (e) => o.log(`worker: ${e.message}`))
+  await worker.waitUntilReady()
+  o.log(`worker: ready on ${describeEndpoint(endpoint)} queue ${o.queueName ?? DEFAULT_QUEUE}`)
+  return ok({
+    async close() {
+      await worker.close()
+      await redis.quit().catch(() => undefined)
+    },
+  })
+}
