@@ -194,8 +194,11 @@ export interface WorkerOptions {
   readonly stalledIntervalMs?: number
   readonly maxStalledCount?: number
   readonly log: (line: string) => void
-  /** One event per result write attempt: `stored` (first) or `duplicate` (already there). */
-  readonly onResult?: (e: { key: string; stored: boolean }) => void
+  /**
+   * `start` when a job is taken, then `stored` (this run wrote the result) or `duplicate` (a result
+   * was already there: a retried, stalled or duplicated job, refused a second result).
+   */
+  readonly onEvent?: (e: { event: 'start' | 'stored' | 'duplicate'; key: string }) => void
 }
 
 export interface RunningWorker {
@@ -230,9 +233,15 @@ export async function startWorker(o: WorkerOptions): Promise<Result<RunningWorke
       throw unrecoverable(studioError('job.invalid', 'The job’s key does not match its input and settings.'))
     if (!o.models.includes(settings.model))
       throw new Error(encodeReason(studioError('model.unknown', `Model “${settings.model}” is not installed on this worker.`)))
-    if ((await store.haveResults([key]))[0]) return { key, stored: false }
-    const blobs = await Promise.all([input, ...settings.refs].map((h) => store.getBlob(h)))
-    if (blobs.some((b) => b === null || sha256Hex(b) !== [input, ...settings.refs][blobs.indexOf(b)]))
+    o.onEvent?.({ event: 'start', key })
+    if ((await store.haveResults([key]))[0]) {
+      o.onEvent?.({ event: 'duplicate', key })
+      return { key, stored: false }
+    }
+    const hashes = [input, ...settings.refs]
+    const blobs = await Promise.all(hashes.map((h) => store.getBlob(h)))
+    // Content-addressed: a blob that does not hash to its name is as good as missing.
+    if (blobs.some((b, i) => b === null || sha256Hex(b) !== hashes[i]))
       throw unrecoverable(studioError('blob.missing', 'An input of this item is missing from Redis (expired?).', 'Submit the batch again.'))
     const [first, ...refs] = blobs.map((b) => new Uint8Array(b as Buffer))
     let png: Uint8Array
@@ -244,7 +253,7 @@ export async function startWorker(o: WorkerOptions): Promise<Result<RunningWorke
       throw permanent(data.code) ? unrecoverable(data) : new Error(encodeReason(data))
     }
     const stored = await store.putResult(key, png)
-    o.onResult?.({ key, stored })
+    o.onEvent?.({ event: stored ? 'stored' : 'duplicate', key })
     return { key, stored }
   }
   const worker = new Worker<JobData>(o.queueName ?? DEFAULT_QUEUE, process, {

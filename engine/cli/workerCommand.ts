@@ -43,7 +43,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     stalledMs: int('stalled-ms', values['stalled-ms'], 500, 3_600_000),
   }
   for (const v of Object.values(nums)) if (isError(v)) return fail(v)
-  // --json: one event per line on stdout (ready, stored, duplicate, stopped), for scripts and tests.
+  // --json: one event per line on stdout (ready, start, stored, duplicate, stopped), for scripts and tests.
   const event = (e: Record<string, unknown>) => json && ctx.out(JSON.stringify({ ...e, pid: process.pid }) + '\n')
   const log = (line: string) => ctx.err(`${line}\n`)
   const opened = openEngine({
@@ -66,7 +66,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     ...(nums.lockMs !== undefined ? { lockMs: nums.lockMs as number } : {}),
     ...(nums.stalledMs !== undefined ? { stalledIntervalMs: nums.stalledMs as number } : {}),
     log,
-    onResult: (r) => event({ event: r.stored ? 'stored' : 'duplicate', key: r.key }),
+    onEvent: (e) => event(e),
   })
   if (!started.ok) {
     await engine.release()
