@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path'
 import { readFile, rename, writeFile } from 'node:fs/promises'
-import { Queue, RedisConnection as BullConnection, UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq'
+import { Queue, QueueEvents, RedisConnection as BullConnection, UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq'
 import { z } from 'zod'
 import { studioError, toErrorData, type Result, type StudioErrorData, err, ok } from '../../core/result'
 import type { EditEngine } from './localRunner'
@@ -73,8 +73,6 @@ export interface QueuedBatch {
   readonly log: (line: string) => void
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
-
 async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const tmp = `${path}.${process.pid}.part`
   await writeFile(tmp, bytes)
@@ -86,7 +84,10 @@ export async function runQueuedBatch(b: QueuedBatch): Promise<Result<ItemOutcome
   if (!c.ok) return c
   const { endpoint, redis } = c.value
   const store = new RedisBlobStore(redis)
-  const queue = new Queue<JobData>(b.queueName ?? DEFAULT_QUEUE, { connection: { ...endpoint } as RedisOptions })
+  const name = b.queueName ?? DEFAULT_QUEUE
+  const queue = new Queue<JobData>(name, { connection: { ...endpoint } as RedisOptions })
+  // Listening before enqueueing, so the completions of fast workers are not missed.
+  const events = new QueueEvents(name, { connection: { ...endpoint } as RedisOptions, autorun: b.wait })
   try {
     try {
       await redis.connect()
@@ -103,11 +104,13 @@ export async function runQueuedBatch(b: QueuedBatch): Promise<Result<ItemOutcome
     const have = await store.haveResults(b.items.map((i) => i.key))
     const toRun = b.items.filter((_, i) => !have[i])
     for (const item of toRun) await store.putBlob(item.inputHash, new Uint8Array(await readFile(item.path)))
+    if (b.wait) await events.waitUntilReady()
     await enqueue(queue, toRun, b.settings, b.attempts ?? 3)
     b.log(`batch: ${b.items.length} items (${b.items.length - toRun.length} already done) on ${describeEndpoint(endpoint)}`)
     if (!b.wait) return ok('queued')
-    return ok(await collect(queue, store, b))
+    return ok(await collect(queue, events, store, b))
   } finally {
+    await events.close().catch(() => undefined)
     await queue.close().catch(() => undefined)
     await redis.quit().catch(() => undefined)
   }
@@ -124,61 +127,106 @@ async function enqueue(queue: Queue<JobData>, items: readonly PlannedItem[], set
   for (let i = 0; i < jobs.length; i += 500) await queue.addBulk(jobs.slice(i, i + 500))
 }
 
-/** Waits until every item has a result or has failed for good, writing results as they arrive. */
-async function collect(queue: Queue<JobData>, store: RedisBlobStore, b: QueuedBatch): Promise<ItemOutcome[]> {
+/**
+ * Waits until every item has a result or has failed for good, writing results as they arrive.
+ * Driven by the queue's event stream (QueueEvents: a completed or failed job is one event, so
+ * the cost is per item, not per item per poll); a slow sweep over what is still pending catches
+ * anything the stream missed (events before we listened, a Redis restart) and re-adds any job the
+ * queue no longer has.
+ */
+async function collect(queue: Queue<JobData>, events: QueueEvents, store: RedisBlobStore, b: QueuedBatch): Promise<ItemOutcome[]> {
   const outcomes = new Map<string, ItemOutcome>()
   const pending = new Map<string, PlannedItem[]>()
   for (const item of b.items) pending.set(item.key, [...(pending.get(item.key) ?? []), item])
   let finished = 0
-  const settle = (item: PlannedItem, o: ItemOutcome) => {
-    outcomes.set(item.name, o)
-    b.onItem?.(o, ++finished)
+  const settle = (key: string, o: (item: PlannedItem) => ItemOutcome) => {
+    for (const item of pending.get(key) ?? []) {
+      outcomes.set(item.name, o(item))
+      b.onItem?.(outcomes.get(item.name) as ItemOutcome, ++finished)
+    }
+    pending.delete(key)
   }
-  let round = 0
+  const dirty = new Set<string>()
+  let wake: (() => void) | null = null
+  const signal = (key: string) => {
+    if (!pending.has(key)) return
+    dirty.add(key)
+    wake?.()
+  }
+  events.on('completed', ({ jobId }) => signal(jobId))
+  events.on('failed', ({ jobId }) => signal(jobId))
+  b.signal?.addEventListener('abort', () => wake?.(), { once: true })
+
+  /** Settles keys whose result is there (writing it out); returns the others. */
+  const takeResults = async (keys: readonly string[]): Promise<string[]> => {
+    const have = await store.haveResults(keys)
+    const rest: string[] = []
+    for (const [i, key] of keys.entries()) {
+      const png = have[i] ? await store.getResult(key) : null
+      if (!png) {
+        rest.push(key)
+        continue
+      }
+      for (const item of pending.get(key) ?? []) await writeAtomic(join(b.outDir, outputName(item.name)), png)
+      settle(key, (item) => ({ name: item.name, key, ok: true, out: outputName(item.name) }))
+    }
+    return rest
+  }
+  const takeFailure = async (key: string) => {
+    if ((await queue.getJobState(key)) !== 'failed') return // a retry is coming
+    const reason = decodeReason((await queue.getJob(key))?.failedReason ?? 'failed')
+    settle(key, (item) => ({ name: item.name, key, ok: false, error: reason }))
+  }
+  /** The whole pending set, in a few queue-wide calls rather than one state lookup per item. */
+  const sweep = async () => {
+    const rest = await takeResults([...pending.keys()])
+    if (rest.length === 0) return
+    const counts = await queue.getJobCounts('failed', 'waiting', 'active', 'delayed', 'prioritized')
+    if ((counts.failed ?? 0) > 0) for (const key of rest) if (pending.has(key)) await takeFailure(key)
+    // Nothing left in the queue, yet items without results: their jobs are gone; add them again.
+    const live = (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0)
+    if (live === 0) {
+      const missing = rest.filter((k) => pending.has(k)).map((k) => (pending.get(k) as PlannedItem[])[0] as PlannedItem)
+      if (missing.length > 0) await enqueue(queue, missing, b.settings, b.attempts ?? 3)
+    }
+  }
+  const SWEEP_MS = 5000
+  let lastSweep = 0
   let warned = false
   while (pending.size > 0 && !b.signal?.aborted) {
     try {
-      const keys = [...pending.keys()]
-      const have = await store.haveResults(keys)
-      for (const [i, key] of keys.entries()) {
-        if (!have[i]) continue
-        const png = await store.getResult(key)
-        if (!png) continue
-        for (const item of pending.get(key) ?? []) {
-          await writeAtomic(join(b.outDir, outputName(item.name)), png)
-          settle(item, { name: item.name, key, ok: true, out: outputName(item.name) })
-        }
-        pending.delete(key)
+      const keys = [...dirty].filter((k) => pending.has(k))
+      dirty.clear()
+      for (const key of await takeResults(keys)) await takeFailure(key)
+      if (performance.now() - lastSweep >= SWEEP_MS) {
+        lastSweep = performance.now()
+        await sweep()
       }
-      // Now and then, look for final failures, and re-add any job the queue no longer has.
-      if (round++ % 8 === 0)
-        for (const key of [...pending.keys()]) {
-          const state = await queue.getJobState(key)
-          if (state === 'failed') {
-            const reason = decodeReason((await queue.getJob(key))?.failedReason ?? 'failed')
-            for (const item of pending.get(key) ?? []) settle(item, { name: item.name, key, ok: false, error: reason })
-            pending.delete(key)
-          } else if (state === 'unknown' && !(await store.haveResults([key]))[0]) {
-            const first = (pending.get(key) as PlannedItem[])[0] as PlannedItem
-            await enqueue(queue, [first], b.settings, b.attempts ?? 3)
-          }
-        }
       warned = false
     } catch (e) {
-      // Redis restarting: keep waiting, the client reconnects.
+      // Redis restarting: keep waiting, the clients reconnect; the next sweep looks at everything.
       if (!warned) b.log(`batch: waiting for Redis (${toErrorData(e).message})`)
       warned = true
+      lastSweep = 0
     }
-    if (pending.size > 0) await sleep(250)
-  }
-  for (const [key, items] of pending)
-    for (const item of items)
-      settle(item, {
-        name: item.name,
-        key,
-        ok: false,
-        error: studioError('job.cancelled', 'The batch was cancelled before this item finished.'),
+    if (pending.size > 0 && dirty.size === 0 && !b.signal?.aborted)
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, SWEEP_MS)
+        function done() {
+          clearTimeout(t)
+          wake = null
+          resolve()
+        }
+        wake = done
       })
+  }
+  for (const key of [...pending.keys()])
+    settle(key, (item) => ({
+      name: item.name,
+      key,
+      ok: false,
+      error: studioError('job.cancelled', 'The batch was cancelled before this item finished.'),
+    }))
   return b.items.map((i) => outcomes.get(i.name) as ItemOutcome)
 }
 
