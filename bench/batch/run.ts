@@ -61,7 +61,8 @@ try {
   const rows: { how: string; items: number; seconds: number }[] = []
 
   const editS = await timed(async () => {
-    for (const name of readdirSync(editDir)) await kontext('edit', '--in', join(editDir, name), '--out', join(dir, 'edit-out', name), '--seed', '1', ...common)
+    for (const name of readdirSync(editDir))
+      await kontext('edit', '--in', join(editDir, name), '--out', join(dir, 'edit-out', name), '--seed', '1', ...common)
   })
   rows.push({ how: '`kontext edit` per image', items: editItems, seconds: editS })
   for (const depth of ['1', '2'])
@@ -75,7 +76,7 @@ try {
   let perItem = { calls: 0, cpuMs: 0 }
   for (const n of [1, 2, 4]) {
     await redis.client.call(['FLUSHALL'])
-    const workers = Array.from({ length: n }, () => spawnWorker(redis!.url))
+    const workers = Array.from({ length: n }, () => spawnWorker(redis!.url, { shortLocks: false }))
     await Promise.all(workers.map((w) => w.until((e) => e.event === 'ready')))
     await redis.client.call(['CONFIG', 'RESETSTAT'])
     const before = await redisStats(redis)
@@ -95,7 +96,8 @@ try {
   else {
     console.log(`kontext batch throughput — kontext-tiny 64×64, ${steps} steps, ${cpus().length} cores\n`)
     console.log('| how | items | s | items/s | × batch (2 in flight) |\n|---|---:|---:|---:|---:|')
-    for (const r of table) console.log(`| ${r.how} | ${r.items} | ${r.seconds.toFixed(1)} | ${r.perSecond.toFixed(2)} | ${r.vsBatch.toFixed(2)} |`)
+    for (const r of table)
+      console.log(`| ${r.how} | ${r.items} | ${r.seconds.toFixed(1)} | ${r.perSecond.toFixed(2)} | ${r.vsBatch.toFixed(2)} |`)
     console.log(
       `\nRedis per item (1 worker): ${perItem.calls.toFixed(1)} commands, ${perItem.cpuMs.toFixed(2)} ms server CPU, ` +
         `${(inBytes / 1024).toFixed(1)} KiB input + ${(outBytes / 1024).toFixed(1)} KiB result`,

@@ -15,7 +15,7 @@ import { itemJob } from './localRunner'
 import type { ItemOutcome } from './outcome'
 import { BatchSettings, BlobHash, outputName, resultKey, seedFor, sha256Hex, type PlannedItem } from './plan'
 import { BullRedisClient } from './redis/bullmqClient'
-import type { RedisEndpoint } from './redis/connection'
+import { probe, type RedisEndpoint } from './redis/connection'
 import { describeEndpoint, parseRedisUrl } from './redis/redisUrl'
 import { RedisBlobStore } from './redisStore'
 
@@ -45,11 +45,29 @@ function useOurClient(): void {
   }
 }
 
-function connectTo(url: string): Result<{ endpoint: RedisEndpoint; redis: BullRedisClient }> {
+async function connectTo(url: string): Promise<Result<{ endpoint: RedisEndpoint; redis: BullRedisClient }>> {
   const endpoint = parseRedisUrl(url)
   if (!endpoint.ok) return endpoint
+  const problem = await probe(endpoint.value)
+  if (problem !== null)
+    return err(
+      studioError(
+        'queue.unreachable',
+        `Cannot reach Redis at ${describeEndpoint(endpoint.value)}: ${problem}`,
+        'Check the URL, the password (or $KONTEXT_REDIS_PASSWORD), the TLS certificate (rediss://) and that the server is running.',
+      ),
+    )
   useOurClient()
   return ok({ endpoint: endpoint.value, redis: new BullRedisClient(endpoint.value) })
+}
+
+/** BullMQ objects report connection trouble as 'error' events; say it once per outage, briefly. */
+function logErrorsOnce(emitter: { on(event: 'error', f: (e: Error) => void): unknown }, log: (line: string) => void, who: string) {
+  let last = ''
+  emitter.on('error', (e) => {
+    if (e.message !== last) log(`${who}: ${e.message}`)
+    last = e.message
+  })
 }
 
 /** Item failures cross Redis as “code: message” (BullMQ keeps a reason string). */
@@ -80,7 +98,7 @@ async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
 }
 
 export async function runQueuedBatch(b: QueuedBatch): Promise<Result<ItemOutcome[] | 'queued'>> {
-  const c = connectTo(b.url)
+  const c = await connectTo(b.url)
   if (!c.ok) return c
   const { endpoint, redis } = c.value
   const store = new RedisBlobStore(redis)
@@ -88,18 +106,9 @@ export async function runQueuedBatch(b: QueuedBatch): Promise<Result<ItemOutcome
   const queue = new Queue<JobData>(name, { connection: { ...endpoint } as RedisOptions })
   // Listening before enqueueing, so the completions of fast workers are not missed.
   const events = new QueueEvents(name, { connection: { ...endpoint } as RedisOptions, autorun: b.wait })
+  logErrorsOnce(queue, b.log, 'batch')
+  logErrorsOnce(events, b.log, 'batch')
   try {
-    try {
-      await redis.connect()
-    } catch {
-      return err(
-        studioError(
-          'queue.unreachable',
-          `Cannot reach Redis at ${describeEndpoint(endpoint)}.`,
-          'Check the URL, the password and that the server is running.',
-        ),
-      )
-    }
     for (const [i, ref] of b.refs.entries()) await store.putBlob(b.settings.refs[i] as string, ref)
     const have = await store.haveResults(b.items.map((i) => i.key))
     const toRun = b.items.filter((_, i) => !have[i])
@@ -258,20 +267,9 @@ const unrecoverable = (e: StudioErrorData) => new UnrecoverableError(encodeReaso
 const permanent = (code: string) => code.startsWith('image.') || code.startsWith('prompt.') || code === 'job.invalid'
 
 export async function startWorker(o: WorkerOptions): Promise<Result<RunningWorker>> {
-  const c = connectTo(o.url)
+  const c = await connectTo(o.url)
   if (!c.ok) return c
   const { endpoint, redis } = c.value
-  try {
-    await redis.connect()
-  } catch {
-    return err(
-      studioError(
-        'queue.unreachable',
-        `Cannot reach Redis at ${describeEndpoint(endpoint)}.`,
-        'Check the URL, the password and that the server is running.',
-      ),
-    )
-  }
   const store = new RedisBlobStore(redis)
   const process = async (job: Job<JobData>): Promise<{ key: string; stored: boolean }> => {
     const parsed = JobData.safeParse(job.data)
@@ -312,7 +310,7 @@ export async function startWorker(o: WorkerOptions): Promise<Result<RunningWorke
     maxStalledCount: o.maxStalledCount ?? 3,
   })
   worker.on('failed', (job, e) => job && o.log(`worker: ${job.id?.slice(0, 12)} failed (attempt ${job.attemptsMade}): ${e.message}`))
-  worker.on('error', (e) => o.log(`worker: ${e.message}`))
+  logErrorsOnce(worker, o.log, 'worker')
   await worker.waitUntilReady()
   o.log(`worker: ready on ${describeEndpoint(endpoint)} queue ${o.queueName ?? DEFAULT_QUEUE}`)
   return ok({

@@ -5,7 +5,7 @@
  * socket drops are rejected, never silently re-sent: BullMQ's scripts are not all idempotent.
  */
 import { EventEmitter } from 'node:events'
-import { connect as netConnect, type Socket } from 'node:net'
+import { isIP, connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from 'node:tls'
 import { encodeCommand, ReplyError, ReplyParser, decodeText, type Arg, type Reply } from './resp'
 
@@ -42,6 +42,8 @@ export class RedisConnection extends EventEmitter {
   private attempts = 0
   private timer: NodeJS.Timeout | null = null
   private connecting: Promise<void> | null = null
+  /** The last socket or handshake error, for the message when a connection ends. */
+  lastError: Error | null = null
 
   constructor(readonly endpoint: RedisEndpoint) {
     super()
@@ -53,7 +55,7 @@ export class RedisConnection extends EventEmitter {
     if (this.connecting) return this.connecting
     this.connecting = new Promise<void>((resolve, reject) => {
       const onReady = () => (cleanup(), resolve())
-      const onEnd = () => (cleanup(), reject(new Error(CLOSED_MESSAGE)))
+      const onEnd = () => (cleanup(), reject(this.lastError ?? new Error(CLOSED_MESSAGE)))
       const cleanup = () => {
         this.off('ready', onReady)
         this.off('end', onEnd)
@@ -69,7 +71,8 @@ export class RedisConnection extends EventEmitter {
   private open(): void {
     this.status = this.attempts === 0 ? 'connecting' : 'reconnecting'
     const { host, port, tls } = this.endpoint
-    const socket = tls ? tlsConnect({ host, port, servername: host, ...tls }) : netConnect({ host, port })
+    // SNI takes a host name only; an IP address is checked against the certificate's IP entries.
+    const socket = tls ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...tls }) : netConnect({ host, port })
     this.socket = socket
     socket.setNoDelay(true)
     socket.once(tls ? 'secureConnect' : 'connect', () => void this.handshake(socket))
@@ -88,7 +91,7 @@ export class RedisConnection extends EventEmitter {
       if (connectionName) await this.send(['CLIENT', 'SETNAME', connectionName])
     } catch (e) {
       // A wrong password is not going to get better by retrying: stop and say so.
-      this.emitError(new Error(`Redis refused the connection: ${e instanceof Error ? e.message : String(e)}`))
+      this.emitError(new Error(`Redis refused the login: ${e instanceof Error ? e.message : String(e)}`))
       this.disconnect(false)
       return
     }
@@ -148,6 +151,7 @@ export class RedisConnection extends EventEmitter {
   }
 
   private emitError(e: Error): void {
+    this.lastError = e
     if (this.listenerCount('error') > 0) this.emit('error', e)
   }
 
@@ -196,3 +200,19 @@ export class RedisConnection extends EventEmitter {
 }
 
 const defaultRetry = (times: number): number => Math.min(times * 100, 2000)
+
+/**
+ * Connects once, without retrying, and says why not: the CLI checks the URL, password and
+ * certificate up front instead of retrying a wrong one forever. The reason never holds the password.
+ */
+export async function probe(endpoint: RedisEndpoint): Promise<string | null> {
+  const c = new RedisConnection({ ...endpoint, retryStrategy: () => null })
+  try {
+    await c.connect()
+    return null
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e)
+  } finally {
+    await c.quit()
+  }
+}

@@ -2,7 +2,8 @@
  * What fails, fails for good with its reason, and nothing from a job is trusted: a file that is
  * not an image ends as a failed item (here and through the queue) while the rest are done; jobs
  * forged straight into the queue — a path where a hash belongs, a key that does not match its
- * settings — are refused and write nothing.
+ * settings — are refused and write nothing. A Redis with a password refuses a wrong one with a
+ * message that does not show it, and takes the right one from the URL or $KONTEXT_REDIS_PASSWORD.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -86,6 +87,35 @@ describe('a job forged into the queue', () => {
       } finally {
         await events.close()
         await queue.close()
+      }
+    },
+    GUARD_MS,
+  )
+})
+
+describe('a Redis that requires a password', () => {
+  it(
+    'refuses a wrong one with a clear message (not echoing it), and takes the right one from the URL or the environment',
+    async () => {
+      const secured = await startRedis({ password: 'correct-horse' })
+      try {
+        const url = (auth: string) => `redis://${auth}127.0.0.1:${secured.port}`
+        const wrong = await batch('pw-wrong', '--queue', url(':battery-staple@'), '--no-wait')
+        expect(wrong.code).toBe(1)
+        const e = (JSON.parse(wrong.out) as { error: { code: string; message: string } }).error
+        expect(e.code).toBe('queue.unreachable')
+        expect(e.message).toMatch(/WRONGPASS/)
+        expect(wrong.out + wrong.err).not.toContain('battery-staple')
+        const right = await batch('pw-url', '--queue', url(':correct-horse@'), '--no-wait')
+        expect(right.code, right.out).toBe(0)
+        expect(JSON.parse(right.out)).toMatchObject({ ok: true, queued: 4 })
+        process.env.KONTEXT_REDIS_PASSWORD = 'correct-horse'
+        const fromEnv = await batch('pw-env', '--queue', url(''), '--no-wait')
+        expect(fromEnv.code, fromEnv.out).toBe(0)
+        expect(await keysUnder(secured.client, BLOB_PREFIX)).toHaveLength(4)
+      } finally {
+        delete process.env.KONTEXT_REDIS_PASSWORD
+        await secured.stop()
       }
     },
     GUARD_MS,

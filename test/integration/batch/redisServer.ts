@@ -40,16 +40,33 @@ export function requireRedisServer(): void {
 const exited = (p: ChildProcess) =>
   new Promise<void>((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve() : p.once('exit', () => resolve())))
 
-export async function startRedis(): Promise<TestRedis> {
+/** `password`: the server requires it (`requirepass`), as a production Redis should. */
+export async function startRedis({ password }: { password?: string } = {}): Promise<TestRedis> {
   requireRedisServer()
   const dir = mkdtempSync(join(tmpdir(), 'kontext-redis-'))
   const port = await freePort()
   let proc: ChildProcess
   let log = ''
   const launch = async () => {
-    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', dir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    proc = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--dir',
+        dir,
+        ...(password ? ['--requirepass', password] : []),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     proc.stdout?.on('data', (d: Buffer) => (log += d.toString()))
     proc.stderr?.on('data', (d: Buffer) => (log += d.toString()))
     // Ready when it says so (it prints this once it accepts connections and has loaded its data).
@@ -60,7 +77,7 @@ export async function startRedis(): Promise<TestRedis> {
     })
   }
   await launch()
-  const client = new BullRedisClient({ host: '127.0.0.1', port })
+  const client = new BullRedisClient({ host: '127.0.0.1', port, ...(password ? { password } : {}) })
   await client.connect()
   return {
     url: `redis://127.0.0.1:${port}`,

@@ -23,28 +23,13 @@ export interface WorkerProcess {
 
 const CLI = join(repoRoot, 'engine', 'cli', 'main.ts')
 
-export function spawnWorker(url: string, extra: string[] = []): WorkerProcess {
-  // Short locks so a killed worker's job is taken over soon; the defaults (30 s) are for production.
-  const proc = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      CLI,
-      'worker',
-      '--queue',
-      url,
-      '--provider',
-      'cpu',
-      '--json',
-      '--lock-ms',
-      '2000',
-      '--stalled-ms',
-      '1000',
-      ...extra,
-    ],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
+/** `shortLocks`: a killed worker's job is taken over within seconds (tests); off, the production defaults (30 s). */
+export function spawnWorker(url: string, { shortLocks = true } = {}): WorkerProcess {
+  const locks = shortLocks ? ['--lock-ms', '2000', '--stalled-ms', '1000'] : []
+  const proc = spawn(process.execPath, ['--import', 'tsx', CLI, 'worker', '--queue', url, '--provider', 'cpu', '--json', ...locks], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const events: WorkerEvent[] = []
   const waiters = new Set<() => void>()
   let err = ''
