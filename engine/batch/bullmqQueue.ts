@@ -6,12 +6,11 @@
  * SET NX keeps that second run from making a second result.
  */
 import { join } from 'node:path'
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { Queue, QueueEvents, RedisConnection as BullConnection, UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq'
 import { z } from 'zod'
 import { studioError, toErrorData, type Result, type StudioErrorData, err, ok } from '../../core/result'
-import type { EditEngine } from './localRunner'
-import { itemJob } from './localRunner'
+import { itemJob, writeAtomic, type EditEngine } from './localRunner'
 import type { ItemOutcome } from './outcome'
 import { BatchSettings, BlobHash, outputName, resultKey, seedFor, sha256Hex, type PlannedItem } from './plan'
 import { BullRedisClient } from './redis/bullmqClient'
@@ -89,12 +88,6 @@ export interface QueuedBatch {
   readonly signal?: AbortSignal
   readonly onItem?: (o: ItemOutcome, finished: number) => void
   readonly log: (line: string) => void
-}
-
-async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.part`
-  await writeFile(tmp, bytes)
-  await rename(tmp, path)
 }
 
 export async function runQueuedBatch(b: QueuedBatch): Promise<Result<ItemOutcome[] | 'queued'>> {
@@ -271,7 +264,7 @@ export async function startWorker(o: WorkerOptions): Promise<Result<RunningWorke
   if (!c.ok) return c
   const { endpoint, redis } = c.value
   const store = new RedisBlobStore(redis)
-  const process = async (job: Job<JobData>): Promise<{ key: string; stored: boolean }> => {
+  const handle = async (job: Job<JobData>): Promise<{ key: string; stored: boolean }> => {
     const parsed = JobData.safeParse(job.data)
     if (!parsed.success) throw unrecoverable(studioError('job.invalid', 'The job is not a kontext batch item.'))
     const { key, input, settings } = parsed.data
@@ -302,7 +295,7 @@ export async function startWorker(o: WorkerOptions): Promise<Result<RunningWorke
     o.onEvent?.({ event: stored ? 'stored' : 'duplicate', key })
     return { key, stored }
   }
-  const worker = new Worker<JobData>(o.queueName ?? DEFAULT_QUEUE, process, {
+  const worker = new Worker<JobData>(o.queueName ?? DEFAULT_QUEUE, handle, {
     connection: { ...endpoint } as RedisOptions,
     concurrency: o.concurrency ?? 1,
     lockDuration: o.lockMs ?? 30_000,

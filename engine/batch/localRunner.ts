@@ -39,7 +39,7 @@ export const itemJob = (item: Pick<PlannedItem, 'seed'>, input: Uint8Array, refs
 })
 
 /** Written beside and renamed into place, so a killed batch never leaves half a PNG under a result's name. */
-async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const tmp = `${path}.${process.pid}.part`
   await writeFile(tmp, bytes)
   await rename(tmp, path)
