@@ -153,6 +153,6 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
 export const batchCommand: CliCommand = {
   summary: 'edit every image of a folder with one prompt, here or through a Redis queue of workers',
   usage:
-    'kontext batch --in DIR --prompt TEXT --out DIR [--ref IMAGE]… [--seed N] [--steps N] [--guidance X] [--model ID] [--depth N] [--queue redis[s]://[:PASSWORD@]HOST:PORT [--queue-name NAME] [--attempts N] [--no-wait]] [--json]',
+    'kontext batch --in DIR --prompt TEXT --out DIR [--ref IMAGE]… [--seed N] [--steps N] [--guidance X] [--model ID] [--provider NAME] [--depth N] [--queue redis[s]://[:PASSWORD@]HOST:PORT [--queue-name NAME] [--attempts N] [--no-wait]] [--json]',
   run,
 }

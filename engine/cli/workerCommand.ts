@@ -87,6 +87,6 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
 export const workerCommand: CliCommand = {
   summary: 'process `kontext batch` items from a Redis queue until stopped (Ctrl-C / SIGTERM)',
   usage:
-    'kontext worker --queue redis[s]://[:PASSWORD@]HOST:PORT [--queue-name NAME] [--model ID] [--concurrency N] [--lock-ms MS] [--stalled-ms MS] [--json]',
+    'kontext worker --queue redis[s]://[:PASSWORD@]HOST:PORT [--queue-name NAME] [--model ID] [--provider NAME] [--concurrency N] [--lock-ms MS] [--stalled-ms MS] [--json]',
   run,
 }
