@@ -5,15 +5,19 @@
 import { fileURLToPath } from 'node:url'
 import { safeDisplayText } from '../../core/displayText'
 import { EXIT, type CliCommand, type CliContext } from './context'
+import { batchCommand } from './batchCommand'
 import { benchCommand } from './benchCommand'
 import { editCommand, generateCommand } from './generateCommand'
 import { modelsCommand } from './modelsCommand'
+import { workerCommand } from './workerCommand'
 
 export const commands: Record<string, CliCommand> = {
   generate: generateCommand,
   edit: editCommand,
   models: modelsCommand,
   bench: benchCommand,
+  batch: batchCommand,
+  worker: workerCommand,
 }
 
 function help(ctx: CliContext): void {

@@ -1,0 +1,315 @@
+/**
+ * The batch on BullMQ: `runQueuedBatch` enqueues one job per item (jobId = result key, so a
+ * re-submitted or duplicated item is one job) and collects results; `startWorker` processes jobs
+ * with one engine. A killed worker's job is found by BullMQ's stalled check once its lock
+ * (lockDuration, renewed while alive) expires, and runs again elsewhere; the result store's
+ * SET NX keeps that second run from making a second result.
+ */
+import { join } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { Queue, QueueEvents, RedisConnection as BullConnection, UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq'
+import { z } from 'zod'
+import { studioError, toErrorData, type Result, type StudioErrorData, err, ok } from '../../core/result'
+import { itemJob, writeAtomic, type EditEngine } from './localRunner'
+import type { ItemOutcome } from './outcome'
+import { BatchSettings, BlobHash, outputName, resultKey, seedFor, sha256Hex, type PlannedItem } from './plan'
+import { BullRedisClient } from './redis/bullmqClient'
+import { probe, type RedisEndpoint } from './redis/connection'
+import { describeEndpoint, parseRedisUrl } from './redis/redisUrl'
+import { RedisBlobStore } from './redisStore'
+
+export const DEFAULT_QUEUE = 'kontext-batch'
+
+/** A job carries hashes and settings, never a path; the worker re-derives the key and seed from them. */
+export const JobData = z.object({ v: z.literal(1), key: BlobHash, input: BlobHash, settings: BatchSettings })
+export type JobData = z.infer<typeof JobData>
+
+/** BullMQ builds its connections through this factory: our client, from the endpoint we pass. */
+function useOurClient(): void {
+  BullConnection.clientFactory = (opts: RedisOptions) => {
+    const { host, port, username, password, db, tls, connectionName, retryStrategy } = opts as RedisOptions & RedisEndpoint
+    return new BullRedisClient(
+      {
+        host: host ?? '127.0.0.1',
+        port: port ?? 6379,
+        ...(username ? { username } : {}),
+        ...(password ? { password } : {}),
+        ...(db ? { db } : {}),
+        ...(tls ? { tls } : {}),
+        ...(connectionName ? { connectionName } : {}),
+        ...(retryStrategy ? { retryStrategy } : {}),
+      },
+      opts,
+    )
+  }
+}
+
+async function connectTo(url: string): Promise<Result<{ endpoint: RedisEndpoint; redis: BullRedisClient }>> {
+  const endpoint = parseRedisUrl(url)
+  if (!endpoint.ok) return endpoint
+  const problem = await probe(endpoint.value)
+  if (problem !== null)
+    return err(
+      studioError(
+        'queue.unreachable',
+        `Cannot reach Redis at ${describeEndpoint(endpoint.value)}: ${problem}`,
+        'Check the URL, the password (or $KONTEXT_REDIS_PASSWORD), the TLS certificate (rediss://) and that the server is running.',
+      ),
+    )
+  useOurClient()
+  return ok({ endpoint: endpoint.value, redis: new BullRedisClient(endpoint.value) })
+}
+
+/** BullMQ objects report connection trouble as 'error' events; say it once per outage, briefly. */
+function logErrorsOnce(emitter: { on(event: 'error', f: (e: Error) => void): unknown }, log: (line: string) => void, who: string) {
+  let last = ''
+  emitter.on('error', (e) => {
+    if (e.message !== last) log(`${who}: ${e.message}`)
+    last = e.message
+  })
+}
+
+/** Item failures cross Redis as “code: message” (BullMQ keeps a reason string). */
+const encodeReason = (e: StudioErrorData): string => `${e.code}: ${e.message}${e.hint ? ` — ${e.hint}` : ''}`
+function decodeReason(reason: string): StudioErrorData {
+  const m = /^([a-z]+(?:\.[A-Za-z]+)+): ([\s\S]*?)(?: — ([\s\S]*))?$/.exec(reason)
+  return m ? studioError(m[1] as string, m[2] as string, m[3]) : studioError('job.failed', reason)
+}
+
+export interface QueuedBatch {
+  readonly url: string
+  readonly queueName?: string
+  readonly items: readonly PlannedItem[]
+  readonly settings: BatchSettings
+  readonly refs: readonly Uint8Array[]
+  readonly outDir: string
+  readonly wait: boolean
+  readonly attempts?: number
+  readonly signal?: AbortSignal
+  readonly onItem?: (o: ItemOutcome, finished: number) => void
+  readonly log: (line: string) => void
+}
+
+export async function runQueuedBatch(b: QueuedBatch): Promise<Result<ItemOutcome[] | 'queued'>> {
+  const c = await connectTo(b.url)
+  if (!c.ok) return c
+  const { endpoint, redis } = c.value
+  const store = new RedisBlobStore(redis)
+  const name = b.queueName ?? DEFAULT_QUEUE
+  const queue = new Queue<JobData>(name, { connection: { ...endpoint } as RedisOptions })
+  // Listening before enqueueing, so the completions of fast workers are not missed.
+  const events = new QueueEvents(name, { connection: { ...endpoint } as RedisOptions, autorun: b.wait })
+  logErrorsOnce(queue, b.log, 'batch')
+  logErrorsOnce(events, b.log, 'batch')
+  try {
+    for (const [i, ref] of b.refs.entries()) await store.putBlob(b.settings.refs[i] as string, ref)
+    const have = await store.haveResults(b.items.map((i) => i.key))
+    const toRun = b.items.filter((_, i) => !have[i])
+    for (const item of toRun) await store.putBlob(item.inputHash, new Uint8Array(await readFile(item.path)))
+    if (b.wait) await events.waitUntilReady()
+    await enqueue(queue, toRun, b.settings, b.attempts ?? 3)
+    b.log(`batch: ${b.items.length} items (${b.items.length - toRun.length} already done) on ${describeEndpoint(endpoint)}`)
+    if (!b.wait) return ok('queued')
+    return ok(await collect(queue, events, store, b))
+  } finally {
+    await events.close().catch(() => undefined)
+    await queue.close().catch(() => undefined)
+    await redis.quit().catch(() => undefined)
+  }
+}
+
+async function enqueue(queue: Queue<JobData>, items: readonly PlannedItem[], settings: BatchSettings, attempts: number): Promise<void> {
+  // A job that failed for good earlier is retried (a re-submission means “try again”); a live one is left alone.
+  for (const item of items) if ((await queue.getJobState(item.key)) === 'failed') await (await queue.getJob(item.key))?.retry('failed')
+  const jobs = items.map((item) => ({
+    name: 'edit',
+    data: { v: 1 as const, key: item.key, input: item.inputHash, settings },
+    opts: { jobId: item.key, attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true },
+  }))
+  for (let i = 0; i < jobs.length; i += 500) await queue.addBulk(jobs.slice(i, i + 500))
+}
+
+/**
+ * Waits until every item has a result or has failed for good, writing results as they arrive.
+ * Driven by the queue's event stream (QueueEvents: a completed or failed job is one event, so
+ * the cost is per item, not per item per poll); a slow sweep over what is still pending catches
+ * anything the stream missed (events before we listened, a Redis restart) and re-adds any job the
+ * queue no longer has.
+ */
+async function collect(queue: Queue<JobData>, events: QueueEvents, store: RedisBlobStore, b: QueuedBatch): Promise<ItemOutcome[]> {
+  const outcomes = new Map<string, ItemOutcome>()
+  const pending = new Map<string, PlannedItem[]>()
+  for (const item of b.items) pending.set(item.key, [...(pending.get(item.key) ?? []), item])
+  let finished = 0
+  const settle = (key: string, o: (item: PlannedItem) => ItemOutcome) => {
+    for (const item of pending.get(key) ?? []) {
+      outcomes.set(item.name, o(item))
+      b.onItem?.(outcomes.get(item.name) as ItemOutcome, ++finished)
+    }
+    pending.delete(key)
+  }
+  const dirty = new Set<string>()
+  let wake: (() => void) | null = null
+  const signal = (key: string) => {
+    if (!pending.has(key)) return
+    dirty.add(key)
+    wake?.()
+  }
+  events.on('completed', ({ jobId }) => signal(jobId))
+  events.on('failed', ({ jobId }) => signal(jobId))
+  b.signal?.addEventListener('abort', () => wake?.(), { once: true })
+
+  /** Settles keys whose result is there (writing it out); returns the others. */
+  const takeResults = async (keys: readonly string[]): Promise<string[]> => {
+    const have = await store.haveResults(keys)
+    const rest: string[] = []
+    for (const [i, key] of keys.entries()) {
+      const png = have[i] ? await store.getResult(key) : null
+      if (!png) {
+        rest.push(key)
+        continue
+      }
+      for (const item of pending.get(key) ?? []) await writeAtomic(join(b.outDir, outputName(item.name)), png)
+      settle(key, (item) => ({ name: item.name, key, ok: true, out: outputName(item.name) }))
+    }
+    return rest
+  }
+  const takeFailure = async (key: string) => {
+    if ((await queue.getJobState(key)) !== 'failed') return // a retry is coming
+    const reason = decodeReason((await queue.getJob(key))?.failedReason ?? 'failed')
+    settle(key, (item) => ({ name: item.name, key, ok: false, error: reason }))
+  }
+  /** The whole pending set, in a few queue-wide calls rather than one state lookup per item. */
+  const sweep = async () => {
+    const rest = await takeResults([...pending.keys()])
+    if (rest.length === 0) return
+    const counts = await queue.getJobCounts('failed', 'waiting', 'active', 'delayed', 'prioritized')
+    if ((counts.failed ?? 0) > 0) for (const key of rest) if (pending.has(key)) await takeFailure(key)
+    // Nothing left in the queue, yet items without results: their jobs are gone; add them again.
+    const live = (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0)
+    if (live === 0) {
+      const missing = rest.filter((k) => pending.has(k)).map((k) => (pending.get(k) as PlannedItem[])[0] as PlannedItem)
+      if (missing.length > 0) await enqueue(queue, missing, b.settings, b.attempts ?? 3)
+    }
+  }
+  const SWEEP_MS = 5000
+  let lastSweep = 0
+  let warned = false
+  while (pending.size > 0 && !b.signal?.aborted) {
+    try {
+      const keys = [...dirty].filter((k) => pending.has(k))
+      dirty.clear()
+      for (const key of await takeResults(keys)) await takeFailure(key)
+      if (performance.now() - lastSweep >= SWEEP_MS) {
+        lastSweep = performance.now()
+        await sweep()
+      }
+      warned = false
+    } catch (e) {
+      // Redis restarting: keep waiting, the clients reconnect; the next sweep looks at everything.
+      if (!warned) b.log(`batch: waiting for Redis (${toErrorData(e).message})`)
+      warned = true
+      lastSweep = 0
+    }
+    if (pending.size > 0 && dirty.size === 0 && !b.signal?.aborted)
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, SWEEP_MS)
+        function done() {
+          clearTimeout(t)
+          wake = null
+          resolve()
+        }
+        wake = done
+      })
+  }
+  for (const key of [...pending.keys()])
+    settle(key, (item) => ({
+      name: item.name,
+      key,
+      ok: false,
+      error: studioError('job.cancelled', 'The batch was cancelled before this item finished.'),
+    }))
+  return b.items.map((i) => outcomes.get(i.name) as ItemOutcome)
+}
+
+export interface WorkerOptions {
+  readonly url: string
+  readonly queueName?: string
+  readonly engine: EditEngine
+  /** Model ids installed here; a job for another model fails with a clear reason. */
+  readonly models: readonly string[]
+  readonly concurrency?: number
+  /** How long a job's lock lasts without renewal: a killed worker's job waits this long. */
+  readonly lockMs?: number
+  readonly stalledIntervalMs?: number
+  readonly maxStalledCount?: number
+  readonly log: (line: string) => void
+  /**
+   * `start` when a job is taken, then `stored` (this run wrote the result) or `duplicate` (a result
+   * was already there: a retried, stalled or duplicated job, refused a second result).
+   */
+  readonly onEvent?: (e: { event: 'start' | 'stored' | 'duplicate'; key: string }) => void
+}
+
+export interface RunningWorker {
+  close(): Promise<void>
+}
+
+const unrecoverable = (e: StudioErrorData) => new UnrecoverableError(encodeReason(e))
+/** Errors a retry cannot fix: the input itself is bad. */
+const permanent = (code: string) => code.startsWith('image.') || code.startsWith('prompt.') || code === 'job.invalid'
+
+export async function startWorker(o: WorkerOptions): Promise<Result<RunningWorker>> {
+  const c = await connectTo(o.url)
+  if (!c.ok) return c
+  const { endpoint, redis } = c.value
+  const store = new RedisBlobStore(redis)
+  const handle = async (job: Job<JobData>): Promise<{ key: string; stored: boolean }> => {
+    const parsed = JobData.safeParse(job.data)
+    if (!parsed.success) throw unrecoverable(studioError('job.invalid', 'The job is not a kontext batch item.'))
+    const { key, input, settings } = parsed.data
+    if (resultKey(input, settings) !== key)
+      throw unrecoverable(studioError('job.invalid', 'The job’s key does not match its input and settings.'))
+    if (!o.models.includes(settings.model))
+      throw new Error(encodeReason(studioError('model.unknown', `Model “${settings.model}” is not installed on this worker.`)))
+    o.onEvent?.({ event: 'start', key })
+    if ((await store.haveResults([key]))[0]) {
+      o.onEvent?.({ event: 'duplicate', key })
+      return { key, stored: false }
+    }
+    const hashes = [input, ...settings.refs]
+    const blobs = await Promise.all(hashes.map((h) => store.getBlob(h)))
+    // Content-addressed: a blob that does not hash to its name is as good as missing.
+    if (blobs.some((b, i) => b === null || sha256Hex(b) !== hashes[i]))
+      throw unrecoverable(studioError('blob.missing', 'An input of this item is missing from Redis (expired?).', 'Submit the batch again.'))
+    const [first, ...refs] = blobs.map((b) => new Uint8Array(b as Buffer))
+    let png: Uint8Array
+    try {
+      png = (await o.engine.run(itemJob({ seed: seedFor(input, settings.seed) }, first as Uint8Array, refs, settings), { previews: false }))
+        .png
+    } catch (e) {
+      const data = toErrorData(e, 'engine.failed')
+      throw permanent(data.code) ? unrecoverable(data) : new Error(encodeReason(data))
+    }
+    const stored = await store.putResult(key, png)
+    o.onEvent?.({ event: stored ? 'stored' : 'duplicate', key })
+    return { key, stored }
+  }
+  const worker = new Worker<JobData>(o.queueName ?? DEFAULT_QUEUE, handle, {
+    connection: { ...endpoint } as RedisOptions,
+    concurrency: o.concurrency ?? 1,
+    lockDuration: o.lockMs ?? 30_000,
+    stalledInterval: o.stalledIntervalMs ?? Math.max(1000, Math.round((o.lockMs ?? 30_000) / 2)),
+    maxStalledCount: o.maxStalledCount ?? 3,
+  })
+  worker.on('failed', (job, e) => job && o.log(`worker: ${job.id?.slice(0, 12)} failed (attempt ${job.attemptsMade}): ${e.message}`))
+  logErrorsOnce(worker, o.log, 'worker')
+  await worker.waitUntilReady()
+  o.log(`worker: ready on ${describeEndpoint(endpoint)} queue ${o.queueName ?? DEFAULT_QUEUE}`)
+  return ok({
+    async close() {
+      await worker.close()
+      await redis.quit().catch(() => undefined)
+    },
+  })
+}

@@ -1,0 +1,78 @@
+/**
+ * `kontext batch` without a queue: one engine (sessions loaded once) and a small window of items
+ * in flight, so one item's file read, decode and PNG encode (sharp, on libuv's threads) overlap
+ * the other's inference instead of waiting for it.
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { studioError, toErrorData } from '../../core/result'
+import type { EngineJob, EngineRunResult, RunHooks } from '../engineService'
+import type { ItemOutcome } from './outcome'
+import { outputName, type BatchSettings, type PlannedItem } from './plan'
+
+/** The slice of KontextEngine a batch needs (the same pipeline `kontext edit` drives). */
+export interface EditEngine {
+  run(job: EngineJob, hooks?: RunHooks): Promise<EngineRunResult>
+}
+
+export interface LocalBatch {
+  readonly engine: EditEngine
+  readonly items: readonly PlannedItem[]
+  readonly settings: BatchSettings
+  /** The reference images' bytes, in the order of settings.refs. */
+  readonly refs: readonly Uint8Array[]
+  readonly outDir: string
+  /** Items in flight at once; 2 is enough to hide decode/encode behind inference. */
+  readonly depth?: number
+  readonly signal?: AbortSignal
+  readonly onItem?: (outcome: ItemOutcome, finished: number) => void
+}
+
+/** The engine job for one item: its input first (offset 1), then the shared references. */
+export const itemJob = (item: Pick<PlannedItem, 'seed'>, input: Uint8Array, refs: readonly Uint8Array[], s: BatchSettings): EngineJob => ({
+  model: s.model,
+  prompt: s.prompt,
+  contexts: [input, ...refs],
+  seed: item.seed,
+  steps: s.steps,
+  guidance: s.guidance,
+})
+
+/** Written beside and renamed into place, so a killed batch never leaves half a PNG under a result's name. */
+export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${path}.${process.pid}.part`
+  await writeFile(tmp, bytes)
+  await rename(tmp, path)
+}
+
+export async function runLocalBatch(b: LocalBatch): Promise<ItemOutcome[]> {
+  const outcomes: ItemOutcome[] = new Array<ItemOutcome>(b.items.length)
+  let next = 0
+  let finished = 0
+  const lane = async (): Promise<void> => {
+    for (let i = next++; i < b.items.length; i = next++) {
+      const item = b.items[i] as PlannedItem
+      const out = outputName(item.name)
+      let outcome: ItemOutcome
+      if (b.signal?.aborted)
+        outcome = { name: item.name, key: item.key, ok: false, error: studioError('job.cancelled', 'The batch was cancelled.') }
+      else
+        try {
+          const input = new Uint8Array(await readFile(item.path))
+          const result = await b.engine.run(itemJob(item, input, b.refs, b.settings), {
+            previews: false,
+            ...(b.signal ? { signal: b.signal } : {}),
+          })
+          await writeAtomic(join(b.outDir, out), result.png)
+          outcome = { name: item.name, key: item.key, ok: true, out }
+        } catch (e) {
+          outcome = { name: item.name, key: item.key, ok: false, error: toErrorData(e, 'engine.failed') }
+        }
+      outcomes[i] = outcome
+      b.onItem?.(outcome, ++finished)
+    }
+  }
+  const depth = Math.max(1, Math.min(b.depth ?? 2, b.items.length))
+  await Promise.all(Array.from({ length: depth }, lane))
+  return outcomes
+}

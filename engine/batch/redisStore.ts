@@ -1,0 +1,48 @@
+/**
+ * Inputs and results in Redis, content-addressed: `kontext:blob:<sha256>` holds an input or
+ * reference image, `kontext:result:<key>` a result PNG. A result is written with SET NX, so under
+ * one key there is only ever one result, however many times a job runs. Both expire (default
+ * 7 days) so a finished batch does not hold Redis memory forever.
+ */
+import { BlobHash } from './plan'
+import type { BullRedisClient } from './redis/bullmqClient'
+
+export const BLOB_PREFIX = 'kontext:blob:'
+export const RESULT_PREFIX = 'kontext:result:'
+export const DEFAULT_TTL_S = 7 * 24 * 3600
+
+const checked = (hash: string): string => BlobHash.parse(hash)
+
+export class RedisBlobStore {
+  constructor(
+    private readonly redis: BullRedisClient,
+    private readonly ttlS = DEFAULT_TTL_S,
+  ) {}
+
+  /** Uploads unless present (then only its expiry is renewed). */
+  async putBlob(hash: string, bytes: Uint8Array): Promise<void> {
+    const key = BLOB_PREFIX + checked(hash)
+    if ((await this.redis.call(['EXPIRE', key, this.ttlS])) === 1) return
+    await this.redis.call(['SET', key, Buffer.from(bytes), 'EX', this.ttlS])
+  }
+
+  async getBlob(hash: string): Promise<Buffer | null> {
+    return (await this.redis.call(['GET', BLOB_PREFIX + checked(hash)], true)) as Buffer | null
+  }
+
+  /** True when this call stored the result; false when one was already there (a duplicate run). */
+  async putResult(key: string, png: Uint8Array): Promise<boolean> {
+    return (await this.redis.call(['SET', RESULT_PREFIX + checked(key), Buffer.from(png), 'NX', 'EX', this.ttlS])) === 'OK'
+  }
+
+  async getResult(key: string): Promise<Buffer | null> {
+    return (await this.redis.call(['GET', RESULT_PREFIX + checked(key)], true)) as Buffer | null
+  }
+
+  /** Which of these keys have a result, in one round trip. */
+  async haveResults(keys: readonly string[]): Promise<boolean[]> {
+    if (keys.length === 0) return []
+    const replies = await Promise.all(keys.map((k) => this.redis.call(['EXISTS', RESULT_PREFIX + checked(k)])))
+    return replies.map((r) => r === 1)
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * `kontext batch` — one instruction over a folder of images. Without --queue the items run here
+ * (one engine, a small window in flight); with --queue they go to a BullMQ queue on Redis for
+ * `kontext worker`s, and the results are collected back into --out under the same file names.
+ */
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { studioError, type StudioErrorData } from '../../core/result'
+import { runLocalBatch } from '../batch/localRunner'
+import { summarize, summaryText, type ItemOutcome } from '../batch/outcome'
+import { BatchSettings, listInputs, planBatch, sha256Hex } from '../batch/plan'
+import { EXIT, reportError, type CliCommand, type CliContext } from './context'
+import { openEngine } from './openEngine'
+
+const OPTIONS = {
+  in: { type: 'string', short: 'i' },
+  prompt: { type: 'string', short: 'p' },
+  out: { type: 'string', short: 'o' },
+  ref: { type: 'string', multiple: true },
+  seed: { type: 'string' },
+  steps: { type: 'string' },
+  guidance: { type: 'string' },
+  model: { type: 'string', short: 'm' },
+  provider: { type: 'string' },
+  depth: { type: 'string' },
+  queue: { type: 'string' },
+  'queue-name': { type: 'string' },
+  attempts: { type: 'string' },
+  'no-wait': { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const
+
+const usage = (message: string, hint = 'Run `kontext help` for the options.'): StudioErrorData => studioError('cli.usage', message, hint)
+
+function int(name: string, value: string | undefined, min: number, max: number): number | undefined | StudioErrorData {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  return Number.isSafeInteger(n) && n >= min && n <= max ? n : usage(`--${name} must be an integer from ${min} to ${max}, got “${value}”.`)
+}
+const isError = (v: unknown): v is StudioErrorData => typeof v === 'object' && v !== null && 'code' in v && 'message' in v
+
+async function run(argv: string[], ctx: CliContext): Promise<number> {
+  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; args: string[]; allowPositionals: false }>>['values']
+  try {
+    values = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false }).values
+  } catch (e) {
+    return reportError(ctx, usage(e instanceof Error ? e.message : String(e)), argv.includes('--json'))
+  }
+  const json = values.json ?? false
+  const fail = (e: StudioErrorData) => reportError(ctx, e, json)
+  if (!values.in || !values.prompt || !values.out) return fail(usage('batch needs --in DIR, --prompt TEXT and --out DIR.'))
+  if (values['no-wait'] && !values.queue) return fail(usage('--no-wait needs --queue (without a queue the batch runs here).'))
+  const nums = {
+    seed: int('seed', values.seed, 0, 2 ** 32 - 1),
+    steps: int('steps', values.steps, 1, 200),
+    depth: int('depth', values.depth, 1, 16),
+    attempts: int('attempts', values.attempts, 1, 100),
+  }
+  for (const v of Object.values(nums)) if (isError(v)) return fail(v)
+  const guidance = values.guidance === undefined ? undefined : Number(values.guidance)
+  if (guidance !== undefined && !(guidance >= 0 && guidance <= 100))
+    return fail(usage(`--guidance must be a number from 0 to 100, got “${values.guidance}”.`))
+
+  const inputs = listInputs(resolve(ctx.cwd, values.in))
+  if (!inputs.ok) return fail(inputs.error)
+  const refs: Uint8Array[] = []
+  for (const r of values.ref ?? []) {
+    const full = resolve(ctx.cwd, r)
+    if (!existsSync(full) || !statSync(full).isFile())
+      return fail(studioError('file.notFound', `--ref ${r}: no such file.`, 'Check the path.'))
+    refs.push(new Uint8Array(readFileSync(full)))
+  }
+  const log = (line: string) => (json ? undefined : ctx.err(`${line}\n`))
+  // The model's defaults (and, without a queue, the engine) come from the local installation.
+  const opened = openEngine({
+    ...(values.model ? { model: values.model } : {}),
+    ...(values.provider ? { provider: values.provider } : {}),
+    cwd: ctx.cwd,
+    log,
+  })
+  if (!opened.ok) return fail(opened.error)
+  const { engine, model } = opened.value
+  const parsed = BatchSettings.safeParse({
+    prompt: values.prompt,
+    model: model.id,
+    steps: (nums.steps as number | undefined) ?? model.defaultSteps,
+    guidance: guidance ?? model.defaultGuidance,
+    refs: refs.map(sha256Hex),
+    seed: (nums.seed as number | undefined) ?? null,
+  })
+  if (!parsed.success) return fail(usage(`The batch settings are not valid: ${parsed.error.issues.map((i) => i.message).join('; ')}.`))
+  const settings = parsed.data
+  const items = planBatch(inputs.value, settings)
+  const outDir = resolve(ctx.cwd, values.out)
+  mkdirSync(outDir, { recursive: true })
+  const progress = (o: ItemOutcome, finished: number) => {
+    if (json) return
+    if (!o.ok) ctx.err(`  ${o.name}: ${o.error.message}\n`)
+    if (ctx.isTTY || finished === items.length) ctx.err(`\r${finished}/${items.length}`)
+    if (finished === items.length) ctx.err('\n')
+  }
+
+  let outcomes: ItemOutcome[]
+  try {
+    if (values.queue) {
+      await engine.release()
+      const { runQueuedBatch } = await import('../batch/bullmqQueue')
+      const r = await runQueuedBatch({
+        url: values.queue,
+        ...(values['queue-name'] ? { queueName: values['queue-name'] } : {}),
+        items,
+        settings,
+        refs,
+        outDir,
+        wait: !values['no-wait'],
+        ...(nums.attempts !== undefined ? { attempts: nums.attempts as number } : {}),
+        signal: ctx.signal,
+        onItem: progress,
+        log,
+      })
+      if (!r.ok) return fail(r.error)
+      if (r.value === 'queued') {
+        if (json) ctx.out(JSON.stringify({ ok: true, queued: items.length, model: settings.model, steps: settings.steps }) + '\n')
+        else ctx.out(`queued ${items.length} items; run the same command without --no-wait to collect the results.\n`)
+        return EXIT.ok
+      }
+      outcomes = r.value
+    } else {
+      if (!json) log(`batch: ${items.length} items on ${model.id}, ${settings.steps} steps`)
+      outcomes = await runLocalBatch({
+        engine,
+        items,
+        settings,
+        refs,
+        outDir,
+        ...(nums.depth !== undefined ? { depth: nums.depth as number } : {}),
+        signal: ctx.signal,
+        onItem: progress,
+      })
+    }
+  } finally {
+    await engine.release()
+  }
+  const summary = summarize(outcomes)
+  if (json)
+    ctx.out(JSON.stringify({ ...summary, outDir, model: settings.model, steps: settings.steps, guidance: settings.guidance }) + '\n')
+  else ctx.out(summaryText(summary, outDir))
+  if (ctx.signal.aborted) return EXIT.cancelled
+  return summary.ok ? EXIT.ok : EXIT.failed
+}
+
+export const batchCommand: CliCommand = {
+  summary: 'edit every image of a folder with one prompt, here or through a Redis queue of workers',
+  usage:
+    'kontext batch --in DIR --prompt TEXT --out DIR [--ref IMAGE]… [--seed N] [--steps N] [--guidance X] [--model ID] [--provider NAME] [--depth N] [--queue redis[s]://[:PASSWORD@]HOST:PORT [--queue-name NAME] [--attempts N] [--no-wait]] [--json]',
+  run,
+}
