@@ -63,8 +63,8 @@ async function measured(run: () => Promise<void>, alive: readonly number[] = [])
 const common = ['--prompt', PROMPT, '--steps', steps, '--provider', 'cpu']
 
 async function redisStats(r: TestRedis): Promise<{ calls: number; cpu: number }> {
-  const stats = (await r.client.call(['INFO', 'commandstats'])) as string
-  const cpu = (await r.client.call(['INFO', 'cpu'])) as string
+  const stats = await r.client.info('commandstats')
+  const cpu = await r.client.info('cpu')
   const calls = [...stats.matchAll(/calls=(\d+)/g)].reduce((s, m) => s + Number(m[1]), 0)
   const num = (k: string) => Number(new RegExp(`${k}:([\\d.]+)`).exec(cpu)?.[1] ?? 0)
   return { calls, cpu: num('used_cpu_sys') + num('used_cpu_user') }
@@ -94,10 +94,10 @@ try {
   redis = await startRedis()
   let perItem = { calls: 0, cpuMs: 0 }
   for (const n of [1, 2, 4]) {
-    await redis.client.call(['FLUSHALL'])
+    await redis.client.flushall()
     const workers = Array.from({ length: n }, () => spawnWorker(redis!.url, { shortLocks: false }))
     await Promise.all(workers.map((w) => w.until((e) => e.event === 'ready')))
-    await redis.client.call(['CONFIG', 'RESETSTAT'])
+    await redis.client.config('RESETSTAT')
     const before = await redisStats(redis)
     const m = await measured(
       () => kontext('batch', '--in', inDir, '--out', join(dir, `queue${n}`), '--queue', redis!.url, ...common),

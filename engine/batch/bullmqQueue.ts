@@ -7,15 +7,15 @@
  */
 import { join } from 'node:path'
 import { readFile } from 'node:fs/promises'
-import { Queue, QueueEvents, RedisConnection as BullConnection, UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq'
+import { Queue, QueueEvents, UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq'
 import { z } from 'zod'
 import { studioError, toErrorData, type Result, type StudioErrorData, err, ok } from '../../core/result'
 import { itemJob, writeAtomic, type EditEngine } from './localRunner'
 import type { ItemOutcome } from './outcome'
 import { BatchSettings, BlobHash, outputName, resultKey, seedFor, sha256Hex, type PlannedItem } from './plan'
-import { BullRedisClient } from './redis/bullmqClient'
-import { probe, type RedisEndpoint } from './redis/connection'
-import { describeEndpoint, parseRedisUrl } from './redis/redisUrl'
+import type { Redis } from 'ioredis'
+import { openRedis, probe } from './redis/client'
+import { describeEndpoint, parseRedisUrl, type RedisEndpoint } from './redis/redisUrl'
 import { RedisBlobStore } from './redisStore'
 
 export const DEFAULT_QUEUE = 'kontext-batch'
@@ -24,27 +24,7 @@ export const DEFAULT_QUEUE = 'kontext-batch'
 export const JobData = z.object({ v: z.literal(1), key: BlobHash, input: BlobHash, settings: BatchSettings })
 export type JobData = z.infer<typeof JobData>
 
-/** BullMQ builds its connections through this factory: our client, from the endpoint we pass. */
-function useOurClient(): void {
-  BullConnection.clientFactory = (opts: RedisOptions) => {
-    const { host, port, username, password, db, tls, connectionName, retryStrategy } = opts as RedisOptions & RedisEndpoint
-    return new BullRedisClient(
-      {
-        host: host ?? '127.0.0.1',
-        port: port ?? 6379,
-        ...(username ? { username } : {}),
-        ...(password ? { password } : {}),
-        ...(db ? { db } : {}),
-        ...(tls ? { tls } : {}),
-        ...(connectionName ? { connectionName } : {}),
-        ...(retryStrategy ? { retryStrategy } : {}),
-      },
-      opts,
-    )
-  }
-}
-
-async function connectTo(url: string): Promise<Result<{ endpoint: RedisEndpoint; redis: BullRedisClient }>> {
+async function connectTo(url: string): Promise<Result<{ endpoint: RedisEndpoint; redis: Redis }>> {
   const endpoint = parseRedisUrl(url)
   if (!endpoint.ok) return endpoint
   const problem = await probe(endpoint.value)
@@ -56,8 +36,9 @@ async function connectTo(url: string): Promise<Result<{ endpoint: RedisEndpoint;
         'Check the URL, the password (or $KONTEXT_REDIS_PASSWORD), the TLS certificate (rediss://) and that the server is running.',
       ),
     )
-  useOurClient()
-  return ok({ endpoint: endpoint.value, redis: new BullRedisClient(endpoint.value) })
+  const redis = openRedis(endpoint.value)
+  await redis.connect()
+  return ok({ endpoint: endpoint.value, redis })
 }
 
 /** BullMQ objects report connection trouble as 'error' events; say it once per outage, briefly. */

@@ -5,7 +5,7 @@
  * 7 days) so a finished batch does not hold Redis memory forever.
  */
 import { BlobHash } from './plan'
-import type { BullRedisClient } from './redis/bullmqClient'
+import type { Redis } from 'ioredis'
 
 export const BLOB_PREFIX = 'kontext:blob:'
 export const RESULT_PREFIX = 'kontext:result:'
@@ -15,34 +15,34 @@ const checked = (hash: string): string => BlobHash.parse(hash)
 
 export class RedisBlobStore {
   constructor(
-    private readonly redis: BullRedisClient,
+    private readonly redis: Redis,
     private readonly ttlS = DEFAULT_TTL_S,
   ) {}
 
   /** Uploads unless present (then only its expiry is renewed). */
   async putBlob(hash: string, bytes: Uint8Array): Promise<void> {
     const key = BLOB_PREFIX + checked(hash)
-    if ((await this.redis.call(['EXPIRE', key, this.ttlS])) === 1) return
-    await this.redis.call(['SET', key, Buffer.from(bytes), 'EX', this.ttlS])
+    if ((await this.redis.expire(key, this.ttlS)) === 1) return
+    await this.redis.set(key, Buffer.from(bytes), 'EX', this.ttlS)
   }
 
   async getBlob(hash: string): Promise<Buffer | null> {
-    return (await this.redis.call(['GET', BLOB_PREFIX + checked(hash)], true)) as Buffer | null
+    return this.redis.getBuffer(BLOB_PREFIX + checked(hash))
   }
 
   /** True when this call stored the result; false when one was already there (a duplicate run). */
   async putResult(key: string, png: Uint8Array): Promise<boolean> {
-    return (await this.redis.call(['SET', RESULT_PREFIX + checked(key), Buffer.from(png), 'NX', 'EX', this.ttlS])) === 'OK'
+    return (await this.redis.set(RESULT_PREFIX + checked(key), Buffer.from(png), 'EX', this.ttlS, 'NX')) === 'OK'
   }
 
   async getResult(key: string): Promise<Buffer | null> {
-    return (await this.redis.call(['GET', RESULT_PREFIX + checked(key)], true)) as Buffer | null
+    return this.redis.getBuffer(RESULT_PREFIX + checked(key))
   }
 
   /** Which of these keys have a result, in one round trip. */
   async haveResults(keys: readonly string[]): Promise<boolean[]> {
     if (keys.length === 0) return []
-    const replies = await Promise.all(keys.map((k) => this.redis.call(['EXISTS', RESULT_PREFIX + checked(k)])))
+    const replies = await Promise.all(keys.map((k) => this.redis.exists(RESULT_PREFIX + checked(k))))
     return replies.map((r) => r === 1)
   }
 }

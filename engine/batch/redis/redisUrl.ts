@@ -4,7 +4,18 @@
  * process listings and shell history. Messages name the server, never the password.
  */
 import { studioError, type Result, err, ok } from '../../../core/result'
-import type { RedisEndpoint } from './connection'
+import type { ConnectionOptions as TlsOptions } from 'node:tls'
+
+/** Where the queue lives, as ioredis and BullMQ take it. */
+export interface RedisEndpoint {
+  readonly host: string
+  readonly port: number
+  readonly username?: string
+  readonly password?: string
+  readonly db?: number
+  /** TLS options (rediss://); the server's certificate is verified. */
+  readonly tls?: TlsOptions
+}
 
 export function parseRedisUrl(raw: string, env: NodeJS.ProcessEnv = process.env): Result<RedisEndpoint> {
   let url: URL

@@ -62,7 +62,7 @@ describe('kontext worker killed with SIGKILL mid-job', () => {
   it(
     'its job is taken over after the lock expires; every item done once',
     async () => {
-      await redis.client.call(['FLUSHALL'])
+      await redis.client.flushall()
       const a = spawnWorker(redis.url)
       const b = spawnWorker(redis.url)
       const workers = [a, b]
@@ -96,11 +96,11 @@ describe('Redis restarted mid-batch', () => {
   it(
     'the queue survives (append-only file); workers and the batch reconnect; every item done once',
     async () => {
-      await redis.client.call(['FLUSHALL'])
+      await redis.client.flushall()
       const workers = [spawnWorker(redis.url), spawnWorker(redis.url)]
       try {
         await Promise.all(workers.map((w) => w.until((e) => e.event === 'ready')))
-        const runId = async () => /run_id:(\w+)/.exec((await redis.client.call(['INFO', 'server'])) as string)?.[1]
+        const runId = async () => /run_id:(\w+)/.exec(await redis.client.info('server'))?.[1]
         const before = await runId()
         const running = batch('restarted', '--queue', redis.url)
         await untilAll(workers, (events) => events.filter((e) => e.event === 'stored').length >= 5)

@@ -72,7 +72,7 @@ describe.each([
   it(
     `completes all ${items} items exactly once`,
     async () => {
-      await redis.client.call(['FLUSHALL'])
+      await redis.client.flushall()
       const workers = Array.from({ length: count }, () => spawnWorker(redis.url))
       try {
         await Promise.all(workers.map((w) => w.until((e) => e.event === 'ready')))

@@ -65,7 +65,7 @@ describe('a job forged into the queue', () => {
   it(
     'is refused when it names a path or its key does not match its settings, and writes nothing',
     async () => {
-      await redis.client.call(['FLUSHALL'])
+      await redis.client.flushall()
       const connection = { host: '127.0.0.1', port: redis.port } as RedisOptions
       const queue = new Queue(DEFAULT_QUEUE, { connection })
       const events = new QueueEvents(DEFAULT_QUEUE, { connection })

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis'
 /** What a batch left in --out, as file name → sha256, and the shared prompt and settings. */
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -23,11 +24,11 @@ export interface Summary {
 }
 
 /** Every key in Redis under a prefix (SCAN, as a user would inspect it). */
-export async function keysUnder(client: { call(a: (string | number)[]): Promise<unknown> }, prefix: string): Promise<string[]> {
+export async function keysUnder(client: Redis, prefix: string): Promise<string[]> {
   const out: string[] = []
   let cursor = '0'
   do {
-    const [next, keys] = (await client.call(['SCAN', cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000])) as [string, string[]]
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
     out.push(...keys)
     cursor = next
   } while (cursor !== '0')

@@ -8,13 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { BullRedisClient } from '../../../engine/batch/redis/bullmqClient'
+import { Redis } from 'ioredis'
 
 export interface TestRedis {
   readonly url: string
   readonly port: number
   /** A client for the test's own checks. */
-  readonly client: BullRedisClient
+  readonly client: Redis
   /** SIGTERM (Redis flushes its append-only file), wait for exit, start again on the same port and dir. */
   restart(): Promise<void>
   stop(): Promise<void>
@@ -77,7 +77,9 @@ export async function startRedis({ password }: { password?: string } = {}): Prom
     })
   }
   await launch()
-  const client = new BullRedisClient({ host: '127.0.0.1', port, ...(password ? { password } : {}) })
+  // Reconnects by itself across restart(), as the workers' connections do.
+  const client = new Redis({ host: '127.0.0.1', port, ...(password ? { password } : {}), lazyConnect: true, maxRetriesPerRequest: null })
+  client.on('error', () => undefined)
   await client.connect()
   return {
     url: `redis://127.0.0.1:${port}`,

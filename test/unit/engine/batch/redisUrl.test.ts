@@ -1,26 +1,6 @@
-/** The Redis wire format and the --queue URL: framing across socket chunks, errors as values, TLS and auth from the URL. */
+/** The --queue URL: TLS and auth from the URL, the password never in what is shown. */
 import { describe, expect, it } from 'vitest'
-import { decodeText, encodeCommand, ReplyError, ReplyParser } from '../../../../engine/batch/redis/resp'
 import { describeEndpoint, parseRedisUrl } from '../../../../engine/batch/redis/redisUrl'
-
-describe('RESP', () => {
-  it('encodes commands with binary-safe lengths', () => {
-    expect(encodeCommand(['SET', 'k', Buffer.from([0, 13, 10])]).toString('latin1')).toBe(
-      '*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3\r\n\u0000\r\n\r\n',
-    )
-  })
-
-  it('parses replies split at any byte, in order, with errors as values', () => {
-    const wire = Buffer.from('+OK\r\n:42\r\n$5\r\nhe\r\nl\r\n$-1\r\n*2\r\n$1\r\na\r\n*1\r\n:7\r\n-ERR wrong\r\n')
-    for (let cut = 1; cut < wire.length; cut++) {
-      const p = new ReplyParser()
-      const got = [...p.push(wire.subarray(0, cut)), ...p.push(wire.subarray(cut))].map(decodeText)
-      expect(got.slice(0, 5)).toEqual(['OK', 42, 'he\r\nl', null, ['a', [7]]])
-      expect(got[5]).toBeInstanceOf(ReplyError)
-      expect((got[5] as ReplyError).message).toBe('ERR wrong')
-    }
-  })
-})
 
 describe('--queue URLs', () => {
   it('take host, port, db, user and password; rediss:// turns TLS on', () => {
