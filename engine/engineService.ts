@@ -3,17 +3,23 @@
  * engine process (host.ts) and the CLI drive this; it knows nothing of processes or terminals.
  */
 import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import type { EngineDescription, EngineState, ModelSummary } from '../core/engineTypes'
 import { StudioError, studioError, type Result, err, ok } from '../core/result'
 import { decodeRgbForModel, encodePreviewPng, encodeRgbPng, probeImage } from './image/imageIo'
-import { loadManifest } from './manifest/validate'
+import { loadManifest, MANIFEST_FILE } from './manifest/validate'
 import type { ModelManifest } from './manifest/schema'
 import { NOISE_VERSION } from './math/noise'
 import { planesToRgb, rgbToPlanes } from './math/imagePlanes'
+import { openCheckpointFolder, type CheckpointFolder } from './pipeline/checkpointFolder'
+import { CheckpointKontextModels } from './pipeline/checkpointModels'
 import { KontextPipeline } from './pipeline/kontextPipeline'
 import { OrtKontextModels, pipelineConfig } from './pipeline/ortModels'
-import type { ContextSource } from './pipeline/types'
+import type { ContextSource, KontextModels } from './pipeline/types'
 import { listProviders, ortVersion, SessionPool } from './sessions'
+import { walkModelFolder } from './weights/walk'
 
 export interface EngineJob {
   readonly model: string
@@ -58,10 +64,40 @@ interface DecodeCost {
 const previewScale = (latentWidth: number, downsample: number): number =>
   Math.max(1, Math.floor(Math.min(512, latentWidth * downsample) / Math.max(1, latentWidth)))
 
+/** What the engine needs of a model beyond the pipeline's four calls. */
+interface EngineModels extends KontextModels {
+  readonly ortMs: number
+  readonly vocabulary: readonly string[] | null
+  readonly provider?: string | null
+  loadAll(): Promise<void>
+  release?(): Promise<void>
+}
+
+interface ModelEntry {
+  readonly dir: string
+  readonly manifest: ModelManifest
+  /** Set for a folder of safetensors whose graphs the engine builds (no model.json). */
+  readonly checkpoint?: CheckpointFolder
+}
+
+/** A folder without model.json but with safetensors in it is a checkpoint folder (the official release, ComfyUI's). */
+const isCheckpointFolder = (dir: string): boolean => {
+  if (existsSync(join(dir, MANIFEST_FILE))) return false
+  try {
+    const f = walkModelFolder(dir)
+    return f.safetensors.length + f.indexes.length > 0
+  } catch {
+    return false
+  }
+}
+
+/** Built graphs too large to open from memory are kept here. */
+const graphCacheDir = (): string => join(process.env.KONTEXT_STUDIO_HOME ?? join(homedir(), '.kontext-studio'), 'cache', 'graphs')
+
 interface LoadedModel {
   readonly dir: string
   readonly manifest: ModelManifest
-  readonly models: OrtKontextModels
+  readonly models: EngineModels
   readonly pipeline: KontextPipeline
   /** What this model's last decode cost next to one of its steps; null before its first job. */
   decodeCost: DecodeCost | null
@@ -72,12 +108,23 @@ export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').upd
 export class KontextEngine {
   readonly pool: SessionPool
   private readonly loaded = new Map<string, LoadedModel>()
-  private readonly manifests = new Map<string, { dir: string; manifest: ModelManifest }>()
+  private readonly manifests = new Map<string, ModelEntry>()
   readonly problems: { dir: string; message: string }[] = []
+  private readonly log: ((line: string) => void) | undefined
 
   constructor(opts: { modelDirs: readonly string[]; provider?: string; log?: (line: string) => void }) {
     this.pool = new SessionPool({ ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.log ? { log: opts.log } : {}) })
+    this.log = opts.log
     for (const dir of opts.modelDirs) {
+      if (isCheckpointFolder(dir)) {
+        const c = openCheckpointFolder(dir)
+        if (c.ok) this.manifests.set(c.value.manifest.id, { dir, manifest: c.value.manifest, checkpoint: c.value })
+        else {
+          this.problems.push({ dir, message: c.error.message })
+          opts.log?.(`engine: skipping ${dir}: ${c.error.message}`)
+        }
+        continue
+      }
       const m = loadManifest(dir)
       if (m.ok) this.manifests.set(m.value.id, { dir, manifest: m.value })
       else {
@@ -85,6 +132,12 @@ export class KontextEngine {
         opts.log?.(`engine: skipping ${dir}: ${m.error.message}`)
       }
     }
+  }
+
+  /** The provider the last graph ran on: the pool's, or a built graph's (those open from memory). */
+  get activeProvider(): string | null {
+    for (const m of this.loaded.values()) if (m.models.provider) return m.models.provider
+    return this.pool.activeProvider
   }
 
   /** Checks the provider choice up front (an unsupported name is an error, not a silent CPU run). */
@@ -101,10 +154,21 @@ export class KontextEngine {
       const known = [...this.manifests.keys()].join(', ') || 'none'
       throw new StudioError(studioError('model.unknown', `No model “${id}” is installed.`, `Installed models: ${known}.`))
     }
-    const models = new OrtKontextModels(entry.manifest, entry.dir, this.pool)
+    const models = this.createModels(entry)
     const loaded = { ...entry, models, pipeline: new KontextPipeline(models, pipelineConfig(entry.manifest)), decodeCost: null }
     this.loaded.set(id, loaded)
     return loaded
+  }
+
+  private createModels(entry: ModelEntry): EngineModels {
+    if (!entry.checkpoint) return new OrtKontextModels(entry.manifest, entry.dir, this.pool)
+    const ladder = this.pool.checkProvider()
+    return new CheckpointKontextModels(entry.checkpoint, {
+      providers: ladder.ok ? ladder.value : ['cpu'],
+      files: this.pool,
+      cacheDir: graphCacheDir(),
+      ...(this.log ? { log: this.log } : {}),
+    })
   }
 
   /** Creates every session of a model and checks it against its manifest (reports all problems). */
@@ -113,14 +177,14 @@ export class KontextEngine {
   }
 
   summaries(): ModelSummary[] {
-    return [...this.manifests.values()].map(({ dir, manifest: m }) => ({
+    return [...this.manifests.values()].map(({ dir, manifest: m, checkpoint }) => ({
       id: m.id,
       name: m.name,
       dir,
       defaultSteps: m.defaults.steps,
       defaultGuidance: m.defaults.guidance,
       resolutions: m.resolutions.map(([w, h]) => [w, h] as const),
-      vocabulary: this.loaded.get(m.id)?.models.vocabulary ?? new OrtKontextModels(m, dir, this.pool).vocabulary,
+      vocabulary: checkpoint ? null : (this.loaded.get(m.id)?.models.vocabulary ?? new OrtKontextModels(m, dir, this.pool).vocabulary),
       maxContexts: m.rope.maxContexts,
     }))
   }
@@ -130,7 +194,7 @@ export class KontextEngine {
       state,
       ortVersion: ortVersion(),
       providers: listProviders(),
-      activeProvider: this.pool.activeProvider,
+      activeProvider: this.activeProvider,
       models: this.summaries(),
       pid: process.pid,
       restarts,
@@ -219,6 +283,7 @@ export class KontextEngine {
     for (const m of this.loaded.values()) {
       m.pipeline.promptCache.clear()
       m.pipeline.contextCache.clear()
+      await m.models.release?.()
     }
     return this.pool.release()
   }

@@ -1,0 +1,197 @@
+/**
+ * `KontextModels` for a folder of safetensors: the engine builds the five graphs (CLIP, T5,
+ * transformer, autoencoder encode/decode) from the checkpoint's tensors the first time each is
+ * needed and runs them with onnxruntime. Small graphs are opened from memory; a graph whose
+ * weights pass `inlineMaxBytes` is written once as `.onnx` + external-data `.weights` under the
+ * cache folder, keyed by the source files' paths, sizes and modification times, and reused.
+ */
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { buildComponent, type GraphComponent } from '../graph/components'
+import { writeGraphFiles } from '../graph/graphFiles'
+import { readerTensorSource } from '../graph/tensorSource'
+import type { ImagePlanes } from '../math/imagePlanes'
+import type { Latent } from '../math/packing'
+import { openGraphBytes, type LoadedSession, type ProviderName, type TensorData } from '../sessions'
+import type { ClipTokenizer } from '../tokenizers/clipTokenizer'
+import type { T5Tokenizer } from '../tokenizers/t5Tokenizer'
+import { BUNDLED_CLIP_MERGES } from '../tokenizers/bundled'
+import { loadFolderTokenizers, openComponent, type ComponentFound } from '../weights/index'
+import type { CheckpointFolder } from './checkpointFolder'
+import type { KontextModels, TextEmbedding, VelocityInput } from './types'
+
+/** Opens a graph file by path on the engine's provider ladder (the SessionPool). */
+export interface GraphFileOpener {
+  get(model: string, component: string, path: string): Promise<LoadedSession>
+}
+
+export interface CheckpointModelsOptions {
+  /** Providers to try for in-memory graphs, in order (CPU last). */
+  readonly providers: readonly ProviderName[]
+  readonly files: GraphFileOpener
+  /** Where large graphs are written ($KONTEXT_STUDIO_HOME/cache/graphs). */
+  readonly cacheDir: string
+  /** Graphs with more weight bytes than this go through files (default 1 GiB; protobuf's limit is 2 GB). */
+  readonly inlineMaxBytes?: number
+  readonly log?: (line: string) => void
+}
+
+const SOURCE: Record<GraphComponent, keyof CheckpointFolder['parts']> = {
+  transformer: 'transformer',
+  'ae-encode': 'autoencoder',
+  'ae-decode': 'autoencoder',
+  clip: 'clip',
+  t5: 't5',
+}
+
+const f32 = (data: Float32Array, dims: number[]): TensorData => ({ dtype: 'float32', data, dims })
+const ids64 = (ids: readonly number[]): TensorData => ({ dtype: 'int64', data: BigInt64Array.from(ids.map(BigInt)), dims: [1, ids.length] })
+
+/** A stable key for a built graph: what was built, from which files as they are on disk now. */
+export function graphCacheKey(dir: string, c: ComponentFound, component: GraphComponent, settings: unknown): string {
+  const h = createHash('sha256').update(`${component}\u0000${JSON.stringify(settings)}\u0000${c.prefix}`)
+  for (const f of c.files) {
+    const s = statSync(resolve(dir, f))
+    h.update(`\u0000${f}\u0000${s.size}\u0000${s.mtimeMs}`)
+  }
+  return h.digest('hex').slice(0, 24)
+}
+
+export class CheckpointKontextModels implements KontextModels {
+  ortMs = 0
+  readonly vocabulary = null
+  /** The provider of the last graph opened (in-memory graphs do not go through the pool). */
+  provider: ProviderName | null = null
+  private readonly sessions = new Map<GraphComponent, Promise<LoadedSession & { release?: () => Promise<void> }>>()
+  private readonly tokenizers: { clip: ClipTokenizer; t5: T5Tokenizer }
+
+  constructor(
+    private readonly folder: CheckpointFolder,
+    private readonly opts: CheckpointModelsOptions,
+  ) {
+    const t = loadFolderTokenizers(folder.inspection, BUNDLED_CLIP_MERGES)
+    if (!t.clip || !t.t5) throw new Error('the folder’s tokenizers were found at inspection but could not be loaded')
+    this.tokenizers = { clip: t.clip, t5: t.t5 }
+  }
+
+  private settings() {
+    const m = this.folder.manifest
+    return { rope: { axesDim: m.rope.axes, theta: m.rope.theta }, clipHeads: this.folder.config.clipHeads }
+  }
+
+  private async open(component: GraphComponent): Promise<LoadedSession & { release?: () => Promise<void> }> {
+    const found = this.folder.parts[SOURCE[component]]
+    const reader = openComponent(found)
+    try {
+      const s = this.settings()
+      const built = buildComponent(component, readerTensorSource(reader), {
+        rope: s.rope,
+        ...(s.clipHeads === undefined ? {} : { clipHeads: s.clipHeads }),
+      })
+      const bytes = built.graph.stats.weightBytes
+      if (bytes <= (this.opts.inlineMaxBytes ?? 1024 ** 3)) {
+        const graph = built.graph.toBytes()
+        for (const provider of this.opts.providers) {
+          try {
+            return await openGraphBytes(graph, `${this.folder.manifest.id}/${component}`, { provider })
+          } catch (e) {
+            if (provider === 'cpu') throw e
+            this.opts.log?.(`engine: ${component} could not start on ${provider}; trying the next provider`)
+          }
+        }
+        throw new Error('no provider could open the graph')
+      }
+      const key = graphCacheKey(this.folder.dir, found, component, s)
+      const dir = join(this.opts.cacheDir, key)
+      const model = join(dir, `${component}.onnx`)
+      if (!existsSync(model)) {
+        // Written beside, then renamed: an interrupted build never leaves a half graph under the key.
+        const tmp = `${dir}.partial-${process.pid}`
+        rmSync(tmp, { recursive: true, force: true })
+        mkdirSync(tmp, { recursive: true })
+        this.opts.log?.(`engine: building the ${component} graph (${(bytes / 1024 ** 3).toFixed(1)} GB of float32 weights) once`)
+        writeGraphFiles(built.graph, tmp, component)
+        rmSync(dir, { recursive: true, force: true })
+        renameSync(tmp, dir)
+      }
+      return await this.opts.files.get(this.folder.manifest.id, component, model)
+    } finally {
+      reader.close()
+    }
+  }
+
+  private session(component: GraphComponent) {
+    let s = this.sessions.get(component)
+    if (!s) {
+      s = this.open(component)
+      s.catch(() => this.sessions.delete(component))
+      this.sessions.set(component, s)
+    }
+    return s
+  }
+
+  private async run(component: GraphComponent, feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+    const s = await this.session(component)
+    this.provider = s.provider
+    const start = performance.now()
+    try {
+      return await s.run(feeds)
+    } finally {
+      this.ortMs += performance.now() - start
+    }
+  }
+
+  /** Token ids as BFL's HFEmbedders make them: CLIP to 77 and T5 to 512, padded, truncated keeping the end token. */
+  tokenize(prompt: string): { clip: number[]; t5: number[] } {
+    return { clip: this.tokenizers.clip.encode(prompt), t5: this.tokenizers.t5.encode(prompt) }
+  }
+
+  async loadAll(): Promise<void> {
+    for (const c of ['clip', 't5', 'transformer', 'ae-encode', 'ae-decode'] as const) await this.session(c)
+  }
+
+  async encodeText(prompt: string | null): Promise<TextEmbedding> {
+    const ids = this.tokenize(prompt ?? '')
+    const pooled = (await this.run('clip', { input_ids: ids64(ids.clip) })).pooled!
+    const hidden = (await this.run('t5', { input_ids: ids64(ids.t5) })).hidden!
+    return { sequence: hidden.data as Float32Array, length: hidden.dims[1]!, dim: hidden.dims[2]!, pooled: pooled.data as Float32Array }
+  }
+
+  async encodeImage(image: ImagePlanes): Promise<Latent> {
+    const z = (await this.run('ae-encode', { x: f32(image.data, [1, 3, image.height, image.width]) })).z!
+    const [, channels, height, width] = z.dims as [number, number, number, number]
+    return { data: z.data as Float32Array, channels, height, width }
+  }
+
+  async predictVelocity(input: VelocityInput): Promise<Float32Array> {
+    const n = input.img.count
+    const t = input.text
+    const feeds: Record<string, TensorData> = {
+      img: f32(input.img.data, [1, n, input.img.features]),
+      img_ids: f32(input.imgIds, [1, n, 3]),
+      txt: f32(t.sequence, [1, t.length, t.dim]),
+      txt_ids: f32(input.txtIds, [1, t.length, 3]),
+      timesteps: f32(Float32Array.of(input.timestep), [1]),
+      y: f32(t.pooled, [1, t.pooled.length]),
+    }
+    if (input.guidance !== null) feeds.guidance = f32(Float32Array.of(input.guidance), [1])
+    return (await this.run('transformer', feeds)).pred!.data as Float32Array
+  }
+
+  async decode(latent: Latent): Promise<ImagePlanes> {
+    const x = (await this.run('ae-decode', { z: f32(latent.data, [1, latent.channels, latent.height, latent.width]) })).x!
+    const [, channels, height, width] = x.dims as [number, number, number, number]
+    return { data: x.data as Float32Array, channels, height, width }
+  }
+
+  /** Frees the in-memory sessions (file-backed ones belong to the pool). */
+  async release(): Promise<void> {
+    const all = [...this.sessions.values()]
+    this.sessions.clear()
+    for (const p of all) {
+      const s = await p.catch(() => null)
+      await s?.release?.()
+    }
+  }
+}
