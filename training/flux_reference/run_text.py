@@ -15,7 +15,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from safetensors_f32 import read_f32, write_f32  # noqa: E402
-from text_models import CLIPText, T5Encoder  # noqa: E402
+from text_models import clip_from_state, t5_from_state  # noqa: E402
 
 
 def main():
@@ -28,21 +28,7 @@ def main():
     torch.set_num_threads(1)
     state = {k: torch.from_numpy(v) for k, v in read_f32(args.weights).items()}
     ids = torch.from_numpy(read_f32(args.inputs)["input_ids"]).round().long()
-    if args.model == "clip":
-        vocab, hidden = state["text_model.embeddings.token_embedding.weight"].shape
-        positions = state["text_model.embeddings.position_embedding.weight"].shape[0]
-        ff = state["text_model.encoder.layers.0.mlp.fc1.weight"].shape[0]
-        layers = len({k.split(".")[3] for k in state if k.startswith("text_model.encoder.layers.")})
-        model = CLIPText(vocab, hidden, positions, args.heads or hidden // 64, ff, layers)
-    else:
-        vocab, d = state["shared.weight"].shape
-        buckets, heads = state["encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight"].shape
-        inner = state["encoder.block.0.layer.0.SelfAttention.q.weight"].shape[0]
-        ff = state["encoder.block.0.layer.1.DenseReluDense.wi_0.weight"].shape[0]
-        blocks = len({k.split(".")[2] for k in state if k.startswith("encoder.block.")})
-        model = T5Encoder(vocab, d, inner, heads, buckets, ff, blocks)
-        state.setdefault("encoder.embed_tokens.weight", state["shared.weight"])
-    model.load_state_dict(state, strict=True)
+    model = clip_from_state(state, args.heads) if args.model == "clip" else t5_from_state(state)
     with torch.no_grad():
         out = model.eval()(ids)
     result = {"hidden": out[0].numpy(), "pooled": out[1].numpy()} if args.model == "clip" else {"hidden": out.numpy()}

@@ -193,3 +193,30 @@ class T5Encoder(nn.Module):
         for block in self.encoder.block:
             x = block(x, bias)
         return self.encoder.final_layer_norm(x)
+
+
+def clip_from_state(state, heads=None):
+    """A CLIPText sized from a state dict's shapes, loaded strictly; heads defaults to hidden / 64."""
+    vocab, hidden = state["text_model.embeddings.token_embedding.weight"].shape
+    positions = state["text_model.embeddings.position_embedding.weight"].shape[0]
+    ff = state["text_model.encoder.layers.0.mlp.fc1.weight"].shape[0]
+    layers = len({k.split(".")[3] for k in state if k.startswith("text_model.encoder.layers.")})
+    model = CLIPText(vocab, hidden, positions, heads or hidden // 64, ff, layers)
+    model.load_state_dict(state, strict=True)
+    return model.eval()
+
+
+def t5_from_state(state):
+    """A T5Encoder sized from a state dict's shapes (shared and embed_tokens are the same table), loaded strictly."""
+    state = dict(state)
+    if "shared.weight" not in state:
+        state["shared.weight"] = state["encoder.embed_tokens.weight"]
+    state.setdefault("encoder.embed_tokens.weight", state["shared.weight"])
+    vocab, d = state["shared.weight"].shape
+    buckets, heads = state["encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight"].shape
+    inner = state["encoder.block.0.layer.0.SelfAttention.q.weight"].shape[0]
+    ff = state["encoder.block.0.layer.1.DenseReluDense.wi_0.weight"].shape[0]
+    blocks = len({k.split(".")[2] for k in state if k.startswith("encoder.block.")})
+    model = T5Encoder(vocab, d, inner, heads, buckets, ff, blocks)
+    model.load_state_dict(state, strict=True)
+    return model.eval()
