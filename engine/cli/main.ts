@@ -8,12 +8,14 @@ import { EXIT, type CliCommand, type CliContext } from './context'
 import { benchCommand } from './benchCommand'
 import { editCommand, generateCommand } from './generateCommand'
 import { modelsCommand } from './modelsCommand'
+import { tensorsCommand } from './tensorsCommand'
 
 export const commands: Record<string, CliCommand> = {
   generate: generateCommand,
   edit: editCommand,
   models: modelsCommand,
   bench: benchCommand,
+  tensors: tensorsCommand,
 }
 
 function help(ctx: CliContext): void {

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { buildComponent, type GraphComponent } from '../graph/components'
+import { buildComponent, type ComponentConfig, type GraphComponent } from '../graph/components'
 import { writeGraphFiles } from '../graph/graphFiles'
 import { readerTensorSource } from '../graph/tensorSource'
 import type { ImagePlanes } from '../math/imagePlanes'
@@ -37,7 +37,8 @@ export interface CheckpointModelsOptions {
   readonly log?: (line: string) => void
 }
 
-const SOURCE: Record<GraphComponent, keyof CheckpointFolder['parts']> = {
+/** Which of the folder's components each graph is built from. */
+export const COMPONENT_PART: Record<GraphComponent, keyof CheckpointFolder['parts']> = {
   transformer: 'transformer',
   'ae-encode': 'autoencoder',
   'ae-decode': 'autoencoder',
@@ -58,6 +59,15 @@ export function graphCacheKey(dir: string, c: ComponentFound, component: GraphCo
   return h.digest('hex').slice(0, 24)
 }
 
+/** What the builders need beyond the tensors: RoPE axes/theta and CLIP's head count, from kontext.json or FLUX.1's. */
+export function folderGraphSettings(folder: CheckpointFolder): ComponentConfig & { rope: { axesDim: number[]; theta: number } } {
+  const m = folder.manifest
+  return {
+    rope: { axesDim: m.rope.axes, theta: m.rope.theta },
+    ...(folder.config.clipHeads === undefined ? {} : { clipHeads: folder.config.clipHeads }),
+  }
+}
+
 export class CheckpointKontextModels implements KontextModels {
   ortMs = 0
   readonly vocabulary = null
@@ -76,19 +86,15 @@ export class CheckpointKontextModels implements KontextModels {
   }
 
   private settings() {
-    const m = this.folder.manifest
-    return { rope: { axesDim: m.rope.axes, theta: m.rope.theta }, clipHeads: this.folder.config.clipHeads }
+    return folderGraphSettings(this.folder)
   }
 
   private async open(component: GraphComponent): Promise<LoadedSession & { release?: () => Promise<void> }> {
-    const found = this.folder.parts[SOURCE[component]]
+    const found = this.folder.parts[COMPONENT_PART[component]]
     const reader = openComponent(found)
     try {
       const s = this.settings()
-      const built = buildComponent(component, readerTensorSource(reader), {
-        rope: s.rope,
-        ...(s.clipHeads === undefined ? {} : { clipHeads: s.clipHeads }),
-      })
+      const built = buildComponent(component, readerTensorSource(reader), s)
       const bytes = built.graph.stats.weightBytes
       if (bytes <= (this.opts.inlineMaxBytes ?? 1024 ** 3)) {
         const graph = built.graph.toBytes()

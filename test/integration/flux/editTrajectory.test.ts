@@ -17,12 +17,12 @@ import { CheckpointKontextModels } from '../../../engine/pipeline/checkpointMode
 import { KontextPipeline } from '../../../engine/pipeline/kontextPipeline'
 import { pipelineConfig } from '../../../engine/pipeline/ortModels'
 import { SessionPool } from '../../../engine/sessions'
-import { openComponent, type ComponentFound } from '../../../engine/weights/index'
 import { repoRoot } from '../../fixtures/engine/paths'
 import { maxAbs } from '../../fixtures/engine/tensors'
 import { findPython } from '../../unit/bench/findPython'
 import { randomArray, seededUniform } from '../../support/fluxCheckpoint'
-import { readF32Safetensors, writeF32Safetensors, type F32Tensor } from '../../support/f32Safetensors'
+import { readF32Safetensors, writeF32Safetensors } from '../../support/f32Safetensors'
+import { f32Tensors, referenceParams } from '../../support/componentTensors'
 import { TINY } from '../../support/fluxCheckpoints'
 import { writeOfficialRelease } from '../../support/fluxFolders'
 
@@ -34,16 +34,6 @@ const [W, H] = [48, 32]
 const STEPS = 3
 const GUIDANCE = 2.5
 const PROMPT = 'a red cat'
-
-/** A component's tensors as float32, under its layout's names (what the reference loads). */
-function f32Tensors(c: ComponentFound): Map<string, F32Tensor> {
-  const r = openComponent(c)
-  try {
-    return new Map([...c.tensors].map(([name, t]) => [name, { shape: t.shape, data: r.readFloat32(name) }]))
-  } finally {
-    r.close()
-  }
-}
 
 describe.runIf(found.python)('a Kontext edit on a checkpoint folder vs the PyTorch reference', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kontext-edit-'))
@@ -83,26 +73,9 @@ describe.runIf(found.python)('a Kontext edit on a checkpoint folder vs the PyTor
     expect([out.width, out.height]).toEqual([W, H])
     expect(readdirSync(cacheDir)).toHaveLength(5) // one folder per built graph
 
-    const t = TINY.transformer
-    const params = {
-      in_channels: t.inChannels,
-      out_channels: t.inChannels,
-      vec_in_dim: t.vecIn,
-      context_in_dim: t.contextIn,
-      hidden_size: t.hidden,
-      mlp_ratio: t.mlpRatio,
-      num_heads: t.heads,
-      depth: t.depth,
-      depth_single_blocks: t.depthSingle,
-      axes_dim: CONFIG.rope.axes,
-      theta: CONFIG.rope.theta,
-      qkv_bias: true,
-      guidance_embed: true,
-    }
-    const a = TINY.ae
-    const ae = { in_channels: 3, out_ch: 3, ch: a.ch, ch_mult: a.chMult, num_res_blocks: a.resBlocks, z_channels: a.zChannels }
-    writeFileSync(join(dir, 'flux.json'), JSON.stringify(params))
-    writeFileSync(join(dir, 'ae.json'), JSON.stringify({ ...ae, scale_factor: 0.3611, shift_factor: 0.1159 }))
+    const params = referenceParams(TINY.transformer, TINY.ae, CONFIG.rope)
+    writeFileSync(join(dir, 'flux.json'), JSON.stringify(params.flux))
+    writeFileSync(join(dir, 'ae.json'), JSON.stringify(params.ae))
     const weights = join(dir, 'weights')
     rmSync(weights, { recursive: true, force: true })
     mkdirSync(weights)
