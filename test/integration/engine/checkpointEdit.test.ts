@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeRgb } from '../../../engine/image/imageIo'
 import { readPngText } from '../../../engine/image/pngText'
 import { runCli } from '../../fixtures/engine/runCli'
+import { repoRoot } from '../../fixtures/engine/paths'
+import { modelDirs } from '../../../main/services/paths'
 import { TINY } from '../../support/fluxCheckpoints'
 import { writeComfyFolder, writeOfficialRelease, writeT5TokenizerDir } from '../../support/fluxFolders'
 
@@ -82,6 +84,11 @@ describe('kontext edit on checkpoint folders', () => {
     expect(r.code).toBe(0)
     const listed = (JSON.parse(r.out) as { models: { id: string; dir: string }[] }).models
     expect(listed.filter((m) => m.dir.startsWith(models)).map((m) => m.id)).toEqual(['comfy', 'official'])
+    // The studio's host hands the engine the same folders.
+    expect(modelDirs(repoRoot, home).filter((d) => d.startsWith(models))).toEqual([comfy, release])
+    const v = await cli('models', 'validate', release)
+    expect(v.code).toBe(0)
+    expect(v.out).toMatch(/^official: OK — .*all 5 graphs built/)
   })
 
   it('a folder without its T5 tokenizer is refused with what to add (exit 4)', async () => {
