@@ -10,10 +10,10 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { buildComponent, type ComponentConfig, type GraphComponent } from '../graph/components'
 import { writeGraphFiles } from '../graph/graphFiles'
-import { readerTensorSource } from '../graph/tensorSource'
+import { readerTensorSource, type TensorSource } from '../graph/tensorSource'
 import type { ImagePlanes } from '../math/imagePlanes'
 import type { Latent } from '../math/packing'
-import { openGraphBytes, type LoadedSession, type ProviderName, type TensorData } from '../sessions'
+import { openGraphBytes, providerFailureReason, type LoadedSession, type ProviderName, type TensorData } from '../sessions'
 import type { ClipTokenizer } from '../tokenizers/clipTokenizer'
 import type { T5Tokenizer } from '../tokenizers/t5Tokenizer'
 import { BUNDLED_CLIP_MERGES } from '../tokenizers/bundled'
@@ -68,6 +68,31 @@ export function folderGraphSettings(folder: CheckpointFolder): ComponentConfig &
   }
 }
 
+/**
+ * fp8 checkpoints (ComfyUI's scaled fp8) store a weight as fp8 plus a per-tensor float scale
+ * beside it (`x.scale_weight` or `x.weight_scale`): the real weight is their product.
+ */
+export function withFp8Scales(src: TensorSource): TensorSource {
+  const scaleOf = (name: string): string | undefined => {
+    if (!name.endsWith('.weight')) return undefined
+    const base = name.slice(0, -'weight'.length)
+    return [`${base}scale_weight`, `${base}weight_scale`].find((n) => src.shape(n) !== undefined)
+  }
+  return {
+    names: src.names,
+    shape: src.shape,
+    get(name) {
+      const t = src.get(name)
+      const scaleName = scaleOf(name)
+      if (!scaleName) return t
+      const scale = src.get(scaleName).data
+      if (scale.length !== 1) throw new Error(`${scaleName} holds ${scale.length} values; the engine takes one scale per tensor`)
+      const k = scale[0]!
+      return { ...t, data: k === 1 ? t.data : t.data.map((v) => v * k) }
+    },
+  }
+}
+
 export class CheckpointKontextModels implements KontextModels {
   ortMs = 0
   readonly vocabulary = null
@@ -75,6 +100,8 @@ export class CheckpointKontextModels implements KontextModels {
   provider: ProviderName | null = null
   private readonly sessions = new Map<GraphComponent, Promise<LoadedSession & { release?: () => Promise<void> }>>()
   private readonly tokenizers: { clip: ClipTokenizer; t5: T5Tokenizer }
+  /** Providers that failed to open a graph are not tried again (as the SessionPool does). */
+  private readonly failed = new Set<ProviderName>()
 
   constructor(
     private readonly folder: CheckpointFolder,
@@ -94,16 +121,18 @@ export class CheckpointKontextModels implements KontextModels {
     const reader = openComponent(found)
     try {
       const s = this.settings()
-      const built = buildComponent(component, readerTensorSource(reader), s)
+      const built = buildComponent(component, withFp8Scales(readerTensorSource(reader)), s)
       const bytes = built.graph.stats.weightBytes
       if (bytes <= (this.opts.inlineMaxBytes ?? 1024 ** 3)) {
         const graph = built.graph.toBytes()
         for (const provider of this.opts.providers) {
+          if (this.failed.has(provider)) continue
           try {
             return await openGraphBytes(graph, `${this.folder.manifest.id}/${component}`, { provider })
           } catch (e) {
             if (provider === 'cpu') throw e
-            this.opts.log?.(`engine: ${component} could not start on ${provider}; trying the next provider`)
+            this.failed.add(provider)
+            this.opts.log?.(`engine: built graphs could not start on ${provider} (${providerFailureReason(e)}); falling back`)
           }
         }
         throw new Error('no provider could open the graph')

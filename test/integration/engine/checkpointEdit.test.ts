@@ -1,7 +1,7 @@
 /**
  * `kontext edit --model DIR` on folders of small random FLUX checkpoints in the shapes users hold
  * (the official release: BFL transformer + ae.safetensors + diffusers text encoders/tokenizers;
- * a ComfyUI folder of single files, plus the T5 tokenizer it lacks): the engine builds every graph
+ * a ComfyUI folder of single files, bf16/fp16 or scaled fp8, plus the T5 tokenizer it lacks): the engine builds every graph
  * from the tensors and writes a PNG of the requested size with its metadata; the same seed gives
  * the same picture, the folders are listed by `kontext models`, and a folder that cannot run says why.
  */
@@ -33,6 +33,7 @@ const home = mkdtempSync(join(tmpdir(), 'kontext-ckpt-'))
 const models = join(home, 'models')
 const release = join(models, 'official')
 const comfy = join(models, 'comfy')
+const fp8 = join(models, 'comfy-fp8')
 const cli = (...argv: string[]) => runCli(home, ...argv)
 const savedHome = process.env.KONTEXT_STUDIO_HOME
 
@@ -40,8 +41,9 @@ beforeAll(async () => {
   process.env.KONTEXT_STUDIO_HOME = home
   writeOfficialRelease(release, TINY)
   writeComfyFolder(comfy, TINY)
-  writeT5TokenizerDir(join(comfy, 'tokenizer_2'))
-  for (const d of [release, comfy]) writeFileSync(join(d, 'kontext.json'), JSON.stringify(TINY_CONFIG))
+  writeComfyFolder(fp8, TINY, { fp8: true, fp8Scaled: true })
+  for (const d of [comfy, fp8]) writeT5TokenizerDir(join(d, 'tokenizer_2'))
+  for (const d of [release, comfy, fp8]) writeFileSync(join(d, 'kontext.json'), JSON.stringify(TINY_CONFIG))
   const rgb = Buffer.alloc(40 * 28 * 3)
   for (let i = 0; i < rgb.length; i++) rgb[i] = (i * 37) % 251
   await sharp(rgb, { raw: { width: 40, height: 28, channels: 3 } })
@@ -61,6 +63,7 @@ describe('kontext edit on checkpoint folders', () => {
   for (const [shape, dir] of [
     ['official release', release],
     ['ComfyUI folder', comfy],
+    ['ComfyUI fp8 folder', fp8],
   ] as const)
     it(`${shape}: writes a PNG at the bucket nearest the input's aspect, with its metadata, the same for the same seed`, async () => {
       const r = await edit(dir, `${shape}-a.png`)
@@ -79,13 +82,13 @@ describe('kontext edit on checkpoint folders', () => {
       expect((await decodeRgb(readFileSync(join(home, `${shape}-c.png`)))).rgb).not.toEqual(img.rgb)
     }, 300_000)
 
-  it('kontext models lists both folders by their folder names', async () => {
+  it('kontext models lists the folders by their folder names, and validate builds all five graphs', async () => {
     const r = await cli('models', '--json')
     expect(r.code).toBe(0)
     const listed = (JSON.parse(r.out) as { models: { id: string; dir: string }[] }).models
-    expect(listed.filter((m) => m.dir.startsWith(models)).map((m) => m.id)).toEqual(['comfy', 'official'])
+    expect(listed.filter((m) => m.dir.startsWith(models)).map((m) => m.id)).toEqual(['comfy', 'comfy-fp8', 'official'])
     // The studio's host hands the engine the same folders.
-    expect(modelDirs(repoRoot, home).filter((d) => d.startsWith(models))).toEqual([comfy, release])
+    expect(modelDirs(repoRoot, home).filter((d) => d.startsWith(models))).toEqual([comfy, fp8, release])
     const v = await cli('models', 'validate', release)
     expect(v.code).toBe(0)
     expect(v.out).toMatch(/^official: OK — .*all 5 graphs built/)
