@@ -52,7 +52,7 @@ const elements = (c: ComponentFound): number => {
 }
 
 const GB = 1024 ** 3
-const gb = (b: number) => `${(b / GB).toFixed(1)} GB`
+const gb = (b: number) => `${(b / GB).toFixed(1)} GiB`
 
 /**
  * The engine's graphs are float32 today: a bf16/fp8 checkpoint takes 2–4× its file size in memory.

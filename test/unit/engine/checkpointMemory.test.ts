@@ -28,7 +28,7 @@ describe('checkpoint memory check', () => {
   it('refuses only when float32 weights (plus the build copy) exceed the free memory, with both figures', () => {
     expect(memoryRefusal(10 * GB, 64 * GB)).toBeNull()
     const m = memoryRefusal(48 * GB, 24 * GB)
-    expect(m).toMatch(/float32, which needs about 60\.0 GB of memory; 24\.0 GB is free/)
+    expect(m).toMatch(/float32, which needs about 60\.0 GiB of memory; 24\.0 GiB is free/)
   })
 
   it('FLUX.1 Kontext [dev] at full size: ~4 bytes per parameter, refused on a 24 GB machine, accepted on a large one', () => {
@@ -42,7 +42,7 @@ describe('checkpoint memory check', () => {
     expect(small.ok).toBe(false)
     if (!small.ok) {
       expect(small.error.code).toBe('model.invalid')
-      expect(small.error.message).toMatch(/runs these weights as float32, which needs about \d+\.\d GB of memory; 24\.0 GB is free/)
+      expect(small.error.message).toMatch(/runs these weights as float32, which needs about \d+\.\d GiB of memory; 24\.0 GiB is free/)
     }
     const big = openCheckpointFolder(dir, { freeBytes: 1024 * GB })
     expect(big.ok).toBe(true)
