@@ -94,6 +94,33 @@ describe('kontext edit on checkpoint folders', () => {
     expect(v.out).toMatch(/^official: OK — .*all 5 graphs built/)
   })
 
+  it('--width/--height pick the preferred size of that aspect', async () => {
+    const r = await cli(
+      'edit',
+      '--model',
+      release,
+      '--in',
+      'in.png',
+      '--prompt',
+      'a cat',
+      '--seed',
+      '1',
+      '--steps',
+      '1',
+      '--width',
+      '32',
+      '--height',
+      '48',
+      '--provider',
+      'cpu',
+      '--out',
+      'tall.png',
+    )
+    expect(r.code).toBe(0)
+    const img = await decodeRgb(readFileSync(join(home, 'tall.png')))
+    expect([img.width, img.height]).toEqual([32, 48])
+  }, 300_000)
+
   it('a folder without its T5 tokenizer is refused with what to add (exit 4)', async () => {
     const bare = join(home, 'bare')
     mkdirSync(bare)
