@@ -14,6 +14,7 @@ import { z } from 'zod'
 import { err, ok, studioError, type Result } from '../../core/result'
 import fluxManifest from '../manifests/flux1-kontext-dev.json'
 import { manifestSchema, type ModelManifest } from '../manifest/schema'
+import { checkManifestRules } from '../manifest/validate'
 import type { ComponentFound, FolderInspection } from '../weights/detect'
 import { inspectModelFolder } from '../weights/index'
 import { BUNDLED_CLIP_MERGES } from '../tokenizers/bundled'
@@ -187,5 +188,14 @@ export function openCheckpointFolder(dir: string, opts: { freeBytes?: number } =
   } catch (e) {
     return unusable(`its settings do not fit together (${e instanceof Error ? e.message.slice(0, 300) : String(e)}).`)
   }
+  // Checked now, not at the first job: what kontext.json says must fit the tensors.
+  const rules = checkManifestRules(manifest)
+  const headDim = transformer.dims.headDim
+  const axes = manifest.rope.axes
+  if (headDim !== undefined && axes.reduce((a, b) => a + b, 0) !== headDim)
+    rules.push(
+      `the RoPE axes [${axes.join(', ')}] must sum to the transformer's head size ${headDim} (set rope.axes in ${CHECKPOINT_CONFIG_FILE})`,
+    )
+  if (rules.length) return unusable(`${rules.join('; ')}.`)
   return ok({ dir, inspection, config: cfg.value, parts, manifest, float32Bytes })
 }

@@ -121,6 +121,19 @@ describe('kontext edit on checkpoint folders', () => {
     expect([img.width, img.height]).toEqual([32, 48])
   }, 300_000)
 
+  it('a kontext.json that does not fit the tensors is refused before any graph is built (exit 4)', async () => {
+    const wrong = join(home, 'wrong')
+    writeOfficialRelease(wrong, TINY)
+    writeFileSync(
+      join(wrong, 'kontext.json'),
+      JSON.stringify({ ...TINY_CONFIG, rope: { axes: [16, 56, 56], theta: 10000 }, resolutions: [[30, 32]] }),
+    )
+    const r = await edit(wrong, 'w.png')
+    expect(r.code).toBe(4)
+    expect(r.err).toMatch(/resolution 30×32 is not a multiple of 4/)
+    expect(r.err).toMatch(/RoPE axes \[16, 56, 56\] must sum to the transformer's head size 16/)
+  })
+
   it('a folder without its T5 tokenizer is refused with what to add (exit 4)', async () => {
     const bare = join(home, 'bare')
     mkdirSync(bare)
