@@ -3,17 +3,23 @@
  * engine process (host.ts) and the CLI drive this; it knows nothing of processes or terminals.
  */
 import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import type { EngineDescription, EngineState, ModelSummary } from '../core/engineTypes'
 import { StudioError, studioError, toErrorData, type Result, err, ok } from '../core/result'
 import { decodeRgbForModel, encodePreviewPng, encodeRgbPng, probeImage } from './image/imageIo'
-import { loadManifest } from './manifest/validate'
+import { loadManifest, MANIFEST_FILE } from './manifest/validate'
 import type { ModelManifest } from './manifest/schema'
 import { NOISE_VERSION } from './math/noise'
 import { planesToRgb, rgbToPlanes } from './math/imagePlanes'
+import { openCheckpointFolder, type CheckpointFolder } from './pipeline/checkpointFolder'
+import { CheckpointKontextModels } from './pipeline/checkpointModels'
 import { KontextPipeline } from './pipeline/kontextPipeline'
 import { OrtKontextModels, pipelineConfig } from './pipeline/ortModels'
-import type { ContextSource } from './pipeline/types'
+import type { ContextSource, KontextModels } from './pipeline/types'
 import { listProviders, ortVersion, SessionPool } from './sessions'
+import { walkModelFolder } from './weights/walk'
 
 export interface EngineJob {
   readonly model: string
@@ -58,10 +64,40 @@ interface DecodeCost {
 const previewScale = (latentWidth: number, downsample: number): number =>
   Math.max(1, Math.floor(Math.min(512, latentWidth * downsample) / Math.max(1, latentWidth)))
 
+/** What the engine needs of a model beyond the pipeline's four calls. */
+interface EngineModels extends KontextModels {
+  readonly ortMs: number
+  readonly vocabulary: readonly string[] | null
+  readonly provider?: string | null
+  loadAll(): Promise<void>
+  release?(): Promise<void>
+}
+
+interface ModelEntry {
+  readonly dir: string
+  readonly manifest: ModelManifest
+  /** Set for a folder of safetensors whose graphs the engine builds (no model.json). */
+  readonly checkpoint?: CheckpointFolder
+}
+
+/** A folder without model.json but with safetensors in it is a checkpoint folder (the official release, ComfyUI's). */
+const isCheckpointFolder = (dir: string): boolean => {
+  if (existsSync(join(dir, MANIFEST_FILE))) return false
+  try {
+    const f = walkModelFolder(dir)
+    return f.safetensors.length + f.indexes.length > 0
+  } catch {
+    return false
+  }
+}
+
+/** Built graphs too large to open from memory are kept here. */
+const graphCacheDir = (): string => join(process.env.KONTEXT_STUDIO_HOME ?? join(homedir(), '.kontext-studio'), 'cache', 'graphs')
+
 interface LoadedModel {
   readonly dir: string
   readonly manifest: ModelManifest
-  readonly models: OrtKontextModels
+  readonly models: EngineModels
   readonly pipeline: KontextPipeline
   /** What this model's last decode cost next to one of its steps; null before its first job. */
   decodeCost: DecodeCost | null
@@ -79,6 +115,7 @@ export class KontextEngine {
   readonly pool: SessionPool
   private readonly loaded = new Map<string, LoadedModel>()
   readonly problems: ModelProblem[] = []
+  private readonly log: ((line: string) => void) | undefined
 
   /**
    * Opens every folder's manifest and tokenizers now (graphs load lazily). A folder that fails is
@@ -86,11 +123,29 @@ export class KontextEngine {
    */
   constructor(opts: { modelDirs: readonly string[]; provider?: string; log?: (line: string) => void }) {
     this.pool = new SessionPool({ ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.log ? { log: opts.log } : {}) })
+    this.log = opts.log
     const problem = (dir: string, message: string) => {
       this.problems.push({ dir, message })
       opts.log?.(`engine: skipping ${dir}: ${message}`)
     }
     for (const dir of opts.modelDirs) {
+      if (isCheckpointFolder(dir)) {
+        const c = openCheckpointFolder(dir)
+        if (!c.ok) problem(dir, c.error.message)
+        else if (this.loaded.has(c.value.manifest.id))
+          problem(dir, `The model id “${c.value.manifest.id}” is already used; this copy is ignored.`)
+        else {
+          const entry = { dir, manifest: c.value.manifest, checkpoint: c.value }
+          const models = this.createModels(entry)
+          this.loaded.set(entry.manifest.id, {
+            ...entry,
+            models,
+            pipeline: new KontextPipeline(models, pipelineConfig(entry.manifest)),
+            decodeCost: null,
+          })
+        }
+        continue
+      }
       const m = loadManifest(dir)
       if (!m.ok) {
         problem(dir, m.error.message)
@@ -119,6 +174,12 @@ export class KontextEngine {
     }
   }
 
+  /** The provider the last graph ran on: the pool's, or a built graph's (those open from memory). */
+  get activeProvider(): string | null {
+    for (const m of this.loaded.values()) if (m.models.provider) return m.models.provider
+    return this.pool.activeProvider
+  }
+
   /** Checks the provider choice up front (an unsupported name is an error, not a silent CPU run). */
   checkProvider(): Result<string[]> {
     const r = this.pool.checkProvider()
@@ -133,6 +194,17 @@ export class KontextEngine {
       ? ` (${this.problems.length} model folder${this.problems.length === 1 ? ' is' : 's are'} broken: run \`kontext models\`)`
       : ''
     throw new StudioError(studioError('model.unknown', `No model “${id}” is installed.`, `Installed models: ${known}${broken}.`))
+  }
+
+  private createModels(entry: ModelEntry): EngineModels {
+    if (!entry.checkpoint) return new OrtKontextModels(entry.manifest, entry.dir, this.pool)
+    const ladder = this.pool.checkProvider()
+    return new CheckpointKontextModels(entry.checkpoint, {
+      providers: ladder.ok ? ladder.value : ['cpu'],
+      files: this.pool,
+      cacheDir: graphCacheDir(),
+      ...(this.log ? { log: this.log } : {}),
+    })
   }
 
   /** Creates every session of a model and checks it against its manifest (reports all problems). */
@@ -158,7 +230,7 @@ export class KontextEngine {
       state,
       ortVersion: ortVersion(),
       providers: listProviders(),
-      activeProvider: this.pool.activeProvider,
+      activeProvider: this.activeProvider,
       models: this.summaries(),
       brokenModels: this.problems.map((p) => ({ ...p })),
       pid: process.pid,
@@ -248,6 +320,7 @@ export class KontextEngine {
     for (const m of this.loaded.values()) {
       m.pipeline.promptCache.clear()
       m.pipeline.contextCache.clear()
+      await m.models.release?.()
     }
     return this.pool.release()
   }

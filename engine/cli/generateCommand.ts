@@ -123,13 +123,13 @@ async function run(mode: 'generate' | 'edit', argv: string[], ctx: CliContext): 
           steps,
           guidance: job.guidance,
           model: job.model,
-          provider: engine.pool.activeProvider,
+          provider: engine.activeProvider,
           timingsMs: result.timingsMs,
         }) + '\n',
       )
     else
       ctx.out(
-        `wrote ${displayFileName(out)} (${result.width}×${result.height}, seed ${seed}, ${steps} steps, ${ms} ms on ${engine.pool.activeProvider ?? '?'})\n`,
+        `wrote ${displayFileName(out)} (${result.width}×${result.height}, seed ${seed}, ${steps} steps, ${ms} ms on ${engine.activeProvider ?? '?'})\n`,
       )
     return EXIT.ok
   } catch (e) {

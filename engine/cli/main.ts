@@ -10,6 +10,7 @@ import { benchCommand } from './benchCommand'
 import { editCommand, generateCommand } from './generateCommand'
 import { modelsCommand } from './modelsCommand'
 import { workerCommand } from './workerCommand'
+import { tensorsCommand } from './tensorsCommand'
 
 export const commands: Record<string, CliCommand> = {
   generate: generateCommand,
@@ -18,6 +19,7 @@ export const commands: Record<string, CliCommand> = {
   bench: benchCommand,
   batch: batchCommand,
   worker: workerCommand,
+  tensors: tensorsCommand,
 }
 
 function help(ctx: CliContext): void {

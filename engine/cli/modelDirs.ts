@@ -1,21 +1,33 @@
 /**
  * Where the CLI looks for models: the repository's bundled assets/models/*, then the studio's
  * download folder ($KONTEXT_STUDIO_HOME/models, default ~/.kontext-studio/models) — the same
- * places the studio uses. `--model` may also name a folder directly.
+ * places the studio uses — each child with a model.json or with safetensors in it (a FLUX
+ * checkpoint folder, whose graphs the engine builds). `--model` may also name a folder directly.
  */
 import { existsSync, lstatSync, readdirSync, statSync, type Dirent } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { MANIFEST_FILE } from '../manifest/validate'
+import { walkModelFolder } from '../weights/walk'
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const DEFAULT_MODEL_ID = 'kontext-tiny'
 export const defaultModelDir = join(repoRoot, 'assets', 'models', DEFAULT_MODEL_ID)
 
+const hasSafetensors = (dir: string): boolean => {
+  try {
+    const f = walkModelFolder(dir)
+    return f.safetensors.length + f.indexes.length > 0
+  } catch {
+    return false // an unreadable folder is not a checkpoint folder
+  }
+}
+
 /**
  * Sub-folders that hold a model.json — of any kind, so a broken manifest (a dangling link, say)
- * is listed as broken rather than silently missing. An unreadable parent lists nothing.
+ * is listed as broken rather than silently missing — or safetensors (a FLUX checkpoint folder,
+ * whose graphs the engine builds). An unreadable parent lists nothing.
  */
 function childrenWithManifest(parent: string): string[] {
   let entries: Dirent[]
@@ -25,7 +37,7 @@ function childrenWithManifest(parent: string): string[] {
     return []
   }
   return entries
-    .filter((e) => e.isDirectory() && hasEntry(join(parent, e.name, MANIFEST_FILE)))
+    .filter((e) => e.isDirectory() && (hasEntry(join(parent, e.name, MANIFEST_FILE)) || hasSafetensors(join(parent, e.name))))
     .map((e) => join(parent, e.name))
     .sort()
 }

@@ -1,20 +1,42 @@
 /** `kontext models` (list installed models) and `kontext models validate DIR` (every problem at once). */
 import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { studioError, toErrorData } from '../../core/result'
 import { KontextEngine } from '../engineService'
 import { printableName } from '../manifest/confine'
-import { badModel, loadManifest } from '../manifest/validate'
+import { badModel, loadManifest, MANIFEST_FILE } from '../manifest/validate'
 import { folderProblems } from '../pipeline/ortModels'
+import { openCheckpointFolder } from '../pipeline/checkpointFolder'
 import { SessionPool } from '../sessions'
+import { walkModelFolder } from '../weights/walk'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
 import { inspect } from './inspectCommand'
 import { knownModelDirs } from './modelDirs'
+
+/** A folder of safetensors: detect, then build and open all five graphs. */
+async function validateCheckpoint(dir: string, json: boolean, ctx: CliContext): Promise<number> {
+  const folder = openCheckpointFolder(dir)
+  if (!folder.ok) return reportError(ctx, folder.error, json)
+  const engine = new KontextEngine({ modelDirs: [dir], provider: 'cpu' })
+  try {
+    await engine.prepare(folder.value.manifest.id)
+  } catch (e) {
+    return reportError(ctx, toErrorData(e, 'model.invalid'), json)
+  } finally {
+    await engine.release()
+  }
+  const id = folder.value.manifest.id
+  if (json) ctx.out(JSON.stringify({ ok: true, id, dir, built: true }) + '\n')
+  else ctx.out(`${id}: OK — transformer, autoencoder, CLIP and T5 found; all 5 graphs built from the tensors and opened.\n`)
+  return EXIT.ok
+}
 
 async function validate(dir: string | undefined, json: boolean, ctx: CliContext): Promise<number> {
   if (!dir) return reportError(ctx, studioError('cli.usage', 'models validate needs a folder.', 'kontext models validate <folder>'), json)
   const full = resolve(ctx.cwd, dir)
   if (!existsSync(full)) return reportError(ctx, studioError('model.notFound', `${printableName(dir)}: no such folder.`), json)
+  const files = existsSync(join(full, MANIFEST_FILE)) ? null : walkModelFolder(full)
+  if (files && files.safetensors.length + files.indexes.length > 0) return validateCheckpoint(full, json, ctx)
   const manifest = loadManifest(full)
   if (!manifest.ok) return reportError(ctx, manifest.error, json)
   // The manifest is sound on paper; now read every tokenizer and open every graph, listing every problem.

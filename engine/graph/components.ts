@@ -3,6 +3,7 @@
  * uses, with each graph's interface in BFL's names:
  *   transformer: img, img_ids, txt, txt_ids, timesteps, y[, guidance] → pred
  *   ae-encode:   x → z        ae-decode: z → x
+ *   clip:        input_ids → hidden, pooled      t5: input_ids → hidden
  */
 import { buildAeDecoder, buildAeEncoder, FLUX1_AE_SCALING, type AeScaling } from './ae/autoencoder'
 import { FLUX1_ROPE, type RopeConfig } from './flux/fluxConfig'
@@ -10,8 +11,10 @@ import { buildFluxTransformer } from './flux/fluxTransformer'
 import type { AttentionKind } from './layers'
 import type { GraphBuilder } from './onnxGraph'
 import type { TensorSource } from './tensorSource'
+import { buildClipText } from './text/clipText'
+import { buildT5Encoder } from './text/t5Encoder'
 
-export const GRAPH_COMPONENTS = ['transformer', 'ae-encode', 'ae-decode'] as const
+export const GRAPH_COMPONENTS = ['transformer', 'ae-encode', 'ae-decode', 'clip', 't5'] as const
 export type GraphComponent = (typeof GRAPH_COMPONENTS)[number]
 
 export const isGraphComponent = (s: string): s is GraphComponent => (GRAPH_COMPONENTS as readonly string[]).includes(s)
@@ -21,6 +24,8 @@ export interface ComponentConfig {
   readonly rope?: RopeConfig
   readonly aeScaling?: AeScaling
   readonly attention?: AttentionKind
+  /** CLIP's head count (default hidden / 64, as in every released CLIP text model). */
+  readonly clipHeads?: number
 }
 
 export interface ComponentGraph {
@@ -51,5 +56,14 @@ export function buildComponent(component: GraphComponent, src: TensorSource, cfg
         inputs: ['z'],
         outputs: ['x'],
       }
+    case 'clip':
+      return {
+        component,
+        graph: buildClipText(src, cfg.clipHeads === undefined ? {} : { heads: cfg.clipHeads }).graph,
+        inputs: ['input_ids'],
+        outputs: ['hidden', 'pooled'],
+      }
+    case 't5':
+      return { component, graph: buildT5Encoder(src).graph, inputs: ['input_ids'], outputs: ['hidden'] }
   }
 }

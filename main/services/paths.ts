@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { walkModelFolder } from '../../engine/weights/walk'
 
 /** The repository (or unpacked app) root: the nearest folder above with a package.json. */
 export function findAppRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
@@ -18,13 +19,19 @@ export function findAppRoot(from: string = dirname(fileURLToPath(import.meta.url
 /** The user's studio folder for projects and downloaded models (override: KONTEXT_STUDIO_HOME). */
 export const studioHome = (): string => process.env.KONTEXT_STUDIO_HOME ?? join(homedir(), '.kontext-studio')
 
+/** A folder of FLUX safetensors (the official release, a ComfyUI folder): the engine builds its graphs. */
+const hasSafetensors = (dir: string): boolean => {
+  const f = walkModelFolder(dir)
+  return f.safetensors.length + f.indexes.length > 0
+}
+
 /** Every model folder the studio knows: the bundled ones, then the user's downloads. */
 export function modelDirs(appRoot: string, home: string = studioHome()): string[] {
   const parents = [join(appRoot, 'assets', 'models'), join(home, 'models')]
   return parents.flatMap((parent) =>
     existsSync(parent)
       ? readdirSync(parent, { withFileTypes: true })
-          .filter((e) => e.isDirectory() && existsSync(join(parent, e.name, 'model.json')))
+          .filter((e) => e.isDirectory() && (existsSync(join(parent, e.name, 'model.json')) || hasSafetensors(join(parent, e.name))))
           .map((e) => join(parent, e.name))
       : [],
   )

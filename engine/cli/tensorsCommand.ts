@@ -1,0 +1,108 @@
+/**
+ * `kontext tensors` — a developer command that runs one built graph of a checkpoint folder on
+ * tensors from a safetensors file, with BFL's names, so any reference can be compared with it:
+ *   transformer: img, img_ids, txt, txt_ids, timesteps, y[, guidance] → pred
+ *   ae-encode: x → z (scale·(mean − shift))     ae-decode: z → x (Decoder(z/scale + shift))
+ *   clip: input_ids → pooled, hidden            t5: input_ids → hidden
+ * Inputs may be stored in any float dtype the reader takes (ids as integers or floats); outputs are F32.
+ */
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { displayFileName } from '../../core/displayText'
+import { studioError, toErrorData } from '../../core/result'
+import { buildComponent, GRAPH_COMPONENTS, isGraphComponent, type GraphComponent } from '../graph/components'
+import { readerTensorSource } from '../graph/tensorSource'
+import { openCheckpointFolder } from '../pipeline/checkpointFolder'
+import { COMPONENT_PART, folderGraphSettings, withFp8Scales } from '../pipeline/checkpointModels'
+import { openGraphBytes, resolveLadder, type TensorData } from '../sessions'
+import { openComponent, openSafetensors, writeSafetensors } from '../weights/index'
+import { EXIT, reportError, type CliCommand, type CliContext } from './context'
+import { usageError } from './inputs'
+
+const OPTIONS = {
+  model: { type: 'string', short: 'm' },
+  component: { type: 'string', short: 'c' },
+  in: { type: 'string', short: 'i' },
+  out: { type: 'string', short: 'o' },
+  provider: { type: 'string' },
+  json: { type: 'boolean' },
+} as const
+
+const INT_INPUTS = new Set(['input_ids'])
+
+function feedsFrom(file: string, names: readonly string[], component: GraphComponent): Record<string, TensorData> {
+  const src = openSafetensors(file)
+  try {
+    const missing = names.filter((n) => !src.tensors.has(n) && !(n === 'guidance' && component === 'transformer'))
+    if (missing.length) throw new Error(`--in has no tensor ${missing.join(', ')}; the ${component} graph takes ${names.join(', ')}.`)
+    const feeds: Record<string, TensorData> = {}
+    for (const n of names) {
+      const info = src.tensors.get(n)
+      if (!info) continue
+      const data = src.readFloat32(n)
+      feeds[n] = INT_INPUTS.has(n)
+        ? { dtype: 'int64', data: BigInt64Array.from(data, (v) => BigInt(Math.round(v))), dims: [...info.shape] }
+        : { dtype: 'float32', data, dims: [...info.shape] }
+    }
+    return feeds
+  } finally {
+    src.close()
+  }
+}
+
+async function run(argv: string[], ctx: CliContext): Promise<number> {
+  let values
+  try {
+    values = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false }).values
+  } catch (e) {
+    return reportError(ctx, usageError(e instanceof Error ? e.message : String(e)), argv.includes('--json'))
+  }
+  const json = values.json ?? false
+  const fail = (e: Parameters<typeof reportError>[1]) => reportError(ctx, e, json)
+  if (!values.model || !values.component || !values.in || !values.out)
+    return fail(usageError('tensors needs --model, --component, --in and --out.', tensorsCommand.usage))
+  const component = values.component
+  if (!isGraphComponent(component)) return fail(usageError(`--component must be one of ${GRAPH_COMPONENTS.join(', ')}.`))
+  const dir = resolve(ctx.cwd, values.model)
+  if (!existsSync(dir)) return fail(studioError('model.notFound', `--model ${values.model}: no such folder.`))
+  const input = resolve(ctx.cwd, values.in)
+  if (!existsSync(input)) return fail(studioError('file.notFound', `--in ${displayFileName(input)}: no such file.`))
+  const ladder = resolveLadder(values.provider)
+  if (!ladder.ok) return fail(ladder.error)
+  const folder = openCheckpointFolder(dir)
+  if (!folder.ok) return fail(folder.error)
+  const reader = openComponent(folder.value.parts[COMPONENT_PART[component]])
+  try {
+    const built = buildComponent(component, withFp8Scales(readerTensorSource(reader)), folderGraphSettings(folder.value))
+    const feeds = feedsFrom(input, built.inputs, component)
+    const session = await openGraphBytes(built.graph.toBytes(), component, { provider: ladder.value[0] ?? 'cpu' })
+    let out: Record<string, TensorData>
+    try {
+      out = await session.run(feeds)
+    } finally {
+      await session.release()
+    }
+    const target = resolve(ctx.cwd, values.out)
+    mkdirSync(dirname(target), { recursive: true })
+    writeSafetensors(
+      target,
+      built.outputs.map((name) => ({ name, dtype: 'F32', shape: out[name]!.dims, data: out[name]!.data as Float32Array })),
+    )
+    const shapes = built.outputs.map((n) => `${n} [${out[n]!.dims.join(', ')}]`)
+    if (json)
+      ctx.out(JSON.stringify({ ok: true, out: target, outputs: Object.fromEntries(built.outputs.map((n) => [n, out[n]!.dims])) }) + '\n')
+    else ctx.out(`wrote ${displayFileName(target)}: ${shapes.join(', ')}\n`)
+    return EXIT.ok
+  } catch (e) {
+    return fail(toErrorData(e, 'engine.failed'))
+  } finally {
+    reader.close()
+  }
+}
+
+export const tensorsCommand: CliCommand = {
+  summary: 'run one graph built from a checkpoint folder on tensors from a safetensors file (for comparing references)',
+  usage: `kontext tensors --model DIR --component ${GRAPH_COMPONENTS.join('|')} --in IN.safetensors --out OUT.safetensors [--provider P] [--json]`,
+  run,
+}

@@ -1,0 +1,232 @@
+/**
+ * `KontextModels` for a folder of safetensors: the engine builds the five graphs (CLIP, T5,
+ * transformer, autoencoder encode/decode) from the checkpoint's tensors the first time each is
+ * needed and runs them with onnxruntime. Small graphs are opened from memory; a graph whose
+ * weights pass `inlineMaxBytes` is written once as `.onnx` + external-data `.weights` under the
+ * cache folder, keyed by the source files' paths, sizes and modification times, and reused.
+ */
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { buildComponent, type ComponentConfig, type GraphComponent } from '../graph/components'
+import { writeGraphFiles } from '../graph/graphFiles'
+import { readerTensorSource, type TensorSource } from '../graph/tensorSource'
+import type { ImagePlanes } from '../math/imagePlanes'
+import type { Latent } from '../math/packing'
+import { openGraphBytes, providerFailureReason, type LoadedSession, type ProviderName, type TensorData } from '../sessions'
+import type { ClipTokenizer } from '../tokenizers/clipTokenizer'
+import type { T5Tokenizer } from '../tokenizers/t5Tokenizer'
+import { BUNDLED_CLIP_MERGES } from '../tokenizers/bundled'
+import { loadFolderTokenizers, openComponent, type ComponentFound } from '../weights/index'
+import type { CheckpointFolder } from './checkpointFolder'
+import type { KontextModels, TextEmbedding, VelocityInput } from './types'
+
+/** Opens a graph file by path on the engine's provider ladder (the SessionPool). */
+export interface GraphFileOpener {
+  get(model: string, component: string, path: string): Promise<LoadedSession>
+}
+
+export interface CheckpointModelsOptions {
+  /** Providers to try for in-memory graphs, in order (CPU last). */
+  readonly providers: readonly ProviderName[]
+  readonly files: GraphFileOpener
+  /** Where large graphs are written ($KONTEXT_STUDIO_HOME/cache/graphs). */
+  readonly cacheDir: string
+  /** Graphs with more weight bytes than this go through files (default 1 GiB; protobuf's limit is 2 GB). */
+  readonly inlineMaxBytes?: number
+  readonly log?: (line: string) => void
+}
+
+/** Which of the folder's components each graph is built from. */
+export const COMPONENT_PART: Record<GraphComponent, keyof CheckpointFolder['parts']> = {
+  transformer: 'transformer',
+  'ae-encode': 'autoencoder',
+  'ae-decode': 'autoencoder',
+  clip: 'clip',
+  t5: 't5',
+}
+
+const f32 = (data: Float32Array, dims: number[]): TensorData => ({ dtype: 'float32', data, dims })
+const ids64 = (ids: readonly number[]): TensorData => ({ dtype: 'int64', data: BigInt64Array.from(ids.map(BigInt)), dims: [1, ids.length] })
+
+/** A stable key for a built graph: what was built, from which files as they are on disk now. */
+export function graphCacheKey(dir: string, c: ComponentFound, component: GraphComponent, settings: unknown): string {
+  const h = createHash('sha256').update(`${component}\u0000${JSON.stringify(settings)}\u0000${c.prefix}`)
+  for (const f of c.files) {
+    const s = statSync(resolve(dir, f))
+    h.update(`\u0000${f}\u0000${s.size}\u0000${s.mtimeMs}`)
+  }
+  return h.digest('hex').slice(0, 24)
+}
+
+/** What the builders need beyond the tensors: RoPE axes/theta and CLIP's head count, from kontext.json or FLUX.1's. */
+export function folderGraphSettings(folder: CheckpointFolder): ComponentConfig & { rope: { axesDim: number[]; theta: number } } {
+  const m = folder.manifest
+  return {
+    rope: { axesDim: m.rope.axes, theta: m.rope.theta },
+    ...(folder.config.clipHeads === undefined ? {} : { clipHeads: folder.config.clipHeads }),
+  }
+}
+
+/**
+ * fp8 checkpoints (ComfyUI's scaled fp8) store a weight as fp8 plus a per-tensor float scale
+ * beside it (`x.scale_weight` or `x.weight_scale`): the real weight is their product.
+ */
+export function withFp8Scales(src: TensorSource): TensorSource {
+  const scaleOf = (name: string): string | undefined => {
+    if (!name.endsWith('.weight')) return undefined
+    const base = name.slice(0, -'weight'.length)
+    return [`${base}scale_weight`, `${base}weight_scale`].find((n) => src.shape(n) !== undefined)
+  }
+  return {
+    names: src.names,
+    shape: src.shape,
+    get(name) {
+      const t = src.get(name)
+      const scaleName = scaleOf(name)
+      if (!scaleName) return t
+      const scale = src.get(scaleName).data
+      if (scale.length !== 1) throw new Error(`${scaleName} holds ${scale.length} values; the engine takes one scale per tensor`)
+      const k = scale[0]!
+      return { ...t, data: k === 1 ? t.data : t.data.map((v) => v * k) }
+    },
+  }
+}
+
+export class CheckpointKontextModels implements KontextModels {
+  ortMs = 0
+  readonly vocabulary = null
+  /** The provider of the last graph opened (in-memory graphs do not go through the pool). */
+  provider: ProviderName | null = null
+  private readonly sessions = new Map<GraphComponent, Promise<LoadedSession & { release?: () => Promise<void> }>>()
+  private readonly tokenizers: { clip: ClipTokenizer; t5: T5Tokenizer }
+  /** Providers that failed to open a graph are not tried again (as the SessionPool does). */
+  private readonly failed = new Set<ProviderName>()
+
+  constructor(
+    private readonly folder: CheckpointFolder,
+    private readonly opts: CheckpointModelsOptions,
+  ) {
+    const t = loadFolderTokenizers(folder.inspection, BUNDLED_CLIP_MERGES)
+    if (!t.clip || !t.t5) throw new Error('the folder’s tokenizers were found at inspection but could not be loaded')
+    this.tokenizers = { clip: t.clip, t5: t.t5 }
+  }
+
+  private settings() {
+    return folderGraphSettings(this.folder)
+  }
+
+  private async open(component: GraphComponent): Promise<LoadedSession & { release?: () => Promise<void> }> {
+    const found = this.folder.parts[COMPONENT_PART[component]]
+    const reader = openComponent(found)
+    try {
+      const s = this.settings()
+      const built = buildComponent(component, withFp8Scales(readerTensorSource(reader)), s)
+      const bytes = built.graph.stats.weightBytes
+      if (bytes <= (this.opts.inlineMaxBytes ?? 1024 ** 3)) {
+        const graph = built.graph.toBytes()
+        for (const provider of this.opts.providers) {
+          if (this.failed.has(provider)) continue
+          try {
+            return await openGraphBytes(graph, `${this.folder.manifest.id}/${component}`, { provider })
+          } catch (e) {
+            if (provider === 'cpu') throw e
+            this.failed.add(provider)
+            this.opts.log?.(`engine: built graphs could not start on ${provider} (${providerFailureReason(e)}); falling back`)
+          }
+        }
+        throw new Error('no provider could open the graph')
+      }
+      const key = graphCacheKey(this.folder.dir, found, component, s)
+      const dir = join(this.opts.cacheDir, key)
+      const model = join(dir, `${component}.onnx`)
+      if (!existsSync(model)) {
+        // Written beside, then renamed: an interrupted build never leaves a half graph under the key.
+        const tmp = `${dir}.partial-${process.pid}`
+        rmSync(tmp, { recursive: true, force: true })
+        mkdirSync(tmp, { recursive: true })
+        this.opts.log?.(`engine: building the ${component} graph (${(bytes / 1024 ** 3).toFixed(1)} GB of float32 weights) once`)
+        writeGraphFiles(built.graph, tmp, component)
+        rmSync(dir, { recursive: true, force: true })
+        renameSync(tmp, dir)
+      }
+      return await this.opts.files.get(this.folder.manifest.id, component, model)
+    } finally {
+      reader.close()
+    }
+  }
+
+  private session(component: GraphComponent) {
+    let s = this.sessions.get(component)
+    if (!s) {
+      s = this.open(component)
+      s.catch(() => this.sessions.delete(component))
+      this.sessions.set(component, s)
+    }
+    return s
+  }
+
+  private async run(component: GraphComponent, feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+    const s = await this.session(component)
+    this.provider = s.provider
+    const start = performance.now()
+    try {
+      return await s.run(feeds)
+    } finally {
+      this.ortMs += performance.now() - start
+    }
+  }
+
+  /** Token ids as BFL's HFEmbedders make them: CLIP to 77 and T5 to 512, padded, truncated keeping the end token. */
+  tokenize(prompt: string): { clip: number[]; t5: number[] } {
+    return { clip: this.tokenizers.clip.encode(prompt), t5: this.tokenizers.t5.encode(prompt) }
+  }
+
+  async loadAll(): Promise<void> {
+    for (const c of ['clip', 't5', 'transformer', 'ae-encode', 'ae-decode'] as const) await this.session(c)
+  }
+
+  async encodeText(prompt: string | null): Promise<TextEmbedding> {
+    const ids = this.tokenize(prompt ?? '')
+    const pooled = (await this.run('clip', { input_ids: ids64(ids.clip) })).pooled!
+    const hidden = (await this.run('t5', { input_ids: ids64(ids.t5) })).hidden!
+    return { sequence: hidden.data as Float32Array, length: hidden.dims[1]!, dim: hidden.dims[2]!, pooled: pooled.data as Float32Array }
+  }
+
+  async encodeImage(image: ImagePlanes): Promise<Latent> {
+    const z = (await this.run('ae-encode', { x: f32(image.data, [1, 3, image.height, image.width]) })).z!
+    const [, channels, height, width] = z.dims as [number, number, number, number]
+    return { data: z.data as Float32Array, channels, height, width }
+  }
+
+  async predictVelocity(input: VelocityInput): Promise<Float32Array> {
+    const n = input.img.count
+    const t = input.text
+    const feeds: Record<string, TensorData> = {
+      img: f32(input.img.data, [1, n, input.img.features]),
+      img_ids: f32(input.imgIds, [1, n, 3]),
+      txt: f32(t.sequence, [1, t.length, t.dim]),
+      txt_ids: f32(input.txtIds, [1, t.length, 3]),
+      timesteps: f32(Float32Array.of(input.timestep), [1]),
+      y: f32(t.pooled, [1, t.pooled.length]),
+    }
+    if (input.guidance !== null) feeds.guidance = f32(Float32Array.of(input.guidance), [1])
+    return (await this.run('transformer', feeds)).pred!.data as Float32Array
+  }
+
+  async decode(latent: Latent): Promise<ImagePlanes> {
+    const x = (await this.run('ae-decode', { z: f32(latent.data, [1, latent.channels, latent.height, latent.width]) })).x!
+    const [, channels, height, width] = x.dims as [number, number, number, number]
+    return { data: x.data as Float32Array, channels, height, width }
+  }
+
+  /** Frees the in-memory sessions (file-backed ones belong to the pool). */
+  async release(): Promise<void> {
+    const all = [...this.sessions.values()]
+    this.sessions.clear()
+    for (const p of all) {
+      const s = await p.catch(() => null)
+      await s?.release?.()
+    }
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The memory check a checkpoint folder passes before any graph is built: the engine's graphs are
+ * float32, so FLUX.1 Kontext [dev] at full size (bf16 transformer, fp8 T5 — header-only files
+ * here, no bytes written) needs about four bytes a parameter, and a machine without that much
+ * free memory is told so up front, with the figures, instead of failing half-way through a build.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { memoryRefusal, openCheckpointFolder } from '../../../engine/pipeline/checkpointFolder'
+import {
+  bflAutoencoderSpecs,
+  bflTransformerSpecs,
+  clipTextSpecs,
+  FULL,
+  t5EncoderSpecs,
+  writeClipTokenizerDir,
+  writeHeaderOnly,
+} from '../../support/fluxCheckpoints'
+import { writeT5TokenizerDir } from '../../support/fluxFolders'
+
+const GB = 1024 ** 3
+const dir = mkdtempSync(join(tmpdir(), 'kontext-mem-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('checkpoint memory check', () => {
+  it('refuses only when float32 weights (plus the build copy) exceed the free memory, with both figures', () => {
+    expect(memoryRefusal(10 * GB, 64 * GB)).toBeNull()
+    const m = memoryRefusal(48 * GB, 24 * GB)
+    expect(m).toMatch(/float32, which needs about 60\.0 GiB of memory; 24\.0 GiB is free/)
+  })
+
+  it('FLUX.1 Kontext [dev] at full size: ~4 bytes per parameter, refused on a 24 GB machine, accepted on a large one', () => {
+    writeHeaderOnly(join(dir, 'flux1-kontext-dev.safetensors'), bflTransformerSpecs(FULL.transformer), 'BF16')
+    writeHeaderOnly(join(dir, 'ae.safetensors'), bflAutoencoderSpecs(FULL.ae), 'F32')
+    writeHeaderOnly(join(dir, 'clip_l.safetensors'), clipTextSpecs(FULL.clip), 'F16')
+    writeHeaderOnly(join(dir, 't5xxl_fp8_e4m3fn.safetensors'), t5EncoderSpecs(FULL.t5), 'F8_E4M3')
+    writeClipTokenizerDir(join(dir, 'tokenizer'))
+    writeT5TokenizerDir(join(dir, 'tokenizer_2'))
+    const small = openCheckpointFolder(dir, { freeBytes: 24 * GB })
+    expect(small.ok).toBe(false)
+    if (!small.ok) {
+      expect(small.error.code).toBe('model.invalid')
+      expect(small.error.message).toMatch(/runs these weights as float32, which needs about \d+\.\d GiB of memory; 24\.0 GiB is free/)
+    }
+    const big = openCheckpointFolder(dir, { freeBytes: 1024 * GB })
+    expect(big.ok).toBe(true)
+    if (big.ok) {
+      // 11.9 G transformer + 4.8 G T5 encoder + 123 M CLIP + 84 M autoencoder parameters, 4 bytes each.
+      expect(big.value.float32Bytes / 1e9).toBeGreaterThan(66)
+      expect(big.value.float32Bytes / 1e9).toBeLessThan(69)
+      expect(big.value.manifest.rope.axes).toEqual([16, 56, 56])
+      expect(big.value.manifest.latent).toMatchObject({ channels: 16, patch: 2, downsample: 8, scale: 0.3611, shift: 0.1159 })
+      expect(big.value.manifest.resolutions).toContainEqual([1024, 1024])
+    }
+  })
+})
