@@ -55,7 +55,10 @@ function sizeOnDisk(p: string): number {
 function startRecord(store: ModelStore, id: string, entry: CatalogueEntry, plan: HubPlan): string {
   const dir = store.openPartial(id)
   const old = readInstallRecord(dir)
-  if (old.ok && (old.record.source.kind !== 'hub' || old.record.source.revision !== plan.revision || old.record.precision !== plan.precision)) {
+  if (
+    old.ok &&
+    (old.record.source.kind !== 'hub' || old.record.source.revision !== plan.revision || old.record.precision !== plan.precision)
+  ) {
     rmSync(dir, { recursive: true, force: true })
     mkdirSync(dir, { recursive: true })
   }
@@ -88,7 +91,13 @@ async function appendStream(path: string, stream: ReadableStream<Uint8Array>, on
       } catch (e) {
         await reader.cancel().catch(() => undefined)
         if ((e as NodeJS.ErrnoException).code === 'ENOSPC')
-          throw new StudioError(studioError('model.diskFull', 'The disk filled up during the download.', 'Free some space; the download resumes where it stopped.'))
+          throw new StudioError(
+            studioError(
+              'model.diskFull',
+              'The disk filled up during the download.',
+              'Free some space; the download resumes where it stopped.',
+            ),
+          )
         throw e
       }
       onBytes(value.byteLength)
@@ -107,7 +116,13 @@ async function verifyFile(path: string, f: InstallFile, signal?: AbortSignal): P
 }
 
 /** Downloads, verifies and installs `plan` as model `id`; returns the installed folder. */
-export async function downloadModel(store: ModelStore, id: string, entry: CatalogueEntry, plan: HubPlan, o: DownloadOptions = {}): Promise<string> {
+export async function downloadModel(
+  store: ModelStore,
+  id: string,
+  entry: CatalogueEntry,
+  plan: HubPlan,
+  o: DownloadOptions = {},
+): Promise<string> {
   const token = o.accessToken ?? null
   const now = o.now ?? Date.now
   const dir = startRecord(store, id, entry, plan)
@@ -167,7 +182,8 @@ export async function downloadModel(store: ModelStore, id: string, entry: Catalo
           if (!info) throw new StudioError(studioError('model.download', `${f.path} is no longer in ${plan.repo}.`))
           const blob = await downloadFile({ repo: plan.repo, path: f.path, revision: plan.revision, downloadInfo: info, xet: false, ...p })
           if (!blob) throw new StudioError(studioError('model.download', `${f.path} is no longer in ${plan.repo}.`))
-          if (blob.size !== f.size) throw new StudioError(studioError('model.download', `${f.path} is ${blob.size} bytes on the hub, the listing said ${f.size}.`))
+          if (blob.size !== f.size)
+            throw new StudioError(studioError('model.download', `${f.path} is ${blob.size} bytes on the hub, the listing said ${f.size}.`))
           emit(i, onDisk, 'downloading')
           let fileDone = onDisk
           await appendStream(path, blob.slice(onDisk).stream(), (n) => {
@@ -201,7 +217,13 @@ export async function downloadModel(store: ModelStore, id: string, entry: Catalo
     }
     if (bad.length) {
       writeInstallRecord(dir, { ...record.record, state: 'downloading', problems: bad })
-      throw new StudioError(studioError('model.hashMismatch', `Refused: ${bad.join('; ')}. The file was removed.`, 'Run the download again to fetch it afresh.'))
+      throw new StudioError(
+        studioError(
+          'model.hashMismatch',
+          `Refused: ${bad.join('; ')}. The file was removed.`,
+          'Run the download again to fetch it afresh.',
+        ),
+      )
     }
     writeInstallRecord(dir, { ...record.record, state: 'installed', problems: [] })
     return store.commit(id)

@@ -28,9 +28,17 @@ export function hubErrorData(e: unknown, entry: CatalogueEntry, token: string | 
         `Accept the licence on https://huggingface.co/${entry.repo} with the account the token belongs to, then try again.`,
       )
     if (e.statusCode === 404) return studioError('model.notFound', `${entry.repo}: not found on the hub (or not visible to this token).`)
-    return studioError('model.download', `The hub answered ${e.statusCode}: ${redact(e.message, token)}`, 'Try again later; the download resumes where it stopped.')
+    return studioError(
+      'model.download',
+      `The hub answered ${e.statusCode}: ${redact(e.message, token)}`,
+      'Try again later; the download resumes where it stopped.',
+    )
   }
   const message = e instanceof Error ? e.message : String(e)
   const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : ''
-  return studioError('model.download', `The download failed: ${redact(message + cause, token)}`, 'Check the connection and try again; the download resumes where it stopped.')
+  return studioError(
+    'model.download',
+    `The download failed: ${redact(message + cause, token)}`,
+    'Check the connection and try again; the download resumes where it stopped.',
+  )
 }

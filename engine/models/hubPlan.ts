@@ -35,17 +35,23 @@ export function hubParams(a: HubAccess): { hubUrl?: string; accessToken?: string
 
 export async function planHubDownload(entry: CatalogueEntry, precision: string, access: HubAccess): Promise<HubPlan> {
   if (!entry.plans[precision])
-    throw new StudioError(studioError('cli.usage', `${entry.name} has no ${precision} download.`, `Precisions: ${Object.keys(entry.plans).join(', ')}.`))
+    throw new StudioError(
+      studioError('cli.usage', `${entry.name} has no ${precision} download.`, `Precisions: ${Object.keys(entry.plans).join(', ')}.`),
+    )
   const p = hubParams(access)
   const info = await modelInfo({ name: entry.repo, additionalFields: ['sha'], ...p })
   const revision = info.sha
-  if (!/^[0-9a-f]{40}$/.test(revision)) throw new StudioError(studioError('model.download', 'The hub did not give the repository’s commit.'))
+  if (!/^[0-9a-f]{40}$/.test(revision))
+    throw new StudioError(studioError('model.download', 'The hub did not give the repository’s commit.'))
   const listing = new Map<string, { size: number; oid?: string; lfs?: { oid: string; size: number } }>()
   for await (const f of listFiles({ repo: entry.repo, recursive: true, revision, ...p })) if (f.type === 'file') listing.set(f.path, f)
   const { files, missing } = resolvePlan(entry, precision, [...listing.keys()])
   if (missing.length)
     throw new StudioError(
-      studioError('model.download', `${entry.repo} at ${revision.slice(0, 12)} lacks what the ${precision} download needs: ${missing.join('; ')}.`),
+      studioError(
+        'model.download',
+        `${entry.repo} at ${revision.slice(0, 12)} lacks what the ${precision} download needs: ${missing.join('; ')}.`,
+      ),
     )
   return {
     repo: entry.repo,
@@ -54,7 +60,8 @@ export async function planHubDownload(entry: CatalogueEntry, precision: string, 
     precision,
     files: files.map((path) => {
       // Paths come from the hub: confine them to the model folder before anything is written.
-      if (!relativeFileSchema.safeParse(path).success) throw new StudioError(studioError('model.download', 'The hub listed a file path outside the repository.'))
+      if (!relativeFileSchema.safeParse(path).success)
+        throw new StudioError(studioError('model.download', 'The hub listed a file path outside the repository.'))
       const f = listing.get(path)!
       if (f.lfs) {
         if (!/^[0-9a-f]{64}$/.test(f.lfs.oid)) throw new StudioError(studioError('model.download', `The hub gave no SHA-256 for ${path}.`))

@@ -11,7 +11,8 @@ export type TokenSource = { token: string; from: 'HF_TOKEN' | 'file' } | { token
 
 export function readHubToken(env: NodeJS.ProcessEnv, tokenFile: string | undefined): TokenSource {
   if (tokenFile) {
-    if (!existsSync(tokenFile)) throw new StudioError(studioError('model.token', 'The token file does not exist.', 'Give the path of a file holding your hub token.'))
+    if (!existsSync(tokenFile))
+      throw new StudioError(studioError('model.token', 'The token file does not exist.', 'Give the path of a file holding your hub token.'))
     const st = statSync(tokenFile)
     if (!st.isFile()) throw new StudioError(studioError('model.token', 'The token file is not a regular file.'))
     // Windows has no POSIX modes; there the file's ACL is the user's business.
@@ -25,12 +26,14 @@ export function readHubToken(env: NodeJS.ProcessEnv, tokenFile: string | undefin
       )
     }
     const token = readFileSync(tokenFile, 'utf8').trim()
-    if (!/^hf_[A-Za-z0-9]{8,}$/.test(token)) throw new StudioError(studioError('model.token', 'The token file does not hold a hub token (hf_…).'))
+    if (!/^hf_[A-Za-z0-9]{8,}$/.test(token))
+      throw new StudioError(studioError('model.token', 'The token file does not hold a hub token (hf_…).'))
     return { token, from: 'file' }
   }
   const fromEnv = env.HF_TOKEN?.trim()
   if (fromEnv) {
-    if (!/^hf_[A-Za-z0-9]{8,}$/.test(fromEnv)) throw new StudioError(studioError('model.token', 'HF_TOKEN does not hold a hub token (hf_…).'))
+    if (!/^hf_[A-Za-z0-9]{8,}$/.test(fromEnv))
+      throw new StudioError(studioError('model.token', 'HF_TOKEN does not hold a hub token (hf_…).'))
     return { token: fromEnv, from: 'HF_TOKEN' }
   }
   return { token: null, from: 'none' }

@@ -23,7 +23,8 @@ export const relativeFileSchema = z
   .min(1)
   .max(400)
   .refine(
-    (p) => !p.startsWith('/') && !p.includes('\\') && !/^[A-Za-z]:/.test(p) && p.split('/').every((s) => s !== '' && s !== '.' && s !== '..'),
+    (p) =>
+      !p.startsWith('/') && !p.includes('\\') && !/^[A-Za-z]:/.test(p) && p.split('/').every((s) => s !== '' && s !== '.' && s !== '..'),
     'a file path must stay inside the model folder',
   )
 
@@ -34,9 +35,15 @@ export const installFileSchema = z.object({
   path: relativeFileSchema,
   size: z.number().int().nonnegative(),
   /** SHA-256 (hex) of the content: the hub's LFS oid for large files, or computed at import. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   /** Git blob id (SHA-1 of `blob <size>\0<content>`) for small files the hub stores in git, not LFS. */
-  gitOid: z.string().regex(/^[0-9a-f]{40}$/).optional(),
+  gitOid: z
+    .string()
+    .regex(/^[0-9a-f]{40}$/)
+    .optional(),
 })
 export type InstallFile = z.infer<typeof installFileSchema>
 

@@ -41,13 +41,21 @@ function fileSizes(dir: string, files: readonly string[]): InstallRecord['files'
 export function linkFolder(store: ModelStore, id: string, folderIn: string): InstallRecord {
   const folder = resolve(folderIn)
   if (!existsSync(folder) || !statSync(folder).isDirectory())
-    throw new StudioError(studioError('model.notFound', 'No such folder.', 'Give the path of a models folder (ComfyUI, Invoke, Krita or diffusers).'))
+    throw new StudioError(
+      studioError('model.notFound', 'No such folder.', 'Give the path of a models folder (ComfyUI, Invoke, Krita or diffusers).'),
+    )
   if (folder === store.root || folder.startsWith(store.root + '/'))
-    throw new StudioError(studioError('model.badFolder', 'That folder is inside the studio’s own model store.', 'Link a folder kept elsewhere.'))
+    throw new StudioError(
+      studioError('model.badFolder', 'That folder is inside the studio’s own model store.', 'Link a folder kept elsewhere.'),
+    )
   const r = inspectModelFolder(folder, { bundledClipMerges: BUNDLED_CLIP_MERGES })
   if (!r.usable) {
     throw new StudioError(
-      studioError('model.incomplete', `The folder cannot run ${FLUX1_KONTEXT_DEV.name}: ${r.problems.join(' ')}`, 'kontext models inspect DIR lists every file found.'),
+      studioError(
+        'model.incomplete',
+        `The folder cannot run ${FLUX1_KONTEXT_DEV.name}: ${r.problems.join(' ')}`,
+        'kontext models inspect DIR lists every file found.',
+      ),
     )
   }
   const { components, files } = componentsOf(r)

@@ -29,7 +29,9 @@ export function defaultStoreRoot(env: NodeJS.ProcessEnv = process.env): string {
 export function checkModelId(id: string): string {
   const parsed = modelIdSchema.safeParse(id)
   if (!parsed.success)
-    throw new StudioError(studioError('model.badId', `“${id.slice(0, 64)}” is not a model id: ${parsed.error.issues[0]?.message ?? 'invalid'}.`))
+    throw new StudioError(
+      studioError('model.badId', `“${id.slice(0, 64)}” is not a model id: ${parsed.error.issues[0]?.message ?? 'invalid'}.`),
+    )
   return parsed.data
 }
 
@@ -83,7 +85,11 @@ export class ModelStore {
   openPartial(id: string): string {
     if (existsSync(this.dirOf(id)))
       throw new StudioError(
-        studioError('model.exists', `${id} is already installed.`, `kontext models verify ${id} checks it; kontext models remove ${id} removes it.`),
+        studioError(
+          'model.exists',
+          `${id} is already installed.`,
+          `kontext models verify ${id} checks it; kontext models remove ${id} removes it.`,
+        ),
       )
     const dir = this.partialDirOf(id)
     mkdirSync(dir, { recursive: true })
@@ -104,7 +110,9 @@ export class ModelStore {
   openLinked(id: string): string {
     const dir = this.dirOf(id)
     if (existsSync(dir))
-      throw new StudioError(studioError('model.exists', `${id} is already installed.`, `Choose another id with --id, or remove ${id} first.`))
+      throw new StudioError(
+        studioError('model.exists', `${id} is already installed.`, `Choose another id with --id, or remove ${id} first.`),
+      )
     mkdirSync(dir, { recursive: true })
     return dir
   }
@@ -119,7 +127,8 @@ export class ModelStore {
       rmSync(dir, { recursive: true, force: true })
       removed.push(dir)
     }
-    if (!removed.length) throw new StudioError(studioError('model.notFound', `${id} is not installed.`, 'kontext models list shows what is.'))
+    if (!removed.length)
+      throw new StudioError(studioError('model.notFound', `${id} is not installed.`, 'kontext models list shows what is.'))
     return { removed }
   }
 
