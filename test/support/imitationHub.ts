@@ -171,7 +171,7 @@ export class ImitationHub {
     let body = f.content
     if (this.corrupt.has(file)) {
       body = Buffer.from(body)
-      body[body.length >> 1] ^= 0xff
+      body[body.length >> 1] = (body[body.length >> 1] ?? 0) ^ 0xff
     }
     const total = body.length
     let start = 0
