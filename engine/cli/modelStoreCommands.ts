@@ -5,11 +5,10 @@
  * folder in place. `verify` re-reads every file; `remove` deletes the store's folder (a linked
  * folder's own files are never touched).
  */
-import { basename, join, resolve } from 'node:path'
-import { readdirSync, statSync } from 'node:fs'
+import { basename, resolve } from 'node:path'
 import { studioError, toErrorData } from '../../core/result'
 import { KontextEngine } from '../engineService'
-import { bundledCard, storeCard, type ModelCard } from '../models/cards'
+import { bundledCard, folderSize, storeCard, type ModelCard } from '../models/cards'
 import { CATALOGUE, catalogueEntry } from '../models/catalogue'
 import { downloadModel } from '../models/hubDownload'
 import { planHubDownload } from '../models/hubPlan'
@@ -44,18 +43,11 @@ function parse(argv: string[]): { args: string[]; flags: Map<string, string>; js
   return { args, flags, json }
 }
 
-function dirSize(d: string): number {
-  let total = 0
-  for (const e of readdirSync(d, { withFileTypes: true }))
-    total += e.isDirectory() ? dirSize(join(d, e.name)) : e.isFile() ? statSync(join(d, e.name)).size : 0
-  return total
-}
-
 export function allCards(store: ModelStore): { cards: ModelCard[]; engine: KontextEngine } {
   const engine = new KontextEngine({ modelDirs: knownModelDirs() })
   const providers = listProviders()
   const cards = [
-    ...engine.summaries().map((m) => bundledCard(m, dirSize(m.dir), providers)),
+    ...engine.summaries().map((m) => bundledCard(m, folderSize(m.dir), providers)),
     ...store.list().map((e) => storeCard(store, e, providers)),
   ]
   return { cards, engine }

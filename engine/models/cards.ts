@@ -4,28 +4,21 @@
  * for the store's models (from `install.json` and the catalogue). Plain data, shared by
  * `kontext models list` and the studio's Models page.
  */
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import type { ModelSummary, ProviderInfo } from '../../core/engineTypes'
+import type { CardStatus, ModelCard } from '../../core/modelCards'
 import { catalogueEntry } from './catalogue'
 import type { ModelStore, StoreEntry } from './store'
 
-export type CardStatus = 'ready' | 'downloading' | 'verifying' | 'broken' | 'incomplete'
+export type { CardStatus, ModelCard } from '../../core/modelCards'
 
-export interface ModelCard {
-  readonly id: string
-  readonly name: string
-  /** `demonstration`: a small model of a synthetic world (kontext-tiny), not for photos. */
-  readonly kind: 'demonstration' | 'flux' | 'manifest'
-  readonly purpose: string
-  readonly resolutions: readonly (readonly [number, number])[]
-  readonly sizeOnDisk: number
-  readonly precision: string
-  readonly licence: { readonly name: string; readonly url: string | null }
-  readonly providers: readonly string[]
-  readonly status: CardStatus
-  readonly source: string
-  /** Closed vocabulary (kontext-tiny), else null. */
-  readonly vocabulary: readonly string[] | null
-  readonly problems: readonly string[]
+/** Bytes under a folder (a bundled model's size on disk). */
+export function folderSize(d: string): number {
+  let total = 0
+  for (const e of readdirSync(d, { withFileTypes: true }))
+    total += e.isDirectory() ? folderSize(join(d, e.name)) : e.isFile() ? statSync(join(d, e.name)).size : 0
+  return total
 }
 
 const DEMO_PURPOSE =

@@ -4,20 +4,9 @@
  * and the time left at that speed. Pure: the clock is passed in.
  */
 
-export interface DownloadProgress {
-  readonly file: string
-  readonly fileIndex: number
-  readonly fileCount: number
-  readonly fileDone: number
-  readonly fileSize: number
-  readonly totalDone: number
-  readonly totalSize: number
-  /** Bytes per second over the recent window; null until two samples exist. */
-  readonly bytesPerSecond: number | null
-  /** Seconds left at that speed; null when the speed is unknown. */
-  readonly secondsLeft: number | null
-  readonly phase: 'downloading' | 'verifying'
-}
+import { formatBytes, formatDuration, type DownloadProgress } from '../../core/modelCards'
+
+export { formatBytes, formatDuration, type DownloadProgress }
 
 const WINDOW_MS = 5000
 
@@ -41,25 +30,6 @@ export class SpeedMeter {
 export function secondsLeft(remaining: number, bytesPerSecond: number | null): number | null {
   if (bytesPerSecond === null || bytesPerSecond <= 0) return null
   return remaining / bytesPerSecond
-}
-
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB']
-
-export function formatBytes(n: number): string {
-  let v = n
-  let u = 0
-  while (v >= 1000 && u < UNITS.length - 1) {
-    v /= 1000
-    u++
-  }
-  return `${u === 0 ? v : v.toFixed(v < 10 ? 2 : 1)} ${UNITS[u]}`
-}
-
-export function formatDuration(seconds: number): string {
-  const s = Math.round(seconds)
-  if (s < 60) return `${s} s`
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`
 }
 
 /** One line: `ae.safetensors 2/9  12.0 MB / 335 MB · total 1.2 GB / 33 GB · 24.1 MB/s · 22 min left`. */
