@@ -232,6 +232,8 @@ export async function downloadModel(
       if (o.onCancel === 'discard') rmSync(dir, { recursive: true, force: true })
       throw cancelled()
     }
+    // Nothing fetched yet (e.g. the gate refused the first file): leave no partial folder behind.
+    if (plan.files.every((f) => sizeOnDisk(join(dir, f.path)) === 0)) rmSync(dir, { recursive: true, force: true })
     throw new StudioError(hubErrorData(e, entry, token))
   }
 }

@@ -51,6 +51,12 @@ export class ImitationHub {
   readonly commit = createHash('sha1').update(String(Math.random())).digest('hex')
   /** Path → byte offset: the next content response for that file stops there and the socket is destroyed. */
   readonly dropAt = new Map<string, number>()
+  /**
+   * Path → byte offset: the next content response for that file sends the bytes before the offset
+   * and then nothing more, holding the connection open until the client goes away (a stalled
+   * transfer a user pauses or cancels).
+   */
+  readonly holdAt = new Map<string, number>()
   /** Paths served with one byte flipped (the listing keeps the true oid). */
   readonly corrupt = new Set<string>()
   private readonly files = new Map<string, HubFile>()
@@ -198,6 +204,12 @@ export class ImitationHub {
       this.dropAt.delete(file)
       // Send the bytes before the drop point, then cut the connection as a flaky network would.
       res.write(slice.subarray(0, drop - start), () => res.socket?.destroy())
+      return
+    }
+    const hold = this.holdAt.get(file)
+    if (hold !== undefined && hold > start && hold < end + 1 && m?.[0] !== 'bytes=0-0') {
+      this.holdAt.delete(file)
+      res.write(slice.subarray(0, hold - start))
       return
     }
     res.end(slice)

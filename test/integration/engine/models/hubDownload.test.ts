@@ -219,5 +219,7 @@ describe('hub download', () => {
     expect(other.error?.message).toContain('not been granted access')
     expect(`${other.error?.message} ${other.error?.hint}`).not.toContain(OTHER_TOKEN)
     expect(hub.requests.some((q) => q.authorized)).toBe(true)
+    // Refused before the first byte: no partial folder that would look like a paused download.
+    expect(existsSync(store.partialDirOf(entry.id))).toBe(false)
   })
 })

@@ -1,0 +1,124 @@
+/**
+ * Issue 14's story: a designer opens Models, sees kontext-tiny labelled as a demonstration model
+ * with its words, adds FLUX.1 Kontext [dev] from the hub (here a loopback imitation the test
+ * starts; the host reads its address from KONTEXT_HUB_URL_FOR_TESTS, tests only), is told the
+ * repository is gated until a token is given, watches the progress, pauses, resumes, sees it
+ * installed and removes it; cancels a second download (nothing left on disk); links a folder
+ * already on disk and is told every missing piece of one that is incomplete.
+ */
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FLUX1_KONTEXT_DEV } from '../../engine/models/catalogue'
+import { writeComfyFolder, writeOfficialRelease, writeT5TokenizerDir } from '../support/fluxFolders'
+import { ImitationHub } from '../support/imitationHub'
+import type { StudioServer } from './support/studioServer'
+import { closeStudioPage, openStudioPage } from './support/studioPage'
+
+const dir = mkdtempSync(join(tmpdir(), 'kstudio-e2e-models-'))
+const TOKEN =
+  'hf_E2eToken' +
+  Math.random()
+    .toString(36)
+    .slice(2)
+    .replace(/[^a-z0-9]/g, 'k')
+const BIG = 'flux1-kontext-dev.safetensors'
+const models = join(dir, 'home', 'models')
+let browser: Browser
+let server: StudioServer
+let page: Page
+let hub: ImitationHub
+
+beforeAll(async () => {
+  const repo = writeOfficialRelease(join(dir, 'repo'))
+  writeFileSync(join(repo, 'LICENSE.md'), 'licence\n')
+  hub = new ImitationHub({ repo: FLUX1_KONTEXT_DEV.repo, folder: repo, gated: true, grantedTokens: [TOKEN] })
+  await hub.start()
+  // The host is a child process and inherits these.
+  process.env.KONTEXT_STUDIO_HOME = join(dir, 'home')
+  process.env.KONTEXT_HUB_URL_FOR_TESTS = hub.url
+  delete process.env.HF_TOKEN
+  ;({ browser, server, page } = await openStudioPage(join(dir, 'models.kstudio')))
+})
+
+afterAll(async () => {
+  await hub?.close()
+  await closeStudioPage(browser, server, dir)
+})
+
+const addCard = () => page.getByRole('article', { name: 'Add FLUX.1 Kontext [dev]' })
+
+describe('the Models page', () => {
+  it('shows kontext-tiny as a demonstration model with its vocabulary', async () => {
+    await page.getByRole('button', { name: 'Models' }).click()
+    const tiny = page.getByRole('article', { name: 'Model kontext-tiny' })
+    await tiny.waitFor()
+    expect(await tiny.textContent()).toContain('Demonstration model')
+    expect(await tiny.getByLabel('Words this model knows').textContent()).toMatch(/Knows 43 words: .*circle/)
+    expect(await addCard().textContent()).toContain('FLUX.1 [dev] Non-Commercial License')
+    expect(await addCard().textContent()).toContain('The repository is gated')
+  })
+
+  it('explains the gate without a token, then downloads with progress, pauses, resumes and installs', async () => {
+    await addCard().getByRole('button', { name: 'Add FLUX.1 Kontext [dev]' }).click()
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('is gated')
+    const size = statSync(join(dir, 'repo', BIG)).size
+    hub.holdAt.set(BIG, size >> 1)
+    await page.getByLabel('Hub token').fill(TOKEN)
+    await addCard().getByRole('button', { name: 'Add FLUX.1 Kontext [dev]' }).click()
+    const progress = page.getByLabel('Download progress')
+    await expect.poll(() => progress.textContent()).toContain(`Downloading ${BIG} (1/`)
+    await expect.poll(() => progress.textContent()).toContain('— 50%')
+    await page.getByRole('button', { name: 'Pause download' }).click()
+    await page.getByRole('button', { name: 'Resume download' }).waitFor()
+    expect(existsSync(join(models, 'flux1-kontext-dev.partial', BIG))).toBe(true)
+    expect(existsSync(join(models, 'flux1-kontext-dev'))).toBe(false)
+    const before = hub.contentRequests(BIG).length
+    await page.getByRole('button', { name: 'Resume download' }).click()
+    const card = page.getByRole('article', { name: 'Model flux1-kontext-dev' })
+    await expect.poll(() => card.textContent(), { timeout: 30_000 }).toContain('ready')
+    expect(
+      hub
+        .contentRequests(BIG)
+        .slice(before)
+        .map((r) => r.range),
+    ).toEqual([`bytes=${size >> 1}-${size - 1}`])
+    expect(await card.textContent()).toContain('FLUX.1 [dev] Non-Commercial License')
+    expect(await page.content()).not.toContain(TOKEN)
+  })
+
+  it('removes the installed model, and cancelling a download leaves nothing on disk', async () => {
+    await page.getByRole('button', { name: 'Remove flux1-kontext-dev' }).click()
+    await addCard().getByRole('button', { name: 'Add FLUX.1 Kontext [dev]' }).waitFor()
+    expect(existsSync(join(models, 'flux1-kontext-dev'))).toBe(false)
+    hub.holdAt.set(BIG, 64)
+    await addCard().getByRole('button', { name: 'Add FLUX.1 Kontext [dev]' }).click()
+    await expect.poll(() => page.getByLabel('Download progress').textContent()).toContain(`Downloading ${BIG}`)
+    await page.getByRole('button', { name: 'Cancel download' }).click()
+    await addCard().getByRole('button', { name: 'Add FLUX.1 Kontext [dev]' }).waitFor()
+    await expect.poll(() => existsSync(join(models, 'flux1-kontext-dev.partial'))).toBe(false)
+  })
+
+  it('links a folder already on disk in place, and names every missing piece of an incomplete one', async () => {
+    const comfy = writeComfyFolder(join(dir, 'ComfyUI', 'models'))
+    await page.getByLabel('Folder path').fill(comfy)
+    await page.getByRole('button', { name: 'Use this folder' }).click()
+    const alert = page.getByRole('alert')
+    await expect.poll(() => alert.textContent()).toContain('No T5 tokenizer')
+    writeT5TokenizerDir(join(comfy, 'tokenizer_2'))
+    rmSync(join(comfy, 'vae'), { recursive: true })
+    await page.getByRole('button', { name: 'Use this folder' }).click()
+    await expect.poll(() => alert.textContent()).toContain('No autoencoder found')
+    writeComfyFolder(comfy)
+    await page.getByRole('button', { name: 'Use this folder' }).click()
+    await page.getByRole('status').filter({ hasText: 'Folder linked.' }).waitFor()
+    expect(
+      await page
+        .getByRole('article')
+        .filter({ hasText: `linked: ${comfy}` })
+        .count(),
+    ).toBe(1)
+  })
+})
