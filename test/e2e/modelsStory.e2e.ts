@@ -4,16 +4,20 @@
  * starts; the host reads its address from KONTEXT_HUB_URL_FOR_TESTS, tests only), is told the
  * repository is gated until a token is given, watches the progress, pauses, resumes, sees it
  * installed and removes it; cancels a second download (nothing left on disk); links a folder
- * already on disk and is told every missing piece of one that is incomplete.
+ * already on disk and is told every missing piece of one that is incomplete. Then, with kontext-tiny
+ * chosen, a photo as the context is warned about before the edit, and one of its own shapes is not.
  */
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
+import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FLUX1_KONTEXT_DEV } from '../../engine/models/catalogue'
 import { writeComfyFolder, writeOfficialRelease, writeT5TokenizerDir } from '../support/fluxFolders'
 import { ImitationHub } from '../support/imitationHub'
+import { goldenDir } from '../fixtures/engine/paths'
+import { dropFiles } from './support/browser'
 import type { StudioServer } from './support/studioServer'
 import { closeStudioPage, openStudioPage } from './support/studioPage'
 
@@ -120,5 +124,40 @@ describe('the Models page', () => {
         .filter({ hasText: `linked: ${comfy}` })
         .count(),
     ).toBe(1)
+  })
+
+  it('warns before an edit when kontext-tiny is chosen and the context is a photo, not for a picture of shapes', async () => {
+    await page.getByRole('button', { name: 'Close models' }).click()
+    // A camera-like picture: a smooth gradient with sensor noise, 400×300, thousands of colours.
+    const w = 400
+    const h = 300
+    const px = Buffer.alloc(w * h * 3)
+    let s = 7
+    for (let i = 0; i < w * h; i++) {
+      s = (s * 1103515245 + 12345) & 0x7fffffff
+      const x = i % w
+      const y = Math.floor(i / w)
+      px[3 * i] = (x * 255) / w + (s % 24)
+      px[3 * i + 1] = (y * 255) / h + ((s >> 5) % 24)
+      px[3 * i + 2] = 128 + ((s >> 10) % 48)
+    }
+    const photo = new Uint8Array(
+      await sharp(px, { raw: { width: w, height: h, channels: 3 } })
+        .png()
+        .toBuffer(),
+    )
+    await dropFiles(page, [{ name: 'street.png', type: 'image/png', bytes: photo }])
+    await page.getByRole('treeitem', { name: 'import: street.png' }).waitFor()
+    const note = page.getByRole('note', { name: 'This model and this picture' })
+    await note.waitFor()
+    expect(await note.textContent()).toMatch(
+      /small demonstration model: it only knows coloured shapes .* looks like a photo \(400×300, \d+ colours\).*Add FLUX\.1 Kontext \[dev\]/,
+    )
+    const shapes = new Uint8Array(readFileSync(join(goldenDir, 'c2_context.png')))
+    await dropFiles(page, [{ name: 'shapes.png', type: 'image/png', bytes: shapes }], '[aria-label="History"]')
+    await page.getByRole('treeitem', { name: 'import: shapes.png' }).click()
+    await expect.poll(() => note.count()).toBe(0)
+    await page.getByRole('treeitem', { name: 'import: street.png' }).click()
+    await note.waitFor()
   })
 })
