@@ -39,11 +39,16 @@ export class ModelService {
   constructor(
     private readonly engine: EngineLike,
     private readonly emit: (e: StudioEvent) => void,
-    private readonly vault: TokenVault | null = null,
+    private vault: TokenVault | null = null,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     this.store = new ModelStore(join(studioHome(), 'models'))
     this.hubUrl = env.KONTEXT_HUB_URL_FOR_TESTS || undefined
+  }
+
+  /** The desktop shell hands its safeStorage vault here (main/electron/tokenVault.ts). */
+  useVault(vault: TokenVault | null): void {
+    this.vault = vault
   }
 
   private token(): { token: string | null; from: ModelsOverview['token'] } {
