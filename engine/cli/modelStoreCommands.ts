@@ -5,7 +5,7 @@
  * folder in place. `verify` re-reads every file; `remove` deletes the store's folder (a linked
  * folder's own files are never touched).
  */
-import { basename, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { studioError, toErrorData } from '../../core/result'
 import { KontextEngine } from '../engineService'
 import { bundledCard, folderSize, storeCard, type ModelCard } from '../models/cards'
@@ -13,7 +13,7 @@ import { CATALOGUE, catalogueEntry } from '../models/catalogue'
 import { downloadModel } from '../models/hubDownload'
 import { planHubDownload } from '../models/hubPlan'
 import { readHubToken, redact } from '../models/hubToken'
-import { linkFolder } from '../models/linkFolder'
+import { linkedIdFor, linkFolder } from '../models/linkFolder'
 import { formatBytes, formatProgress } from '../models/progress'
 import { checkModelId, defaultStoreRoot, ModelStore } from '../models/store'
 import { verifyModel } from '../models/verify'
@@ -142,13 +142,7 @@ function importDir(store: ModelStore, args: string[], flags: Map<string, string>
   if (!args[0]) return reportError(ctx, studioError('cli.usage', 'models import needs a folder.', USAGE), json)
   const folder = resolve(ctx.cwd, args[0])
   try {
-    const slug =
-      basename(folder)
-        .toLowerCase()
-        .replace(/[^a-z0-9._-]+/g, '-')
-        .replace(/^[^a-z0-9]+/, '')
-        .slice(0, 50) || 'folder'
-    const id = checkModelId(flags.get('--id') ?? `linked-${slug}`)
+    const id = checkModelId(flags.get('--id') ?? linkedIdFor(folder))
     const r = linkFolder(store, id, folder)
     if (json) ctx.out(JSON.stringify({ ok: true, id, record: r }) + '\n')
     else {

@@ -37,6 +37,18 @@ function fileSizes(dir: string, files: readonly string[]): InstallRecord['files'
   return files.map((f) => ({ path: f.split('\\').join('/'), size: statSync(join(dir, f)).size }))
 }
 
+/** The id a linked folder gets unless one is given: `linked-` + its folder name, as an id. */
+export function linkedIdFor(folder: string): string {
+  const base = folder.split(/[\\/]/).filter(Boolean).pop() ?? ''
+  const slug = base
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[^a-z0-9]+/, '')
+    .replace(/\.+$/, '')
+    .slice(0, 50)
+  return `linked-${slug || 'folder'}`
+}
+
 /** Inspects `folder`; on success writes a linked record under `id` and returns it. */
 export function linkFolder(store: ModelStore, id: string, folderIn: string): InstallRecord {
   const folder = resolve(folderIn)

@@ -8,7 +8,7 @@
  * `HF_TOKEN`. It is never written to a project, logged, or put in an error (the download code
  * redacts). `KONTEXT_HUB_URL_FOR_TESTS` points the host at a loopback imitation hub — tests only.
  */
-import { join } from 'node:path'
+import { isAbsolute, join } from 'node:path'
 import type { RequestResults, StudioEvent, ValidParams } from '../../core/api'
 import type { ModelDownloadStatus, ModelsOverview } from '../../core/modelCards'
 import { StudioError, studioError, toErrorData } from '../../core/result'
@@ -17,7 +17,7 @@ import { CATALOGUE, catalogueEntry } from '../../engine/models/catalogue'
 import { downloadModel } from '../../engine/models/hubDownload'
 import { planHubDownload } from '../../engine/models/hubPlan'
 import { readHubToken } from '../../engine/models/hubToken'
-import { linkFolder } from '../../engine/models/linkFolder'
+import { linkedIdFor, linkFolder } from '../../engine/models/linkFolder'
 import { checkModelId, ModelStore } from '../../engine/models/store'
 import { verifyModel } from '../../engine/models/verify'
 import type { EngineLike } from './engineLike'
@@ -157,7 +157,10 @@ export class ModelService {
   }
 
   importFolder(p: ValidParams<'importModelFolder'>): RequestResults['importModelFolder'] {
-    const id = checkModelId(p.id ?? `linked-${Date.now().toString(36)}`)
+    // A typed path, not a picker's: it must be absolute (the host's working folder means nothing to the user).
+    if (!isAbsolute(p.path))
+      throw new StudioError(studioError('model.badFolder', 'Give the folder’s full path.', 'For example /home/me/ComfyUI/models.'))
+    const id = checkModelId(p.id ?? linkedIdFor(p.path))
     linkFolder(this.store, id, p.path)
     return { id }
   }
