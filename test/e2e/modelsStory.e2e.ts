@@ -93,7 +93,10 @@ describe('the Models page', () => {
     expect(await page.content()).not.toContain(TOKEN)
   })
 
-  it('removes the installed model, and cancelling a download leaves nothing on disk', async () => {
+  it('verifies the installed model, removes it, and cancelling a download leaves nothing on disk', async () => {
+    await page.getByRole('button', { name: 'Verify flux1-kontext-dev' }).click()
+    await page.getByRole('status').filter({ hasText: 'flux1-kontext-dev: checked.' }).waitFor()
+    expect(await page.getByRole('article', { name: 'Model flux1-kontext-dev' }).textContent()).toContain('ready')
     await page.getByRole('button', { name: 'Remove flux1-kontext-dev' }).click()
     await addCard().getByRole('button', { name: 'Add FLUX.1 Kontext [dev]' }).waitFor()
     expect(existsSync(join(models, 'flux1-kontext-dev'))).toBe(false)
