@@ -3,11 +3,14 @@
  * imitation hub and folders the test writes in every layout users keep (small random checkpoints).
  * Everything the CLI prints is grepped for the token at the end.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FLUX1_KONTEXT_DEV } from '../../../../engine/models/catalogue'
+import { repoRoot } from '../../../fixtures/engine/paths'
 import { runCli } from '../../../fixtures/engine/runCli'
 import {
   writeComfyCheckpoint,
@@ -107,6 +110,43 @@ describe('kontext models', () => {
     const r = await cli('models', 'add', 'flux1-kontext-dev', '--hub-url', hub.url, '--json')
     expect(JSON.parse(r.out)).toMatchObject({ ok: true, id: 'flux1-kontext-dev' })
     delete process.env.HF_TOKEN
+  })
+
+  it('a studio killed mid-download (SIGKILL) resumes from the partial file on the next run', async () => {
+    expect((await cli('models', 'remove', 'flux1-kontext-dev')).code).toBe(0)
+    const BIG = 'flux1-kontext-dev.safetensors'
+    const size = statSync(join(work, 'repo', BIG)).size
+    const stall = size >> 1
+    hub.holdAt.set(BIG, stall)
+    const child = spawn(
+      process.execPath,
+      [join(repoRoot, 'bin', 'kontext.js'), 'models', 'add', 'flux1-kontext-dev', '--hub-url', hub.url],
+      {
+        cwd: work,
+        env: { ...process.env, HF_TOKEN: TOKEN },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let childOut = ''
+    child.stdout.on('data', (d: Buffer) => (childOut += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (childOut += d.toString()))
+    const partialFile = join(work, 'home', 'models', 'flux1-kontext-dev.partial', BIG)
+    await expect.poll(() => (existsSync(partialFile) ? statSync(partialFile).size : 0), { timeout: 60_000, interval: 50 }).toBe(stall)
+    child.kill('SIGKILL')
+    await once(child, 'exit')
+    printed.push(childOut)
+    expect((await cli('models', 'list')).out).toMatch(/flux1-kontext-dev .* — incomplete/)
+    const before = hub.contentRequests(BIG).length
+    process.env.HF_TOKEN = TOKEN
+    const r = await cli('models', 'add', 'flux1-kontext-dev', '--hub-url', hub.url)
+    delete process.env.HF_TOKEN
+    expect(r.code).toBe(0)
+    expect(
+      hub
+        .contentRequests(BIG)
+        .slice(before)
+        .map((q) => q.range),
+    ).toEqual([`bytes=${stall}-${size - 1}`])
   })
 
   it('import links each layout in place, and refuses an incomplete folder naming every missing piece', async () => {
