@@ -60,7 +60,9 @@ describe('kontext models', () => {
     expect(r.out).toContain('demonstration model of a synthetic world of coloured shapes')
     expect(r.out).toMatch(/knows 43 words: .*circle.*triangle/)
     expect(r.out).toContain('Not installed: FLUX.1 Kontext [dev] — kontext models add flux1-kontext-dev')
-    const j = JSON.parse((await cli('models', '--json')).out) as { cards: { id: string; kind: string; vocabulary: string[] | null }[] }
+    const j = JSON.parse((await cli('models', 'list', '--json')).out) as {
+      cards: { id: string; kind: string; vocabulary: string[] | null }[]
+    }
     expect(j.cards.find((c) => c.id === 'kontext-tiny')).toMatchObject({ kind: 'demonstration' })
   })
 
