@@ -7,7 +7,8 @@
  * the same sizes and still inspect as complete.
  */
 import { existsSync, statSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { homedir } from 'node:os'
+import { join, parse, resolve } from 'node:path'
 import { StudioError, studioError } from '../../core/result'
 import { BUNDLED_CLIP_MERGES } from '../tokenizers/bundled'
 import { COMPONENTS, inspectModelFolder, type FolderInspection } from '../weights/detect'
@@ -55,6 +56,11 @@ export function linkFolder(store: ModelStore, id: string, folderIn: string): Ins
   if (!existsSync(folder) || !statSync(folder).isDirectory())
     throw new StudioError(
       studioError('model.notFound', 'No such folder.', 'Give the path of a models folder (ComfyUI, Invoke, Krita or diffusers).'),
+    )
+  // The whole disk or home folder is not a models folder, and walking it would take minutes.
+  if (folder === parse(folder).root || folder === homedir())
+    throw new StudioError(
+      studioError('model.badFolder', 'That is a whole disk or home folder.', 'Choose the models folder itself, e.g. …/ComfyUI/models.'),
     )
   if (folder === store.root || folder.startsWith(store.root + '/'))
     throw new StudioError(

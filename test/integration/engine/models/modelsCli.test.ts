@@ -188,5 +188,6 @@ describe('kontext models', () => {
     expect(r.err).toContain('No autoencoder found')
     expect(r.err).toContain('No T5 tokenizer')
     expect(existsSync(join(work, 'home', 'models', 'linked-bare'))).toBe(false)
+    expect((await cli('models', 'import', '/')).err).toContain('whole disk or home folder')
   })
 })
