@@ -7,7 +7,7 @@
  * already on disk and is told every missing piece of one that is incomplete. Then, with kontext-tiny
  * chosen, a photo as the context is warned about before the edit, and one of its own shapes is not.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
@@ -91,6 +91,14 @@ describe('the Models page', () => {
     ).toEqual([`bytes=${size >> 1}-${size - 1}`])
     expect(await card.textContent()).toContain('FLUX.1 [dev] Non-Commercial License')
     expect(await page.content()).not.toContain(TOKEN)
+    // Never in a project or a record: the project file (and its journal) and the model's install.json.
+    const written = [
+      ...readdirSync(dir)
+        .filter((f) => f.startsWith('models.kstudio'))
+        .map((f) => join(dir, f)),
+      join(models, 'flux1-kontext-dev', 'install.json'),
+    ]
+    for (const f of written) expect(readFileSync(f).includes(TOKEN), f).toBe(false)
   })
 
   it('verifies the installed model, removes it, and cancelling a download leaves nothing on disk', async () => {
