@@ -46,17 +46,9 @@ export function bundledCard(m: ModelSummary, sizeOnDisk: number, providers: read
 export function storeCard(store: ModelStore, e: StoreEntry, providers: readonly ProviderInfo[]): ModelCard {
   const r = e.record
   const cat = r?.catalogue ? catalogueEntry(r.catalogue) : undefined
-  const state = r?.state
-  // A partial folder is never ready, whatever its record says; only the rename makes a model installed.
-  const status: CardStatus = !r
-    ? 'broken'
-    : e.partial
-      ? state === 'verifying'
-        ? 'verifying'
-        : 'incomplete'
-      : state === 'installed'
-        ? 'ready'
-        : 'broken'
+  // A partial folder is never ready, whatever its record says (a crash may have left it mid-verify);
+  // only the rename makes a model installed. A running download's phase comes with its events.
+  const status: CardStatus = e.partial ? 'incomplete' : r?.state === 'installed' ? 'ready' : 'broken'
   return {
     id: e.id,
     name: r?.name ?? e.id,
