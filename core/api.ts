@@ -8,6 +8,7 @@ import type { GenerationSettings } from './generationParameters'
 import type { BlobHash, FrameId, JobId, LayerId, NodeId } from './ids'
 import type { EngineDescription, EngineState } from './engineTypes'
 import { TEXT_FONTS, type BlobMeta, type ProjectState } from './model'
+import type { ModelDownloadStatus, ModelsOverview } from './modelCards'
 import type { ProjectDiff } from './projectDiff'
 import type { StudioErrorData } from './result'
 import { EXPORT_SCALE_LIMITS, MAX_IMAGE_SIDE, MAX_PROMPT_CHARS, SAMPLING_LIMITS, type NumberRange } from './limits'
@@ -20,6 +21,8 @@ const blobHash = z
   .string()
   .regex(/^[0-9a-f]{64}$/, 'not a sha256 hash')
   .transform((v) => v as BlobHash)
+/** Model ids are folder names: lower-case letters, digits, “.”, “_”, “-”. */
+const modelId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'not a model id')
 const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes')
 
 /** A number within one of the shared limits (core/limits.ts). */
@@ -167,6 +170,24 @@ export const RequestSchemas = {
   /** Stores an image without making a node (a product shot dropped onto the canvas as a layer). */
   storeImage: z.object({ fileName: z.string().min(1).max(255), bytes }).strict(),
   saveLayers: z.object({ document: layerDocument }).strict(),
+  // The Models page. A hub token given here is kept in the host's memory only (never in a project or a log).
+  listModels: z.object({}).strict(),
+  addModel: z
+    .object({
+      catalogueId: modelId,
+      precision: z.enum(['bf16']).optional(),
+      token: z
+        .string()
+        .regex(/^hf_[A-Za-z0-9]{8,200}$/, 'not a hub token (hf_…)')
+        .optional(),
+    })
+    .strict(),
+  /** `discard: false` pauses (the partial download stays and Add resumes it); `true` cancels and cleans up. */
+  cancelModelDownload: z.object({ id: modelId, discard: z.boolean() }).strict(),
+  removeModel: z.object({ id: modelId }).strict(),
+  /** A folder already on disk, used in place (the web host cannot show a folder picker: a typed path). */
+  importModelFolder: z.object({ path: z.string().min(1).max(4096), id: modelId.optional() }).strict(),
+  verifyModel: z.object({ id: modelId }).strict(),
 } as const
 
 export type RequestName = keyof typeof RequestSchemas
@@ -234,6 +255,12 @@ export interface RequestResults {
   }
   storeImage: BlobMeta
   saveLayers: void
+  listModels: ModelsOverview
+  addModel: { readonly started: boolean }
+  cancelModelDownload: { readonly cancelled: boolean }
+  removeModel: void
+  importModelFolder: { readonly id: string }
+  verifyModel: { readonly problems: readonly string[] }
 }
 
 /** A file made by an export, for the renderer to save where the user chooses. */
@@ -260,6 +287,7 @@ export type StudioEvent =
       readonly preview: Uint8Array | null
     }
   | { readonly kind: 'engineState'; readonly state: EngineState; readonly reason: string | null }
+  | { readonly kind: 'modelDownload'; readonly status: ModelDownloadStatus }
 
 export interface StudioApi extends StudioRequests {
   onEvent(listener: (event: StudioEvent) => void): () => void

@@ -36,6 +36,12 @@ export const Channels = {
   measureDrift: 'node:drift',
   storeImage: 'image:store',
   saveLayers: 'layers:save',
+  listModels: 'models:list',
+  addModel: 'models:add',
+  cancelModelDownload: 'models:cancel',
+  removeModel: 'models:remove',
+  importModelFolder: 'models:import',
+  verifyModel: 'models:verify',
 } as const satisfies Record<RequestName, string>
 
 /** The one channel host → renderer events travel on. */

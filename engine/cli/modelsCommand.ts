@@ -12,6 +12,7 @@ import { walkModelFolder } from '../weights/walk'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
 import { inspect } from './inspectCommand'
 import { knownModelDirs } from './modelDirs'
+import { runStoreCommand, STORE_SUBCOMMANDS } from './modelStoreCommands'
 
 /** A folder of safetensors: detect, then build and open all five graphs. */
 async function validateCheckpoint(dir: string, json: boolean, ctx: CliContext): Promise<number> {
@@ -73,9 +74,13 @@ function list(json: boolean, ctx: CliContext): number {
 }
 
 export const modelsCommand: CliCommand = {
-  summary: 'list installed models, validate a model folder, or inspect a folder of FLUX weights',
-  usage: 'kontext models [list] [--json] | kontext models validate DIR [--json] | kontext models inspect DIR [--json]',
+  summary:
+    'list models (list: with their cards), add (from the hub), import (a folder in place), verify or remove them; validate or inspect a folder',
+  usage:
+    'kontext models [--json] | list [--json] | add flux1-kontext-dev [--precision bf16] [--token-file F] | import DIR [--id ID] | verify ID | remove ID | validate DIR | inspect DIR',
   async run(argv, ctx) {
+    // list (cards), add, import, verify, remove: the model store, in modelStoreCommands.ts.
+    if (STORE_SUBCOMMANDS.has(argv.find((a) => a !== '--json') ?? '')) return runStoreCommand(argv, ctx)
     const json = argv.includes('--json')
     const args = argv.filter((a) => a !== '--json')
     const unknown = args.find((a) => a.startsWith('-'))

@@ -10,6 +10,7 @@ import type { HostClock } from '../services/clock'
 import type { EngineLike } from '../services/engineLike'
 import { openStudio, studioForStore } from '../services/openStudio'
 import type { StudioHost } from '../services/studioHost'
+import { safeStorageVault } from './tokenVault'
 import {
   addRecent,
   exportCopy,
@@ -105,6 +106,7 @@ export class ProjectController {
   private async adopt(next: StudioHost, closePrevious = true): Promise<void> {
     const previous = this.host
     this.host = next
+    next.models.useVault(safeStorageVault(join(app.getPath('userData'), 'hub-token.bin')))
     if (previous && closePrevious) await previous.close()
     addRecent(app.getPath('userData'), { path: next.session.path, name: next.session.snapshot().project.name, openedAt: this.clock.now() })
     app.addRecentDocument(next.session.path)

@@ -18,6 +18,7 @@ import { StoryboardService } from './storyboardService'
 import { DriftService } from './driftService'
 import { ThumbnailCache } from './thumbnails'
 import { PromptGate } from './promptGate'
+import { ModelService } from './modelService'
 
 type Handlers = { [K in RequestName]: (params: ValidParams<K>) => Promise<RequestResults[K]> | RequestResults[K] }
 
@@ -28,6 +29,7 @@ export class StudioHost {
   private readonly unsubscribe: (() => void)[] = []
   private readonly handlers: Handlers
   private readonly prompts: PromptGate
+  readonly models: ModelService
 
   constructor(
     readonly session: ProjectSession,
@@ -39,6 +41,7 @@ export class StudioHost {
     const board = new StoryboardService(session, clock, this.jobs)
     const drift = new DriftService(session)
     this.prompts = new PromptGate(() => engine.describe())
+    this.models = new ModelService(engine, (e) => this.emit(e))
     /** A request that queues a generation runs only once its instruction can be read. */
     const checked =
       <P extends { prompt: string; model?: string | undefined }, R>(run: (p: P) => Promise<R>) =>
@@ -96,6 +99,12 @@ export class StudioHost {
       measureDrift: (p) => drift.measure(p),
       storeImage: (p) => storeImageFile(this.session, this.clock, p),
       saveLayers: (p) => void this.session.apply(saveLayerDocument(this.session.snapshot(), { document: p.document, at: at() })),
+      listModels: () => this.models.list(),
+      addModel: (p) => this.models.add(p),
+      cancelModelDownload: (p) => this.models.cancel(p),
+      removeModel: (p) => this.models.remove(p),
+      importModelFolder: (p) => this.models.importFolder(p),
+      verifyModel: (p) => this.models.verify(p),
     }
   }
 
@@ -125,6 +134,7 @@ export class StudioHost {
 
   async close(): Promise<void> {
     this.jobs.dispose()
+    this.models.dispose()
     for (const off of this.unsubscribe) off()
     this.eventListeners.clear()
     this.session.close()
