@@ -86,8 +86,9 @@ describe('composing on the canvas and editing the composition', () => {
     expect(await page.getByRole('treeitem').count()).toBe(1)
     await expect.poll(() => c.colourAt(16, 16)).toEqual(RED)
     await expect.poll(() => c.colourAt(48, 48)).toEqual(GREEN)
-    // The disc's transparent corner shows the scene under it.
-    expect(await c.colourAt(41, 41)).toEqual([SCENE[0], (SCENE[1] as number) + 5, (SCENE[2] as number) + 5])
+    // The disc's transparent corner shows the scene under it (two pixels in from the corner, clear of
+    // the selection frame the transformer draws on the layer's edge).
+    expect(await c.colourAt(42, 42)).toEqual([SCENE[0], (SCENE[1] as number) + 5, (SCENE[2] as number) + 5])
   })
 
   it('moves and scales one layer, hides the other, and undoes and redoes those edits', async () => {
