@@ -68,7 +68,6 @@ export function batchIds(state: ProjectState): string[] {
 export function exportNames(fileNames: readonly string[]): string[] {
   const used = new Set<string>()
   return fileNames.map((raw) => {
-    // eslint-disable-next-line no-control-regex
     const clean = raw.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').replace(/^\.+/, '_')
     const stem = clean.replace(/\.[^.]*$/, '') || 'image'
     let name = `${stem}.png`
