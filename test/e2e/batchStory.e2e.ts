@@ -20,6 +20,8 @@ let browser: Browser
 let server: StudioServer
 let page: Page
 
+/** Words the bundled kontext-tiny knows (the host refuses others before queuing). */
+const PROMPT = 'make the background white'
 const NAMES = ['shoe-red.png', 'shoe-blue.png', 'bag-green.png', 'hat-yellow.png']
 const COLOURS = [
   { r: 220, g: 40, b: 40 },
@@ -64,8 +66,15 @@ describe('a batch of product photos', () => {
     expect(await page.getByRole('tree', { name: 'History tree' }).getByRole('treeitem').count()).toBe(0)
   })
 
-  it('runs one edit per photo and shows each result in the grid', async () => {
+  it('checks the instruction like a normal generate before queuing anything', async () => {
     await panel().getByLabel('Batch instruction').fill('white background, soft shadow')
+    await panel().getByRole('button', { name: 'Start batch of 4' }).click()
+    await expect.poll(() => panel().getByRole('alert').textContent()).toContain('“shadow”')
+    expect(await page.getByRole('tree', { name: 'History tree' }).getByRole('treeitem').count()).toBe(0)
+  })
+
+  it('runs one edit per photo and shows each result in the grid', async () => {
+    await panel().getByLabel('Batch instruction').fill(PROMPT)
     await panel().getByLabel('Batch steps').fill('2')
     await panel().getByRole('button', { name: 'Start batch of 4' }).click()
     await expect.poll(() => panel().getByRole('listitem').count(), { timeout: 60_000 }).toBe(4)
@@ -113,6 +122,6 @@ describe('a batch of product photos', () => {
     }
     // Four photos, four roots; the two rejected edits are in the trash, not the tree.
     expect(await tree.getByRole('treeitem', { name: /^import: / }).count()).toBe(4)
-    expect(await tree.getByRole('treeitem', { name: 'edit: white background, soft shadow' }).count()).toBe(2)
+    expect(await tree.getByRole('treeitem', { name: `edit: ${PROMPT}` }).count()).toBe(2)
   })
 })
