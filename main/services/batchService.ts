@@ -64,11 +64,14 @@ export class BatchService {
     return { batchId, items }
   }
 
-  /** Cancels every queued or running job of the batch's current edits. */
+  /** Cancels every queued or running job under the batch's photos (re-runs included). */
   cancel(p: ValidParams<'cancelBatch'>): { cancelled: number } {
     const state = this.session.snapshot()
-    const editIds = new Set(batchItems(state, p.batchId).flatMap((i) => (i.edit ? [i.edit.id] : [])))
-    const live = Object.values(state.jobs).filter((j) => editIds.has(j.nodeId) && (j.state === 'queued' || j.state === 'running'))
+    const roots = new Set(batchItems(state, p.batchId).map((i) => i.rootId))
+    const live = Object.values(state.jobs).filter((j) => {
+      const parent = state.nodes[j.nodeId]?.parentId
+      return parent !== undefined && parent !== null && roots.has(parent) && (j.state === 'queued' || j.state === 'running')
+    })
     return { cancelled: live.filter((j) => this.jobs.cancel(j.id).cancelled).length }
   }
 
