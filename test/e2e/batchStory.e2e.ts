@@ -124,4 +124,17 @@ describe('a batch of product photos', () => {
     expect(await tree.getByRole('treeitem', { name: /^import: / }).count()).toBe(4)
     expect(await tree.getByRole('treeitem', { name: `edit: ${PROMPT}` }).count()).toBe(2)
   })
+
+  it('estimates the next batch from the steps the last ones took', async () => {
+    await page.getByRole('button', { name: 'Batch', exact: true }).click()
+    await panel().getByRole('button', { name: 'New batch' }).click()
+    await dropFiles(
+      page,
+      [{ name: 'again.png', type: 'image/png', bytes: await productShot({ r: 200, g: 100, b: 0 }) }],
+      '[aria-label="Batch drop zone"]',
+    )
+    const plan = panel().getByLabel('Batch plan')
+    await expect.poll(() => plan.textContent()).toMatch(/Photos\s*1/)
+    expect(await plan.textContent()).toMatch(/Estimated time\s*(about \d+|under 1) s/)
+  })
 })
