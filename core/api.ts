@@ -188,6 +188,24 @@ export const RequestSchemas = {
   /** A folder already on disk, used in place (the web host cannot show a folder picker: a typed path). */
   importModelFolder: z.object({ path: z.string().min(1).max(4096), id: modelId.optional() }).strict(),
   verifyModel: z.object({ id: modelId }).strict(),
+  /**
+   * One instruction over many photos already stored with `storeImage`: each becomes its own import
+   * root (labelled with the batch) with one edit job queued under it.
+   */
+  startBatch: z
+    .object({
+      items: z
+        .array(z.object({ fileName: z.string().min(1).max(255), blob: blobHash }).strict())
+        .min(1)
+        .max(500),
+      prompt,
+      ...sampling,
+    })
+    .strict(),
+  /** Cancels the batch's queued and running jobs. */
+  cancelBatch: z.object({ batchId: id }).strict(),
+  /** The batch's accepted (starred) results as a zip, named like the input files. */
+  exportBatch: z.object({ batchId: id }).strict(),
 } as const
 
 export type RequestName = keyof typeof RequestSchemas
@@ -261,6 +279,12 @@ export interface RequestResults {
   removeModel: void
   importModelFolder: { readonly id: string }
   verifyModel: { readonly problems: readonly string[] }
+  startBatch: {
+    readonly batchId: string
+    readonly items: readonly { readonly nodeId: NodeId; readonly editNodeId: NodeId; readonly jobId: JobId }[]
+  }
+  cancelBatch: { readonly cancelled: number }
+  exportBatch: ExportedFile
 }
 
 /** A file made by an export, for the renderer to save where the user chooses. */

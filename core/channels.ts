@@ -42,6 +42,9 @@ export const Channels = {
   removeModel: 'models:remove',
   importModelFolder: 'models:import',
   verifyModel: 'models:verify',
+  startBatch: 'batch:start',
+  cancelBatch: 'batch:cancel',
+  exportBatch: 'batch:export',
 } as const satisfies Record<RequestName, string>
 
 /** The one channel host → renderer events travel on. */

@@ -19,6 +19,7 @@ import { DriftService } from './driftService'
 import { ThumbnailCache } from './thumbnails'
 import { PromptGate } from './promptGate'
 import { ModelService } from './modelService'
+import { BatchService } from './batchService'
 
 type Handlers = { [K in RequestName]: (params: ValidParams<K>) => Promise<RequestResults[K]> | RequestResults[K] }
 
@@ -40,6 +41,7 @@ export class StudioHost {
     this.thumbnails = new ThumbnailCache(session)
     const board = new StoryboardService(session, clock, this.jobs)
     const drift = new DriftService(session)
+    const batches = new BatchService(session, clock, this.jobs)
     this.prompts = new PromptGate(() => engine.describe())
     this.models = new ModelService(engine, (e) => this.emit(e))
     /** A request that queues a generation runs only once its instruction can be read. */
@@ -105,6 +107,9 @@ export class StudioHost {
       removeModel: (p) => this.models.remove(p),
       importModelFolder: (p) => this.models.importFolder(p),
       verifyModel: (p) => this.models.verify(p),
+      startBatch: checked((p) => batches.start(p)),
+      cancelBatch: (p) => batches.cancel(p),
+      exportBatch: (p) => batches.export(p),
     }
   }
 
