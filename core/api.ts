@@ -167,6 +167,8 @@ export const RequestSchemas = {
   exportComposite: z.object({ nodeId, png: bytes }).strict(),
   /** With `against`, also the drift between the two nodes (Compare's A and B). */
   measureDrift: z.object({ nodeId, against: nodeId.optional() }).strict(),
+  /** Nodes whose instruction or name holds every word (word prefixes), best first. */
+  searchNodes: z.object({ text: z.string().min(1).max(200), limit: z.number().int().min(1).max(500).optional() }).strict(),
   /** Stores an image without making a node (a product shot dropped onto the canvas as a layer). */
   storeImage: z.object({ fileName: z.string().min(1).max(255), bytes }).strict(),
   saveLayers: z.object({ document: layerDocument }).strict(),
@@ -271,6 +273,7 @@ export interface RequestResults {
     readonly fromRoot: number | null
     readonly between: number | null
   }
+  searchNodes: { readonly nodeIds: readonly NodeId[] }
   storeImage: BlobMeta
   saveLayers: void
   listModels: ModelsOverview

@@ -34,6 +34,7 @@ export const Channels = {
   exportBranch: 'export:branch',
   exportComposite: 'export:composite',
   measureDrift: 'node:drift',
+  searchNodes: 'node:search',
   storeImage: 'image:store',
   saveLayers: 'layers:save',
   listModels: 'models:list',

@@ -8,13 +8,14 @@
  * Held diffs are written first, in order, before any later change, so the file never gets a newer
  * change without the older ones.
  */
-import type { BlobHash } from '../../core/ids'
-import type { ProjectState } from '../../core/model'
+import type { BlobHash, NodeId } from '../../core/ids'
+import type { HistoryNode, ProjectState } from '../../core/model'
 import { applyDiff, isEmptyDiff, type ProjectDiff } from '../../core/projectDiff'
 import { StudioError, type Result } from '../../core/result'
 import type { ProjectAccess } from '../../core/api'
 import { planRepair } from '../store/consistency'
-import type { ProjectStore } from '../store/projectStore'
+import type { ProjectQueries, ProjectStore } from '../store/projectStore'
+import { searchTerms } from '../store/queries'
 
 export type DiffListener = (diff: ProjectDiff) => void
 
@@ -106,6 +107,23 @@ export class ProjectSession {
 
   readBlob(hash: BlobHash): Uint8Array | null {
     return this.store.readBlob(hash)
+  }
+
+  /**
+   * Nodes whose instruction or name holds every word of `text`: the SQLite store's index (FTS5,
+   * ranked) when the store has one; an in-memory store is scanned with the same word rule.
+   */
+  search(text: string, limit = 100): NodeId[] {
+    const store = this.store as ProjectStore & Partial<Pick<ProjectQueries, 'searchNodes'>>
+    if (store.searchNodes) return store.searchNodes(text, limit).map((n) => n.id)
+    const terms = searchTerms(text)
+    if (terms.length === 0) return []
+    const words = (n: HistoryNode) => `${n.prompt ?? ''} ${n.label ?? ''}`.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
+    return Object.values(this.state.nodes)
+      .filter((n) => n.deletedAt === null && terms.every((t) => words(n).some((w) => w.startsWith(t))))
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, limit)
+      .map((n) => n.id)
   }
 
   onDidChange(listener: DiffListener): () => void {

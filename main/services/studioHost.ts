@@ -99,6 +99,7 @@ export class StudioHost {
       exportBranch: (p) => exportBranch(this.session, p),
       exportComposite: (p) => exportComposite(this.session, p),
       measureDrift: (p) => drift.measure(p),
+      searchNodes: (p) => ({ nodeIds: this.session.search(p.text, p.limit) }),
       storeImage: (p) => storeImageFile(this.session, this.clock, p),
       saveLayers: (p) => void this.session.apply(saveLayerDocument(this.session.snapshot(), { document: p.document, at: at() })),
       listModels: () => this.models.list(),

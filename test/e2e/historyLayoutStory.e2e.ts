@@ -89,4 +89,17 @@ describe('the history at depth', () => {
     expect(await scrollTop()).toBeGreaterThan(before)
     await page.getByRole('button', { name: 'Show history as a list' }).click()
   })
+
+  it('searches instructions: only matching rows show, and clearing the search shows them all', async () => {
+    const search = page.getByLabel('Search instructions')
+    await search.fill('backgr white')
+    await expect.poll(() => tree().getByRole('treeitem').count(), { timeout: 30_000 }).toBe(1)
+    expect(await tree().getByRole('treeitem').getAttribute('aria-label')).toBe('edit: change the background to white')
+    expect(await page.getByRole('status', { name: 'Search results' }).textContent()).toBe('1 found')
+    await search.fill('zebra')
+    await expect.poll(() => tree().getByRole('treeitem').count(), { timeout: 30_000 }).toBe(0)
+    expect(await page.locator('.history .empty').textContent()).toContain('No instruction or name matches “zebra”')
+    await search.fill('')
+    await expect.poll(() => tree().getByRole('treeitem').count(), { timeout: 30_000 }).toBe(4)
+  })
 })
