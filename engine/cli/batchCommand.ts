@@ -10,6 +10,8 @@ import { studioError, type StudioErrorData } from '../../core/result'
 import { runLocalBatch } from '../batch/localRunner'
 import { summarize, summaryText, type ItemOutcome } from '../batch/outcome'
 import { BatchSettings, listInputs, planBatch, sha256Hex } from '../batch/plan'
+import { SAMPLING_LIMITS } from '../../core/limits'
+import { isError, numberOption, usageError } from './inputs'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
 import { openEngine } from './openEngine'
 
@@ -31,14 +33,9 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const
 
-const usage = (message: string, hint = 'Run `kontext help` for the options.'): StudioErrorData => studioError('cli.usage', message, hint)
-
-function int(name: string, value: string | undefined, min: number, max: number): number | undefined | StudioErrorData {
-  if (value === undefined) return undefined
-  const n = Number(value)
-  return Number.isSafeInteger(n) && n >= min && n <= max ? n : usage(`--${name} must be an integer from ${min} to ${max}, got “${value}”.`)
-}
-const isError = (v: unknown): v is StudioErrorData => typeof v === 'object' && v !== null && 'code' in v && 'message' in v
+const usage = usageError
+/** A whole-number option of the batch's own (depth, attempts) within `min`–`max`. */
+const count = (name: string, value: string | undefined, min: number, max: number) => numberOption(name, value, { min, max, integer: true })
 
 async function run(argv: string[], ctx: CliContext): Promise<number> {
   let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; args: string[]; allowPositionals: false }>>['values']
@@ -52,15 +49,15 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (!values.in || !values.prompt || !values.out) return fail(usage('batch needs --in DIR, --prompt TEXT and --out DIR.'))
   if (values['no-wait'] && !values.queue) return fail(usage('--no-wait needs --queue (without a queue the batch runs here).'))
   const nums = {
-    seed: int('seed', values.seed, 0, 2 ** 32 - 1),
-    steps: int('steps', values.steps, 1, 200),
-    depth: int('depth', values.depth, 1, 16),
-    attempts: int('attempts', values.attempts, 1, 100),
+    // The studio's own limits (core/limits.ts), as for kontext edit and the API.
+    seed: numberOption('seed', values.seed, SAMPLING_LIMITS.seed),
+    steps: numberOption('steps', values.steps, SAMPLING_LIMITS.steps),
+    depth: count('depth', values.depth, 1, 16),
+    attempts: count('attempts', values.attempts, 1, 100),
   }
   for (const v of Object.values(nums)) if (isError(v)) return fail(v)
-  const guidance = values.guidance === undefined ? undefined : Number(values.guidance)
-  if (guidance !== undefined && !(guidance >= 0 && guidance <= 100))
-    return fail(usage(`--guidance must be a number from 0 to 100, got “${values.guidance}”.`))
+  const guidance = numberOption('guidance', values.guidance, SAMPLING_LIMITS.guidance)
+  if (isError(guidance)) return fail(guidance)
 
   const inputs = listInputs(resolve(ctx.cwd, values.in))
   if (!inputs.ok) return fail(inputs.error)

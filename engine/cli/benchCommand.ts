@@ -13,6 +13,7 @@ import { parseCaseFile } from '../bench/caseFile'
 import { psnr } from '../bench/psnr'
 import { KontextEngine } from '../engineService'
 import { decodeRgb, decodeRgbForModel, encodeRgbPng } from '../image/imageIo'
+import { isError } from './inputs'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
 import { DEFAULT_MODEL_ID, knownModelDirs, modelFolderArg } from './modelDirs'
 
@@ -40,8 +41,6 @@ function readImage(path: string, what: string): Uint8Array | StudioErrorData {
     return studioError('file.notFound', `${what} ${path}: no such file.`, 'Paths in a case file are relative to the case file.')
   return new Uint8Array(readFileSync(path))
 }
-
-const isError = (v: unknown): v is StudioErrorData => typeof v === 'object' && v !== null && 'code' in v && 'message' in v
 
 interface Row {
   readonly name: string

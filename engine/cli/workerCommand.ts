@@ -3,7 +3,8 @@
  * SIGTERM: the job in hand finishes first). One engine for all jobs, sessions loaded once.
  */
 import { parseArgs } from 'node:util'
-import { studioError, type StudioErrorData } from '../../core/result'
+import type { StudioErrorData } from '../../core/result'
+import { isError, numberOption, usageError } from './inputs'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
 import { openEngine } from './openEngine'
 
@@ -18,14 +19,8 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const
 
-const usage = (message: string): StudioErrorData => studioError('cli.usage', message, 'Run `kontext help` for the options.')
-
-function int(name: string, value: string | undefined, min: number, max: number): number | undefined | StudioErrorData {
-  if (value === undefined) return undefined
-  const n = Number(value)
-  return Number.isSafeInteger(n) && n >= min && n <= max ? n : usage(`--${name} must be an integer from ${min} to ${max}, got “${value}”.`)
-}
-const isError = (v: unknown): v is StudioErrorData => typeof v === 'object' && v !== null && 'code' in v && 'message' in v
+const usage = usageError
+const count = (name: string, value: string | undefined, min: number, max: number) => numberOption(name, value, { min, max, integer: true })
 
 async function run(argv: string[], ctx: CliContext): Promise<number> {
   let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; args: string[]; allowPositionals: false }>>['values']
@@ -38,9 +33,9 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   const fail = (e: StudioErrorData) => reportError(ctx, e, json)
   if (!values.queue) return fail(usage('worker needs --queue redis://HOST:PORT.'))
   const nums = {
-    concurrency: int('concurrency', values.concurrency, 1, 16),
-    lockMs: int('lock-ms', values['lock-ms'], 1000, 3_600_000),
-    stalledMs: int('stalled-ms', values['stalled-ms'], 500, 3_600_000),
+    concurrency: count('concurrency', values.concurrency, 1, 16),
+    lockMs: count('lock-ms', values['lock-ms'], 1000, 3_600_000),
+    stalledMs: count('stalled-ms', values['stalled-ms'], 500, 3_600_000),
   }
   for (const v of Object.values(nums)) if (isError(v)) return fail(v)
   // --json: one event per line on stdout (ready, start, stored, duplicate, stopped), for scripts and tests.

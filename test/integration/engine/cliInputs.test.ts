@@ -39,6 +39,15 @@ describe('kontext refuses bad numbers, prompts and --out before it works', () =>
     expect(readdirSync(dir)).not.toContain('never.png')
   })
 
+  it.each([
+    [['--guidance', '50'], '--guidance must be a number from 0 to 30, got “50”.'],
+    [['--steps', '1000'], '--steps must be an integer from 1 to 200, got “1000”.'],
+  ])('kontext batch holds to the same limits: %j (exit 2)', async (flags, sentence) => {
+    const r = await cli('batch', '--in', dir, '--prompt', 'a ring', '--out', join(dir, 'batch-out'), ...flags)
+    expect(r.code).toBe(2)
+    expect(r.err).toContain(sentence)
+  })
+
   it('refuses a prompt of only spaces like an empty one', async () => {
     const r = await cli('generate', '--prompt', '   \t  ', '--out', 'blank.png')
     expect(r.code).toBe(2)
