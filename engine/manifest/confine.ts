@@ -6,7 +6,7 @@
  * so its contents cannot reach an error message.
  */
 import { lstatSync, readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs'
-import { isAbsolute, join, relative, sep, win32 } from 'node:path'
+import { basename, dirname, isAbsolute, join, relative, sep, win32 } from 'node:path'
 import { err, ok, type Result } from '../../core/result'
 
 /**
@@ -33,6 +33,21 @@ function isOutside(root: string, real: string): boolean {
   const rel = relative(root, real)
   return rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)
 }
+
+/**
+ * Where a folder's files may really live. Normally the folder itself; for a Hugging Face cache
+ * snapshot (`…/models--org--name/snapshots/REV/`, where every file is a link to
+ * `../../blobs/SHA`) also that repository's `blobs/` folder — and nothing else of the cache, so a
+ * snapshot is used in place as `huggingface-cli download` left it.
+ */
+export function allowedRoots(realDir: string): string[] {
+  const snapshots = dirname(realDir)
+  const repo = dirname(snapshots)
+  if (basename(snapshots) === 'snapshots' && /^models--[^/\\]+--[^/\\]+$/.test(basename(repo))) return [realDir, join(repo, 'blobs')]
+  return [realDir]
+}
+
+const outsideAll = (roots: readonly string[], real: string): boolean => roots.every((root) => real === root || isOutside(root, real))
 
 export interface ConfinedFile {
   /** The real path (symlinks resolved) inside the folder's real path. */
@@ -67,7 +82,7 @@ export function confineFile(dir: string, name: string, field: string): Result<Co
     }
     return err(isLink ? `${shown} is a link to a file that does not exist` : `${shown} is missing`)
   }
-  if (real === root || isOutside(root, real))
+  if (outsideAll(allowedRoots(root), real))
     return err(`${shown} resolves outside the model folder (through a symbolic link); copy the file into the folder instead`)
   let st: Stats
   try {
@@ -93,6 +108,7 @@ export function outwardLinks(dir: string, maxDepth = 4, maxEntries = 10_000): st
   } catch {
     return []
   }
+  const roots = allowedRoots(root)
   const found: string[] = []
   let seen = 0
   const walk = (rel: string, depth: number): void => {
@@ -112,7 +128,7 @@ export function outwardLinks(dir: string, maxDepth = 4, maxEntries = 10_000): st
         } catch {
           // A dangling link reads nothing; a name that uses it is reported as missing.
         }
-        if (real !== null && isOutside(root, real)) found.push(name)
+        if (real !== null && outsideAll(roots, real)) found.push(name)
       } else if (e.isDirectory() && depth < maxDepth) walk(name, depth + 1)
     }
   }

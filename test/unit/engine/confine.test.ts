@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { confineFile, lexicalProblem, printableName } from '../../../engine/manifest/confine'
+import { confineFile, lexicalProblem, outwardLinks, printableName } from '../../../engine/manifest/confine'
 
 const dir = mkdtempSync(join(tmpdir(), 'kontext-confine-'))
 const model = join(dir, 'model')
@@ -52,6 +52,34 @@ describe('confineFile', () => {
     })
     expect(confineFile(model, 'nope.onnx', 'f')).toEqual({ ok: false, error: 'f: “nope.onnx” is missing' })
     expect(confineFile(model, 'sub', 'f')).toEqual({ ok: false, error: 'f: “sub” is not a regular file' })
+  })
+})
+
+describe('a Hugging Face cache snapshot', () => {
+  // The layout `huggingface-cli download` leaves: every file of a snapshot links to ../../blobs/SHA.
+  const cache = join(dir, 'hub')
+  const repo = join(cache, 'models--black-forest-labs--FLUX.1-Kontext-dev-onnx')
+  const snapshot = join(repo, 'snapshots', 'abc123')
+  mkdirSync(join(repo, 'blobs'), { recursive: true })
+  mkdirSync(join(snapshot, 'transformer'), { recursive: true })
+  writeFileSync(join(repo, 'blobs', 'sha-graph'), 'g')
+  writeFileSync(join(cache, 'elsewhere.txt'), 'secret')
+  symlinkSync('../../../blobs/sha-graph', join(snapshot, 'transformer', 'model.onnx'))
+  symlinkSync('../../../elsewhere.txt', join(snapshot, 'escape.onnx'))
+
+  it("resolves a snapshot's links into its own repository's blobs", () => {
+    expect(confineFile(snapshot, 'transformer/model.onnx', 'f')).toMatchObject({ ok: true, value: { size: 1 } })
+    expect(outwardLinks(snapshot)).toEqual(['escape.onnx'])
+  })
+
+  it('still refuses a link out of the repository, and blobs for a folder that is not a snapshot', () => {
+    expect(confineFile(snapshot, 'escape.onnx', 'f').ok).toBe(false)
+    const fake = join(dir, 'not-a-cache', 'snapshots', 'r')
+    mkdirSync(join(dir, 'not-a-cache', 'blobs'), { recursive: true })
+    mkdirSync(fake, { recursive: true })
+    writeFileSync(join(dir, 'not-a-cache', 'blobs', 'b'), 'x')
+    symlinkSync('../../blobs/b', join(fake, 'g.onnx'))
+    expect(confineFile(fake, 'g.onnx', 'f').ok).toBe(false)
   })
 })
 
