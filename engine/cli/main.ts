@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url'
 import { safeDisplayText } from '../../core/displayText'
 import { EXIT, type CliCommand, type CliContext } from './context'
+import { internalErrorLine } from './internalError'
 import { batchCommand } from './batchCommand'
 import { benchCommand } from './benchCommand'
 import { editCommand, generateCommand } from './generateCommand'
@@ -58,7 +59,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   main(process.argv.slice(2), ctx).then(
     (code) => (process.exitCode = code),
     (e: unknown) => {
-      process.stderr.write(`kontext: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+      process.stderr.write(internalErrorLine(e, process.env.KONTEXT_DEBUG === '1'))
       process.exitCode = EXIT.failed
     },
   )
