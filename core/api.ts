@@ -11,7 +11,8 @@ import { TEXT_FONTS, type BlobMeta, type ProjectState } from './model'
 import type { ModelDownloadStatus, ModelsOverview } from './modelCards'
 import type { ProjectDiff } from './projectDiff'
 import type { StudioErrorData } from './result'
-import { EXPORT_SCALE_LIMITS, MAX_IMAGE_SIDE, MAX_PROMPT_CHARS, SAMPLING_LIMITS, type NumberRange } from './limits'
+import { generationJobSchema, inRange, samplingFields } from './generationJob'
+import { EXPORT_SCALE_LIMITS, MAX_IMAGE_SIDE, SAMPLING_LIMITS } from './limits'
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not an id')
 const nodeId = id.transform((v) => v as NodeId)
@@ -25,16 +26,14 @@ const blobHash = z
 const modelId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'not a model id')
 const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes')
 
-/** A number within one of the shared limits (core/limits.ts). */
-const inRange = (r: NumberRange) => (r.integer ? z.number().int() : z.number()).min(r.min).max(r.max)
-const seed = inRange(SAMPLING_LIMITS.seed)
-const prompt = z.string().min(1).max(MAX_PROMPT_CHARS)
-/** Optional sampling settings; the project's defaults fill what is missing. */
+const seed = samplingFields.seed
+const prompt = generationJobSchema.shape.prompt.min(1)
+/** Optional sampling settings (the generation job's own fields); the project's defaults fill what is missing. */
 const sampling = {
-  model: z.string().min(1).max(100).optional(),
+  model: generationJobSchema.shape.model.optional(),
   seed: seed.optional(),
-  steps: inRange(SAMPLING_LIMITS.steps).optional(),
-  guidance: inRange(SAMPLING_LIMITS.guidance).optional(),
+  steps: samplingFields.steps.optional(),
+  guidance: samplingFields.guidance.optional(),
 }
 
 const transform = z
@@ -96,8 +95,8 @@ export const RequestSchemas = {
     .object({
       name: z.string().min(1).max(200).optional(),
       defaultModel: z.string().min(1).max(100).optional(),
-      steps: inRange(SAMPLING_LIMITS.steps).optional(),
-      guidance: inRange(SAMPLING_LIMITS.guidance).optional(),
+      steps: samplingFields.steps.optional(),
+      guidance: samplingFields.guidance.optional(),
     })
     .strict(),
   importImage: z

@@ -20,6 +20,12 @@ export const SAMPLING_LIMITS = {
   side: { min: 16, max: 4096, integer: true },
 } as const satisfies Record<string, NumberRange>
 
+/**
+ * Feather of a region edit in pixels: how far inside the mask's edge the edit reaches full
+ * strength (0 = a hard edge). Without one the engine uses about 4% of the crop's shorter side.
+ */
+export const FEATHER_LIMITS: NumberRange = { min: 0, max: 256, integer: true }
+
 /** Characters of one prompt. */
 export const MAX_PROMPT_CHARS = 2000
 

@@ -7,6 +7,14 @@ import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { EngineDescription, EngineState, ModelSummary } from '../core/engineTypes'
+import {
+  describeJobIssue,
+  generationJobSchema,
+  type GenerationJob,
+  type GenerationMask,
+  type GenerationProgress,
+  type GenerationResult,
+} from '../core/generationJob'
 import { StudioError, studioError, toErrorData, type Result, err, ok } from '../core/result'
 import { decodeRgbForModel, encodePreviewPng, encodeRgbPng, probeImage } from './image/imageIo'
 import { loadManifest, MANIFEST_FILE } from './manifest/validate'
@@ -18,33 +26,24 @@ import { CheckpointKontextModels } from './pipeline/checkpointModels'
 import { KontextPipeline } from './pipeline/kontextPipeline'
 import { OrtKontextModels, pipelineConfig } from './pipeline/ortModels'
 import type { ContextSource, KontextModels } from './pipeline/types'
+import { prepareRegion } from './regionEdit'
 import { listProviders, ortVersion, SessionPool } from './sessions'
 import { walkModelFolder } from './weights/walk'
 
-export interface EngineJob {
-  readonly model: string
-  readonly prompt: string
-  /** Encoded image files in order (offsets 1, 2, …); empty for text-to-image. */
-  readonly contexts: readonly Uint8Array[]
-  readonly seed: number
-  readonly steps: number
-  readonly guidance: number
-  readonly width?: number
-  readonly height?: number
-}
-
-export interface EngineRunResult {
-  readonly png: Uint8Array
-  readonly width: number
-  readonly height: number
-  readonly timingsMs: Record<string, number>
-}
-
 export interface RunHooks {
-  readonly onProgress?: (p: { step: number; totalSteps: number; previewPng: Uint8Array | null }) => void
+  readonly onProgress?: (p: GenerationProgress) => void
   readonly signal?: AbortSignal
   /** Skip encoding preview PNGs (the CLI draws a bar instead). */
   readonly previews?: boolean
+}
+
+/** The pipeline's output before it is encoded. */
+interface GeneratedImage {
+  readonly rgb: Uint8Array
+  readonly width: number
+  readonly height: number
+  readonly text: Record<string, string>
+  readonly timingsMs: Record<string, number>
 }
 
 /** Decode a real step preview every this many steps, when the decoder is cheap. */
@@ -253,7 +252,49 @@ export class KontextEngine {
     }
   }
 
-  async run(job: EngineJob, hooks: RunHooks = {}): Promise<EngineRunResult> {
+  /**
+   * Runs one job. Every caller (the engine process, the CLI, batch) goes through the one schema
+   * here, so a value outside the studio's limits is refused the same way everywhere. A job with a
+   * mask is a region edit: crop around the mask, edit the crop, blend it back (everything outside
+   * the mask keeps the image's pixels).
+   */
+  async run(job: GenerationJob, hooks: RunHooks = {}): Promise<GenerationResult> {
+    const checked = generationJobSchema.safeParse(job)
+    if (!checked.success)
+      throw new StudioError(studioError('job.invalid', `The job was refused: ${describeJobIssue(checked.error)}.`, 'Check its settings.'))
+    if (job.mask) return this.runRegion(job, job.mask, hooks)
+    const out = await this.generate(job, hooks)
+    const encodeStart = performance.now()
+    const png = await encodeRgbPng(out.rgb, out.width, out.height, out.text)
+    return { png, width: out.width, height: out.height, timingsMs: { ...out.timingsMs, encode: performance.now() - encodeStart } }
+  }
+
+  private async runRegion(job: GenerationJob, mask: GenerationMask, hooks: RunHooks): Promise<GenerationResult> {
+    const start = performance.now()
+    const [image, ...references] = job.contexts
+    const region = await prepareRegion(image, mask)
+    // The crop's own shape picks the model's resolution (a size asked for the whole image does not fit it).
+    const { width: _w, height: _h, mask: _m, ...rest } = job
+    const prepared = performance.now() - start
+    const out = await this.generate({ ...rest, contexts: [region.cropPng, ...references] }, hooks)
+    const blendStart = performance.now()
+    const text: Record<string, string> = {
+      ...out.text,
+      // Provenance names the image edited, not the crop the model saw.
+      contexts: job.contexts.map((c) => sha256Hex(c)).join(','),
+      parent: sha256Hex(image as Uint8Array),
+      region: `${region.crop.x},${region.crop.y},${region.crop.width}x${region.crop.height}`,
+      feather: String(region.feather),
+    }
+    text.width = String(region.width)
+    text.height = String(region.height)
+    const png = await region.blend(out.rgb, out.width, out.height, text)
+    const timingsMs = { ...out.timingsMs, region: prepared + (performance.now() - blendStart) }
+    return { png, width: region.width, height: region.height, timingsMs }
+  }
+
+  /** The pipeline's run: RGB pixels and the text the PNG will carry (encoding is the caller's). */
+  private async generate(job: Omit<GenerationJob, 'mask'>, hooks: RunHooks): Promise<GeneratedImage> {
     const m = this.model(job.model)
     const contexts = await Promise.all(job.contexts.map((b, i) => this.contextSource(b, i)))
     const ortBefore = m.models.ortMs
@@ -295,7 +336,6 @@ export class KontextEngine {
     const decodeMs = out.timingsMs.decode
     const stepMs = out.timingsMs.denoise !== undefined ? out.timingsMs.denoise / Math.max(1, job.steps) : undefined
     m.decodeCost = decodeMs !== undefined && stepMs !== undefined ? { decodeMs, stepMs } : null
-    const encodeStart = performance.now()
     const text: Record<string, string> = {
       Software: 'Kontext Studio',
       prompt: job.prompt,
@@ -310,9 +350,8 @@ export class KontextEngine {
       // The image this one was edited from (sha256 of its file, as the studio's blobs are addressed).
       ...(contexts[0] ? { parent: contexts[0].hash } : {}),
     }
-    const png = await encodeRgbPng(planesToRgb(out.image), out.width, out.height, text)
-    const timingsMs = { ...out.timingsMs, encode: performance.now() - encodeStart, ort: m.models.ortMs - ortBefore }
-    return { png, width: out.width, height: out.height, timingsMs }
+    const rgb = planesToRgb(out.image)
+    return { rgb, width: out.width, height: out.height, text, timingsMs: { ...out.timingsMs, ort: m.models.ortMs - ortBefore } }
   }
 
   /** Frees every session (memory back to the OS between jobs when asked). */

@@ -82,10 +82,7 @@ async function handle(req: EngineRequest): Promise<void> {
       try {
         const result = await engine.run(req.job, {
           signal: abort.signal,
-          onProgress: (p) => {
-            if (p.previewPng) port.send({ type: 'preview', id: req.id, step: p.step, png: p.previewPng })
-            port.send({ type: 'progress', id: req.id, step: p.step, totalSteps: p.totalSteps })
-          },
+          onProgress: (progress) => port.send({ type: 'progress', id: req.id, progress }),
         })
         port.send({ type: 'result', id: req.id, result })
       } catch (e) {

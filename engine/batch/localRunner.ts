@@ -6,13 +6,14 @@
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { studioError, toErrorData } from '../../core/result'
-import type { EngineJob, EngineRunResult, RunHooks } from '../engineService'
+import type { GenerationJob, GenerationResult } from '../../core/generationJob'
+import type { RunHooks } from '../engineService'
 import type { ItemOutcome } from './outcome'
 import { outputName, type BatchSettings, type PlannedItem } from './plan'
 
 /** The slice of KontextEngine a batch needs (the same pipeline `kontext edit` drives). */
 export interface EditEngine {
-  run(job: EngineJob, hooks?: RunHooks): Promise<EngineRunResult>
+  run(job: GenerationJob, hooks?: RunHooks): Promise<GenerationResult>
 }
 
 export interface LocalBatch {
@@ -29,7 +30,12 @@ export interface LocalBatch {
 }
 
 /** The engine job for one item: its input first (offset 1), then the shared references. */
-export const itemJob = (item: Pick<PlannedItem, 'seed'>, input: Uint8Array, refs: readonly Uint8Array[], s: BatchSettings): EngineJob => ({
+export const itemJob = (
+  item: Pick<PlannedItem, 'seed'>,
+  input: Uint8Array,
+  refs: readonly Uint8Array[],
+  s: BatchSettings,
+): GenerationJob => ({
   model: s.model,
   prompt: s.prompt,
   contexts: [input, ...refs],

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import { z } from 'zod'
+import { generationJobSchema, samplingFields } from '../../core/generationJob'
 import { studioError, type StudioErrorData, type Result, err, ok } from '../../core/result'
 
 export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
@@ -13,22 +14,20 @@ export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').upd
 /** Inputs are named by their content; a job carries these, never a path. */
 export const BlobHash = z.string().regex(/^[0-9a-f]{64}$/, 'a blob hash is 64 lowercase hex digits')
 
-/** What every item of a batch shares. Part of each result's key, so every field must be stable. */
+/**
+ * What every item of a batch shares. Part of each result's key, so every field must be stable.
+ * The sampling fields are the generation job's (core/generationJob.ts), with its limits.
+ */
 export const BatchSettings = z.object({
-  prompt: z.string().min(1).max(2000),
+  prompt: generationJobSchema.shape.prompt.min(1),
   /** A model id (never a folder path: a worker resolves it among its own installed models). */
   model: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a model id is letters, digits, “.”, “_” or “-”'),
-  steps: z.number().int().min(1).max(200),
-  guidance: z.number().min(0).max(100),
+  steps: samplingFields.steps,
+  guidance: samplingFields.guidance,
   /** Reference images after the item's own input (offsets 2, 3, …), as blob hashes. */
   refs: z.array(BlobHash).max(8),
   /** Fixed seed for every item, or null: each item's seed is derived from its input's hash. */
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 32 - 1)
-    .nullable(),
+  seed: samplingFields.seed.nullable(),
 })
 export type BatchSettings = z.infer<typeof BatchSettings>
 

@@ -1,13 +1,19 @@
-/** `kontext generate` (text → image) and `kontext edit` (--in image [+ --ref …] → image). */
+/**
+ * `kontext generate` (text → image) and `kontext edit` (--in image [+ --ref …] → image; with
+ * --mask only the painted part changes, as the studio's region edits). The job is the one
+ * generation schema (core/generationJob.ts), checked again by the engine before it runs.
+ */
 import { randomInt } from 'node:crypto'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { displayFileName } from '../../core/displayText'
+import type { GenerationJob } from '../../core/generationJob'
+import { FEATHER_LIMITS } from '../../core/limits'
 import { studioError, toErrorData, type StudioErrorData } from '../../core/result'
 import { KontextEngine } from '../engineService'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
-import { checkOutPath, checkPrompt, isError, readImageInput, samplingOptions, usageError, writeFailed } from './inputs'
+import { checkOutPath, checkPrompt, isError, numberOption, readImageInput, samplingOptions, usageError, writeFailed } from './inputs'
 import { DEFAULT_MODEL_ID, knownModelDirs, modelFolderArg } from './modelDirs'
 import { progressBar } from './progressBar'
 
@@ -15,6 +21,8 @@ const OPTIONS = {
   prompt: { type: 'string', short: 'p' },
   in: { type: 'string', short: 'i' },
   ref: { type: 'string', multiple: true },
+  mask: { type: 'string' },
+  feather: { type: 'string' },
   out: { type: 'string', short: 'o' },
   seed: { type: 'string' },
   steps: { type: 'string' },
@@ -38,10 +46,16 @@ async function run(mode: 'generate' | 'edit', argv: string[], ctx: CliContext): 
   const prompt = checkPrompt(values.prompt)
   if (isError(prompt)) return fail(prompt)
   if (mode === 'edit' && !values.in) return fail(usageError('edit needs --in <image>.', 'Use `kontext generate` for text-to-image.'))
-  if (mode === 'generate' && (values.in || values.ref))
-    return fail(usageError('generate takes no --in/--ref.', 'Use `kontext edit --in <image>` to edit an image.'))
+  if (mode === 'generate' && (values.in || values.ref || values.mask))
+    return fail(usageError('generate takes no --in/--ref/--mask.', 'Use `kontext edit --in <image>` to edit an image.'))
   const sampling = samplingOptions(values)
   if (isError(sampling)) return fail(sampling)
+  const feather = numberOption('feather', values.feather, FEATHER_LIMITS)
+  if (isError(feather)) return fail(feather)
+  if (feather !== undefined && !values.mask)
+    return fail(usageError('--feather needs --mask.', 'Give the mask to feather: --mask mask.png.'))
+  if (values.mask && sampling.size)
+    return fail(usageError('--width/--height do not apply with --mask: a region edit keeps the size of --in.'))
   // The seed is fixed now so that the default --out name is known before the run.
   const seed = sampling.seed ?? randomInt(0, 2 ** 31)
   const outGiven = values.out ?? `kontext-${seed}.png`
@@ -58,6 +72,8 @@ async function run(mode: 'generate' | 'edit', argv: string[], ctx: CliContext): 
     if (isError(bytes)) return fail(bytes)
     contexts.push(bytes)
   }
+  const maskBytes = values.mask ? await readImageInput(values.mask, ctx.cwd, '--mask') : null
+  if (isError(maskBytes)) return fail(maskBytes)
 
   const folder = values.model ? modelFolderArg(values.model, ctx.cwd) : null
   if (folder && !existsSync(folder)) return fail(studioError('model.notFound', `--model ${values.model}: no such folder.`))
@@ -88,7 +104,7 @@ async function run(mode: 'generate' | 'edit', argv: string[], ctx: CliContext): 
     )
 
   const steps = sampling.steps ?? summary.defaultSteps
-  const job = {
+  const job: GenerationJob = {
     model: summary.id,
     prompt,
     contexts,
@@ -96,6 +112,7 @@ async function run(mode: 'generate' | 'edit', argv: string[], ctx: CliContext): 
     steps,
     guidance: sampling.guidance ?? summary.defaultGuidance,
     ...(sampling.size ? { width: sampling.size.width, height: sampling.size.height } : {}),
+    ...(maskBytes ? { mask: { png: maskBytes, ...(feather !== undefined ? { feather } : {}) } } : {}),
   }
   const bar = ctx.isTTY && !json ? progressBar(ctx.err) : null
   try {
@@ -150,7 +167,7 @@ export const generateCommand: CliCommand = {
 }
 
 export const editCommand: CliCommand = {
-  summary: 'edit an image (--in) following a prompt, with optional extra references (--ref)',
-  usage: `kontext edit --in IMAGE [--ref IMAGE]… ${COMMON}`,
+  summary: 'edit an image (--in) following a prompt, with optional extra references (--ref) or only inside a painted mask (--mask)',
+  usage: `kontext edit --in IMAGE [--ref IMAGE]… [--mask MASK [--feather PX]] ${COMMON}`,
   run: (argv, ctx) => run('edit', argv, ctx),
 }

@@ -250,12 +250,27 @@ export async function decodeRgba(image: Uint8Array, size?: { width: number; heig
   return { data: new Uint8Array(data), width: info.width, height: info.height }
 }
 
-export async function encodeRgbaPng(image: RgbaImage): Promise<Uint8Array> {
-  return new Uint8Array(
-    await open(image.data, { raw: { width: image.width, height: image.height, channels: 4 } })
-      .png()
-      .toBuffer(),
-  )
+/** Encodes RGBA pixels as PNG, with `text` in iTXt chunks when given. */
+export async function encodeRgbaPng(image: RgbaImage, text: Readonly<Record<string, string>> = {}): Promise<Uint8Array> {
+  const png = await open(image.data, { raw: { width: image.width, height: image.height, channels: 4 } })
+    .png()
+    .toBuffer()
+  return addPngText(new Uint8Array(png), text)
+}
+
+/** RGB pixels (HWC) as opaque RGBA resized (Lanczos, no aspect kept) to `size`: a model's output back at a crop's size. */
+export async function resizeRgbToRgba(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  size: { width: number; height: number },
+): Promise<RgbaImage> {
+  const { data, info } = await open(rgb, { raw: { width, height, channels: 3 } })
+    .resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true })
+  return { data: new Uint8Array(data), width: info.width, height: info.height }
 }
 
 /** A crop of an image as PNG. */

@@ -11,10 +11,9 @@
 import type { EngineDescription, EngineState } from '../../core/engineTypes'
 import { StudioError, studioError } from '../../core/result'
 import { replySchema, type EngineReply } from '../../engine/protocol'
-import type { EngineJobRequest, EngineJobResult, EngineLike, EngineProgress } from './engineLike'
+import type { GenerationJob, GenerationProgress, GenerationResult } from '../../core/generationJob'
+import type { EngineLike } from './engineLike'
 import { spawnEngineChild, type EngineChild, type SpawnOptions } from './engineProcessChild'
-
-export type { EngineJobRequest, EngineJobResult } from './engineLike'
 
 const START_TIMEOUT_MS = 60_000
 const PING_TIMEOUT_MS = 10_000
@@ -43,9 +42,8 @@ interface Pending {
 
 interface RunningJob {
   readonly id: number
-  readonly onProgress: ((p: EngineProgress) => void) | undefined
-  lastPreview: Uint8Array | null
-  resolve(result: EngineJobResult): void
+  readonly onProgress: ((p: GenerationProgress) => void) | undefined
+  resolve(result: GenerationResult): void
   reject(error: StudioError): void
 }
 
@@ -209,14 +207,8 @@ export class EngineProcess implements EngineLike {
     switch (reply.type) {
       case 'log':
         return this.log(reply.line)
-      case 'preview':
-        if (this.job?.id === reply.id) this.job.lastPreview = reply.png
-        return
       case 'progress':
-        if (this.job?.id === reply.id) {
-          this.job.onProgress?.({ step: reply.step, totalSteps: reply.totalSteps, previewPng: this.job.lastPreview })
-          this.job.lastPreview = null
-        }
+        if (this.job?.id === reply.id) this.job.onProgress?.(reply.progress)
         return
       case 'result':
         if (this.job?.id === reply.id) this.settleJob((j) => j.resolve(reply.result))
@@ -306,9 +298,9 @@ export class EngineProcess implements EngineLike {
   }
 
   async run(
-    req: EngineJobRequest,
-    opts: { onProgress?: (p: EngineProgress) => void; signal?: AbortSignal } = {},
-  ): Promise<EngineJobResult> {
+    req: GenerationJob,
+    opts: { onProgress?: (p: GenerationProgress) => void; signal?: AbortSignal } = {},
+  ): Promise<GenerationResult> {
     const cancelled = () => new StudioError(studioError('job.cancelled', 'The job was cancelled.'))
     if (opts.signal?.aborted) throw cancelled()
     await this.ensureStarted()
@@ -319,8 +311,8 @@ export class EngineProcess implements EngineLike {
     const id = this.nextId++
     const onAbort = () => child.send({ type: 'cancel', id: this.nextId++ })
     try {
-      return await new Promise<EngineJobResult>((resolve, reject) => {
-        this.job = { id, onProgress: opts.onProgress, lastPreview: null, resolve, reject }
+      return await new Promise<GenerationResult>((resolve, reject) => {
+        this.job = { id, onProgress: opts.onProgress, resolve, reject }
         this.setState('busy')
         opts.signal?.addEventListener('abort', onAbort, { once: true })
         const job = { ...req, contexts: [...req.contexts] }

@@ -17,15 +17,15 @@ import { decodeImport } from '../../engine/image/imageIo'
 import { MAX_IMAGE_SIDE, MAX_IMPORT_BYTES } from '../../core/api'
 import { sha256 } from './blobHashing'
 import type { HostClock } from './clock'
-import type { EngineJobRequest, EngineLike, EngineProgress } from './engineLike'
+import type { GenerationJob, GenerationProgress } from '../../core/generationJob'
+import type { EngineLike } from './engineLike'
 import { isStoreWriteError, type ProjectSession } from './projectSession'
 import { resolveSampling } from './sampling'
-import { runRegionEdit } from './regionJob'
 
 export interface JobProgressEvent {
   readonly jobId: JobId
   readonly nodeId: NodeId
-  readonly progress: EngineProgress
+  readonly progress: GenerationProgress
 }
 
 export class JobRunner {
@@ -248,7 +248,10 @@ export class JobRunner {
           throw new StudioError(studioError('blob.missing', `Context image ${hash.slice(0, 12)}… is missing from the project file.`))
         return bytes
       })
-      const request: EngineJobRequest = {
+      const maskBytes = node.region ? this.session.readBlob(node.region.maskBlob) : null
+      if (node.region && !maskBytes) throw new StudioError(studioError('blob.missing', 'The region mask is missing from the project file.'))
+      // A region edit is the same job with its mask: the engine crops, edits and blends.
+      const request: GenerationJob = {
         model: node.params.model,
         prompt: node.prompt,
         contexts,
@@ -257,13 +260,10 @@ export class JobRunner {
         guidance: node.params.guidance,
         width: node.params.width,
         height: node.params.height,
+        ...(maskBytes ? { mask: { png: maskBytes } } : {}),
       }
-      const onProgress = (progress: EngineProgress): void => this.emitProgress({ jobId: job.id, nodeId: job.nodeId, progress })
-      const run = (req: EngineJobRequest, report: (p: EngineProgress) => void) =>
-        this.engine.run(req, { signal: abort.signal, onProgress: report })
-      const maskBytes = node.region ? this.session.readBlob(node.region.maskBlob) : null
-      if (node.region && !maskBytes) throw new StudioError(studioError('blob.missing', 'The region mask is missing from the project file.'))
-      const result = maskBytes ? await runRegionEdit({ request, mask: maskBytes, run, onProgress }) : await run(request, onProgress)
+      const onProgress = (progress: GenerationProgress): void => this.emitProgress({ jobId: job.id, nodeId: job.nodeId, progress })
+      const result = await this.engine.run(request, { signal: abort.signal, onProgress })
       const meta: BlobMeta = {
         hash: sha256(result.png),
         width: result.width,

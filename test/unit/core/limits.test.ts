@@ -8,7 +8,7 @@ import { RequestSchemas } from '../../../core/api'
 import { safeDisplayText } from '../../../core/displayText'
 import { fitsExport, maxExportScale, SAMPLING_LIMITS, type ExportImageFormat } from '../../../core/limits'
 import { numberOption } from '../../../engine/cli/inputs'
-import { engineJobSchema } from '../../../engine/protocol'
+import { generationJobSchema } from '../../../core/generationJob'
 
 const job = { model: 'kontext-tiny', prompt: 'a ring', contexts: [], seed: 1, steps: 8, guidance: 1 }
 const generate = { parentId: null, prompt: 'a ring', contextBlobs: [] }
@@ -19,7 +19,7 @@ describe('the studio’s limits', () => {
     const step = range.integer ? 1 : 0.001
     for (const value of [range.min, range.max, range.min - step, range.max + step, Infinity, Number.NaN]) {
       const api = RequestSchemas.generate.safeParse({ ...generate, [name]: value }).success
-      const engine = engineJobSchema.safeParse({ ...job, [name]: value }).success
+      const engine = generationJobSchema.safeParse({ ...job, [name]: value }).success
       const cli = typeof numberOption(name, String(value), range) === 'number'
       expect({ value, api, engine, cli }).toEqual({ value, api, engine: api, cli: api })
     }

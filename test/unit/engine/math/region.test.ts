@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { blendRegion, cropAroundRegion, featherWeights, maskBounds } from '../../../core/regionEdit'
+import { blendRegion, cropAroundRegion, featherWeights, maskBounds } from '../../../../engine/math/region'
 
 function disc(width: number, height: number, cx: number, cy: number, r: number): Uint8Array {
   const mask = new Uint8Array(width * height)
