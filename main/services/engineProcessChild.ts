@@ -102,8 +102,13 @@ function spawnNode(opts: SpawnOptions, entryOf: ChildEntry): EngineChild {
     onExit: (l) => child.on('exit', (code, signal) => l(code, signal)),
     kill: () => void child.kill('SIGKILL'),
     keepAlive: (alive) => {
-      if (alive) (child.ref(), child.channel?.ref())
-      else (child.unref(), child.channel?.unref())
+      if (alive) {
+        child.ref()
+        child.channel?.ref()
+      } else {
+        child.unref()
+        child.channel?.unref()
+      }
     },
   }
 }
