@@ -33,6 +33,9 @@ const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`
 /** The decoding happens in the image worker, as in the studio (its process is not this one). */
 const images = sharedImageWorker()
 
+/** The image worker's process id, while one runs (its peak is read from /proc before this process exits). */
+export const imageWorkerPid = (): number | null => images.pid
+
 function open(dir: string, create: boolean): ProjectSession {
   const store = openProjectStore(join(dir, 'bench.kstudio'), { create })
   if (!store.ok) throw new Error(store.error.message)
