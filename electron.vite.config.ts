@@ -13,6 +13,8 @@ export default defineConfig({
           index: resolve(root, 'main/index.ts'),
           // The engine runs in its own process (utilityProcess in Electron); built as a sibling entry.
           engineHost: resolve(root, 'engine/host.ts'),
+          // User images are decoded in a process of their own (engine/image/workerHost.ts), never in main.
+          imageWorker: resolve(root, 'engine/image/workerHost.ts'),
         },
       },
       externalizeDeps: true,

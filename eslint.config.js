@@ -65,4 +65,23 @@ export default tseslint.config(
     files: ['main/**/*.ts', 'preload/**/*.ts'],
     rules: restrict([{ group: ['**/renderer/**'], message: 'The host does not import the UI.' }]),
   },
+  {
+    // The host never decodes a user image: that is the image worker's (engine/image/workerHost.ts),
+    // so a decoder crash fails one request instead of taking Electron's main process down.
+    files: ['main/**/*.ts', 'preload/**/*.ts'],
+    rules: restrict([
+      { group: ['**/renderer/**'], message: 'The host does not import the UI.' },
+      {
+        group: [
+          'sharp',
+          'ssim.js',
+          '**/engine/image/imageIo',
+          '**/engine/image/drift',
+          '**/engine/image/ingest',
+          '**/engine/image/workerHost',
+        ],
+        message: 'The host never decodes images: ask the image worker (main/services/imageWorker.ts).',
+      },
+    ]),
+  },
 )

@@ -2,7 +2,7 @@
  * The engine in one object: model folders → manifests → pipelines, and a job → PNG. Both the
  * engine process (host.ts) and the CLI drive this; it knows nothing of processes or terminals.
  */
-import { createHash } from 'node:crypto'
+import { sha256Hex } from './hashing'
 import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
@@ -107,8 +107,6 @@ export interface ModelProblem {
   readonly dir: string
   readonly message: string
 }
-
-export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
 
 export class KontextEngine {
   readonly pool: SessionPool

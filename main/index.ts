@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { systemClock } from './services/clock'
 import { EngineProcess } from './services/engineProcess'
+import { sharedImageWorker } from './services/imageWorker'
 import { findAppRoot, modelDirs } from './services/paths'
 import { handleAppScheme, registerAppScheme } from './electron/appProtocol'
 import { buildAppMenu } from './electron/appMenu'
@@ -47,6 +48,7 @@ app.on('second-instance', () => window?.focus())
 app.on('window-all-closed', () => app.quit())
 app.on('will-quit', () => {
   void engine?.stop()
+  void sharedImageWorker().stop()
   void projects?.current()?.close()
 })
 app.whenReady().then(start, (e: unknown) => console.error(e))

@@ -13,6 +13,7 @@ import { exportNode, exportStoryboard } from '../../main/services/exportService'
 import { importImageFile } from '../../main/services/importService'
 import { ProjectSession } from '../../main/services/projectSession'
 import { ThumbnailCache } from '../../main/services/thumbnails'
+import { sharedImageWorker } from '../../main/services/imageWorker'
 import { openProjectStore } from '../../main/store/sqliteProjectStore'
 
 export type Operation =
@@ -28,6 +29,12 @@ export type Operation =
   | 'storyboard-gif'
 
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`
+
+/** The decoding happens in the image worker, as in the studio (its process is not this one). */
+const images = sharedImageWorker()
+
+/** The image worker's process id, while one runs (its peak is read from /proc before this process exits). */
+export const imageWorkerPid = (): number | null => images.pid
 
 function open(dir: string, create: boolean): ProjectSession {
   const store = openProjectStore(join(dir, 'bench.kstudio'), { create })
@@ -47,7 +54,7 @@ export async function runOperation(op: Operation, dir: string, read: (path: stri
   if (op === 'import') {
     const session = open(dir, true)
     const bytes = read(join(dir, 'input.png'))
-    const { nodeId } = await importImageFile(session, systemClock, { fileName: 'input.png', bytes })
+    const { nodeId } = await importImageFile(session, systemClock, images, { fileName: 'input.png', bytes })
     session.apply(insertFrame(session.snapshot(), { frameId: asFrameId('bench'), nodeId, title: 'Largest', at: systemClock.now() }))
     const { width, height } = theNode(session)
     session.close()
@@ -60,7 +67,7 @@ export async function runOperation(op: Operation, dir: string, read: (path: stri
       case 'baseline':
         return 'host modules loaded, project open'
       case 'thumbnail': {
-        const thumb = await new ThumbnailCache(session).get(node.hash)
+        const thumb = await new ThumbnailCache(session, images).get(node.hash)
         return `thumbnail ${mb(thumb?.byteLength ?? 0)}`
       }
       case 'export-png-1x':
@@ -77,7 +84,7 @@ export async function runOperation(op: Operation, dir: string, read: (path: stri
               ? 2
               : 1
         try {
-          const file = await exportNode(session, { nodeId: node.nodeId, format, scale })
+          const file = await exportNode(session, images, { nodeId: node.nodeId, format, scale })
           return `${format} at ${scale}× → ${mb(file.bytes.byteLength)}`
         } catch (e) {
           if (e instanceof StudioError || isErrorData(e)) return `${format} at ${scale}× refused: ${e.message}`
@@ -86,7 +93,7 @@ export async function runOperation(op: Operation, dir: string, read: (path: stri
       }
       case 'storyboard-pdf':
       case 'storyboard-gif': {
-        const file = await exportStoryboard(session, { format: op === 'storyboard-pdf' ? 'pdf' : 'gif' })
+        const file = await exportStoryboard(session, images, { format: op === 'storyboard-pdf' ? 'pdf' : 'gif' })
         return `${file.fileName.split('.').pop()} → ${mb(file.bytes.byteLength)}`
       }
     }

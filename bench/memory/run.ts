@@ -4,7 +4,7 @@
  * history thumbnail, node exports at the cap of each format, storyboard PDF and GIF. Each
  * operation runs in a child process of its own on a real project file, so the figure is that
  * operation's peak (max RSS), next to a baseline child that only loads the host and opens the
- * project. Generated in a temp dir, deleted afterwards.
+ * project; beside it, the peak of the image worker that child started (where images are decoded). Generated in a temp dir, deleted afterwards.
  * Options: --side N (default 16384) --pattern smooth|solid
  */
 import { execFileSync } from 'node:child_process'
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { runOperation, type Operation } from './operations'
+import { imageWorkerPid, runOperation, type Operation } from './operations'
 
 const { values } = parseArgs({
   options: { child: { type: 'string' }, dir: { type: 'string' }, side: { type: 'string' }, pattern: { type: 'string' } },
@@ -23,6 +23,8 @@ export interface Measured {
   readonly op: string
   readonly ms: number
   readonly peakMB: number
+  /** The image worker's peak (VmHWM), where the decoding happens; 0 when the operation started none. */
+  readonly workerPeakMB: number
   readonly detail: string
 }
 
@@ -91,7 +93,7 @@ async function parent(): Promise<void> {
       const m = inChild(op, dir)
       rows.push(m)
       console.log(
-        `${m.op.padEnd(22)} ${String(m.ms).padStart(7)} ms  peak RSS ${String(m.peakMB).padStart(5)} MB  ${(m.peakMB / rawMB).toFixed(2)}× raw  ${m.detail}`,
+        `${m.op.padEnd(22)} ${String(m.ms).padStart(7)} ms  host peak RSS ${String(m.peakMB).padStart(5)} MB  image worker ${String(m.workerPeakMB).padStart(5)} MB (${(m.workerPeakMB / rawMB).toFixed(2)}× raw)  ${m.detail}`,
       )
     }
     const base = rows.find((r) => r.op === 'baseline')?.peakMB ?? 0
@@ -104,13 +106,26 @@ async function parent(): Promise<void> {
   }
 }
 
+/** The image worker's peak resident set (Linux VmHWM, in MB); 0 when none ran or /proc is not there. */
+function workerPeak(): number {
+  const pid = imageWorkerPid()
+  if (pid === null) return 0
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+    return kb ? Math.round(Number(kb) / 1024) : 0
+  } catch {
+    return 0
+  }
+}
+
 async function child(op: Operation, dir: string): Promise<void> {
   const started = performance.now()
   const detail = await runOperation(op, dir, readFileSync)
   const ms = Math.round(performance.now() - started)
   // maxRSS is this process's peak resident set in KiB (getrusage), whatever happened in between.
   const peakMB = Math.round(process.resourceUsage().maxRSS / 1024)
-  process.stdout.write(JSON.stringify({ op, ms, peakMB, detail } satisfies Measured) + '\n')
+  process.stdout.write(JSON.stringify({ op, ms, peakMB, workerPeakMB: workerPeak(), detail } satisfies Measured) + '\n')
+  process.exit(0)
 }
 
 if (values.child) await child(values.child as Operation, values.dir ?? '.')

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import type { BlobHash, FrameId, JobId, NodeId } from '../../core/ids'
 import type { BlobMeta, Frame, HistoryNode, Job } from '../../core/model'
 import { baseNode } from '../../core/nodeFactory'
-import { sha256Hex } from '../../main/store/writeDiff'
+import { sha256Hex } from '../../engine/hashing'
 import type { SqliteProjectStore } from '../../main/store/sqliteProjectStore'
 
 export interface ProjectShape {

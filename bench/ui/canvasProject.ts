@@ -11,7 +11,7 @@ import { createDocument, createImageLayer } from '../../core/layers'
 import type { BlobMeta, LayerDocument } from '../../core/model'
 import { applyDiff, type ProjectDiff } from '../../core/projectDiff'
 import type { Result } from '../../core/result'
-import { sha256 } from '../../main/services/blobHashing'
+import { blobHashOf } from '../../engine/hashing'
 import { openProjectStore } from '../../main/store/sqliteProjectStore'
 
 export const SCENE = { width: 2048, height: 1536 }
@@ -36,7 +36,7 @@ async function png(
       .png()
       .toBuffer(),
   )
-  return { meta: { hash: sha256(bytes), width, height, format: 'png', byteSize: bytes.byteLength, hasAlpha: rgba.alpha < 1 }, bytes }
+  return { meta: { hash: blobHashOf(bytes), width, height, format: 'png', byteSize: bytes.byteLength, hasAlpha: rgba.alpha < 1 }, bytes }
 }
 
 export async function writeCanvasProject(path: string, layerCount: number): Promise<void> {

@@ -5,7 +5,7 @@ import { asJobId, asNodeId, type NodeId } from '../../core/ids'
 import type { BlobMeta } from '../../core/model'
 import { applyDiff, type ProjectDiff } from '../../core/projectDiff'
 import type { Result } from '../../core/result'
-import { sha256 } from '../../main/services/blobHashing'
+import { blobHashOf } from '../../engine/hashing'
 import { openProjectStore } from '../../main/store/sqliteProjectStore'
 
 export async function writeHistoryProject(path: string, nodeCount: number): Promise<void> {
@@ -27,7 +27,7 @@ export async function writeHistoryProject(path: string, nodeCount: number): Prom
         .png()
         .toBuffer(),
     )
-    palette.push({ meta: { hash: sha256(png), width: 64, height: 64, format: 'png', byteSize: png.byteLength, hasAlpha: false }, png })
+    palette.push({ meta: { hash: blobHashOf(png), width: 64, height: 64, format: 'png', byteSize: png.byteLength, hasAlpha: false }, png })
   }
   const params = { model: 'kontext-tiny', seed: 1, steps: 8, guidance: 1, width: 64, height: 64 }
   let parent: NodeId | null = null

@@ -2,14 +2,15 @@
  * A batch as data: the input folder's images, one instruction and its settings, and the key each
  * result is stored under. Queue-agnostic: the in-process runner and the BullMQ adapter share it.
  */
-import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import { z } from 'zod'
 import { generationJobSchema, samplingFields } from '../../core/generationJob'
 import { studioError, type StudioErrorData, type Result, err, ok } from '../../core/result'
 
-export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
+import { sha256Hex } from '../hashing'
+
+export { sha256Hex }
 
 /** Inputs are named by their content; a job carries these, never a path. */
 export const BlobHash = z.string().regex(/^[0-9a-f]{64}$/, 'a blob hash is 64 lowercase hex digits')

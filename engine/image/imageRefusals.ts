@@ -40,6 +40,13 @@ export const refuse = {
       `“${displayFileName(name)}” is damaged or incomplete (${format.toUpperCase()} data ends early or is invalid).`,
       'Open it in another program to check it, or export it again.',
     ),
+  /** The image worker died (a decoder crash, or killed) while it worked on `what`. */
+  workerCrashed: (what: string): StudioErrorData =>
+    studioError(
+      'image.workerCrashed',
+      `The image decoder stopped while reading ${what}.`,
+      'It has been restarted; try again. If it keeps happening with this file, convert it (for example to PNG) in another program.',
+    ),
 }
 
 /** An export whose output would not fit the cap, with the largest scale that does. */

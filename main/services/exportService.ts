@@ -1,11 +1,13 @@
-/** Export requests: each returns the file's bytes for the renderer to save where the user says. */
+/**
+ * Export requests: each returns the file's bytes for the renderer to save where the user says.
+ * The image worker encodes (and decodes) the pictures; here they are only gathered and named.
+ */
 import type { ExportedFile, ValidParams } from '../../core/api'
 import { StudioError, studioError } from '../../core/result'
-import { decodeImport, encodeForExport, STUDIO_IMAGE_LIMITS } from '../../engine/image/imageIo'
 import type { HistoryNode } from '../../core/model'
-import { addPngText } from '../../engine/image/pngText'
 import { formatParameters } from '../../core/generationParameters'
 import { pathToRoot } from '../../core/historyTree'
+import type { ImageService } from './imageWorker'
 import type { ProjectSession } from './projectSession'
 import { framesWithImages } from './exports/storyboardFrames'
 import { storyboardGif } from './exports/storyboardGif'
@@ -46,14 +48,11 @@ function provenance(session: ProjectSession, node: HistoryNode): Record<string, 
   return { ...text, software: 'Kontext Studio' }
 }
 
-export async function exportNode(session: ProjectSession, p: ValidParams<'exportNode'>): Promise<ExportedFile> {
+export async function exportNode(session: ProjectSession, images: ImageService, p: ValidParams<'exportNode'>): Promise<ExportedFile> {
   const node = session.snapshot().nodes[p.nodeId]
   const bytes = node?.resultBlob ? session.readBlob(node.resultBlob) : null
   if (!node || !bytes) throw new StudioError(studioError('export.noImage', 'This node has no finished image to export.'))
-  const encoded = await encodeForExport(bytes, p.format, p.scale ?? 1)
-  if (!encoded.ok) throw new StudioError(encoded.error)
-  const out = { ...encoded.value }
-  if (p.format === 'png') out.bytes = addPngText(out.bytes, provenance(session, node))
+  const out = await images.exportImage(bytes, p.format, p.scale ?? 1, p.format === 'png' ? provenance(session, node) : undefined)
   const ext = p.format === 'jpeg' ? 'jpg' : p.format
   return {
     fileName: `${baseName(node.label ?? node.prompt ?? node.sourceName ?? 'image').slice(0, 40)}-${node.id}.${ext}`,
@@ -62,13 +61,21 @@ export async function exportNode(session: ProjectSession, p: ValidParams<'export
   }
 }
 
-export async function exportStoryboard(session: ProjectSession, p: ValidParams<'exportStoryboard'>): Promise<ExportedFile> {
+export async function exportStoryboard(
+  session: ProjectSession,
+  images: ImageService,
+  p: ValidParams<'exportStoryboard'>,
+): Promise<ExportedFile> {
   const state = session.snapshot()
   const frames = framesWithImages(state, session)
   const name = baseName(state.project.name)
   if (p.format === 'pdf')
-    return { fileName: `${name}-storyboard.pdf`, mimeType: 'application/pdf', bytes: await storyboardPdf(state.project.name, frames) }
-  if (p.format === 'gif') return { fileName: `${name}-animatic.gif`, mimeType: 'image/gif', bytes: await storyboardGif(frames) }
+    return {
+      fileName: `${name}-storyboard.pdf`,
+      mimeType: 'application/pdf',
+      bytes: await storyboardPdf(images, state.project.name, frames),
+    }
+  if (p.format === 'gif') return { fileName: `${name}-animatic.gif`, mimeType: 'image/gif', bytes: await storyboardGif(images, frames) }
   return { fileName: `${name}-frames.zip`, mimeType: 'application/zip', bytes: pngSequenceZip(frames) }
 }
 
@@ -82,12 +89,17 @@ export function exportBranch(session: ProjectSession, p: ValidParams<'exportBran
 }
 
 /** The composition the renderer flattened, re-encoded here (never trusted as-is) with the node's lineage. */
-export async function exportComposite(session: ProjectSession, p: ValidParams<'exportComposite'>): Promise<ExportedFile> {
+export async function exportComposite(
+  session: ProjectSession,
+  images: ImageService,
+  p: ValidParams<'exportComposite'>,
+): Promise<ExportedFile> {
   const node = session.snapshot().nodes[p.nodeId]
   if (!node) throw new StudioError(studioError('node.notFound', `There is no history node ${p.nodeId}.`))
-  const decoded = await decodeImport(p.png, 'composition', STUDIO_IMAGE_LIMITS)
-  if (!decoded.ok) throw new StudioError(decoded.error)
-  const png = addPngText(decoded.value.png, { ...provenance(session, node), composition: `the layers of node ${node.id} over its image` })
+  // Decoded and re-encoded by the worker (the same checks as an import), then written with its lineage.
+  const decoded = await images.ingest(p.png, 'composition')
+  const text = { ...provenance(session, node), composition: `the layers of node ${node.id} over its image` }
+  const { bytes: png } = await images.exportImage(decoded.png, 'png', 1, text)
   return {
     fileName: `${baseName(node.label ?? node.prompt ?? node.sourceName ?? 'image').slice(0, 40)}-${node.id}-composition.png`,
     mimeType: 'image/png',

@@ -1,73 +1,46 @@
-/** Turns a user's file into an `import` node: decode and normalise first, store only on success. */
+/**
+ * Turns a user's file into an `import` node. The image worker decodes, normalises and hashes it
+ * (the one ingest); the host stores the bytes only when that succeeded, so a bad file leaves no trace.
+ */
 import { importImage } from '../../core/actions'
 import type { ImportResult } from '../../core/api'
 import { asNodeId, type NodeId } from '../../core/ids'
 import type { BlobMeta } from '../../core/model'
-import { StudioError } from '../../core/result'
-import { decodeImport, STUDIO_IMAGE_LIMITS } from '../../engine/image/imageIo'
-import { readPngText } from '../../engine/image/pngText'
-import { settingsFromPngText, type GenerationSettings } from '../../core/generationParameters'
-import { sha256 } from './blobHashing'
+import { settingsFromPngText } from '../../core/generationParameters'
 import type { HostClock } from './clock'
+import type { ImageService } from './imageWorker'
 import type { ProjectSession } from './projectSession'
 
 /** Decodes, normalises and stores an image as a blob only (for canvas layers). */
 export async function storeImageFile(
   session: ProjectSession,
   clock: HostClock,
+  images: ImageService,
   input: { fileName: string; bytes: Uint8Array },
 ): Promise<BlobMeta> {
-  const decoded = await decodeImport(input.bytes, input.fileName, STUDIO_IMAGE_LIMITS)
-  if (!decoded.ok) throw new StudioError(decoded.error)
-  const image = decoded.value
-  const blob: BlobMeta = {
-    hash: sha256(image.png),
-    width: image.width,
-    height: image.height,
-    format: 'png',
-    byteSize: image.png.byteLength,
-    hasAlpha: image.hasAlpha,
-  }
-  if (!session.snapshot().blobs[blob.hash]) {
+  const { meta, png } = await images.ingest(input.bytes, input.fileName)
+  if (!session.snapshot().blobs[meta.hash]) {
     session.apply(
-      { ok: true, value: { project: { ...session.snapshot().project, modifiedAt: clock.now() }, putBlobs: [blob] } },
-      new Map([[blob.hash, image.png]]),
+      { ok: true, value: { project: { ...session.snapshot().project, modifiedAt: clock.now() }, putBlobs: [meta] } },
+      new Map([[meta.hash, png]]),
     )
   }
-  return blob
+  return meta
 }
 
 export async function importImageFile(
   session: ProjectSession,
   clock: HostClock,
+  images: ImageService,
   input: { fileName: string; bytes: Uint8Array; parentId?: NodeId | null },
 ): Promise<ImportResult> {
-  const decoded = await decodeImport(input.bytes, input.fileName, STUDIO_IMAGE_LIMITS)
-  if (!decoded.ok) throw new StudioError(decoded.error)
-  const image = decoded.value
-  const hash = sha256(image.png)
-  const blob: BlobMeta = {
-    hash,
-    width: image.width,
-    height: image.height,
-    format: 'png',
-    byteSize: image.png.byteLength,
-    hasAlpha: image.hasAlpha,
-  }
+  const { meta, png, text } = await images.ingest(input.bytes, input.fileName)
   const nodeId = asNodeId(clock.newId())
   const fileName = input.fileName.replace(/[\\/]/g, '_').slice(0, 255)
   session.apply(
-    importImage(session.snapshot(), { id: nodeId, blob, sourceName: fileName, at: clock.now(), parentId: input.parentId ?? null }),
-    new Map([[hash, image.png]]),
+    importImage(session.snapshot(), { id: nodeId, blob: meta, sourceName: fileName, at: clock.now(), parentId: input.parentId ?? null }),
+    new Map([[meta.hash, png]]),
   )
-  return { nodeId, blob: hash, settings: settingsOf(input.bytes) }
-}
-
-/** What a dropped PNG says about how it was made (text chunks only; the pixels were decoded above). */
-function settingsOf(bytes: Uint8Array): GenerationSettings | null {
-  try {
-    return settingsFromPngText(readPngText(bytes))
-  } catch {
-    return null // not a PNG: JPEG, WebP … carry no such chunks here
-  }
+  // What a dropped PNG says about how it was made (its text chunks, read by the worker).
+  return { nodeId, blob: meta.hash, settings: settingsFromPngText(text) }
 }

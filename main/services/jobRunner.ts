@@ -13,12 +13,11 @@ import type { GenerateResult, ValidParams } from '../../core/api'
 import { asJobId, asNodeId, type BlobHash, type JobId, type NodeId } from '../../core/ids'
 import type { BlobMeta, GenerationParams, Job } from '../../core/model'
 import { StudioError, studioError, toErrorData } from '../../core/result'
-import { decodeImport } from '../../engine/image/imageIo'
-import { MAX_IMAGE_SIDE, MAX_IMPORT_BYTES } from '../../core/api'
-import { sha256 } from './blobHashing'
+import { pngBlobMeta } from '../../engine/hashing'
 import type { HostClock } from './clock'
 import type { GenerationJob, GenerationProgress } from '../../core/generationJob'
 import type { EngineLike } from './engineLike'
+import type { ImageService } from './imageWorker'
 import { isStoreWriteError, type ProjectSession } from './projectSession'
 import { resolveSampling } from './sampling'
 
@@ -44,6 +43,8 @@ export class JobRunner {
     private readonly session: ProjectSession,
     private readonly engine: EngineLike,
     private readonly clock: HostClock,
+    /** Decodes uploaded context images and masks (the one ingest, in the image worker). */
+    private readonly images: ImageService,
     /** First pause before writing again after a store error; doubled each time, at most 30 s. */
     private readonly storeRetryMs = 1000,
   ) {
@@ -264,14 +265,7 @@ export class JobRunner {
       }
       const onProgress = (progress: GenerationProgress): void => this.emitProgress({ jobId: job.id, nodeId: job.nodeId, progress })
       const result = await this.engine.run(request, { signal: abort.signal, onProgress })
-      const meta: BlobMeta = {
-        hash: sha256(result.png),
-        width: result.width,
-        height: result.height,
-        format: 'png',
-        byteSize: result.png.byteLength,
-        hasAlpha: false,
-      }
+      const meta = pngBlobMeta(result.png, { width: result.width, height: result.height, hasAlpha: false })
       this.running = null
       this.settle(job.id, { kind: 'done', result: meta }, new Map([[meta.hash, result.png]]))
       return
@@ -295,12 +289,7 @@ export class JobRunner {
   }
 
   private async decodeUpload(bytes: Uint8Array, index: number): Promise<{ meta: BlobMeta; png: Uint8Array }> {
-    const decoded = await decodeImport(bytes, index < 0 ? 'region mask' : `context image ${index + 1}`, {
-      maxBytes: MAX_IMPORT_BYTES,
-      maxSide: MAX_IMAGE_SIDE,
-    })
-    if (!decoded.ok) throw new StudioError(decoded.error)
-    const { png, width, height, hasAlpha } = decoded.value
-    return { meta: { hash: sha256(png), width, height, format: 'png', byteSize: png.byteLength, hasAlpha }, png }
+    const { meta, png } = await this.images.ingest(bytes, index < 0 ? 'region mask' : `context image ${index + 1}`)
+    return { meta, png }
   }
 }

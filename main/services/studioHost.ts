@@ -17,6 +17,7 @@ import { exportBranch, exportComposite, exportNode, exportStoryboard } from './e
 import { StoryboardService } from './storyboardService'
 import { DriftService } from './driftService'
 import { ThumbnailCache } from './thumbnails'
+import { sharedImageWorker, type ImageService } from './imageWorker'
 import { PromptGate } from './promptGate'
 import { ModelService } from './modelService'
 import { BatchService } from './batchService'
@@ -36,11 +37,13 @@ export class StudioHost {
     readonly session: ProjectSession,
     private readonly engine: EngineLike,
     private readonly clock: HostClock,
+    /** Where every user image is decoded (default: this process's one image worker). */
+    readonly images: ImageService = sharedImageWorker(),
   ) {
-    this.jobs = new JobRunner(session, engine, clock)
-    this.thumbnails = new ThumbnailCache(session)
+    this.jobs = new JobRunner(session, engine, clock, images)
+    this.thumbnails = new ThumbnailCache(session, images)
     const board = new StoryboardService(session, clock, this.jobs)
-    const drift = new DriftService(session)
+    const drift = new DriftService(session, images)
     const batches = new BatchService(session, clock, this.jobs)
     this.prompts = new PromptGate(() => engine.describe())
     this.models = new ModelService(engine, (e) => this.emit(e))
@@ -72,7 +75,7 @@ export class StudioHost {
     this.handlers = {
       getProject: () => (this.session.access ? { ...this.session.snapshot(), access: this.session.access } : this.session.snapshot()),
       updateProject: (p) => void this.session.apply(updateProject(this.session.snapshot(), { ...p, at: at() })),
-      importImage: (p) => importImageFile(this.session, this.clock, p),
+      importImage: (p) => importImageFile(this.session, this.clock, this.images, p),
       describeEngine: () => this.describeEngine(),
       generate: checked((p) => this.jobs.enqueue(p)),
       cancelJob: (p) => this.jobs.cancel(p.jobId),
@@ -94,13 +97,13 @@ export class StudioHost {
       applyToFrames: checked(async (p) => board.applyToFrames(p)),
       acceptCandidate: (p) => board.acceptCandidate(p),
       discardCandidate: (p) => board.discardCandidate(p),
-      exportNode: (p) => exportNode(this.session, p),
-      exportStoryboard: (p) => exportStoryboard(this.session, p),
+      exportNode: (p) => exportNode(this.session, this.images, p),
+      exportStoryboard: (p) => exportStoryboard(this.session, this.images, p),
       exportBranch: (p) => exportBranch(this.session, p),
-      exportComposite: (p) => exportComposite(this.session, p),
+      exportComposite: (p) => exportComposite(this.session, this.images, p),
       measureDrift: (p) => drift.measure(p),
       searchNodes: (p) => ({ nodeIds: this.session.search(p.text, p.limit) }),
-      storeImage: (p) => storeImageFile(this.session, this.clock, p),
+      storeImage: (p) => storeImageFile(this.session, this.clock, this.images, p),
       saveLayers: (p) => void this.session.apply(saveLayerDocument(this.session.snapshot(), { document: p.document, at: at() })),
       listModels: () => this.models.list(),
       addModel: (p) => this.models.add(p),

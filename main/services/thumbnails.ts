@@ -2,10 +2,10 @@
  * History thumbnails: small PNGs made once per blob (a 1,000-node history would otherwise decode
  * 1,000 full images on every scroll), kept in memory and in the project file's thumbnail cache
  * when the store has one, so reopening a project does not remake them. Content-addressed, so
- * never stale.
+ * never stale. The image worker makes them; the host only stores the bytes.
  */
 import type { BlobHash } from '../../core/ids'
-import { makeThumbnail } from '../../engine/image/imageIo'
+import type { ImageService } from './imageWorker'
 import type { ProjectSession } from './projectSession'
 import type { ProjectQueries, ProjectStore } from '../store/projectStore'
 
@@ -15,7 +15,10 @@ const MAX_ENTRIES = 2000
 export class ThumbnailCache {
   private readonly entries = new Map<BlobHash, Promise<Uint8Array | null>>()
 
-  constructor(private readonly session: ProjectSession) {}
+  constructor(
+    private readonly session: ProjectSession,
+    private readonly images: ImageService,
+  ) {}
 
   get(hash: BlobHash): Promise<Uint8Array | null> {
     const hit = this.entries.get(hash)
@@ -37,7 +40,7 @@ export class ThumbnailCache {
     if (cached) return cached.bytes
     const bytes = this.session.readBlob(hash)
     if (!bytes) return null
-    const thumb = await makeThumbnail(bytes, THUMBNAIL_SIZE)
+    const thumb = await this.images.thumbnail(bytes, THUMBNAIL_SIZE)
     if (hasThumbnailCache(store) && !store.readOnly) store.putThumbnail(hash, THUMBNAIL_SIZE, { format: 'png', bytes: thumb })
     return thumb
   }

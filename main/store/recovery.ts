@@ -12,7 +12,7 @@ import type { SqlDatabase, SqlRow } from './driver'
 import { blobFromRow, frameFromRow, jobFromRow, layersFromRow, nodeFromRow, projectFromRow } from './rows'
 import { openProjectStore, type SqliteProjectStore } from './sqliteProjectStore'
 import { storeErrors } from './storeErrors'
-import { sha256Hex } from './writeDiff'
+import { sha256Hex } from '../../engine/hashing'
 
 export interface RecoveryReport {
   readonly path: string

@@ -19,7 +19,8 @@ import { getThumbnail, putThumbnail, type Thumbnail } from './thumbnails'
 import type { ProjectQueries, ProjectStore } from './projectStore'
 import { storeErrors } from './storeErrors'
 import { emptyTrash, type EmptyTrashReport } from './trash'
-import { sha256Hex, writeDiff } from './writeDiff'
+import { sha256Hex } from '../../engine/hashing'
+import { writeDiff } from './writeDiff'
 
 export interface OpenProjectOptions {
   /** Create the project when the path does not exist (never for an existing file, even an empty one). */

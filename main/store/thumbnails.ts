@@ -1,6 +1,6 @@
 /**
- * Thumbnails cached in the project, per blob and size. The host makes them (sharp, in
- * engine/image/imageIo.ts); the store only keeps the bytes so a big history opens with its
+ * Thumbnails cached in the project, per blob and size. The image worker makes them
+ * (engine/image/workerHost.ts); the store only keeps the bytes so a big history opens with its
  * thumbnails ready. They go when their blob is collected (writeDiff.ts removeBlob).
  */
 import type { BlobHash } from '../../core/ids'

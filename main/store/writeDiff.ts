@@ -3,7 +3,7 @@
  * the blobs it introduces. Removals apply before puts, as in `applyDiff`, so the file and the
  * in-memory mirror agree on every diff.
  */
-import { createHash } from 'node:crypto'
+import { sha256Hex } from '../../engine/hashing'
 import type { BlobHash, NodeId } from '../../core/ids'
 import type { HistoryNode } from '../../core/model'
 import type { ProjectDiff } from '../../core/projectDiff'
@@ -11,8 +11,6 @@ import { StudioError } from '../../core/result'
 import type { SqlDatabase } from './driver'
 import { blobToParams, frameToParams, jobToParams, layersToParams, NODE_COLUMNS, nodeToParams, projectToParams } from './rows'
 import { storeErrors } from './storeErrors'
-
-export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
 
 const NODE_UPSERT = `INSERT INTO nodes (${NODE_COLUMNS.join(', ')}) VALUES (${NODE_COLUMNS.map(() => '?').join(', ')})
   ON CONFLICT (id) DO UPDATE SET ${NODE_COLUMNS.slice(1)

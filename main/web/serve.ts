@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { StudioError } from '../../core/result'
 import { EngineProcess } from '../services/engineProcess'
+import { sharedImageWorker } from '../services/imageWorker'
 import { systemClock } from '../services/clock'
 import { openStudio } from '../services/openStudio'
 import { findAppRoot, modelDirs, studioHome } from '../services/paths'
@@ -75,6 +76,7 @@ async function main(): Promise<number> {
     closing = true
     await web.close()
     await engine.stop()
+    await sharedImageWorker().stop()
     await studio.close()
     process.exit(0)
   }

@@ -12,7 +12,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { asNodeId, type BlobHash } from '../../core/ids'
 import type { HistoryNode } from '../../core/model'
-import { sha256 } from '../../main/services/blobHashing'
+import { blobHashOf } from '../../engine/hashing'
 import { createProjectStore } from '../../main/store'
 import type { StudioServer } from './support/studioServer'
 import { closeStudioPage, openStudioPage } from './support/studioPage'
@@ -30,7 +30,7 @@ async function buildLongProject(path: string): Promise<void> {
       .png()
       .toBuffer(),
   )
-  const hash = sha256(png) as BlobHash
+  const hash = blobHashOf(png) as BlobHash
   const created = createProjectStore(path, { now: () => 1 })
   if (!created.ok) throw new Error(created.error.message)
   const node = (i: number): HistoryNode => ({

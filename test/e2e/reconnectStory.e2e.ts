@@ -11,7 +11,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { importImage } from '../../core/actions'
 import { asNodeId } from '../../core/ids'
-import { sha256 } from '../../main/services/blobHashing'
+import { blobHashOf } from '../../engine/hashing'
 import { openProjectStore } from '../../main/store/sqliteProjectStore'
 import { dropFiles } from './support/browser'
 import { startStudioServer, type StudioServer } from './support/studioServer'
@@ -37,7 +37,7 @@ async function importBehindTheStudiosBack(name: string): Promise<void> {
   if (!opened.ok) throw new Error(opened.error.message)
   const store = opened.value
   const bytes = await photo(200, 60, 60)
-  const meta = { hash: sha256(bytes), width: 48, height: 32, format: 'png', byteSize: bytes.byteLength, hasAlpha: false } as const
+  const meta = { hash: blobHashOf(bytes), width: 48, height: 32, format: 'png', byteSize: bytes.byteLength, hasAlpha: false } as const
   const diff = importImage(store.load(), { id: asNodeId('addedwhileaway'), blob: meta, sourceName: name, at: Date.now() })
   if (!diff.ok) throw new Error(diff.error.message)
   store.commit(diff.value, new Map([[meta.hash, bytes]]))

@@ -1,6 +1,6 @@
 /** The storyboard as a PDF contact sheet: six frames per landscape A4 page with title, notes and duration. */
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib'
-import { fitPng } from '../../../engine/image/imageIo'
+import type { ImageService } from '../imageWorker'
 import type { FrameImage } from './storyboardFrames'
 
 const PAGE = { width: 842, height: 595 } // A4 landscape, points
@@ -10,7 +10,7 @@ const ROWS = 2
 export const FRAMES_PER_PAGE = COLS * ROWS
 /**
  * A cell is about 250 pt wide; 2048 px is over 600 dpi there. pdf-lib decodes a PNG whole in
- * JavaScript, so a 16384² frame is downscaled first instead of taking gigabytes.
+ * JavaScript, so a 16384² frame is downscaled first (by the image worker) instead of taking gigabytes.
  */
 const MAX_FRAME_SIDE = 2048
 
@@ -31,7 +31,7 @@ function wrap(text: string, maxChars: number, maxLines: number): string[] {
   return lines.length > maxLines ? [...lines.slice(0, maxLines - 1), `${lines[maxLines - 1]}…`.replace('…', '...')] : lines
 }
 
-export async function storyboardPdf(projectName: string, frames: readonly FrameImage[]): Promise<Uint8Array> {
+export async function storyboardPdf(images: ImageService, projectName: string, frames: readonly FrameImage[]): Promise<Uint8Array> {
   const pdf = await PDFDocument.create()
   pdf.setTitle(`${projectName} — storyboard`)
   pdf.setCreator('Kontext Studio')
@@ -54,7 +54,7 @@ export async function storyboardPdf(projectName: string, frames: readonly FrameI
       if (!frame) break
       const x = MARGIN + (k % COLS) * cellW
       const top = PAGE.height - MARGIN - 20 - Math.floor(k / COLS) * cellH
-      const image = await pdf.embedPng(await fitPng(frame.png, MAX_FRAME_SIDE))
+      const image = await pdf.embedPng(await images.fitPng(frame.png, MAX_FRAME_SIDE))
       const box = { w: cellW - 12, h: cellH - 64 }
       const scale = Math.min(box.w / frame.width, box.h / frame.height)
       const w = frame.width * scale

@@ -17,6 +17,7 @@ import { exportNode, exportStoryboard } from '../../../main/services/exportServi
 import { importImageFile } from '../../../main/services/importService'
 import { ProjectSession } from '../../../main/services/projectSession'
 import type { EngineLike } from '../../../main/services/engineLike'
+import { ImageWorker } from '../../../main/services/imageWorker'
 import { StudioHost } from '../../../main/services/studioHost'
 import { ThumbnailCache, THUMBNAIL_SIZE } from '../../../main/services/thumbnails'
 import { startWebHost } from '../../../main/web/webHost'
@@ -49,11 +50,15 @@ async function rejection(p: Promise<unknown>): Promise<{ code: string; message: 
 let session: ProjectSession
 let nodeId: NodeId
 const dir = mkdtempSync(join(tmpdir(), 'kstudio-huge-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const images = new ImageWorker()
+afterAll(async () => {
+  await images.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
 
 beforeAll(async () => {
   session = new ProjectSession(new MemoryProjectStore())
-  const imported = await importImageFile(session, clock, { fileName: 'huge.png', bytes: await solidGreyPng(SIDE, SIDE, GREY) })
+  const imported = await importImageFile(session, clock, images, { fileName: 'huge.png', bytes: await solidGreyPng(SIDE, SIDE, GREY) })
   nodeId = imported.nodeId
   session.apply(insertFrame(session.snapshot(), { frameId: asFrameId('f1'), nodeId, title: 'Huge', at: 1 }))
 })
@@ -68,7 +73,7 @@ describe(`a ${SIDE}² image, the largest the studio accepts`, () => {
   it('has a history thumbnail (what /thumb serves) of the right size and colour', async () => {
     const hash = session.snapshot().nodes[nodeId]?.resultBlob
     if (!hash) throw new Error('no blob')
-    const thumb = await new ThumbnailCache(session).get(hash)
+    const thumb = await new ThumbnailCache(session, images).get(hash)
     if (!thumb) throw new Error('no thumbnail')
     const seen = await probe(thumb, 80, 80)
     expect([seen.width, seen.height]).toEqual([THUMBNAIL_SIZE, THUMBNAIL_SIZE])
@@ -85,7 +90,7 @@ describe(`a ${SIDE}² image, the largest the studio accepts`, () => {
       onStateChange: () => () => undefined,
       stop: async () => undefined,
     }
-    const web = await startWebHost(new StudioHost(session, idleEngine, clock), {
+    const web = await startWebHost(new StudioHost(session, idleEngine, clock, images), {
       host: '127.0.0.1',
       port: 0,
       token: null,
@@ -103,31 +108,31 @@ describe(`a ${SIDE}² image, the largest the studio accepts`, () => {
   })
 
   it('exports as PNG at 1× with its lineage, and as JPEG at 0.5×', async () => {
-    const png = await exportNode(session, { nodeId, format: 'png', scale: 1 })
+    const png = await exportNode(session, images, { nodeId, format: 'png', scale: 1 })
     const seenPng = await probe(png.bytes, SIDE - 1, SIDE - 1)
     expect(seenPng).toMatchObject({ format: 'png', width: SIDE, height: SIDE })
     expect(seenPng.pixel[0]).toBe(GREY)
     expect(readPngText(png.bytes)).toMatchObject({ source: 'huge.png', software: 'Kontext Studio' })
-    const jpeg = await exportNode(session, { nodeId, format: 'jpeg', scale: 0.5 })
+    const jpeg = await exportNode(session, images, { nodeId, format: 'jpeg', scale: 0.5 })
     const seenJpeg = await probe(jpeg.bytes, 4000, 4000)
     expect(seenJpeg).toMatchObject({ format: 'jpeg', width: SIDE / 2, height: SIDE / 2 })
     expect(Math.abs((seenJpeg.pixel[0] ?? 0) - GREY)).toBeLessThanOrEqual(2)
   })
 
   it('refuses exports over the cap before starting, naming the largest scale that fits', async () => {
-    const twice = await rejection(exportNode(session, { nodeId, format: 'png', scale: 2 }))
+    const twice = await rejection(exportNode(session, images, { nodeId, format: 'png', scale: 2 }))
     expect(twice.code).toBe('export.tooLarge')
     expect(twice.message).toContain('32768×32768 px')
     expect(twice.hint).toContain('largest scale that can be exported as PNG is 1×')
-    const webp = await rejection(exportNode(session, { nodeId, format: 'webp', scale: 1 }))
+    const webp = await rejection(exportNode(session, images, { nodeId, format: 'webp', scale: 1 }))
     expect(webp.code).toBe('export.tooLarge')
     expect(webp.hint).toContain('WEBP is 0.25× (4096×4096 px)')
   })
 
   it('goes into a storyboard PDF and GIF', async () => {
-    const pdf = await exportStoryboard(session, { format: 'pdf' })
+    const pdf = await exportStoryboard(session, images, { format: 'pdf' })
     expect((await PDFDocument.load(pdf.bytes)).getPageCount()).toBe(1)
-    const gif = await exportStoryboard(session, { format: 'gif' })
+    const gif = await exportStoryboard(session, images, { format: 'gif' })
     const seen = await probe(gif.bytes, 10, 10)
     expect([seen.format, seen.width, seen.height]).toEqual(['gif', 640, 640])
     expect(Math.abs((seen.pixel[0] ?? 0) - GREY)).toBeLessThanOrEqual(2)

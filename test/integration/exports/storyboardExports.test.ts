@@ -1,8 +1,9 @@
 import { PDFDocument } from 'pdf-lib'
 import sharp from 'sharp'
 import { unzipSync } from 'fflate'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { importImageFile } from '../../../main/services/importService'
+import { ImageWorker } from '../../../main/services/imageWorker'
 import { ProjectSession } from '../../../main/services/projectSession'
 import { exportBranch, exportNode, exportStoryboard } from '../../../main/services/exportService'
 import { insertFrame, moveFrame, updateFrame } from '../../../core/storyboard'
@@ -10,6 +11,10 @@ import { asFrameId } from '../../../core/ids'
 import { readPngText } from '../../../engine/image/pngText'
 import { MemoryProjectStore } from '../../support/memoryStore'
 import { pdfTexts } from '../../support/pdfText'
+
+// Every image is decoded and encoded in the image worker, as in the studio.
+const images = new ImageWorker()
+afterAll(() => images.stop())
 
 let counter = 0
 const clock = { now: () => 1_700_000_000_000 + counter, newId: () => `id${++counter}`, newSeed: () => 42 }
@@ -50,7 +55,7 @@ function gifFrames(gif: Uint8Array): { frames: number; delays: number[] } {
 async function boardOf(n: number): Promise<ProjectSession> {
   const session = new ProjectSession(new MemoryProjectStore())
   for (let i = 0; i < n; i++) {
-    const { nodeId } = await importImageFile(session, clock, { fileName: `shot${i}.png`, bytes: await colour(40 * i, 100, 200) })
+    const { nodeId } = await importImageFile(session, clock, images, { fileName: `shot${i}.png`, bytes: await colour(40 * i, 100, 200) })
     const frameId = asFrameId(`f${i}`)
     session.apply(insertFrame(session.snapshot(), { frameId, nodeId, title: `Shot ${i + 1}`, at: i }))
     session.apply(updateFrame(session.snapshot(), { frameId, notes: `notes for shot ${i + 1}`, durationMs: 500 + 100 * i, at: i }))
@@ -62,7 +67,7 @@ describe('storyboard exports', () => {
   it('the PDF numbers shots by their place after a reorder, and prints each shot’s instruction and notes', async () => {
     const session = await boardOf(3)
     session.apply(moveFrame(session.snapshot(), { frameId: asFrameId('f2'), toIndex: 0, at: 9 }))
-    const texts = await pdfTexts((await exportStoryboard(session, { format: 'pdf' })).bytes)
+    const texts = await pdfTexts((await exportStoryboard(session, images, { format: 'pdf' })).bytes)
     expect(texts).toContain('1. Shot 1')
     expect(texts).toContain('3. Shot 3')
     expect(texts.some((t) => /Shot 4|2\. Shot 3/.test(t))).toBe(false)
@@ -71,14 +76,14 @@ describe('storyboard exports', () => {
   })
 
   it('a PDF contact sheet opens and has one page per six frames', async () => {
-    const file = await exportStoryboard(await boardOf(7), { format: 'pdf' })
+    const file = await exportStoryboard(await boardOf(7), images, { format: 'pdf' })
     const pdf = await PDFDocument.load(file.bytes)
     expect(pdf.getPageCount()).toBe(2)
     expect(file.mimeType).toBe('application/pdf')
   })
 
   it('a GIF animatic has one image per frame, each shown for its duration', async () => {
-    const file = await exportStoryboard(await boardOf(3), { format: 'gif' })
+    const file = await exportStoryboard(await boardOf(3), images, { format: 'gif' })
     expect(new TextDecoder().decode(file.bytes.subarray(0, 6))).toBe('GIF89a')
     const { frames, delays } = gifFrames(file.bytes)
     expect(frames).toBe(3)
@@ -86,7 +91,7 @@ describe('storyboard exports', () => {
   })
 
   it('a numbered PNG sequence zips the frames in order with their timing', async () => {
-    const file = await exportStoryboard(await boardOf(3), { format: 'png-sequence' })
+    const file = await exportStoryboard(await boardOf(3), images, { format: 'png-sequence' })
     const files = unzipSync(file.bytes)
     expect(Object.keys(files).sort()).toEqual(['001-Shot-1.png', '002-Shot-2.png', '003-Shot-3.png', 'storyboard.json'])
     const timing = JSON.parse(new TextDecoder().decode(files['storyboard.json'])) as { frames: { durationMs: number }[] }
@@ -94,7 +99,7 @@ describe('storyboard exports', () => {
   })
 
   it('an empty storyboard is refused with what to do', async () => {
-    await expect(exportStoryboard(new ProjectSession(new MemoryProjectStore()), { format: 'pdf' })).rejects.toMatchObject({
+    await expect(exportStoryboard(new ProjectSession(new MemoryProjectStore()), images, { format: 'pdf' })).rejects.toMatchObject({
       code: 'storyboard.empty',
     })
   })
@@ -105,9 +110,9 @@ describe('node and branch exports', () => {
     const session = await boardOf(1)
     const node = Object.values(session.snapshot().nodes)[0]
     if (!node) throw new Error('no node')
-    const file = await exportNode(session, { nodeId: node.id, format: 'png' })
+    const file = await exportNode(session, images, { nodeId: node.id, format: 'png' })
     expect(readPngText(file.bytes).source).toBe('shot0.png')
-    const half = await exportNode(session, { nodeId: node.id, format: 'jpeg', scale: 0.5 })
+    const half = await exportNode(session, images, { nodeId: node.id, format: 'jpeg', scale: 0.5 })
     expect((await sharp(half.bytes).metadata()).width).toBe(48)
   })
 

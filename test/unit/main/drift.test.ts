@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { maskedDrift } from '../../../main/services/driftService'
+import { maskedDrift } from '../../../engine/image/drift'
 
 const W = 48
 const H = 40
