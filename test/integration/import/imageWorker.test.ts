@@ -33,7 +33,7 @@ const photo = async (r: number): Promise<Uint8Array> =>
       .toBuffer(),
   )
 
-/** A worker whose next `ingest` message is followed at once by a SIGKILL of its process. */
+/** A worker whose next `ingest` message arrives at a stopped process that is then killed with SIGKILL. */
 function killableWorker(): { images: ImageWorker; killNextIngest(): void } {
   let armed = false
   const spawn = async (opts: SpawnOptions): Promise<EngineChild> => {
@@ -44,8 +44,12 @@ function killableWorker(): { images: ImageWorker; killNextIngest(): void } {
         return child.pid
       },
       send(message) {
+        const kill = armed && (message as { type?: string }).type === 'ingest'
+        // Stopped before the message is written, killed after: the worker cannot answer in
+        // between, however the loaded machine schedules the two processes.
+        if (kill) process.kill(child.pid as number, 'SIGSTOP')
         child.send(message)
-        if (armed && (message as { type?: string }).type === 'ingest') {
+        if (kill) {
           armed = false
           process.kill(child.pid as number, 'SIGKILL')
         }
