@@ -72,8 +72,20 @@ export async function inspectImage(bytes: Uint8Array, fileName: string, limits: 
   return ok({ format, width: meta.width, height: meta.height, orientation: meta.orientation ?? 1 })
 }
 
+/** True when a PNG has an animation control chunk before its image data (APNG): browsers would play it. */
+export function isAnimatedPng(png: Uint8Array): boolean {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength)
+  for (let at = 8; at + 8 <= png.byteLength;) {
+    const type = String.fromCharCode(png[at + 4]!, png[at + 5]!, png[at + 6]!, png[at + 7]!)
+    if (type === 'acTL') return true
+    if (type === 'IDAT' || type === 'IEND') return false
+    at += 12 + view.getUint32(at)
+  }
+  return false
+}
+
 /**
- * Decodes a user's file and re-encodes it losslessly as PNG. Nothing is written anywhere: the
+ * Decodes a user's file and re-encodes it losslessly as PNG (an upright still PNG is kept as it is). Nothing is written anywhere: the
  * caller stores the result only when this succeeds, so a bad file leaves no trace.
  */
 export async function decodeImport(bytes: Uint8Array, fileName: string, limits: ImportLimits): Promise<Result<ImportedImage>> {
@@ -81,6 +93,14 @@ export async function decodeImport(bytes: Uint8Array, fileName: string, limits: 
   if (!header.ok) return header
   const sourceFormat = header.value.format
   try {
+    if (sourceFormat === 'png' && header.value.orientation === 1 && !isAnimatedPng(bytes)) {
+      // An upright still PNG is kept as the user's bytes: re-encoding a photo without row filters
+      // made a 34 MB file a 261 MB blob. It is still decoded in full (streamed, nothing kept), so
+      // a truncated or corrupt file is refused exactly as before.
+      const { channels } = await open(bytes, { failOn: 'truncated' }).stats()
+      const hasAlpha = channels.length === 4 || channels.length === 2
+      return ok({ png: bytes, width: header.value.width, height: header.value.height, sourceFormat, hasAlpha })
+    }
     // failOn 'truncated' refuses a file cut short instead of importing a half-grey picture.
     // rotate() with no angle applies the EXIF orientation, so the stored pixels are upright.
     const { data, info } = await open(bytes, { failOn: 'truncated', pages: 1 }).rotate().png().toBuffer({ resolveWithObject: true })

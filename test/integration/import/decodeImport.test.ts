@@ -2,7 +2,8 @@ import { createRequire } from 'node:module'
 import type * as Gifenc from 'gifenc'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
-import { decodeImport } from '../../../engine/image/imageIo'
+import { crc32 } from 'node:zlib'
+import { decodeImport, isAnimatedPng } from '../../../engine/image/imageIo'
 
 const limits = { maxBytes: 256 * 2 ** 20, maxSide: 16384 }
 const base = () => sharp({ create: { width: 40, height: 30, channels: 4, background: { r: 200, g: 30, b: 60, alpha: 0.5 } } })
@@ -28,6 +29,36 @@ describe('importing a user’s image file', () => {
     expect(result.value.sourceFormat).toBe(format)
     expect([result.value.width, result.value.height]).toEqual([40, 30])
     expect((await sharp(result.value.png).metadata()).format).toBe('png')
+  })
+
+  it('keeps an upright PNG as the bytes the user gave, so a photo is not inflated', async () => {
+    // A noisy "photo" compressed with row filters, as cameras and editors write them.
+    const noise = new Uint8Array(256 * 256 * 3).map((_, i) => (i * 2654435761) >>> 24)
+    const photo = new Uint8Array(
+      await sharp(noise, { raw: { width: 256, height: 256, channels: 3 } })
+        .png({ adaptiveFiltering: true })
+        .toBuffer(),
+    )
+    const result = await decodeImport(photo, 'shoe.png', limits)
+    if (!result.ok) throw new Error(result.error.message)
+    expect(Buffer.from(result.value.png).equals(Buffer.from(photo))).toBe(true)
+    expect(result.value).toMatchObject({ width: 256, height: 256, hasAlpha: false })
+  })
+
+  it('tells an animated PNG from a still one by its acTL chunk', async () => {
+    const still = new Uint8Array(await base().png().toBuffer())
+    const chunk = (type: string, data: Uint8Array) => {
+      const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
+      const out = Buffer.alloc(12 + data.length)
+      out.writeUInt32BE(data.length, 0)
+      body.copy(out, 4)
+      out.writeUInt32BE(crc32(body), 8 + data.length)
+      return out
+    }
+    const ihdrEnd = 8 + 12 + 13
+    const animated = Buffer.concat([still.subarray(0, ihdrEnd), chunk('acTL', new Uint8Array(8)), still.subarray(ihdrEnd)])
+    expect(isAnimatedPng(still)).toBe(false)
+    expect(isAnimatedPng(new Uint8Array(animated))).toBe(true)
   })
 
   it('keeps the alpha of a product shot with transparency', async () => {
