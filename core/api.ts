@@ -208,6 +208,8 @@ export const RequestSchemas = {
   cancelBatch: z.object({ batchId: id }).strict(),
   /** The batch's accepted (starred) results as a zip, named like the input files. */
   exportBatch: z.object({ batchId: id }).strict(),
+  /** Pauses (items not started wait, the running one finishes) or resumes a batch; kept across restarts. */
+  pauseBatch: z.object({ batchId: id, paused: z.boolean() }).strict(),
 } as const
 
 export type RequestName = keyof typeof RequestSchemas
@@ -288,6 +290,7 @@ export interface RequestResults {
   }
   cancelBatch: { readonly cancelled: number }
   exportBatch: ExportedFile
+  pauseBatch: { readonly paused: boolean }
 }
 
 /** A file made by an export, for the renderer to save where the user chooses. */

@@ -8,17 +8,34 @@
 import type { NodeId } from './ids'
 import type { HistoryNode, NodeStatus, ProjectState } from './model'
 
-const LABEL = /^(.*) · batch ([A-Za-z0-9_-]{1,64})$/
+const LABEL = /^(.*) · batch ([A-Za-z0-9_-]{1,64})( · workers)?( · paused)?$/
+
+/**
+ * How a batch runs, recorded on each root's label so it survives a restart with the project:
+ * `workers` — on `kontext worker`s through Redis, so the studio's own queue never runs its jobs;
+ * `paused` — items not yet started wait (the running one finishes).
+ */
+export interface BatchFlags {
+  readonly workers?: boolean
+  readonly paused?: boolean
+}
 
 /** The label a batch's import root carries. */
-export function batchRootLabel(fileName: string, batchId: string): string {
-  return `${fileName.slice(0, 120)} · batch ${batchId}`
+export function batchRootLabel(fileName: string, batchId: string, flags: BatchFlags = {}): string {
+  return `${fileName.slice(0, 120)} · batch ${batchId}${flags.workers ? ' · workers' : ''}${flags.paused ? ' · paused' : ''}`
+}
+
+export interface BatchLabel {
+  readonly fileName: string
+  readonly batchId: string
+  readonly workers: boolean
+  readonly paused: boolean
 }
 
 /** The batch id and file name a root's label records, or null when it is not part of a batch. */
-export function parseBatchLabel(label: string | null): { readonly fileName: string; readonly batchId: string } | null {
+export function parseBatchLabel(label: string | null): BatchLabel | null {
   const m = label === null ? null : LABEL.exec(label)
-  return m ? { fileName: m[1] as string, batchId: m[2] as string } : null
+  return m ? { fileName: m[1] as string, batchId: m[2] as string, workers: m[3] !== undefined, paused: m[4] !== undefined } : null
 }
 
 export interface BatchItem {

@@ -46,6 +46,7 @@ export const Channels = {
   startBatch: 'batch:start',
   cancelBatch: 'batch:cancel',
   exportBatch: 'batch:export',
+  pauseBatch: 'batch:pause',
 } as const satisfies Record<RequestName, string>
 
 /** The one channel host → renderer events travel on. */

@@ -24,7 +24,7 @@ export const DEFAULT_QUEUE = 'kontext-batch'
 export const JobData = z.object({ v: z.literal(1), key: BlobHash, input: BlobHash, settings: BatchSettings })
 export type JobData = z.infer<typeof JobData>
 
-async function connectTo(url: string): Promise<Result<{ endpoint: RedisEndpoint; redis: Redis }>> {
+export async function connectTo(url: string): Promise<Result<{ endpoint: RedisEndpoint; redis: Redis }>> {
   const endpoint = parseRedisUrl(url)
   if (!endpoint.ok) return endpoint
   const problem = await probe(endpoint.value)

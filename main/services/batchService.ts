@@ -7,6 +7,7 @@ import { zipSync, type Zippable } from 'fflate'
 import { importImage, setNodeLabel } from '../../core/actions'
 import type { ExportedFile, RequestResults, ValidParams } from '../../core/api'
 import { batchItems, batchRootLabel, exportNames } from '../../core/batch'
+import { setBatchPaused } from '../../core/batchControl'
 import { asNodeId } from '../../core/ids'
 import { applyDiff, mergeDiffs, type ProjectDiff } from '../../core/projectDiff'
 import { StudioError, studioError, type Result } from '../../core/result'
@@ -73,6 +74,13 @@ export class BatchService {
       return parent !== undefined && parent !== null && roots.has(parent) && (j.state === 'queued' || j.state === 'running')
     })
     return { cancelled: live.filter((j) => this.jobs.cancel(j.id).cancelled).length }
+  }
+
+  /** Paused: the studio's queue leaves the batch's queued jobs alone (the running one finishes). */
+  pause(p: ValidParams<'pauseBatch'>): { paused: boolean } {
+    this.session.apply(setBatchPaused(this.session.snapshot(), { batchId: p.batchId, paused: p.paused, at: this.clock.now() }))
+    if (!p.paused) void this.jobs.kick()
+    return { paused: p.paused }
   }
 
   /** The accepted results, each under its input's name (as PNG). */

@@ -111,6 +111,7 @@ export class StudioHost {
       startBatch: checked((p) => batches.start(p)),
       cancelBatch: (p) => batches.cancel(p),
       exportBatch: (p) => batches.export(p),
+      pauseBatch: (p) => batches.pause(p),
     }
   }
 

@@ -49,7 +49,17 @@ function finish(s: ProjectState, job: string, started: number, finished: number)
 
 describe('a batch derived from labelled import roots', () => {
   it('round-trips the label and ignores ordinary labels', () => {
-    expect(parseBatchLabel(batchRootLabel('shoe · red.png', 'b1'))).toEqual({ fileName: 'shoe · red.png', batchId: 'b1' })
+    expect(parseBatchLabel(batchRootLabel('shoe · red.png', 'b1'))).toEqual({
+      fileName: 'shoe · red.png',
+      batchId: 'b1',
+      workers: false,
+      paused: false,
+    })
+    expect(parseBatchLabel(batchRootLabel('a.png', 'b1', { workers: true, paused: true }))).toMatchObject({
+      fileName: 'a.png',
+      workers: true,
+      paused: true,
+    })
     expect(parseBatchLabel('my favourite')).toBeNull()
     expect(parseBatchLabel(null)).toBeNull()
   })
