@@ -4,12 +4,13 @@
  * `kontext worker`s, and the results are collected back into --out under the same file names.
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { studioError, type StudioErrorData } from '../../core/result'
-import { runLocalBatch } from '../batch/localRunner'
+import { runLocalBatch, writeAtomic } from '../batch/localRunner'
 import { summarize, summaryText, type ItemOutcome } from '../batch/outcome'
-import { BatchSettings, listInputs, planBatch, sha256Hex } from '../batch/plan'
+import { BatchSettings, listInputs, outputName, planBatch, sha256Hex } from '../batch/plan'
 import { SAMPLING_LIMITS } from '../../core/limits'
 import { isError, numberOption, usageError } from './inputs'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
@@ -112,7 +113,8 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
         items,
         settings,
         refs,
-        outDir,
+        readInput: async (item) => new Uint8Array(await readFile(item.path)),
+        deliver: (item, png) => writeAtomic(join(outDir, outputName(item.name)), png),
         wait: !values['no-wait'],
         ...(nums.attempts !== undefined ? { attempts: nums.attempts as number } : {}),
         signal: ctx.signal,

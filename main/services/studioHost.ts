@@ -31,6 +31,7 @@ export class StudioHost {
   private readonly handlers: Handlers
   private readonly prompts: PromptGate
   readonly models: ModelService
+  private readonly batches: BatchService
 
   constructor(
     readonly session: ProjectSession,
@@ -41,7 +42,7 @@ export class StudioHost {
     this.thumbnails = new ThumbnailCache(session)
     const board = new StoryboardService(session, clock, this.jobs)
     const drift = new DriftService(session)
-    const batches = new BatchService(session, clock, this.jobs)
+    const batches = (this.batches = new BatchService(session, clock, this.jobs))
     this.prompts = new PromptGate(() => engine.describe())
     this.models = new ModelService(engine, (e) => this.emit(e))
     /** A request that queues a generation runs only once its instruction can be read. */
@@ -81,7 +82,11 @@ export class StudioHost {
       trashBranch: (p) => void this.session.apply(trashBranch(this.session.snapshot(), { ...p, at: at() })),
       restoreBranch: (p) => void this.session.apply(restoreBranch(this.session.snapshot(), { ...p, at: at() })),
       emptyTrash: () => this.session.emptyTrash(),
-      rerunWithSeed: (p) => board.rerunWithSeed(p),
+      rerunWithSeed: async (p) => {
+        const r = await board.rerunWithSeed(p)
+        batches.afterRerun(r.nodeId)
+        return r
+      },
       rerunBranch: (p) => board.rerunBranch(p),
       reorderJob: (p) => this.jobs.reorder(p.jobId, p.toIndex),
       retryJob: (p) => this.jobs.retry(p.jobId),
@@ -142,6 +147,7 @@ export class StudioHost {
   async close(): Promise<void> {
     this.jobs.dispose()
     this.models.dispose()
+    await this.batches.dispose()
     for (const off of this.unsubscribe) off()
     this.eventListeners.clear()
     this.session.close()
