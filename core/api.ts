@@ -228,6 +228,11 @@ export const RequestSchemas = {
   exportBatch: z.object({ batchId: id }).strict(),
   /** Pauses (items not started wait, the running one finishes) or resumes a batch; kept across restarts. */
   pauseBatch: z.object({ batchId: id, paused: z.boolean(), queue: batchQueue.optional() }).strict(),
+  /**
+   * One real edit of a batch's first photo, timed (the result is not kept): what the plan's
+   * estimate is measured from. Waits for the engine if a job is running.
+   */
+  calibrateBatch: z.object({ blob: blobHash, prompt, ...sampling, refs: z.array(blobHash).max(8).optional() }).strict(),
 } as const
 
 export type RequestName = keyof typeof RequestSchemas
@@ -309,6 +314,8 @@ export interface RequestResults {
   cancelBatch: { readonly cancelled: number }
   exportBatch: ExportedFile
   pauseBatch: { readonly paused: boolean }
+  /** How long the one edit took in the engine, and at how many steps. */
+  calibrateBatch: { readonly editMs: number; readonly steps: number }
 }
 
 /** A file made by an export, for the renderer to save where the user chooses. */

@@ -47,6 +47,7 @@ export const Channels = {
   cancelBatch: 'batch:cancel',
   exportBatch: 'batch:export',
   pauseBatch: 'batch:pause',
+  calibrateBatch: 'batch:calibrate',
 } as const satisfies Record<RequestName, string>
 
 /** The one channel host → renderer events travel on. */

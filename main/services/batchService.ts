@@ -10,11 +10,13 @@ import type { ExportedFile, RequestResults, ValidParams } from '../../core/api'
 import { batchItems, batchRootLabel, exportNames, parseBatchLabel } from '../../core/batch'
 import { batchMode, setBatchPaused } from '../../core/batchControl'
 import { seedFor } from '../../engine/batch/plan'
-import { asNodeId, type NodeId } from '../../core/ids'
+import { asNodeId, type BlobHash, type NodeId } from '../../core/ids'
 import { applyDiff, mergeDiffs, type ProjectDiff } from '../../core/projectDiff'
 import { StudioError, studioError, type Result } from '../../core/result'
 import type { HostClock } from './clock'
+import type { SerialEngine } from './serialRuns'
 import type { JobRunner } from './jobRunner'
+import { resolveSampling } from './sampling'
 import type { ProjectSession } from './projectSession'
 import { RemoteBatches } from './remoteBatch'
 
@@ -30,6 +32,7 @@ export class BatchService {
     private readonly session: ProjectSession,
     private readonly clock: HostClock,
     private readonly jobs: JobRunner,
+    private readonly engine: SerialEngine,
   ) {
     this.remote = new RemoteBatches(session, clock)
   }
@@ -102,6 +105,20 @@ export class BatchService {
     this.session.apply(setBatchPaused(this.session.snapshot(), { batchId: p.batchId, paused: p.paused, at: this.clock.now() }))
     if (!p.paused) void this.jobs.kick()
     return { paused: p.paused }
+  }
+
+  /** Times one real edit of the photo with the batch's settings; the result is thrown away. */
+  async calibrate(p: ValidParams<'calibrateBatch'>): Promise<RequestResults['calibrateBatch']> {
+    const read = (hash: BlobHash) => {
+      const bytes = this.session.readBlob(hash)
+      if (!bytes) throw new StudioError(studioError('blob.notFound', 'A photo of the plan is not stored in this project.', 'Add it again.'))
+      return bytes
+    }
+    const meta = this.session.snapshot().blobs[p.blob]
+    const contexts = [read(p.blob), ...(p.refs ?? []).map(read)]
+    const sampling = resolveSampling(this.session.snapshot().project.settings, p, this.clock)
+    const { ms } = await this.engine.runTimed({ ...sampling, prompt: p.prompt, contexts, width: meta?.width, height: meta?.height })
+    return { editMs: Math.round(ms), steps: sampling.steps }
   }
 
   /** A re-run of a workers batch's item goes to the same workers (while the studio knows the queue). */

@@ -20,6 +20,7 @@ import { ThumbnailCache } from './thumbnails'
 import { PromptGate } from './promptGate'
 import { ModelService } from './modelService'
 import { BatchService } from './batchService'
+import { serialRuns } from './serialRuns'
 
 type Handlers = { [K in RequestName]: (params: ValidParams<K>) => Promise<RequestResults[K]> | RequestResults[K] }
 
@@ -38,11 +39,13 @@ export class StudioHost {
     private readonly engine: EngineLike,
     private readonly clock: HostClock,
   ) {
-    this.jobs = new JobRunner(session, engine, clock)
+    // One engine run at a time, shared by the queue and a batch's calibration edit.
+    const runs = serialRuns(engine)
+    this.jobs = new JobRunner(session, runs, clock)
     this.thumbnails = new ThumbnailCache(session)
     const board = new StoryboardService(session, clock, this.jobs)
     const drift = new DriftService(session)
-    const batches = (this.batches = new BatchService(session, clock, this.jobs))
+    const batches = (this.batches = new BatchService(session, clock, this.jobs, runs))
     this.prompts = new PromptGate(() => engine.describe())
     this.models = new ModelService(engine, (e) => this.emit(e))
     /** A request that queues a generation runs only once its instruction can be read. */
@@ -117,6 +120,7 @@ export class StudioHost {
       cancelBatch: (p) => batches.cancel(p),
       exportBatch: (p) => batches.export(p),
       pauseBatch: (p) => batches.pause(p),
+      calibrateBatch: checked((p) => batches.calibrate(p)),
     }
   }
 
