@@ -42,3 +42,27 @@ export async function controlQueue(url: string, queueName: string | undefined, p
     await redis.quit().catch(() => undefined)
   }
 }
+
+/**
+ * Takes items that no worker has started off the queue (a cancelled batch). An item in hand
+ * finishes (its result is simply not collected). A collector still waiting for the same key
+ * elsewhere re-adds it in its sweep, so nobody else's batch loses an item.
+ */
+export async function removeWaiting(url: string, queueName: string | undefined, keys: readonly string[]): Promise<Result<number>> {
+  const c = await connectTo(url)
+  if (!c.ok) return c
+  const { endpoint, redis } = c.value
+  const queue = new Queue(queueName ?? DEFAULT_QUEUE, { connection: { ...endpoint } as RedisOptions })
+  queue.on('error', () => undefined)
+  try {
+    let removed = 0
+    for (const key of keys) {
+      const state = await queue.getJobState(key)
+      if (state === 'waiting' || state === 'delayed' || state === 'prioritized') removed += await queue.remove(key)
+    }
+    return ok(removed)
+  } finally {
+    await queue.close().catch(() => undefined)
+    await redis.quit().catch(() => undefined)
+  }
+}

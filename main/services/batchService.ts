@@ -87,15 +87,18 @@ export class BatchService {
   }
 
   /** Cancels every queued or running job under the batch's photos (re-runs included). */
-  cancel(p: ValidParams<'cancelBatch'>): { cancelled: number } {
+  async cancel(p: ValidParams<'cancelBatch'>): Promise<{ cancelled: number }> {
     const state = this.session.snapshot()
     const roots = new Set(batchItems(state, p.batchId).map((i) => i.rootId))
     const live = Object.values(state.jobs).filter((j) => {
       const parent = state.nodes[j.nodeId]?.parentId
       return parent !== undefined && parent !== null && roots.has(parent) && (j.state === 'queued' || j.state === 'running')
     })
-    this.remote.cancel(p.batchId)
-    return { cancelled: live.filter((j) => this.jobs.cancel(j.id).cancelled).length }
+    // The keys are read before the jobs are cancelled here; the queue is cleaned up after.
+    const removal = batchMode(state, p.batchId)?.workers ? this.remote.cancel(p.batchId) : null
+    const cancelled = live.filter((j) => this.jobs.cancel(j.id).cancelled).length
+    await removal
+    return { cancelled }
   }
 
   /** Paused: the studio's queue leaves the batch's queued jobs alone (the running one finishes). */

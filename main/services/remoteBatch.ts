@@ -17,7 +17,7 @@ import { runQueuedBatch, type QueuedItem } from '../../engine/batch/bullmqQueue'
 import { BatchSettings, resultKey, seedFor } from '../../engine/batch/plan'
 import { probe } from '../../engine/batch/redis/client'
 import { describeEndpoint, parseRedisUrl } from '../../engine/batch/redis/redisUrl'
-import { controlQueue } from '../../engine/batch/queueControl'
+import { controlQueue, removeWaiting } from '../../engine/batch/queueControl'
 import { sha256 } from './blobHashing'
 import type { HostClock } from './clock'
 import type { ProjectSession } from './projectSession'
@@ -142,10 +142,18 @@ export class RemoteBatches {
     if (!paused) this.attach(batchId, q)
   }
 
-  /** Stops collecting (the jobs are settled cancelled by the caller); results that still come are ignored. */
-  cancel(batchId: string): void {
+  /**
+   * Stops collecting and takes the batch's items no worker has started off the queue (the jobs
+   * are settled cancelled by the caller); a result that still comes is not collected.
+   */
+  async cancel(batchId: string): Promise<void> {
+    const keys = pendingGroups(this.session.snapshot(), batchId).flatMap((g) => g.items.map((i) => i.key))
     this.live.get(batchId)?.abort.abort()
     this.live.delete(batchId)
+    const queue = this.queues.get(batchId)
+    if (!queue || keys.length === 0) return
+    const r = await removeWaiting(queue.url, queue.queueName, keys)
+    if (!r.ok) this.log(`batch: cancelled here, but the waiting items stay on the queue (${r.error.message})`)
   }
 
   /** Ends every collector (the project is closing); the jobs stay queued for the next attach. */

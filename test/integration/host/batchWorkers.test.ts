@@ -113,4 +113,22 @@ describe('a studio batch on kontext workers', () => {
     },
     GUARD_MS,
   )
+
+  it('cancel takes the items no worker has started off the Redis queue', async () => {
+    const paused = await controlQueue(url, undefined, true)
+    expect(paused.ok).toBe(true)
+    const photos = [
+      { fileName: 'c1.png', blob: await store('c1.png', [10, 120, 30]) },
+      { fileName: 'c2.png', blob: await store('c2.png', [30, 10, 120]) },
+    ]
+    const started = await host.client.request('startBatch', { items: photos, prompt: PROMPT, steps: 2, queue: { url } })
+    // The studio enqueues in the background once the batch is made.
+    while ((await redis.client.llen('bull:kontext-batch:wait')) < 2) await new Promise((r) => setTimeout(r, 50))
+    const { cancelled } = await host.client.request('cancelBatch', { batchId: started.batchId })
+    expect(cancelled).toBe(2)
+    expect(await redis.client.llen('bull:kontext-batch:wait')).toBe(0)
+    const state = await host.client.request('getProject', {})
+    expect(batchItems(state, started.batchId).map((i) => i.status)).toEqual(['cancelled', 'cancelled'])
+    await controlQueue(url, undefined, false)
+  })
 })
