@@ -12,6 +12,9 @@ import { BatchSettings, resultKey, sha256Hex } from '../../../engine/batch/plan'
 import { RESULT_PREFIX } from '../../../engine/batch/redisStore'
 import { startRedis, type TestRedis } from '../batch/redisServer'
 import { spawnWorker, type WorkerProcess } from '../batch/workers'
+import { systemClock } from '../../../main/services/clock'
+import { openStudio } from '../../../main/services/openStudio'
+import type { StudioHost } from '../../../main/services/studioHost'
 import { rejection, settled, solidPng, startTestHost, type TestHost } from './testHost'
 
 const PASSWORD = 'batch-secret-8d1f'
@@ -20,6 +23,7 @@ let host: TestHost
 let redis: TestRedis
 let worker: WorkerProcess
 let url: string
+let reopened: StudioHost | null = null
 
 beforeAll(async () => {
   redis = await startRedis({ password: PASSWORD })
@@ -29,6 +33,7 @@ beforeAll(async () => {
   await worker.until((e) => e.event === 'ready')
 }, GUARD_MS)
 afterAll(async () => {
+  await reopened?.close()
   await worker?.stop()
   await host?.stop()
   await redis?.stop()
@@ -131,4 +136,33 @@ describe('a studio batch on kontext workers', () => {
     expect(batchItems(state, started.batchId).map((i) => i.status)).toEqual(['cancelled', 'cancelled'])
     await controlQueue(url, undefined, false)
   })
+
+  it(
+    'after a studio restart, collects the rest once the queue URL is given again',
+    async () => {
+      expect((await controlQueue(url, undefined, true)).ok).toBe(true)
+      const photos = [
+        { fileName: 'r1.png', blob: await store('r1.png', [200, 120, 30]) },
+        { fileName: 'r2.png', blob: await store('r2.png', [30, 200, 120]) },
+      ]
+      const started = await host.client.request('startBatch', { items: photos, prompt: PROMPT, steps: 2, queue: { url } })
+      while ((await redis.client.llen('bull:kontext-batch:wait')) < 2) await new Promise((r) => setTimeout(r, 50))
+      await host.web.close()
+      await host.studio.close()
+      reopened = openStudio({ projectPath: host.projectPath, engine: host.engine, clock: systemClock })
+      await reopened.jobs.idle()
+      // The studio's own queue still leaves them alone, and without the URL it cannot resume them.
+      expect(batchItems(reopened.session.snapshot(), started.batchId).map((i) => i.status)).toEqual(['queued', 'queued'])
+      const unknown = await reopened.handle('pauseBatch', { batchId: started.batchId, paused: false }).catch((e: unknown) => e)
+      expect(unknown).toMatchObject({ code: 'batch.noQueue' })
+      const storedBefore = worker.events.filter((e) => e.event === 'stored').length
+      await reopened.handle('pauseBatch', { batchId: started.batchId, paused: false, queue: { url } })
+      const settledAll = () => batchItems(reopened!.session.snapshot(), started.batchId).every((i) => i.status === 'done')
+      while (!settledAll()) await new Promise((r) => setTimeout(r, 50))
+      expect(worker.events.filter((e) => e.event === 'stored').length).toBe(storedBefore + 2)
+      for (const item of batchItems(reopened.session.snapshot(), started.batchId))
+        expect(Object.values(reopened.session.snapshot().nodes).filter((n) => n.parentId === item.rootId)).toHaveLength(1)
+    },
+    GUARD_MS,
+  )
 })
