@@ -93,11 +93,6 @@ export class RemoteBatches {
       )
   }
 
-  /** Whether results of this batch are being collected now (false after a restart, until re-attached). */
-  attached(batchId: string): boolean {
-    return this.live.has(batchId)
-  }
-
   /** Submits the batch's queued items (again: a job id is its result key, so nothing runs twice) and collects. */
   attach(batchId: string, queue: RemoteQueue): void {
     this.queues.set(batchId, queue)
