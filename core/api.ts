@@ -36,6 +36,20 @@ const sampling = {
   guidance: samplingFields.guidance.optional(),
 }
 
+/**
+ * A Redis queue of `kontext worker`s: redis:// or rediss:// (TLS), the password in the URL or in
+ * the host's $KONTEXT_REDIS_PASSWORD. Kept in the host's memory only, never stored or echoed.
+ */
+const batchQueue = z
+  .object({
+    url: z.string().min(1).max(2000),
+    queueName: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/, 'a queue name is letters, digits, “.”, “_” or “-”')
+      .optional(),
+  })
+  .strict()
+
 const transform = z
   .object({
     x: z.number().finite(),
@@ -201,12 +215,23 @@ export const RequestSchemas = {
         .max(500),
       prompt,
       ...sampling,
+      /** Stored reference images, given to every item after its photo (contexts 2, 3, …). */
+      refs: z.array(blobHash).max(8).optional(),
+      /** Run on `kontext worker`s through this Redis queue instead of the studio's own queue. */
+      queue: batchQueue.optional(),
     })
     .strict(),
   /** Cancels the batch's queued and running jobs. */
   cancelBatch: z.object({ batchId: id }).strict(),
   /** The batch's accepted (starred) results as a zip, named like the input files. */
   exportBatch: z.object({ batchId: id }).strict(),
+  /** Pauses (items not started wait, the running one finishes) or resumes a batch; kept across restarts. */
+  pauseBatch: z.object({ batchId: id, paused: z.boolean(), queue: batchQueue.optional() }).strict(),
+  /**
+   * One real edit of a batch's first photo, timed (the result is not kept): what the plan's
+   * estimate is measured from. Waits for the engine if a job is running.
+   */
+  calibrateBatch: z.object({ blob: blobHash, prompt, ...sampling, refs: z.array(blobHash).max(8).optional() }).strict(),
 } as const
 
 export type RequestName = keyof typeof RequestSchemas
@@ -287,6 +312,9 @@ export interface RequestResults {
   }
   cancelBatch: { readonly cancelled: number }
   exportBatch: ExportedFile
+  pauseBatch: { readonly paused: boolean }
+  /** How long the one edit took in the engine, and at how many steps. */
+  calibrateBatch: { readonly editMs: number; readonly steps: number }
 }
 
 /** A file made by an export, for the renderer to save where the user chooses. */

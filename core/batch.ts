@@ -8,17 +8,34 @@
 import type { NodeId } from './ids'
 import type { HistoryNode, NodeStatus, ProjectState } from './model'
 
-const LABEL = /^(.*) · batch ([A-Za-z0-9_-]{1,64})$/
+const LABEL = /^(.*) · batch ([A-Za-z0-9_-]{1,64})( · workers)?( · paused)?$/
+
+/**
+ * How a batch runs, recorded on each root's label so it survives a restart with the project:
+ * `workers` — on `kontext worker`s through Redis, so the studio's own queue never runs its jobs;
+ * `paused` — items not yet started wait (the running one finishes).
+ */
+export interface BatchFlags {
+  readonly workers?: boolean
+  readonly paused?: boolean
+}
 
 /** The label a batch's import root carries. */
-export function batchRootLabel(fileName: string, batchId: string): string {
-  return `${fileName.slice(0, 120)} · batch ${batchId}`
+export function batchRootLabel(fileName: string, batchId: string, flags: BatchFlags = {}): string {
+  return `${fileName.slice(0, 120)} · batch ${batchId}${flags.workers ? ' · workers' : ''}${flags.paused ? ' · paused' : ''}`
+}
+
+export interface BatchLabel {
+  readonly fileName: string
+  readonly batchId: string
+  readonly workers: boolean
+  readonly paused: boolean
 }
 
 /** The batch id and file name a root's label records, or null when it is not part of a batch. */
-export function parseBatchLabel(label: string | null): { readonly fileName: string; readonly batchId: string } | null {
+export function parseBatchLabel(label: string | null): BatchLabel | null {
   const m = label === null ? null : LABEL.exec(label)
-  return m ? { fileName: m[1] as string, batchId: m[2] as string } : null
+  return m ? { fileName: m[1] as string, batchId: m[2] as string, workers: m[3] !== undefined, paused: m[4] !== undefined } : null
 }
 
 export interface BatchItem {
@@ -77,19 +94,18 @@ export function exportNames(fileNames: readonly string[]): string[] {
   })
 }
 
+/** One real edit of the batch's first photo, timed in the engine (`calibrateBatch`). */
+export interface Calibration {
+  readonly editMs: number
+  readonly steps: number
+}
+
 /**
- * Estimated wall time of a batch in ms: the median time per step of the project's last finished
- * generations (up to 20) × steps × count. Null when nothing has finished yet (no estimate).
+ * The plan's estimate in ms: the measured edit × the rounds the batch takes — `count` items,
+ * `concurrency` at a time (1 on the studio's queue; the number of workers on Redis), the last
+ * round possibly part-full. Measured at the plan's own steps (a change of steps re-measures).
  */
-export function estimateBatchMs(state: ProjectState, count: number, steps: number): number | null {
-  const perStep = Object.values(state.nodes)
-    .filter((n) => n.status === 'done' && n.params && n.timings.startedAt !== undefined && n.timings.finishedAt !== undefined)
-    .sort((a, b) => (b.timings.finishedAt ?? 0) - (a.timings.finishedAt ?? 0))
-    .slice(0, 20)
-    .map((n) => ((n.timings.finishedAt ?? 0) - (n.timings.startedAt ?? 0)) / Math.max(1, n.params?.steps ?? 1))
-    .sort((a, b) => a - b)
-  if (perStep.length === 0) return null
-  const mid = Math.floor(perStep.length / 2)
-  const median = perStep.length % 2 ? (perStep[mid] as number) : ((perStep[mid - 1] as number) + (perStep[mid] as number)) / 2
-  return Math.round(median * steps * count)
+export function estimateFromCalibration(c: Calibration, count: number, concurrency: number): number {
+  const rounds = Math.ceil(Math.max(0, count) / Math.max(1, Math.floor(concurrency)))
+  return Math.round(c.editMs * rounds)
 }

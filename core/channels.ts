@@ -46,6 +46,8 @@ export const Channels = {
   startBatch: 'batch:start',
   cancelBatch: 'batch:cancel',
   exportBatch: 'batch:export',
+  pauseBatch: 'batch:pause',
+  calibrateBatch: 'batch:calibrate',
 } as const satisfies Record<RequestName, string>
 
 /** The one channel host → renderer events travel on. */

@@ -5,12 +5,10 @@
  * (lockDuration, renewed while alive) expires, and runs again elsewhere; the result store's
  * SET NX keeps that second run from making a second result.
  */
-import { join } from 'node:path'
-import { readFile } from 'node:fs/promises'
 import { Queue, QueueEvents, UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq'
 import { z } from 'zod'
 import { studioError, toErrorData, type Result, type StudioErrorData, err, ok } from '../../core/result'
-import { itemJob, writeAtomic, type EditEngine } from './localRunner'
+import { itemJob, type EditEngine } from './localRunner'
 import type { ItemOutcome } from './outcome'
 import { BatchSettings, BlobHash, outputName, resultKey, seedFor, sha256Hex, type PlannedItem } from './plan'
 import type { Redis } from 'ioredis'
@@ -24,7 +22,7 @@ export const DEFAULT_QUEUE = 'kontext-batch'
 export const JobData = z.object({ v: z.literal(1), key: BlobHash, input: BlobHash, settings: BatchSettings })
 export type JobData = z.infer<typeof JobData>
 
-async function connectTo(url: string): Promise<Result<{ endpoint: RedisEndpoint; redis: Redis }>> {
+export async function connectTo(url: string): Promise<Result<{ endpoint: RedisEndpoint; redis: Redis }>> {
   const endpoint = parseRedisUrl(url)
   if (!endpoint.ok) return endpoint
   const problem = await probe(endpoint.value)
@@ -57,13 +55,19 @@ function decodeReason(reason: string): StudioErrorData {
   return m ? studioError(m[1] as string, m[2] as string, m[3]) : studioError('job.failed', reason)
 }
 
-export interface QueuedBatch {
+/** What the queue needs of an item: a unique name, its input's hash and its result key. */
+export type QueuedItem = Pick<PlannedItem, 'name' | 'inputHash' | 'key'>
+
+export interface QueuedBatch<I extends QueuedItem = QueuedItem> {
   readonly url: string
   readonly queueName?: string
-  readonly items: readonly PlannedItem[]
+  readonly items: readonly I[]
   readonly settings: BatchSettings
   readonly refs: readonly Uint8Array[]
-  readonly outDir: string
+  /** The input's bytes (a file for the CLI, a stored blob for the studio). */
+  readonly readInput: (item: I) => Promise<Uint8Array>
+  /** Takes a result where it belongs (a file in --out, a node in the studio) before it counts as done. */
+  readonly deliver: (item: I, png: Uint8Array) => Promise<void>
   readonly wait: boolean
   readonly attempts?: number
   readonly signal?: AbortSignal
@@ -71,7 +75,7 @@ export interface QueuedBatch {
   readonly log: (line: string) => void
 }
 
-export async function runQueuedBatch(b: QueuedBatch): Promise<Result<ItemOutcome[] | 'queued'>> {
+export async function runQueuedBatch<I extends QueuedItem>(b: QueuedBatch<I>): Promise<Result<ItemOutcome[] | 'queued'>> {
   const c = await connectTo(b.url)
   if (!c.ok) return c
   const { endpoint, redis } = c.value
@@ -86,7 +90,7 @@ export async function runQueuedBatch(b: QueuedBatch): Promise<Result<ItemOutcome
     for (const [i, ref] of b.refs.entries()) await store.putBlob(b.settings.refs[i] as string, ref)
     const have = await store.haveResults(b.items.map((i) => i.key))
     const toRun = b.items.filter((_, i) => !have[i])
-    for (const item of toRun) await store.putBlob(item.inputHash, new Uint8Array(await readFile(item.path)))
+    for (const item of toRun) await store.putBlob(item.inputHash, await b.readInput(item))
     if (b.wait) await events.waitUntilReady()
     await enqueue(queue, toRun, b.settings, b.attempts ?? 3)
     b.log(`batch: ${b.items.length} items (${b.items.length - toRun.length} already done) on ${describeEndpoint(endpoint)}`)
@@ -99,7 +103,7 @@ export async function runQueuedBatch(b: QueuedBatch): Promise<Result<ItemOutcome
   }
 }
 
-async function enqueue(queue: Queue<JobData>, items: readonly PlannedItem[], settings: BatchSettings, attempts: number): Promise<void> {
+async function enqueue(queue: Queue<JobData>, items: readonly QueuedItem[], settings: BatchSettings, attempts: number): Promise<void> {
   // A job that failed for good earlier is retried (a re-submission means “try again”); a live one is left alone.
   for (const item of items) if ((await queue.getJobState(item.key)) === 'failed') await (await queue.getJob(item.key))?.retry('failed')
   const jobs = items.map((item) => ({
@@ -117,12 +121,17 @@ async function enqueue(queue: Queue<JobData>, items: readonly PlannedItem[], set
  * anything the stream missed (events before we listened, a Redis restart) and re-adds any job the
  * queue no longer has.
  */
-async function collect(queue: Queue<JobData>, events: QueueEvents, store: RedisBlobStore, b: QueuedBatch): Promise<ItemOutcome[]> {
+async function collect<I extends QueuedItem>(
+  queue: Queue<JobData>,
+  events: QueueEvents,
+  store: RedisBlobStore,
+  b: QueuedBatch<I>,
+): Promise<ItemOutcome[]> {
   const outcomes = new Map<string, ItemOutcome>()
-  const pending = new Map<string, PlannedItem[]>()
+  const pending = new Map<string, I[]>()
   for (const item of b.items) pending.set(item.key, [...(pending.get(item.key) ?? []), item])
   let finished = 0
-  const settle = (key: string, o: (item: PlannedItem) => ItemOutcome) => {
+  const settle = (key: string, o: (item: I) => ItemOutcome) => {
     for (const item of pending.get(key) ?? []) {
       outcomes.set(item.name, o(item))
       b.onItem?.(outcomes.get(item.name) as ItemOutcome, ++finished)
@@ -150,7 +159,7 @@ async function collect(queue: Queue<JobData>, events: QueueEvents, store: RedisB
         rest.push(key)
         continue
       }
-      for (const item of pending.get(key) ?? []) await writeAtomic(join(b.outDir, outputName(item.name)), png)
+      for (const item of pending.get(key) ?? []) await b.deliver(item, png)
       settle(key, (item) => ({ name: item.name, key, ok: true, out: outputName(item.name) }))
     }
     return rest
@@ -169,7 +178,7 @@ async function collect(queue: Queue<JobData>, events: QueueEvents, store: RedisB
     // Nothing left in the queue, yet items without results: their jobs are gone; add them again.
     const live = (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0)
     if (live === 0) {
-      const missing = rest.filter((k) => pending.has(k)).map((k) => (pending.get(k) as PlannedItem[])[0] as PlannedItem)
+      const missing = rest.filter((k) => pending.has(k)).map((k) => (pending.get(k) as I[])[0] as I)
       if (missing.length > 0) await enqueue(queue, missing, b.settings, b.attempts ?? 3)
     }
   }

@@ -4,12 +4,13 @@
  * `kontext worker`s, and the results are collected back into --out under the same file names.
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { studioError, type StudioErrorData } from '../../core/result'
-import { runLocalBatch } from '../batch/localRunner'
+import { runLocalBatch, writeAtomic } from '../batch/localRunner'
 import { summarize, summaryText, type ItemOutcome } from '../batch/outcome'
-import { BatchSettings, listInputs, planBatch, sha256Hex } from '../batch/plan'
+import { BatchSettings, listInputs, outputName, planBatch, sha256Hex } from '../batch/plan'
 import { SAMPLING_LIMITS } from '../../core/limits'
 import { isError, numberOption, usageError } from './inputs'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
@@ -30,6 +31,8 @@ const OPTIONS = {
   'queue-name': { type: 'string' },
   attempts: { type: 'string' },
   'no-wait': { type: 'boolean' },
+  pause: { type: 'boolean' },
+  resume: { type: 'boolean' },
   json: { type: 'boolean' },
 } as const
 
@@ -46,6 +49,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   }
   const json = values.json ?? false
   const fail = (e: StudioErrorData) => reportError(ctx, e, json)
+  if (values.pause || values.resume) return pauseOrResume(values, ctx, fail, json)
   if (!values.in || !values.prompt || !values.out) return fail(usage('batch needs --in DIR, --prompt TEXT and --out DIR.'))
   if (values['no-wait'] && !values.queue) return fail(usage('--no-wait needs --queue (without a queue the batch runs here).'))
   const nums = {
@@ -109,7 +113,8 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
         items,
         settings,
         refs,
-        outDir,
+        readInput: async (item) => new Uint8Array(await readFile(item.path)),
+        deliver: (item, png) => writeAtomic(join(outDir, outputName(item.name)), png),
         wait: !values['no-wait'],
         ...(nums.attempts !== undefined ? { attempts: nums.attempts as number } : {}),
         signal: ctx.signal,
@@ -147,9 +152,34 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   return summary.ok ? EXIT.ok : EXIT.failed
 }
 
+/** `--pause` / `--resume`: the whole queue (one queue per batch with --queue-name pauses one batch). */
+async function pauseOrResume(
+  values: {
+    queue?: string | undefined
+    'queue-name'?: string | undefined
+    pause?: boolean | undefined
+    resume?: boolean | undefined
+    in?: string | undefined
+  },
+  ctx: CliContext,
+  fail: (e: StudioErrorData) => number,
+  json: boolean,
+): Promise<number> {
+  if (values.pause && values.resume) return fail(usage('Give --pause or --resume, not both.'))
+  if (!values.queue) return fail(usage('--pause and --resume need --queue redis://HOST:PORT (the queue the workers take from).'))
+  if (values.in) return fail(usage('--pause and --resume act on a queue; give them without --in, --prompt and --out.'))
+  const { controlQueue } = await import('../batch/queueControl')
+  const r = await controlQueue(values.queue, values['queue-name'], values.pause === true)
+  if (!r.ok) return fail(r.error)
+  const q = r.value
+  if (json) ctx.out(JSON.stringify({ ok: true, ...q }) + '\n')
+  else ctx.out(`queue ${q.queueName} on ${q.endpoint}: ${q.paused ? 'paused' : 'running'} (${q.waiting} waiting, ${q.active} in hand)\n`)
+  return EXIT.ok
+}
+
 export const batchCommand: CliCommand = {
   summary: 'edit every image of a folder with one prompt, here or through a Redis queue of workers',
   usage:
-    'kontext batch --in DIR --prompt TEXT --out DIR [--ref IMAGE]… [--seed N] [--steps N] [--guidance X] [--model ID] [--provider NAME] [--depth N] [--queue redis[s]://[:PASSWORD@]HOST:PORT [--queue-name NAME] [--attempts N] [--no-wait]] [--json]',
+    'kontext batch --in DIR --prompt TEXT --out DIR [--ref IMAGE]… [--seed N] [--steps N] [--guidance X] [--model ID] [--provider NAME] [--depth N] [--queue redis[s]://[:PASSWORD@]HOST:PORT [--queue-name NAME] [--attempts N] [--no-wait]] [--json]\n       kontext batch --pause|--resume --queue redis[s]://HOST:PORT [--queue-name NAME] [--json]',
   run,
 }

@@ -1,18 +1,25 @@
 /**
- * Batches on the studio's own queue: one instruction over many stored photos. Each photo becomes
- * its own import root, labelled with the batch (core/batch.ts derives the batch from that label,
- * so the store keeps no new record), and gets one edit job; the job runner runs them in order.
+ * Batches: one instruction over many stored photos. Each photo becomes its own import root,
+ * labelled with the batch (core/batch.ts derives the batch from that label, so the store keeps no
+ * new record), and gets one edit job. The studio's job runner runs them in order, or — with a
+ * Redis queue — `kontext worker`s do, and their results settle the same jobs (remoteBatch.ts).
  */
 import { zipSync, type Zippable } from 'fflate'
 import { importImage, setNodeLabel } from '../../core/actions'
 import type { ExportedFile, RequestResults, ValidParams } from '../../core/api'
-import { batchItems, batchRootLabel, exportNames } from '../../core/batch'
-import { asNodeId } from '../../core/ids'
+import { batchItems, batchRootLabel, exportNames, parseBatchLabel } from '../../core/batch'
+import { batchMode, setBatchPaused } from '../../core/batchControl'
+import { seedFor } from '../../engine/batch/plan'
+import { asNodeId, type BlobHash, type NodeId } from '../../core/ids'
 import { applyDiff, mergeDiffs, type ProjectDiff } from '../../core/projectDiff'
 import { StudioError, studioError, type Result } from '../../core/result'
 import type { HostClock } from './clock'
+import type { SerialEngine } from './serialRuns'
 import type { JobRunner } from './jobRunner'
+import { resolveSampling } from './sampling'
 import type { ProjectSession } from './projectSession'
+import type { ImageService } from './imageWorker'
+import { RemoteBatches } from './remoteBatch'
 
 const need = <T>(r: Result<T>): T => {
   if (!r.ok) throw new StudioError(r.error)
@@ -20,16 +27,24 @@ const need = <T>(r: Result<T>): T => {
 }
 
 export class BatchService {
+  private readonly remote: RemoteBatches
+
   constructor(
     private readonly session: ProjectSession,
     private readonly clock: HostClock,
     private readonly jobs: JobRunner,
-  ) {}
+    private readonly engine: SerialEngine,
+    images: ImageService,
+  ) {
+    this.remote = new RemoteBatches(session, clock, images)
+  }
 
   /** The caller has checked the instruction already (the host's prompt gate). */
   async start(p: ValidParams<'startBatch'>): Promise<RequestResults['startBatch']> {
     const state = this.session.snapshot()
-    const missing = p.items.find((item) => !state.blobs[item.blob])
+    const missing = [...p.items, ...(p.refs ?? []).map((blob, i) => ({ blob, fileName: `reference ${i + 1}` }))].find(
+      (item) => !state.blobs[item.blob],
+    )
     if (missing)
       throw new StudioError(
         studioError(
@@ -38,6 +53,7 @@ export class BatchService {
           'Add the photos again.',
         ),
       )
+    if (p.queue) await this.remote.check(p.queue)
     const batchId = this.clock.newId()
     const items: RequestResults['startBatch']['items'][number][] = []
     for (const item of p.items) {
@@ -48,31 +64,78 @@ export class BatchService {
       if (!meta) throw new StudioError(studioError('blob.notFound', 'A photo of the batch vanished from the project.'))
       const at = this.clock.now()
       const imported: ProjectDiff = need(importImage(now, { id: nodeId, blob: meta, sourceName: fileName, at }))
-      const labelled = need(setNodeLabel(applyDiff(now, imported), { nodeId, label: batchRootLabel(fileName, batchId), at }))
+      const labelled = need(
+        setNodeLabel(applyDiff(now, imported), {
+          nodeId,
+          label: batchRootLabel(fileName, batchId, { workers: p.queue !== undefined }),
+          at,
+        }),
+      )
       this.session.apply({ ok: true, value: mergeDiffs(imported, labelled) })
       const queued = await this.jobs.enqueue({
         parentId: nodeId,
         prompt: p.prompt,
-        contextBlobs: [item.blob],
+        contextBlobs: [item.blob, ...(p.refs ?? [])],
         model: p.model,
-        seed: p.seed,
+        // On workers the seed is what `kontext batch` derives from the input, so both give one result key.
+        seed: p.queue ? seedFor(item.blob, p.seed ?? null) : p.seed,
         steps: p.steps,
         guidance: p.guidance,
       })
       items.push({ nodeId, editNodeId: queued.nodeId, jobId: queued.jobId })
     }
+    if (p.queue) this.remote.attach(batchId, p.queue)
     return { batchId, items }
   }
 
   /** Cancels every queued or running job under the batch's photos (re-runs included). */
-  cancel(p: ValidParams<'cancelBatch'>): { cancelled: number } {
+  async cancel(p: ValidParams<'cancelBatch'>): Promise<{ cancelled: number }> {
     const state = this.session.snapshot()
     const roots = new Set(batchItems(state, p.batchId).map((i) => i.rootId))
     const live = Object.values(state.jobs).filter((j) => {
       const parent = state.nodes[j.nodeId]?.parentId
       return parent !== undefined && parent !== null && roots.has(parent) && (j.state === 'queued' || j.state === 'running')
     })
-    return { cancelled: live.filter((j) => this.jobs.cancel(j.id).cancelled).length }
+    // The keys are read before the jobs are cancelled here; the queue is cleaned up after.
+    const removal = batchMode(state, p.batchId)?.workers ? this.remote.cancel(p.batchId) : null
+    const cancelled = live.filter((j) => this.jobs.cancel(j.id).cancelled).length
+    await removal
+    return { cancelled }
+  }
+
+  /** Paused: the studio's queue leaves the batch's queued jobs alone (the running one finishes). */
+  async pause(p: ValidParams<'pauseBatch'>): Promise<{ paused: boolean }> {
+    // On workers the queue is paused first: if Redis cannot be reached, nothing changes here.
+    if (batchMode(this.session.snapshot(), p.batchId)?.workers) await this.remote.pause(p.batchId, p.paused, p.queue)
+    this.session.apply(setBatchPaused(this.session.snapshot(), { batchId: p.batchId, paused: p.paused, at: this.clock.now() }))
+    if (!p.paused) void this.jobs.kick()
+    return { paused: p.paused }
+  }
+
+  /** Times one real edit of the photo with the batch's settings; the result is thrown away. */
+  async calibrate(p: ValidParams<'calibrateBatch'>): Promise<RequestResults['calibrateBatch']> {
+    const read = (hash: BlobHash) => {
+      const bytes = this.session.readBlob(hash)
+      if (!bytes) throw new StudioError(studioError('blob.notFound', 'A photo of the plan is not stored in this project.', 'Add it again.'))
+      return bytes
+    }
+    const meta = this.session.snapshot().blobs[p.blob]
+    const contexts = [read(p.blob), ...(p.refs ?? []).map(read)]
+    const sampling = resolveSampling(this.session.snapshot().project.settings, p, this.clock)
+    const { ms } = await this.engine.runTimed({ ...sampling, prompt: p.prompt, contexts, width: meta?.width, height: meta?.height })
+    return { editMs: Math.round(ms), steps: sampling.steps }
+  }
+
+  /** A re-run of a workers batch's item goes to the same workers (while the studio knows the queue). */
+  afterRerun(nodeId: NodeId): void {
+    const state = this.session.snapshot()
+    const parentId = state.nodes[nodeId]?.parentId
+    const batch = parentId ? parseBatchLabel(state.nodes[parentId]?.label ?? null) : null
+    if (batch?.workers) this.remote.reattach(batch.batchId)
+  }
+
+  dispose(): Promise<void> {
+    return this.remote.dispose()
   }
 
   /** The accepted results, each under its input's name (as PNG). */

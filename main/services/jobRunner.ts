@@ -8,6 +8,7 @@
  * memory (and shown) until it can be written, and the queue waits, retrying with a growing pause
  * (or at the next change that gets through), then goes on by itself.
  */
+import { withoutHeldJobs } from '../../core/batchControl'
 import { nextRunnableJob, queueGeneration, reorderJob, retryJob, settleJob, startJob, type JobOutcome } from '../../core/actions'
 import type { GenerateResult, ValidParams } from '../../core/api'
 import { asJobId, asNodeId, type BlobHash, type JobId, type NodeId } from '../../core/ids'
@@ -222,7 +223,8 @@ export class JobRunner {
 
   private async drainQueue(): Promise<void> {
     while (!this.halted) {
-      const next = nextRunnableJob(this.session.snapshot())
+      // A paused batch's jobs (and those Redis workers run) wait; the rest of the queue goes on.
+      const next = nextRunnableJob(withoutHeldJobs(this.session.snapshot()))
       if (!next) return
       if (next.readiness.kind === 'blocked') {
         // Its parent failed or vanished: fail it with the reason instead of waiting forever.

@@ -21,6 +21,7 @@ import { sharedImageWorker, type ImageService } from './imageWorker'
 import { PromptGate } from './promptGate'
 import { ModelService } from './modelService'
 import { BatchService } from './batchService'
+import { serialRuns } from './serialRuns'
 
 type Handlers = { [K in RequestName]: (params: ValidParams<K>) => Promise<RequestResults[K]> | RequestResults[K] }
 
@@ -32,6 +33,7 @@ export class StudioHost {
   private readonly handlers: Handlers
   private readonly prompts: PromptGate
   readonly models: ModelService
+  private readonly batches: BatchService
 
   constructor(
     readonly session: ProjectSession,
@@ -40,11 +42,13 @@ export class StudioHost {
     /** Where every user image is decoded (default: this process's one image worker). */
     readonly images: ImageService = sharedImageWorker(),
   ) {
-    this.jobs = new JobRunner(session, engine, clock, images)
+    // One engine run at a time, shared by the queue and a batch's calibration edit.
+    const runs = serialRuns(engine)
+    this.jobs = new JobRunner(session, runs, clock, images)
     this.thumbnails = new ThumbnailCache(session, images)
     const board = new StoryboardService(session, clock, this.jobs)
     const drift = new DriftService(session, images)
-    const batches = new BatchService(session, clock, this.jobs)
+    const batches = (this.batches = new BatchService(session, clock, this.jobs, runs, images))
     this.prompts = new PromptGate(() => engine.describe())
     this.models = new ModelService(engine, (e) => this.emit(e))
     /** A request that queues a generation runs only once its instruction can be read. */
@@ -84,7 +88,11 @@ export class StudioHost {
       trashBranch: (p) => void this.session.apply(trashBranch(this.session.snapshot(), { ...p, at: at() })),
       restoreBranch: (p) => void this.session.apply(restoreBranch(this.session.snapshot(), { ...p, at: at() })),
       emptyTrash: () => this.session.emptyTrash(),
-      rerunWithSeed: (p) => board.rerunWithSeed(p),
+      rerunWithSeed: async (p) => {
+        const r = await board.rerunWithSeed(p)
+        batches.afterRerun(r.nodeId)
+        return r
+      },
       rerunBranch: (p) => board.rerunBranch(p),
       reorderJob: (p) => this.jobs.reorder(p.jobId, p.toIndex),
       retryJob: (p) => this.jobs.retry(p.jobId),
@@ -114,6 +122,8 @@ export class StudioHost {
       startBatch: checked((p) => batches.start(p)),
       cancelBatch: (p) => batches.cancel(p),
       exportBatch: (p) => batches.export(p),
+      pauseBatch: (p) => batches.pause(p),
+      calibrateBatch: checked((p) => batches.calibrate(p)),
     }
   }
 
@@ -144,6 +154,7 @@ export class StudioHost {
   async close(): Promise<void> {
     this.jobs.dispose()
     this.models.dispose()
+    await this.batches.dispose()
     for (const off of this.unsubscribe) off()
     this.eventListeners.clear()
     this.session.close()

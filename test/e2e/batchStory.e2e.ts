@@ -2,7 +2,10 @@
  * Issue 16, the studio half: a batch of photos through one instruction on the studio's own queue —
  * drop four photos on the Batch panel, run them at 2 steps, review the results (accept half,
  * reject half) and export the accepted ones as a zip named like the inputs; each accepted result
- * is an edit whose parent is its own photo's import root.
+ * is an edit whose parent is its own photo's import root; the next plan's estimate is measured
+ * from one real edit. (A folder drop cannot be synthesized: a page's DataTransfer takes only files
+ * and strings, never a directory, so the folder walker is tested on its own against a fake of
+ * Chromium's entries API: test/unit/renderer/batchFiles.test.ts.)
  */
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -52,7 +55,7 @@ beforeAll(async () => {
 afterAll(() => closeStudioPage(browser, server, dir))
 
 describe('a batch of product photos', () => {
-  it('plans four dropped photos with no estimate before anything ran', async () => {
+  it('plans four dropped photos with no estimate before one edit is measured', async () => {
     await page.getByRole('button', { name: 'Batch', exact: true }).click()
     const files = await Promise.all(
       COLOURS.map(async (c, i) => ({ name: NAMES[i] as string, type: 'image/png', bytes: await productShot(c) })),
@@ -61,7 +64,8 @@ describe('a batch of product photos', () => {
     const plan = panel().getByLabel('Batch plan')
     await expect.poll(() => plan.textContent()).toMatch(/Photos\s*4/)
     await expect.poll(() => plan.textContent()).toContain('64×64')
-    expect(await plan.textContent()).toContain('no estimate yet')
+    expect(await plan.textContent()).toContain('not measured yet')
+    expect(await plan.textContent()).toContain('this studio, one at a time')
     // Claimed by the panel: nothing was imported into the history as loose pictures.
     expect(await page.getByRole('tree', { name: 'History tree' }).getByRole('treeitem').count()).toBe(0)
   })
@@ -125,7 +129,7 @@ describe('a batch of product photos', () => {
     expect(await tree.getByRole('treeitem', { name: `edit: ${PROMPT}` }).count()).toBe(2)
   })
 
-  it('estimates the next batch from the steps the last ones took', async () => {
+  it('estimates the next batch from one measured edit, labelled as measured', async () => {
     await page.getByRole('button', { name: 'Batch', exact: true }).click()
     await panel().getByRole('button', { name: 'New batch' }).click()
     await dropFiles(
@@ -135,6 +139,19 @@ describe('a batch of product photos', () => {
     )
     const plan = panel().getByLabel('Batch plan')
     await expect.poll(() => plan.textContent()).toMatch(/Photos\s*1/)
-    expect(await plan.textContent()).toMatch(/Estimated time\s*(about \d+|under 1) s/)
+    await panel().getByLabel('Batch instruction').fill(PROMPT)
+    await panel().getByLabel('Batch steps').fill('2')
+    await panel().getByRole('button', { name: 'Measure one edit' }).click()
+    await expect
+      .poll(() => plan.textContent(), { timeout: 120_000 })
+      .toMatch(/Estimated time\s*(about \d+ s|under 1 s) — measured: one edit took \d+\.\d\d s × 1 one at a time/)
+    // The measurement made nothing: still four roots, two accepted edits.
+    await panel().getByRole('button', { name: 'Close batch' }).click()
+    expect(
+      await page
+        .getByRole('tree', { name: 'History tree' })
+        .getByRole('treeitem', { name: /^import: / })
+        .count(),
+    ).toBe(4)
   })
 })

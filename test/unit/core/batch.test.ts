@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { importImage, setNodeLabel, setNodeStarred, settleJob, startJob, trashBranch } from '../../../core/actions'
-import { batchIds, batchItems, batchRootLabel, estimateBatchMs, exportNames, parseBatchLabel } from '../../../core/batch'
+import { batchIds, batchItems, batchRootLabel, estimateFromCalibration, exportNames, parseBatchLabel } from '../../../core/batch'
 import { asBlobHash, asJobId, asNodeId } from '../../../core/ids'
 import { queueGeneration } from '../../../core/jobActions'
 import { createEmptyProject, type BlobMeta, type ProjectState } from '../../../core/model'
@@ -49,7 +49,17 @@ function finish(s: ProjectState, job: string, started: number, finished: number)
 
 describe('a batch derived from labelled import roots', () => {
   it('round-trips the label and ignores ordinary labels', () => {
-    expect(parseBatchLabel(batchRootLabel('shoe · red.png', 'b1'))).toEqual({ fileName: 'shoe · red.png', batchId: 'b1' })
+    expect(parseBatchLabel(batchRootLabel('shoe · red.png', 'b1'))).toEqual({
+      fileName: 'shoe · red.png',
+      batchId: 'b1',
+      workers: false,
+      paused: false,
+    })
+    expect(parseBatchLabel(batchRootLabel('a.png', 'b1', { workers: true, paused: true }))).toMatchObject({
+      fileName: 'a.png',
+      workers: true,
+      paused: true,
+    })
     expect(parseBatchLabel('my favourite')).toBeNull()
     expect(parseBatchLabel(null)).toBeNull()
   })
@@ -95,19 +105,18 @@ describe('export names', () => {
   })
 })
 
-describe('the plan’s estimate', () => {
-  it('says nothing before any generation finished', () => {
-    expect(estimateBatchMs(addPhoto(createEmptyProject('p', 'Shop', 0), 'a.png', 'a', 'b1', 1), 10, 4)).toBeNull()
+describe('the plan’s estimate from a calibration edit', () => {
+  const measured = { editMs: 400, steps: 2 }
+  it('is the measured edit × the count on one queue', () => {
+    expect(estimateFromCalibration(measured, 30, 1)).toBe(12_000)
   })
-  it('scales the median time per step by steps × count', () => {
-    let s = createEmptyProject('p', 'Shop', 0)
-    s = addPhoto(s, 'a.png', 'a', 'b1', 1)
-    s = addPhoto(s, 'b.png', 'b', 'b1', 2)
-    s = addPhoto(s, 'c.png', 'c', 'b1', 3)
-    // 4 steps each: 100, 200 and 900 ms per step; the median is 200 ms.
-    s = finish(s, 'job-edit-root-apng', 0, 400)
-    s = finish(s, 'job-edit-root-bpng', 1000, 1800)
-    s = finish(s, 'job-edit-root-cpng', 2000, 5600)
-    expect(estimateBatchMs(s, 10, 2)).toBe(4000)
+  it('divides by the workers, rounding the rounds up (the last one may be part-full)', () => {
+    expect(estimateFromCalibration(measured, 30, 4)).toBe(3200)
+    expect(estimateFromCalibration(measured, 3, 2)).toBe(800)
+    expect(estimateFromCalibration(measured, 2, 8)).toBe(400)
+  })
+  it('never divides by less than one at a time, and nothing to do takes no time', () => {
+    expect(estimateFromCalibration(measured, 5, 0)).toBe(2000)
+    expect(estimateFromCalibration(measured, 0, 1)).toBe(0)
   })
 })
