@@ -8,10 +8,20 @@
  * memory (and shown) until it can be written, and the queue waits, retrying with a growing pause
  * (or at the next change that gets through), then goes on by itself.
  */
-import { nextRunnableJob, queueGeneration, reorderJob, retryJob, settleJob, startJob, type JobOutcome } from '../../core/actions'
+import {
+  cancelQueued,
+  jobOfNode,
+  nextRunnableJob,
+  queueGeneration,
+  reorderJob,
+  retryJob,
+  settleJob,
+  startJob,
+  type JobOutcome,
+} from '../../core/actions'
 import type { GenerateResult, ValidParams } from '../../core/api'
 import { asJobId, asNodeId, type BlobHash, type JobId, type NodeId } from '../../core/ids'
-import type { BlobMeta, GenerationParams, Job } from '../../core/model'
+import type { BlobMeta, GenerationParams, Job, ProjectState } from '../../core/model'
 import { StudioError, studioError, toErrorData } from '../../core/result'
 import { decodeImport } from '../../engine/image/imageIo'
 import { MAX_IMAGE_SIDE, MAX_IMPORT_BYTES } from '../../core/api'
@@ -102,34 +112,51 @@ export class JobRunner {
     return { nodeId, jobId }
   }
 
-  /** Cancels a queued job at once, or a running one at its next step. */
-  cancel(jobId: JobId): { cancelled: boolean } {
-    const job = this.session.snapshot().jobs[jobId]
-    if (!job) throw new StudioError(studioError('job.notFound', `There is no job ${jobId}.`))
-    if (job.state === 'queued') {
-      this.session.apply(settleJob(this.session.snapshot(), { jobId, outcome: { kind: 'cancelled' }, at: this.clock.now() }))
-      return { cancelled: true }
-    }
-    if (job.state === 'running' && this.running?.jobId === jobId) {
+  /**
+   * Cancels a node's job: a queued one at once, a running one at its next step. With
+   * `withChildren` the queued nodes that wait on its result are cancelled too; without, they stay
+   * queued and run once it is retried (the renderer asks which the designer wants).
+   */
+  cancel(nodeId: NodeId, withChildren = false): { cancelled: boolean; children: number } {
+    const state = this.session.snapshot()
+    const job = this.jobOf(state, nodeId)
+    const status = state.nodes[nodeId]?.status
+    const diff = cancelQueued(state, { jobId: job.id, withChildren, at: this.clock.now() })
+    const children = diff.ok ? (diff.value.putNodes ?? []).filter((n) => n.id !== nodeId).length : 0
+    if (diff.ok && (diff.value.putNodes?.length ?? 0) > 0) this.session.apply(diff)
+    if (status === 'queued') return { cancelled: true, children }
+    if (status === 'running' && this.running?.jobId === job.id) {
       this.running.abort.abort()
-      return { cancelled: true }
+      return { cancelled: true, children }
     }
-    return { cancelled: false }
+    return { cancelled: false, children }
   }
 
   /** Cancels every queued job and the running one. */
   cancelAll(): { cancelled: number } {
-    const live = Object.values(this.session.snapshot().jobs).filter((j) => j.state === 'queued' || j.state === 'running')
-    return { cancelled: live.filter((j) => this.cancel(j.id).cancelled).length }
+    const state = this.session.snapshot()
+    const live = Object.values(state.jobs).filter((j) => {
+      const status = state.nodes[j.nodeId]?.status
+      return status === 'queued' || status === 'running'
+    })
+    return { cancelled: live.filter((j) => this.cancel(j.nodeId).cancelled).length }
   }
 
-  reorder(jobId: JobId, toIndex: number): void {
-    this.session.apply(reorderJob(this.session.snapshot(), { jobId, toIndex }))
+  reorder(nodeId: NodeId, toIndex: number): void {
+    const state = this.session.snapshot()
+    this.session.apply(reorderJob(state, { jobId: this.jobOf(state, nodeId).id, toIndex }))
   }
 
-  retry(jobId: JobId): void {
-    this.session.apply(retryJob(this.session.snapshot(), { jobId, at: this.clock.now() }))
+  retry(nodeId: NodeId): void {
+    const state = this.session.snapshot()
+    this.session.apply(retryJob(state, { jobId: this.jobOf(state, nodeId).id, at: this.clock.now() }))
     void this.kick()
+  }
+
+  private jobOf(state: ProjectState, nodeId: NodeId): Job {
+    const job = jobOfNode(state, nodeId)
+    if (!job) throw new StudioError(studioError('job.notFound', 'This node has no job in the queue.', 'Reload the project.'))
+    return job
   }
 
   /** Starts draining the queue if it is not already; resolves when the queue is empty. */
