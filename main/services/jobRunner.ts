@@ -43,6 +43,12 @@ export class JobRunner {
   private draining: Promise<void> | null = null
   /** Set when the engine was shut down under a job: queued jobs stay queued for the next start. */
   private halted = false
+  /**
+   * Set when the engine gave up restarting (its restart budget is spent): the job that met it
+   * fails with the engine's reason, the rest stay queued instead of each failing the same way,
+   * and the next kick (a new generation, a retry) asks the engine to try once more.
+   */
+  private engineDown = false
   private readonly progressListeners = new Set<(e: JobProgressEvent) => void>()
   /** The pending retry while the store refuses writes. */
   private storeRetry: NodeJS.Timeout | null = null
@@ -161,6 +167,7 @@ export class JobRunner {
 
   /** Starts draining the queue if it is not already; resolves when the queue is empty. */
   kick(): Promise<void> {
+    this.engineDown = false
     if (this.draining) {
       // The loop may already have found the queue empty and be on its way out: look again after it.
       this.kickedWhileDraining = true
@@ -247,7 +254,7 @@ export class JobRunner {
   }
 
   private async drainQueue(): Promise<void> {
-    while (!this.halted) {
+    while (!this.halted && !this.engineDown) {
       const next = nextRunnableJob(this.session.snapshot())
       if (!next) return
       if (next.readiness.kind === 'blocked') {
@@ -309,6 +316,11 @@ export class JobRunner {
       if (error.code === 'engine.stopped') {
         this.halted = true
         return
+      }
+      if (error.code === 'engine.startFailed') {
+        // Requests queued before this point met the same engine: only a later one tries again.
+        this.engineDown = true
+        this.kickedWhileDraining = false
       }
       outcome = abort.signal.aborted || error.code === 'job.cancelled' ? { kind: 'cancelled' } : { kind: 'failed', error }
     } finally {
