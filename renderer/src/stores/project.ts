@@ -147,6 +147,8 @@ export const useProjectStore = defineStore('project', () => {
     if (!api.value) return
     try {
       engine.value = await api.value.describeEngine({})
+      // A reason belongs to the state it came with (ready has one only after a step down the ladder).
+      if (engine.value.state !== engineState.value) engineReason.value = null
       engineState.value = engine.value.state
     } catch {
       // The status bar shows the engine as unavailable; requests that need it report their own errors.
