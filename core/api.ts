@@ -16,7 +16,6 @@ import { EXPORT_SCALE_LIMITS, MAX_IMAGE_SIDE, SAMPLING_LIMITS } from './limits'
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not an id')
 const nodeId = id.transform((v) => v as NodeId)
-const jobId = id.transform((v) => v as JobId)
 const frameId = id.transform((v) => v as FrameId)
 const blobHash = z
   .string()
@@ -137,7 +136,11 @@ export const RequestSchemas = {
       height: inRange(SAMPLING_LIMITS.side).optional(),
     })
     .strict(),
-  cancelJob: z.object({ jobId }).strict(),
+  /**
+   * The queue is addressed by node id. `withChildren`: also cancel the queued nodes that wait on
+   * this one's result; without it they stay queued and run once this node is retried.
+   */
+  cancelJob: z.object({ nodeId, withChildren: z.boolean().optional() }).strict(),
   setNodeLabel: z.object({ nodeId, label: z.string().max(200).nullable() }).strict(),
   setNodeStarred: z.object({ nodeId, starred: z.boolean() }).strict(),
   trashBranch: z.object({ nodeId }).strict(),
@@ -145,8 +148,8 @@ export const RequestSchemas = {
   emptyTrash: z.object({}).strict(),
   rerunWithSeed: z.object({ nodeId, seed: seed.optional() }).strict(),
   rerunBranch: z.object({ fromAncestorId: nodeId, leafId: nodeId, ontoNodeId: nodeId }).strict(),
-  reorderJob: z.object({ jobId, toIndex: z.number().int().min(0).max(100_000) }).strict(),
-  retryJob: z.object({ jobId }).strict(),
+  reorderJob: z.object({ nodeId, toIndex: z.number().int().min(0).max(100_000) }).strict(),
+  retryJob: z.object({ nodeId }).strict(),
   cancelAllJobs: z.object({}).strict(),
   addFrame: z.object({ nodeId, index: z.number().int().min(0).max(100_000).optional(), title: z.string().max(200).optional() }).strict(),
   moveFrame: z.object({ frameId, toIndex: z.number().int().min(0).max(100_000) }).strict(),
@@ -267,7 +270,8 @@ export interface RequestResults {
   importImage: ImportResult
   describeEngine: EngineDescription
   generate: GenerateResult
-  cancelJob: { readonly cancelled: boolean }
+  /** `children`: how many waiting children were cancelled with it. */
+  cancelJob: { readonly cancelled: boolean; readonly children: number }
   setNodeLabel: void
   setNodeStarred: void
   trashBranch: void

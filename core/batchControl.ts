@@ -44,8 +44,8 @@ export function heldJobIds(state: ProjectState): Set<JobId> {
   const out = new Set<JobId>()
   if (held.size === 0) return out
   for (const j of Object.values(state.jobs)) {
-    const parent = state.nodes[j.nodeId]?.parentId
-    if (j.state === 'queued' && parent && held.has(parent)) out.add(j.id)
+    const node = state.nodes[j.nodeId]
+    if (node?.status === 'queued' && node.parentId && held.has(node.parentId)) out.add(j.id)
   }
   return out
 }

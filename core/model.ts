@@ -135,20 +135,17 @@ export interface Frame {
   readonly candidateNodeId: NodeId | null
 }
 
-export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted'
-
-/** A queued engine request tied to the node it will fill. */
+/**
+ * A place in the queue for the node it will fill. The job has no state of its own: the node's
+ * `status` (queued → running → done | failed | cancelled) and `error` are the job's, so there is
+ * one state machine. The queue is the queued nodes in `order` (see `queuedNodeIds`).
+ */
 export interface Job {
   readonly id: JobId
   readonly nodeId: NodeId
-  readonly state: JobState
-  /** Queue position among queued jobs (lower runs first). */
+  /** Queue position among queued nodes (lower runs first); a retry moves it to the end. */
   readonly order: number
-  readonly step: number
-  readonly totalSteps: number
-  readonly attempts: number
   readonly createdAt: number
-  readonly error: StudioErrorData | null
 }
 
 export interface ProjectSettings {

@@ -1,4 +1,8 @@
 /** Expected failures are values callers branch on; exceptions are reserved for bugs. */
+import type { ErrorCode } from './errorCodes'
+
+export type { ErrorCode } from './errorCodes'
+
 export type Result<T, E = StudioErrorData> = { ok: true; value: T } | { ok: false; error: E }
 
 export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value })
@@ -14,7 +18,11 @@ export interface StudioErrorData {
   readonly hint?: string
 }
 
-export const studioError = (code: string, message: string, hint?: string): StudioErrorData =>
+/** A new error: its code must be one of `ERROR_CODES` (core/errorCodes.ts). */
+export const studioError = (code: ErrorCode, message: string, hint?: string): StudioErrorData => errorData(code, message, hint)
+
+/** The plain shape around a code that came from elsewhere (a reply, a stored error): passed on as it is. */
+export const errorData = (code: string, message: string, hint?: string): StudioErrorData =>
   hint === undefined ? { code, message } : { code, message, hint }
 
 /** Thrown across an `await` boundary when an expected failure must unwind a call stack. */
@@ -28,14 +36,14 @@ export class StudioError extends Error {
     if (data.hint !== undefined) this.hint = data.hint
   }
   toData(): StudioErrorData {
-    return studioError(this.code, this.message, this.hint)
+    return errorData(this.code, this.message, this.hint)
   }
 }
 
 /** Turns anything caught into the plain shape, keeping codes of known errors. */
-export function toErrorData(caught: unknown, fallbackCode = 'internal'): StudioErrorData {
+export function toErrorData(caught: unknown, fallbackCode: ErrorCode = 'internal'): StudioErrorData {
   if (caught instanceof StudioError) return caught.toData()
-  if (isErrorData(caught)) return studioError(caught.code, caught.message, caught.hint)
+  if (isErrorData(caught)) return errorData(caught.code, caught.message, caught.hint)
   if (caught instanceof Error) return studioError(fallbackCode, caught.message)
   return studioError(fallbackCode, String(caught))
 }

@@ -29,7 +29,7 @@ export function removableNodes(state: ProjectState): Set<NodeId> {
       parent = parent.parentId === null ? undefined : state.nodes[parent.parentId]
     }
   }
-  for (const job of Object.values(state.jobs)) if (job.state === 'running') keep.add(job.nodeId)
+  for (const node of Object.values(state.nodes)) if (node.status === 'running') keep.add(node.id)
   return new Set(
     Object.values(state.nodes)
       .filter((n) => n.deletedAt !== null && !keep.has(n.id))

@@ -60,6 +60,11 @@ export function providerChoiceLine(requested: string, skipped: readonly RungNote
   return `engine: provider ${requested}: ${tried ? `${tried}; ` : ''}running on ${chosen}`
 }
 
+/** The provider a `providerChoiceLine` names as chosen (the host learns it from the log), else null. */
+export function chosenProviderOf(line: string): string | null {
+  return /^engine: provider .*running on ([a-z]+)$/.exec(line)?.[1] ?? null
+}
+
 /** A protobuf field: varint for numbers, length-delimited for strings and nested messages. */
 function field(no: number, payload: number | string | number[]): number[] {
   const varint = (n: number): number[] => {

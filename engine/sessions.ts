@@ -80,9 +80,18 @@ function available(name: ProviderName): boolean {
 
 /**
  * The rungs to try, from an explicit request (option or flag), else $KONTEXT_PROVIDER, else auto.
- * An explicit provider is tried first, then CPU; a name this build cannot run is an error.
+ * An explicit provider is tried first, then CPU; a name this build cannot run is an error. The
+ * rungs in $KONTEXT_PROVIDER_SKIP (set by the host after a crash on them) are left out; CPU stays.
  */
 export function resolveLadder(requested: string | undefined): Result<ProviderName[]> {
+  const ladder = fullLadder(requested)
+  if (!ladder.ok) return ladder
+  // Rungs the host saw the engine die on (a GPU driver crash, device OOM): the next rung runs.
+  const skip = new Set((process.env.KONTEXT_PROVIDER_SKIP ?? '').split(',').filter((p) => p !== 'cpu'))
+  return ok(ladder.value.filter((p) => !skip.has(p)))
+}
+
+function fullLadder(requested: string | undefined): Result<ProviderName[]> {
   const choice = (requested ?? process.env.KONTEXT_PROVIDER ?? 'auto').toLowerCase()
   if (choice === 'auto') return ok(PROVIDER_NAMES.filter(available))
   const known = (PROVIDER_NAMES as readonly string[]).includes(choice)

@@ -74,13 +74,8 @@ export function generateProject(store: SqliteProjectStore, shape: ProjectShape):
         batch.jobs.push({
           id: `${id}j` as JobId,
           nodeId: id,
-          state: 'done',
           order: made,
-          step: 28,
-          totalSteps: 28,
-          attempts: 1,
           createdAt: at,
-          error: null,
         })
       }
       if (i % 5 !== 4) {

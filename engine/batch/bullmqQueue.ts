@@ -7,7 +7,7 @@
  */
 import { Queue, QueueEvents, UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq'
 import { z } from 'zod'
-import { studioError, toErrorData, type Result, type StudioErrorData, err, ok } from '../../core/result'
+import { errorData, studioError, toErrorData, type Result, type StudioErrorData, err, ok } from '../../core/result'
 import { itemJob, type EditEngine } from './localRunner'
 import type { ItemOutcome } from './outcome'
 import { BatchSettings, BlobHash, outputName, resultKey, seedFor, sha256Hex, type PlannedItem } from './plan'
@@ -52,7 +52,7 @@ function logErrorsOnce(emitter: { on(event: 'error', f: (e: Error) => void): unk
 const encodeReason = (e: StudioErrorData): string => `${e.code}: ${e.message}${e.hint ? ` — ${e.hint}` : ''}`
 function decodeReason(reason: string): StudioErrorData {
   const m = /^([a-z]+(?:\.[A-Za-z]+)+): ([\s\S]*?)(?: — ([\s\S]*))?$/.exec(reason)
-  return m ? studioError(m[1] as string, m[2] as string, m[3]) : studioError('job.failed', reason)
+  return m ? errorData(m[1] as string, m[2] as string, m[3]) : studioError('job.failed', reason)
 }
 
 /** What the queue needs of an item: a unique name, its input's hash and its result key. */

@@ -1,6 +1,6 @@
 /** What every CLI command gets: output streams, terminal facts, and the shared error → exit-code map. */
 import { safeDisplayText } from '../../core/displayText'
-import { studioError, type StudioErrorData } from '../../core/result'
+import { errorData, type StudioErrorData } from '../../core/result'
 
 export interface CliContext {
   readonly out: (text: string) => void
@@ -56,7 +56,7 @@ export function exitCodeFor(error: StudioErrorData): number {
  * every command, so nothing from outside reaches the terminal (or a JSON reader) raw.
  */
 export function reportError(ctx: CliContext, error: StudioErrorData, json: boolean): number {
-  const shown = studioError(error.code, safeDisplayText(error.message), error.hint === undefined ? undefined : safeDisplayText(error.hint))
+  const shown = errorData(error.code, safeDisplayText(error.message), error.hint === undefined ? undefined : safeDisplayText(error.hint))
   if (json) ctx.out(JSON.stringify({ ok: false, error: shown }) + '\n')
   else ctx.err(`kontext: ${shown.message}${shown.hint ? `\n  ${shown.hint}` : ''}\n`)
   return exitCodeFor(error)

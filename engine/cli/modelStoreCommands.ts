@@ -6,7 +6,7 @@
  * folder's own files are never touched).
  */
 import { resolve } from 'node:path'
-import { studioError, toErrorData } from '../../core/result'
+import { errorData, studioError, toErrorData } from '../../core/result'
 import { KontextEngine } from '../engineService'
 import { bundledCard, folderSize, storeCard, type ModelCard } from '../models/cards'
 import { CATALOGUE, catalogueEntry } from '../models/catalogue'
@@ -134,7 +134,7 @@ async function add(store: ModelStore, args: string[], flags: Map<string, string>
         ? `Stopped; run the same command to resume, or kontext models remove ${entry.id} to delete what was fetched.`
         : data.hint
     // Redacted again here: nothing from a hub error reaches the terminal with the token in it.
-    return reportError(ctx, studioError(data.code, redact(data.message, token), hint && redact(hint, token)), json)
+    return reportError(ctx, errorData(data.code, redact(data.message, token), hint && redact(hint, token)), json)
   }
 }
 

@@ -4,7 +4,7 @@
  * way out. Every message is redacted: the token never reaches an error, a log or the terminal.
  */
 import { HubApiError } from '@huggingface/hub'
-import { StudioError, studioError, type StudioErrorData } from '../../core/result'
+import { errorData, StudioError, studioError, type StudioErrorData } from '../../core/result'
 import type { CatalogueEntry } from './catalogue'
 import { redact } from './hubToken'
 
@@ -17,7 +17,7 @@ export function isRetryable(e: unknown): boolean {
 }
 
 export function hubErrorData(e: unknown, entry: CatalogueEntry, token: string | null): StudioErrorData {
-  if (e instanceof StudioError) return studioError(e.code, redact(e.message, token), e.hint && redact(e.hint, token))
+  if (e instanceof StudioError) return errorData(e.code, redact(e.message, token), e.hint && redact(e.hint, token))
   if (e instanceof HubApiError) {
     if (e.statusCode === 401)
       return studioError('model.gated', `${entry.repo} is gated and the hub did not accept the request without a valid token.`, entry.gated)

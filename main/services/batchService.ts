@@ -93,12 +93,13 @@ export class BatchService {
     const state = this.session.snapshot()
     const roots = new Set(batchItems(state, p.batchId).map((i) => i.rootId))
     const live = Object.values(state.jobs).filter((j) => {
-      const parent = state.nodes[j.nodeId]?.parentId
-      return parent !== undefined && parent !== null && roots.has(parent) && (j.state === 'queued' || j.state === 'running')
+      const node = state.nodes[j.nodeId]
+      const live = node?.status === 'queued' || node?.status === 'running'
+      return live && node.parentId !== null && roots.has(node.parentId)
     })
     // The keys are read before the jobs are cancelled here; the queue is cleaned up after.
     const removal = batchMode(state, p.batchId)?.workers ? this.remote.cancel(p.batchId) : null
-    const cancelled = live.filter((j) => this.jobs.cancel(j.id).cancelled).length
+    const cancelled = live.filter((j) => this.jobs.cancel(j.nodeId).cancelled).length
     await removal
     return { cancelled }
   }

@@ -7,12 +7,20 @@
  * row: a replacement that dies while it starts is one failed try of that loop, not a new restart
  * that would get the failing start-up's promise back (that left the engine down for good). When the
  * budget is spent the state says so, and the next request that needs the engine tries once more.
+ *
+ * An exit is typed (engineExit.ts: crashed | oom | killed | launch-failed, each with a hint), and a
+ * crash or out-of-memory death while a GPU provider ran the sessions restarts the engine without
+ * that provider (KONTEXT_PROVIDER_SKIP), i.e. on the next rung of the ladder in engine/sessions.ts;
+ * the state's reason says so, "ready" included, for the status bar.
  */
 import type { EngineDescription, EngineState } from '../../core/engineTypes'
 import { StudioError, studioError } from '../../core/result'
 import { replySchema, type EngineReply } from '../../engine/protocol'
 import type { GenerationJob, GenerationProgress, GenerationResult } from '../../core/generationJob'
 import type { EngineLike } from './engineLike'
+import { chosenProviderOf } from '../../engine/providerProbe'
+import { classifyExit, diedError, isDeathCode, stepsDownTheLadder } from './engineExit'
+import { freeMemoryShare, LOW_FREE_SHARE, oomKillCount } from './memoryEvidence'
 import { spawnEngineChild, type EngineChild, type SpawnOptions } from './engineProcessChild'
 
 const START_TIMEOUT_MS = 60_000
@@ -47,13 +55,9 @@ interface RunningJob {
   reject(error: StudioError): void
 }
 
-const crashed = (why: string) =>
+const notStarted = () =>
   new StudioError(
-    studioError(
-      'engine.crashed',
-      `The engine process stopped during the job (${why}).`,
-      'It has been restarted; run the job again. If it keeps happening, try fewer steps, a smaller size or the CPU provider.',
-    ),
+    studioError('engine.crashed', 'The engine process stopped before the job started.', 'It is restarted; run the job again.'),
   )
 
 const stoppedError = () =>
@@ -73,6 +77,16 @@ export class EngineProcess implements EngineLike {
   private health: NodeJS.Timeout | null = null
   private readonly listeners = new Set<(state: EngineState, reason: string | null) => void>()
   private readonly log: (line: string) => void
+  /** The provider the engine said it runs on (its log line), null until the first session. */
+  private activeProvider: string | null = null
+  /** GPU providers a crash was met on: later engines start without them (the next rung). */
+  private readonly skipped: string[] = []
+  /** Set while the host itself ends the child (a failed health check), so the exit reads `killed`. */
+  private killing: EngineChild | null = null
+  /** Memory evidence for telling an OOM kill apart (engineExit.ts). */
+  private oomKillsAtSpawn: number | null = null
+  private lowestFreeShare = 1
+  private wasReady = false
 
   constructor(private readonly opts: EngineProcessOptions) {
     this.log = opts.log ?? (() => {})
@@ -110,6 +124,11 @@ export class EngineProcess implements EngineLike {
     this.setState(this.restarts > 0 ? 'restarting' : 'starting')
     const env: Record<string, string> = { KONTEXT_MODEL_DIRS: JSON.stringify(this.opts.modelDirs) }
     if (this.opts.provider) env.KONTEXT_PROVIDER = this.opts.provider
+    if (this.skipped.length > 0) env.KONTEXT_PROVIDER_SKIP = this.skipped.join(',')
+    this.wasReady = false
+    this.activeProvider = null
+    this.oomKillsAtSpawn = oomKillCount()
+    this.lowestFreeShare = freeMemoryShare()
     const child = await (this.opts.spawn ?? spawnEngineChild)({ env, log: this.log })
     this.child = child
     const ready = new Promise<void>((resolve, reject) => {
@@ -147,23 +166,46 @@ export class EngineProcess implements EngineLike {
       throw e
     }
     if (this.child !== child) throw new StudioError(studioError('engine.startFailed', 'The engine process exited while starting.'))
-    this.setState('ready')
+    this.wasReady = true
+    this.setState('ready', this.rungNote())
     this.startHealthChecks()
   }
 
   private onExit(child: EngineChild, code: number | null, signal: string | null): void {
     if (this.child !== child) return
     this.child = null
-    const why = signal ? `killed by ${signal}` : `exit code ${code ?? 'unknown'}`
-    const error = this.stopping ? stoppedError() : crashed(why)
+    const kills = oomKillCount()
+    const exit = classifyExit({
+      code,
+      signal,
+      duringStart: !this.wasReady,
+      byHost: this.killing === child,
+      memoryPressure:
+        (kills !== null && this.oomKillsAtSpawn !== null && kills > this.oomKillsAtSpawn) || this.lowestFreeShare < LOW_FREE_SHARE,
+    })
+    this.killing = null
+    const why = exit.why
+    const provider = this.activeProvider
+    // A GPU provider the engine died on is left out of the next start: the next rung runs.
+    if (!this.stopping && provider && provider !== 'cpu' && stepsDownTheLadder(exit.kind) && !this.skipped.includes(provider)) {
+      this.skipped.push(provider)
+      this.log(`engine: it died on ${provider} (${exit.kind}); restarting without ${provider}`)
+    }
+    const error = this.stopping ? stoppedError() : diedError(exit)
     this.job?.reject(error)
     this.job = null
     for (const p of this.pending.values()) p.reject(error)
     this.pending.clear()
     this.stopHealthChecks()
     if (this.stopping) return
-    this.setState('crashed', `The engine process stopped (${why}).`)
-    this.recover(why)
+    const onward = provider && this.skipped.includes(provider) ? `; restarting it without ${provider}, on the next provider` : ''
+    this.setState('crashed', `The engine process stopped (${why})${onward}.`)
+    this.recover(onward ? `${why}, on ${provider}; restarting without it` : why)
+  }
+
+  /** What "ready" says after stepping down the ladder (null when nothing was left out). */
+  private rungNote(): string | null {
+    return this.skipped.length > 0 ? `running without ${this.skipped.join(', ')}, which crashed` : null
   }
 
   /**
@@ -205,9 +247,13 @@ export class EngineProcess implements EngineLike {
 
   private onReply(reply: EngineReply): void {
     switch (reply.type) {
-      case 'log':
+      case 'log': {
+        const chosen = chosenProviderOf(reply.line)
+        if (chosen) this.activeProvider = chosen
         return this.log(reply.line)
+      }
       case 'progress':
+        this.lowestFreeShare = Math.min(this.lowestFreeShare, freeMemoryShare())
         if (this.job?.id === reply.id) this.job.onProgress?.(reply.progress)
         return
       case 'result':
@@ -235,7 +281,7 @@ export class EngineProcess implements EngineLike {
     const j = this.job
     this.job = null
     if (j) settle(j)
-    if (this.child) this.setState('ready')
+    if (this.child) this.setState('ready', this.rungNote())
   }
 
   private request(msg: { type: 'ping' | 'describe' | 'release' }, timeoutMs: number): Promise<EngineReply> {
@@ -265,6 +311,7 @@ export class EngineProcess implements EngineLike {
       const child = this.child
       this.request({ type: 'ping' }, PING_TIMEOUT_MS).catch(() => {
         this.log('engine: no answer to ping; killing it')
+        this.killing = child
         child.kill()
       })
     }, HEALTH_INTERVAL_MS)
@@ -287,6 +334,7 @@ export class EngineProcess implements EngineLike {
     await this.ensureStarted()
     const reply = await this.request({ type: 'describe' }, 30_000)
     if (reply.type !== 'description') throw new Error(`unexpected reply ${reply.type}`)
+    if (reply.description.activeProvider) this.activeProvider = reply.description.activeProvider
     return { ...reply.description, state: this.state, pid: this.pid, restarts: this.restarts }
   }
 
@@ -307,7 +355,7 @@ export class EngineProcess implements EngineLike {
     if (this.job)
       throw new StudioError(studioError('engine.busy', 'The engine is already running a job.', 'Wait for it to finish or cancel it.'))
     const child = this.child
-    if (!child) throw crashed('it did not start')
+    if (!child) throw notStarted()
     const id = this.nextId++
     const onAbort = () => child.send({ type: 'cancel', id: this.nextId++ })
     try {
@@ -319,7 +367,7 @@ export class EngineProcess implements EngineLike {
         child.send({ type: 'submit', id, job })
       })
     } catch (e) {
-      if (opts.signal?.aborted && e instanceof StudioError && e.code !== 'engine.crashed') throw cancelled()
+      if (opts.signal?.aborted && e instanceof StudioError && !isDeathCode(e.code)) throw cancelled()
       throw e
     } finally {
       opts.signal?.removeEventListener('abort', onAbort)

@@ -9,10 +9,20 @@
  * (or at the next change that gets through), then goes on by itself.
  */
 import { withoutHeldJobs } from '../../core/batchControl'
-import { nextRunnableJob, queueGeneration, reorderJob, retryJob, settleJob, startJob, type JobOutcome } from '../../core/actions'
+import {
+  cancelQueued,
+  jobOfNode,
+  nextRunnableJob,
+  queueGeneration,
+  reorderJob,
+  retryJob,
+  settleJob,
+  startJob,
+  type JobOutcome,
+} from '../../core/actions'
 import type { GenerateResult, ValidParams } from '../../core/api'
 import { asJobId, asNodeId, type BlobHash, type JobId, type NodeId } from '../../core/ids'
-import type { BlobMeta, GenerationParams, Job } from '../../core/model'
+import type { BlobMeta, GenerationParams, Job, ProjectState } from '../../core/model'
 import { StudioError, studioError, toErrorData } from '../../core/result'
 import { pngBlobMeta } from '../../engine/hashing'
 import type { HostClock } from './clock'
@@ -33,6 +43,12 @@ export class JobRunner {
   private draining: Promise<void> | null = null
   /** Set when the engine was shut down under a job: queued jobs stay queued for the next start. */
   private halted = false
+  /**
+   * Set when the engine gave up restarting (its restart budget is spent): the job that met it
+   * fails with the engine's reason, the rest stay queued instead of each failing the same way,
+   * and the next kick (a new generation, a retry) asks the engine to try once more.
+   */
+  private engineDown = false
   private readonly progressListeners = new Set<(e: JobProgressEvent) => void>()
   /** The pending retry while the store refuses writes. */
   private storeRetry: NodeJS.Timeout | null = null
@@ -104,38 +120,56 @@ export class JobRunner {
     return { nodeId, jobId }
   }
 
-  /** Cancels a queued job at once, or a running one at its next step. */
-  cancel(jobId: JobId): { cancelled: boolean } {
-    const job = this.session.snapshot().jobs[jobId]
-    if (!job) throw new StudioError(studioError('job.notFound', `There is no job ${jobId}.`))
-    if (job.state === 'queued') {
-      this.session.apply(settleJob(this.session.snapshot(), { jobId, outcome: { kind: 'cancelled' }, at: this.clock.now() }))
-      return { cancelled: true }
-    }
-    if (job.state === 'running' && this.running?.jobId === jobId) {
+  /**
+   * Cancels a node's job: a queued one at once, a running one at its next step. With
+   * `withChildren` the queued nodes that wait on its result are cancelled too; without, they stay
+   * queued and run once it is retried (the renderer asks which the designer wants).
+   */
+  cancel(nodeId: NodeId, withChildren = false): { cancelled: boolean; children: number } {
+    const state = this.session.snapshot()
+    const job = this.jobOf(state, nodeId)
+    const status = state.nodes[nodeId]?.status
+    const diff = cancelQueued(state, { jobId: job.id, withChildren, at: this.clock.now() })
+    const children = diff.ok ? (diff.value.putNodes ?? []).filter((n) => n.id !== nodeId).length : 0
+    if (diff.ok && (diff.value.putNodes?.length ?? 0) > 0) this.session.apply(diff)
+    if (status === 'queued') return { cancelled: true, children }
+    if (status === 'running' && this.running?.jobId === job.id) {
       this.running.abort.abort()
-      return { cancelled: true }
+      return { cancelled: true, children }
     }
-    return { cancelled: false }
+    return { cancelled: false, children }
   }
 
   /** Cancels every queued job and the running one. */
   cancelAll(): { cancelled: number } {
-    const live = Object.values(this.session.snapshot().jobs).filter((j) => j.state === 'queued' || j.state === 'running')
-    return { cancelled: live.filter((j) => this.cancel(j.id).cancelled).length }
+    const state = this.session.snapshot()
+    const live = Object.values(state.jobs).filter((j) => {
+      const status = state.nodes[j.nodeId]?.status
+      return status === 'queued' || status === 'running'
+    })
+    return { cancelled: live.filter((j) => this.cancel(j.nodeId).cancelled).length }
   }
 
-  reorder(jobId: JobId, toIndex: number): void {
-    this.session.apply(reorderJob(this.session.snapshot(), { jobId, toIndex }))
+  reorder(nodeId: NodeId, toIndex: number): void {
+    const state = this.session.snapshot()
+    this.session.apply(reorderJob(state, { jobId: this.jobOf(state, nodeId).id, toIndex }))
   }
 
-  retry(jobId: JobId): void {
-    this.session.apply(retryJob(this.session.snapshot(), { jobId, at: this.clock.now() }))
+  retry(nodeId: NodeId): void {
+    const state = this.session.snapshot()
+    this.session.apply(retryJob(state, { jobId: this.jobOf(state, nodeId).id, at: this.clock.now() }))
     void this.kick()
+  }
+
+  private jobOf(state: ProjectState, nodeId: NodeId): Job {
+    const job = jobOfNode(state, nodeId)
+    if (!job) throw new StudioError(studioError('job.notFound', 'This node has no job in the queue.', 'Reload the project.'))
+    return job
   }
 
   /** Starts draining the queue if it is not already; resolves when the queue is empty. */
   kick(): Promise<void> {
+    this.engineDown = false
     if (this.draining) {
       // The loop may already have found the queue empty and be on its way out: look again after it.
       this.kickedWhileDraining = true
@@ -222,7 +256,7 @@ export class JobRunner {
   }
 
   private async drainQueue(): Promise<void> {
-    while (!this.halted) {
+    while (!this.halted && !this.engineDown) {
       // A paused batch's jobs (and those Redis workers run) wait; the rest of the queue goes on.
       const next = nextRunnableJob(withoutHeldJobs(this.session.snapshot()))
       if (!next) return
@@ -278,6 +312,11 @@ export class JobRunner {
       if (error.code === 'engine.stopped') {
         this.halted = true
         return
+      }
+      if (error.code === 'engine.startFailed') {
+        // Requests queued before this point met the same engine: only a later one tries again.
+        this.engineDown = true
+        this.kickedWhileDraining = false
       }
       outcome = abort.signal.aborted || error.code === 'job.cancelled' ? { kind: 'cancelled' } : { kind: 'failed', error }
     } finally {

@@ -36,7 +36,7 @@ export function pendingGroups(state: ProjectState, batchId: string): { settings:
   for (const item of batchItems(state, batchId)) {
     const edits = Object.values(state.nodes).filter((n) => n.parentId === item.rootId && n.deletedAt === null && n.status === 'queued')
     for (const edit of edits) {
-      const job = Object.values(state.jobs).find((j) => j.nodeId === edit.id && j.state === 'queued')
+      const job = Object.values(state.jobs).find((j) => j.nodeId === edit.id)
       const [input, ...refs] = edit.contextBlobs
       if (!job || !edit.params || edit.prompt === null || !input) continue
       // The seed a worker derives from the input when none is fixed: the batch's first run.
@@ -187,17 +187,24 @@ export class RemoteBatches {
     return bytes
   }
 
+  /** A job's node is still waiting for its worker (not cancelled or settled meanwhile). */
+  private isQueued(jobId: JobId): boolean {
+    const state = this.session.snapshot()
+    const job = state.jobs[jobId]
+    return job !== undefined && state.nodes[job.nodeId]?.status === 'queued'
+  }
+
   /** A result from a worker becomes the job's result, unless the job was cancelled meanwhile. */
   private async settle(jobId: JobId, png: Uint8Array): Promise<void> {
-    if (this.session.snapshot().jobs[jobId]?.state !== 'queued') return
+    if (!this.isQueued(jobId)) return
     const { meta, png: stored } = await this.images.ingest(png, 'a worker’s result')
-    if (this.session.snapshot().jobs[jobId]?.state !== 'queued') return
+    if (!this.isQueued(jobId)) return
     const outcome = { kind: 'done' as const, result: meta }
     this.session.apply(settleJob(this.session.snapshot(), { jobId, outcome, at: this.clock.now() }), new Map([[meta.hash, stored]]))
   }
 
   private fail(jobId: JobId, error: StudioErrorData): void {
-    if (this.session.snapshot().jobs[jobId]?.state !== 'queued') return
+    if (!this.isQueued(jobId)) return
     this.session.apply(settleJob(this.session.snapshot(), { jobId, outcome: { kind: 'failed', error }, at: this.clock.now() }))
   }
 }

@@ -11,7 +11,7 @@
  */
 import { RequestSchemas } from '../../core/api'
 import type { NodeId } from '../../core/ids'
-import type { Frame, HistoryNode, Job, JobState, LayerDocument, NodeKind, NodeStatus, ProjectState } from '../../core/model'
+import type { Frame, HistoryNode, Job, LayerDocument, NodeKind, NodeStatus, ProjectState } from '../../core/model'
 import type { ProjectDiff } from '../../core/projectDiff'
 
 /** The longest each text may be, as the API's request schemas state it. */
@@ -26,7 +26,6 @@ export const TEXT_LIMITS = {
 
 const KINDS: ReadonlySet<NodeKind> = new Set(['import', 'generate', 'edit', 'compose'])
 const STATUSES: ReadonlySet<NodeStatus> = new Set(['queued', 'running', 'done', 'failed', 'cancelled'])
-const JOB_STATES: ReadonlySet<JobState> = new Set(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'])
 const layerDocument = RequestSchemas.saveLayers.shape.document
 
 export interface Problem {
@@ -145,7 +144,7 @@ function plan(state: ProjectState): Plan {
     if (!state.nodes[job.nodeId]) {
       problem(`job ${shownId(job.id)} is for a node that does not exist (repair: the job is removed)`)
       removeJobs.push(job.id)
-    } else if (!JOB_STATES.has(job.state)) problem(`job ${shownId(job.id)} has a state this version does not know`, false)
+    }
   }
 
   const putLayers: LayerDocument[] = []

@@ -10,7 +10,6 @@ import type {
   HistoryNode,
   ImageFormat,
   Job,
-  JobState,
   Layer,
   LayerDocument,
   NodeKind,
@@ -142,29 +141,9 @@ export function frameFromRow(r: SqlRow): Frame {
 export const frameToParams = (f: Frame): SqlValue[] => [f.id, f.order, f.nodeId, f.title, f.notes, f.durationMs, f.candidateNodeId]
 
 export function jobFromRow(r: SqlRow): Job {
-  return {
-    id: str(r.id) as JobId,
-    nodeId: str(r.node_id) as NodeId,
-    state: str(r.state) as JobState,
-    order: num(r.ord),
-    step: num(r.step),
-    totalSteps: num(r.total_steps),
-    attempts: num(r.attempts),
-    createdAt: num(r.created_at),
-    error: json<StudioErrorData>(r.error),
-  }
+  return { id: str(r.id) as JobId, nodeId: str(r.node_id) as NodeId, order: num(r.ord), createdAt: num(r.created_at) }
 }
-export const jobToParams = (j: Job): SqlValue[] => [
-  j.id,
-  j.nodeId,
-  j.state,
-  j.order,
-  j.step,
-  j.totalSteps,
-  j.attempts,
-  j.createdAt,
-  toJson(j.error),
-]
+export const jobToParams = (j: Job): SqlValue[] => [j.id, j.nodeId, j.order, j.createdAt]
 
 export function layersFromRow(r: SqlRow): LayerDocument {
   return { nodeId: str(r.node_id) as NodeId, width: num(r.width), height: num(r.height), layers: json<Layer[]>(r.layers) ?? [] }

@@ -102,9 +102,8 @@ export function writeDiff(ctx: WriteContext, diff: ProjectDiff, blobBytes: Reado
   }
   for (const job of diff.putJobs ?? []) {
     db.prepare(
-      `INSERT INTO jobs (id, node_id, state, ord, step, total_steps, attempts, created_at, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (id) DO UPDATE SET node_id = excluded.node_id, state = excluded.state, ord = excluded.ord, step = excluded.step,
-        total_steps = excluded.total_steps, attempts = excluded.attempts, created_at = excluded.created_at, error = excluded.error`,
+      `INSERT INTO jobs (id, node_id, ord, created_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET node_id = excluded.node_id, ord = excluded.ord, created_at = excluded.created_at`,
     ).run(...jobToParams(job))
   }
   // Blobs go last: a blob removed by this diff must be unreferenced once its nodes are gone.

@@ -21,8 +21,8 @@ let page: Page
 const queue = () => page.getByRole('complementary', { name: 'Queue' })
 const rowIds = () =>
   queue()
-    .locator('li[data-job-id]')
-    .evaluateAll((els) => els.map((e) => e.getAttribute('data-job-id')))
+    .locator('li[data-node-id]')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('data-node-id')))
 const instruction = () => page.getByLabel('Instruction', { exact: true })
 const LONG = 'move the red circle to row two col four'
 
@@ -48,7 +48,7 @@ describe('queue rows and messages', () => {
     const order = await rowIds()
     await expect.poll(() => queue().locator('li[data-state="done"]').count(), { timeout: 180_000 }).toBe(3)
     expect(await rowIds()).toEqual(order)
-    const last = queue().locator(`li[data-job-id="${order[2]}"] button.link`)
+    const last = queue().locator(`li[data-node-id="${order[2]}"] button.link`)
     expect(await last.getAttribute('title')).toBe(LONG)
   })
 

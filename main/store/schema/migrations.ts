@@ -5,10 +5,11 @@
 import type { SqlDatabase } from '../driver'
 import { SCHEMA_V1 } from './v1'
 import { SCHEMA_V2_FTS, SCHEMA_V2_INDEXES, SCHEMA_V2_TABLES } from './v2'
+import { migrateV2toV3 } from './v3'
 
 /** 'KSTD' — written to the header's application_id so a project is told apart from any SQLite file. */
 export const APPLICATION_ID = 0x4b535444
-export const CURRENT_VERSION = 2
+export const CURRENT_VERSION = 3
 
 /**
  * Whether this connection's SQLite has FTS5. The compile option answers without writing anything
@@ -25,12 +26,21 @@ export function hasFts5(db: SqlDatabase): boolean {
   }
 }
 
-/** Creates a fresh current-version project schema (caller holds the transaction). */
-export function createCurrentSchema(db: SqlDatabase, fts: boolean): void {
+/** The v2 schema (what v1 → v2 migrates into). */
+function createV2Schema(db: SqlDatabase, fts: boolean): void {
   db.exec(SCHEMA_V2_TABLES)
   db.exec(SCHEMA_V2_INDEXES)
   if (fts) db.exec(SCHEMA_V2_FTS)
   db.prepare(`INSERT INTO store_meta (key, value) VALUES ('search', ?)`).run(fts ? 'fts5' : 'like')
+}
+
+/**
+ * Creates a fresh current-version project schema (caller holds the transaction): v2 and the later
+ * steps, so a new file and a migrated one have the same schema by construction.
+ */
+export function createCurrentSchema(db: SqlDatabase, fts: boolean): void {
+  createV2Schema(db, fts)
+  migrateV2toV3(db)
 }
 
 /** Creates the v1 skeleton schema: used only by the fixture generator and migration tests. */
@@ -51,7 +61,7 @@ function migrateV1toV2(db: SqlDatabase, fts: boolean): void {
     ALTER TABLE nodes RENAME TO nodes_v1;
     DROP INDEX IF EXISTS nodes_parent;
   `)
-  createCurrentSchema(db, fts)
+  createV2Schema(db, fts)
   db.exec(`
     INSERT INTO blobs (hash, width, height, format, byte_size, has_alpha)
       SELECT hash, width, height, format, byte_size, 0 FROM blobs_v1;
@@ -84,7 +94,10 @@ export interface Migration {
   readonly up: (db: SqlDatabase, fts: boolean) => void
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ from: 1, to: 2, up: migrateV1toV2 }]
+export const MIGRATIONS: readonly Migration[] = [
+  { from: 1, to: 2, up: migrateV1toV2 },
+  { from: 2, to: 3, up: (db) => migrateV2toV3(db) },
+]
 
 /** Runs every migration from `version` up to CURRENT_VERSION (caller holds the transaction). */
 export function migrate(db: SqlDatabase, version: number, fts: boolean): number {

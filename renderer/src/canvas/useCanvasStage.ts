@@ -28,15 +28,10 @@ export function useCanvasStage(host: Ref<HTMLDivElement | null>) {
   const blobUrl = (h: BlobHash): string => project.api?.blobUrl(h) ?? ''
   const surfaces = createPaintSurfaces(blobUrl, () => content?.batchDraw())
 
-  const runningJob = computed(() => {
-    const node = project.current
-    if (!node || (node.status !== 'running' && node.status !== 'queued')) return null
-    return Object.values(project.state?.jobs ?? {}).find((j) => j.nodeId === node.id) ?? null
-  })
   const imageUrl = computed(() => {
     const node = project.current
     if (node?.resultBlob) return project.api?.blobUrl(node.resultBlob) ?? null
-    const preview = runningJob.value ? project.progress[runningJob.value.id]?.previewUrl : null
+    const preview = node && (node.status === 'running' || node.status === 'queued') ? project.progress[node.id]?.previewUrl : null
     if (preview) return preview
     const context = node?.contextBlobs[0]
     return context ? (project.api?.blobUrl(context) ?? null) : null

@@ -8,8 +8,8 @@ import type { ProjectAccess, StudioApi, StudioEvent } from '../../../core/api'
 import type { GenerationSettings } from '../../../core/generationParameters'
 import type { EngineDescription, EngineState } from '../../../core/engineTypes'
 import { newestNode } from '../../../core/historyTree'
-import type { JobId, NodeId } from '../../../core/ids'
-import type { HistoryNode, Job, ProjectState } from '../../../core/model'
+import type { NodeId } from '../../../core/ids'
+import type { HistoryNode, ProjectState } from '../../../core/model'
 import { applyDiff } from '../../../core/projectDiff'
 import { useToastStore } from './toasts'
 
@@ -31,7 +31,8 @@ export const useProjectStore = defineStore('project', () => {
   const engine = shallowRef<EngineDescription | null>(null)
   const engineState = ref<EngineState>('starting')
   const engineReason = ref<string | null>(null)
-  const progress = ref<Record<JobId, JobProgressView>>({})
+  /** The running jobs' steps and previews, by the node each fills (its status is the job's state). */
+  const progress = ref<Record<NodeId, JobProgressView>>({})
   /** Set when the host opened the project read-only (a damaged or inconsistent file). */
   const access = shallowRef<ProjectAccess | null>(null)
   const toasts = useToastStore()
@@ -45,9 +46,8 @@ export const useProjectStore = defineStore('project', () => {
   function onEvent(event: StudioEvent): void {
     if (event.kind === 'projectChanged' && state.value) {
       const before = state.value.nodes
-      const jobsBefore = state.value.jobs
       state.value = applyDiff(state.value, event.diff)
-      for (const job of event.diff.putJobs ?? []) settleJobView(job, jobsBefore[job.id])
+      for (const node of event.diff.putNodes ?? []) settleJobView(node, before[node.id])
       // Only nodes new to the mirror count: a star, a rename, a restore or a queue move re-sends a
       // node the designer already has, and must not pull the canvas away from what they look at.
       const created = (event.diff.putNodes ?? []).filter((n) => !n.deletedAt && !before[n.id])
@@ -60,18 +60,22 @@ export const useProjectStore = defineStore('project', () => {
       }
       if (currentId.value && state.value.nodes[currentId.value]?.deletedAt) currentId.value = newestNode(state.value.nodes)?.id ?? null
       // The first finished job is when the engine settles on an execution provider: show which.
-      if (engine.value && engine.value.activeProvider === null && (event.diff.putJobs ?? []).some((j) => j.state === 'done'))
+      if (
+        engine.value &&
+        engine.value.activeProvider === null &&
+        (event.diff.putNodes ?? []).some((n) => n.status === 'done' && n.kind !== 'import')
+      )
         void refreshEngine()
     } else if (event.kind === 'jobProgress') {
       // A step that arrives after its job finished would leave a preview nobody lets go.
-      const known = state.value?.jobs[event.jobId]
-      if (known && known.state !== 'running' && known.state !== 'queued') return
-      const old = progress.value[event.jobId]?.previewUrl
+      const known = state.value?.nodes[event.nodeId]
+      if (known && known.status !== 'running' && known.status !== 'queued') return
+      const old = progress.value[event.nodeId]?.previewUrl
       if (old) URL.revokeObjectURL(old)
       const previewUrl = event.preview
         ? URL.createObjectURL(new Blob([event.preview as Uint8Array<ArrayBuffer>], { type: 'image/png' }))
         : null
-      progress.value = { ...progress.value, [event.jobId]: { step: event.step, totalSteps: event.totalSteps, previewUrl } }
+      progress.value = { ...progress.value, [event.nodeId]: { step: event.step, totalSteps: event.totalSteps, previewUrl } }
     } else if (event.kind === 'engineState') {
       engineState.value = event.state
       engineReason.value = event.reason
@@ -86,18 +90,19 @@ export const useProjectStore = defineStore('project', () => {
    * and a failure is told to the designer with the engine's reason and hint — the history's badge
    * alone is easy to miss.
    */
-  function settleJobView(job: Job, was: Job | undefined): void {
-    if (job.state !== 'running' && job.state !== 'queued') dropProgress(job.id)
-    if (job.state === 'failed' && was?.state !== 'failed') {
-      const prompt = state.value?.nodes[job.nodeId]?.prompt
-      const reason = job.error ?? { code: 'job.failed', message: 'The engine gave no reason.' }
+  function settleJobView(node: HistoryNode, was: HistoryNode | undefined): void {
+    if (node.status !== 'running' && node.status !== 'queued') dropProgress(node.id)
+    // Only a job that was live here: a node re-sent for a star or a rename is not a new failure.
+    if (node.status === 'failed' && (was?.status === 'queued' || was?.status === 'running')) {
+      const prompt = node.prompt
+      const reason = node.error ?? { code: 'job.failed', message: 'The engine gave no reason.' }
       toasts.error({ ...reason, message: `${prompt ? `“${prompt}” failed: ` : 'A generation failed: '}${reason.message}` })
     }
   }
 
-  function dropProgress(jobId: JobId): void {
-    if (!progress.value[jobId]) return
-    const { [jobId]: gone, ...rest } = progress.value
+  function dropProgress(nodeId: NodeId): void {
+    if (!progress.value[nodeId]) return
+    const { [nodeId]: gone, ...rest } = progress.value
     if (gone?.previewUrl) URL.revokeObjectURL(gone.previewUrl)
     progress.value = rest
   }
@@ -119,9 +124,9 @@ export const useProjectStore = defineStore('project', () => {
           const fresh = await api.value.getProject({})
           state.value = fresh
           // Jobs that stopped while the mirror could not hear (a restarted host interrupts them).
-          for (const jobId of Object.keys(progress.value) as JobId[]) {
-            const job = fresh.jobs[jobId]
-            if (!job || (job.state !== 'running' && job.state !== 'queued')) dropProgress(jobId)
+          for (const nodeId of Object.keys(progress.value) as NodeId[]) {
+            const node = fresh.nodes[nodeId]
+            if (!node || (node.status !== 'running' && node.status !== 'queued')) dropProgress(nodeId)
           }
           const kept = currentId.value ? fresh.nodes[currentId.value] : undefined
           if (!kept || kept.deletedAt !== null) currentId.value = newestNode(fresh.nodes)?.id ?? null
@@ -142,6 +147,8 @@ export const useProjectStore = defineStore('project', () => {
     if (!api.value) return
     try {
       engine.value = await api.value.describeEngine({})
+      // A reason belongs to the state it came with (ready has one only after a step down the ladder).
+      if (engine.value.state !== engineState.value) engineReason.value = null
       engineState.value = engine.value.state
     } catch {
       // The status bar shows the engine as unavailable; requests that need it report their own errors.

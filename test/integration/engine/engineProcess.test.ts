@@ -64,7 +64,9 @@ describe('EngineProcess with the bundled model', () => {
     )
     const error = await run.catch((e: unknown) => e)
     expect(error).toBeInstanceOf(StudioError)
-    expect((error as StudioError).code).toBe('engine.crashed')
+    // A SIGKILL from outside is `killed`; it reads `oom` only when memory was short meanwhile (a loaded machine).
+    expect((error as StudioError).code).toMatch(/^engine\.(killed|oom)$/)
+    expect((error as StudioError).message).toMatch(/SIGKILL/)
     expect(states).toContain('crashed')
     const next = await engine.run(job, {})
     expect(next.width).toBe(64)

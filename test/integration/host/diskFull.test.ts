@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { StudioEvent } from '../../../core/api'
-import type { BlobHash, JobId, NodeId } from '../../../core/ids'
-import type { Job, ProjectState } from '../../../core/model'
+import type { BlobHash, NodeId } from '../../../core/ids'
+import type { HistoryNode, ProjectState } from '../../../core/model'
 import type { ProjectDiff } from '../../../core/projectDiff'
 import { StudioError, toErrorData } from '../../../core/result'
 import { systemClock } from '../../../main/services/clock'
@@ -59,24 +59,24 @@ const engine = new EngineProcess({ modelDirs: [tinyModelDir], provider: 'cpu' })
 let dir: string
 let disk: FillingDisk
 let host: StudioHost
-const jobEvents: Job[] = []
+const nodeEvents: HistoryNode[] = []
 const jobWaiters: (() => void)[] = []
 
-/** Resolves with the job once an event shows it in `state`. */
-async function jobReaches(jobId: JobId, state: Job['state']): Promise<Job> {
+/** Resolves with the node once an event shows its job in `status` (the node's status is the job's state). */
+async function jobReaches(nodeId: NodeId, status: HistoryNode['status']): Promise<HistoryNode> {
   for (;;) {
-    const hit = jobEvents.find((j) => j.id === jobId && j.state === state)
+    const hit = nodeEvents.find((n) => n.id === nodeId && n.status === status)
     if (hit) return hit
     await new Promise<void>((resolve) => jobWaiters.push(resolve))
   }
 }
 
-async function queueTwo(): Promise<{ a: JobId; b: JobId; aNode: NodeId }> {
+async function queueTwo(): Promise<{ a: NodeId; b: NodeId; aNode: NodeId }> {
   const imported = (await host.handle('importImage', { fileName: 'ring.png', bytes: context })) as { nodeId: NodeId; blob: BlobHash }
   const edit = { parentId: imported.nodeId, contextBlobs: [imported.blob], prompt: 'make the yellow ring green', steps: 8, seed: 7 }
-  const a = (await host.handle('generate', edit)) as { nodeId: NodeId; jobId: JobId }
-  const b = (await host.handle('generate', { ...edit, seed: 8 })) as { jobId: JobId }
-  return { a: a.jobId, b: b.jobId, aNode: a.nodeId }
+  const a = (await host.handle('generate', edit)) as { nodeId: NodeId }
+  const b = (await host.handle('generate', { ...edit, seed: 8 })) as { nodeId: NodeId }
+  return { a: a.nodeId, b: b.nodeId, aNode: a.nodeId }
 }
 
 beforeEach(() => {
@@ -85,15 +85,15 @@ beforeEach(() => {
   if (!opened.ok) throw new Error(opened.error.message)
   disk = new FillingDisk(opened.value)
   host = new StudioHost(new ProjectSession(disk), engine, systemClock)
-  jobEvents.length = 0
+  nodeEvents.length = 0
   host.onEvent((e: StudioEvent) => {
     if (e.kind !== 'projectChanged') return
-    jobEvents.push(...(e.diff.putJobs ?? []))
+    nodeEvents.push(...(e.diff.putNodes ?? []))
     for (const w of jobWaiters.splice(0)) w()
   })
   // The disk fills while the first job is at step 5.
   host.jobs.onProgress(({ progress }) => {
-    if (progress.step === 5 && jobEvents.filter((j) => j.state === 'running').length === 1) disk.full = true
+    if (progress.step === 5 && nodeEvents.filter((n) => n.status === 'running').length === 1) disk.full = true
   })
 })
 
@@ -113,10 +113,10 @@ describe('a disk that fills during a job', () => {
     expect(failed.error).toMatchObject({ code: 'store.diskFull' })
     expect(host.session.snapshot().nodes[aNode]).toMatchObject({ status: 'failed', resultBlob: null })
     // Not stuck as running: nothing to cancel; and a retry while the disk is full says why it cannot.
-    expect(await host.handle('cancelJob', { jobId: a })).toEqual({ cancelled: false })
-    await expect(host.handle('retryJob', { jobId: a })).rejects.toMatchObject({ code: 'store.diskFull' })
+    expect(await host.handle('cancelJob', { nodeId: a })).toEqual({ cancelled: false, children: 0 })
+    await expect(host.handle('retryJob', { nodeId: a })).rejects.toMatchObject({ code: 'store.diskFull' })
     expect(host.jobs.waitingForStore).toBe(true)
-    expect(host.session.snapshot().jobs[b]?.state).toBe('queued')
+    expect(host.session.snapshot().nodes[b]?.status).toBe('queued')
 
     disk.full = false
     await host.handle('setNodeLabel', { nodeId: aNode, label: 'tried on a full disk' })
@@ -124,9 +124,9 @@ describe('a disk that fills during a job', () => {
     expect(host.jobs.waitingForStore).toBe(false)
     // The held failure reached the file, before the changes that came after it.
     const onDisk = disk.inner.load()
-    expect(onDisk.jobs[a]).toMatchObject({ state: 'failed', error: { code: 'store.diskFull' } })
+    expect(onDisk.nodes[a]).toMatchObject({ status: 'failed', error: { code: 'store.diskFull' } })
     expect(onDisk.nodes[aNode]?.label).toBe('tried on a full disk')
-    expect(onDisk.jobs[b]?.state).toBe('done')
+    expect(onDisk.nodes[b]?.status).toBe('done')
   })
 
   it('goes on by itself (no user action) once writes succeed again', async () => {
@@ -134,9 +134,9 @@ describe('a disk that fills during a job', () => {
     await jobReaches(a, 'failed')
     disk.full = false
     await jobReaches(b, 'done')
-    expect(disk.inner.load().jobs[a]?.error).toMatchObject({ code: 'store.diskFull' })
+    expect(disk.inner.load().nodes[a]?.error).toMatchObject({ code: 'store.diskFull' })
     // And the failed job can be run again.
-    await host.handle('retryJob', { jobId: a })
+    await host.handle('retryJob', { nodeId: a })
     expect(toErrorData((await jobReaches(a, 'done')).error ?? 'none').message).toBe('none')
   })
 })

@@ -130,7 +130,7 @@ describe('following the host', () => {
   })
 
   it('keeps one preview URL per job, revoking the one it replaces', async () => {
-    const { studio, project } = await opened()
+    const { studio, project } = await opened([doneNode('a', null, 1), doneNode('e', 'a', 2, { status: 'running', resultBlob: null })])
     const created: string[] = []
     const revoked: string[] = []
     vi.spyOn(URL, 'createObjectURL').mockImplementation(() => {
@@ -140,12 +140,12 @@ describe('following the host', () => {
     vi.spyOn(URL, 'revokeObjectURL').mockImplementation((u) => void revoked.push(u))
     const job = 'j1' as JobId
     const png = new Uint8Array([137, 80, 78, 71])
-    studio.emit({ kind: 'jobProgress', jobId: job, nodeId: id('a'), step: 1, totalSteps: 4, preview: png })
-    studio.emit({ kind: 'jobProgress', jobId: job, nodeId: id('a'), step: 2, totalSteps: 4, preview: png })
-    expect(project.progress[job]).toEqual({ step: 2, totalSteps: 4, previewUrl: 'blob:preview-2' })
+    studio.emit({ kind: 'jobProgress', jobId: job, nodeId: id('e'), step: 1, totalSteps: 4, preview: png })
+    studio.emit({ kind: 'jobProgress', jobId: job, nodeId: id('e'), step: 2, totalSteps: 4, preview: png })
+    expect(project.progress[id('e')]).toEqual({ step: 2, totalSteps: 4, previewUrl: 'blob:preview-2' })
     expect(revoked).toEqual(['blob:preview-1'])
-    studio.emit({ kind: 'jobProgress', jobId: job, nodeId: id('a'), step: 3, totalSteps: 4, preview: null })
-    expect(project.progress[job]).toEqual({ step: 3, totalSteps: 4, previewUrl: null })
+    studio.emit({ kind: 'jobProgress', jobId: job, nodeId: id('e'), step: 3, totalSteps: 4, preview: null })
+    expect(project.progress[id('e')]).toEqual({ step: 3, totalSteps: 4, previewUrl: null })
     expect(revoked).toEqual(['blob:preview-1', 'blob:preview-2'])
   })
 
@@ -218,40 +218,20 @@ describe('the execution provider', () => {
     await project.connect(studio)
     await vi.waitFor(() => expect(project.engine).not.toBeNull())
     expect(project.engine?.activeProvider).toBeNull()
-    const job = {
-      id: 'j1' as JobId,
-      nodeId: id('e'),
-      state: 'running' as const,
-      order: 0,
-      step: 1,
-      totalSteps: 4,
-      attempts: 1,
-      createdAt: 2,
-      error: null,
-    }
-    studio.emit({ kind: 'projectChanged', diff: { putJobs: [job] } })
+    const edit = doneNode('e', 'a', 2, { status: 'running', resultBlob: null })
+    studio.emit({ kind: 'projectChanged', diff: { putNodes: [edit] } })
     expect(studio.calls.describeEngine).toHaveBeenCalledTimes(1)
-    studio.emit({ kind: 'projectChanged', diff: { putJobs: [{ ...job, state: 'done', step: 4 }] } })
+    studio.emit({ kind: 'projectChanged', diff: { putNodes: [{ ...edit, status: 'done', resultBlob: edit.contextBlobs[0] ?? null }] } })
     await vi.waitFor(() => expect(project.engine?.activeProvider).toBe('cpu'))
-    studio.emit({ kind: 'projectChanged', diff: { putJobs: [{ ...job, id: 'j2' as JobId, state: 'done' }] } })
+    studio.emit({ kind: 'projectChanged', diff: { putNodes: [{ ...edit, id: id('e2'), status: 'done' }] } })
     expect(studio.calls.describeEngine).toHaveBeenCalledTimes(2)
   })
 })
 
 describe('when a job stops', () => {
-  const job = {
-    id: 'j1' as JobId,
-    nodeId: id('e'),
-    state: 'running' as const,
-    order: 0,
-    step: 0,
-    totalSteps: 4,
-    attempts: 1,
-    createdAt: 2,
-    error: null,
-  }
+  const job = { id: 'j1' as JobId, nodeId: id('e'), order: 0, createdAt: 2 }
+  const edit = doneNode('e', 'a', 2, { status: 'running', resultBlob: null, prompt: 'make the red circle blue' })
   async function running() {
-    const edit = doneNode('e', 'a', 2, { status: 'running', resultBlob: null, prompt: 'make the red circle blue' })
     const studio = createFakeStudio({ ...projectWith([doneNode('a', null, 1), edit]), jobs: { [job.id]: job } })
     studio.calls.describeEngine.mockResolvedValue(engine)
     const project = useProjectStore()
@@ -265,20 +245,20 @@ describe('when a job stops', () => {
 
   it('lets its step preview go once it is done, and ignores a step that arrives late', async () => {
     const { studio, project, revoked } = await running()
-    expect(project.progress[job.id]?.previewUrl).toBe('blob:preview')
-    studio.emit({ kind: 'projectChanged', diff: { putJobs: [{ ...job, state: 'done', step: 4 }] } })
-    expect(project.progress[job.id]).toBeUndefined()
+    expect(project.progress[edit.id]?.previewUrl).toBe('blob:preview')
+    studio.emit({ kind: 'projectChanged', diff: { putNodes: [{ ...edit, status: 'done' }] } })
+    expect(project.progress[edit.id]).toBeUndefined()
     expect(revoked).toEqual(['blob:preview'])
     studio.emit({ kind: 'jobProgress', jobId: job.id, nodeId: id('e'), step: 4, totalSteps: 4, preview: new Uint8Array([1]) })
-    expect(project.progress[job.id]).toBeUndefined()
+    expect(project.progress[edit.id]).toBeUndefined()
   })
 
   it('tells the designer when it failed, with the instruction, the reason and the hint — once', async () => {
     const { studio, toasts } = await running()
     const error = { code: 'engine.outOfMemory', message: 'The engine ran out of memory.', hint: 'Choose a smaller output size and retry.' }
-    const failed = { ...job, state: 'failed' as const, error }
-    studio.emit({ kind: 'projectChanged', diff: { putJobs: [failed] } })
-    studio.emit({ kind: 'projectChanged', diff: { putJobs: [{ ...failed, order: 3 }] } })
+    const failed = { ...edit, status: 'failed' as const, error }
+    studio.emit({ kind: 'projectChanged', diff: { putNodes: [failed] } })
+    studio.emit({ kind: 'projectChanged', diff: { putNodes: [{ ...failed, starred: true }] } })
     expect(toasts.toasts).toMatchObject([
       {
         kind: 'error',
@@ -290,24 +270,14 @@ describe('when a job stops', () => {
 
   it('says nothing when the designer cancelled it', async () => {
     const { studio, toasts } = await running()
-    studio.emit({ kind: 'projectChanged', diff: { putJobs: [{ ...job, state: 'cancelled' }] } })
+    studio.emit({ kind: 'projectChanged', diff: { putNodes: [{ ...edit, status: 'cancelled' }] } })
     expect(toasts.toasts).toEqual([])
   })
 })
 
 describe('a job interrupted while the host was away', () => {
   it('loses its step preview when the reloaded project says it is no longer running', async () => {
-    const job = {
-      id: 'j1' as JobId,
-      nodeId: id('e'),
-      state: 'running' as const,
-      order: 0,
-      step: 0,
-      totalSteps: 4,
-      attempts: 1,
-      createdAt: 2,
-      error: null,
-    }
+    const job = { id: 'j1' as JobId, nodeId: id('e'), order: 0, createdAt: 2 }
     const edit = doneNode('e', 'a', 2, { status: 'running', resultBlob: null })
     const studio = createFakeStudio({ ...projectWith([doneNode('a', null, 1), edit]), jobs: { [job.id]: job } })
     studio.calls.describeEngine.mockResolvedValue(engine)
@@ -318,11 +288,11 @@ describe('a job interrupted while the host was away', () => {
     studio.emit({ kind: 'jobProgress', jobId: job.id, nodeId: id('e'), step: 2, totalSteps: 4, preview: new Uint8Array([1]) })
     studio.calls.getProject.mockResolvedValue({
       ...projectWith([doneNode('a', null, 1), { ...edit, status: 'failed' }]),
-      jobs: { [job.id]: { ...job, state: 'interrupted' as const } },
+      jobs: { [job.id]: job },
     })
     studio.emit({ kind: 'engineState', state: 'restarting', reason: 'host connection lost' })
-    await vi.waitFor(() => expect(project.state?.jobs[job.id]?.state).toBe('interrupted'))
-    expect(project.progress[job.id]).toBeUndefined()
+    await vi.waitFor(() => expect(project.state?.nodes[edit.id]?.status).toBe('failed'))
+    expect(project.progress[edit.id]).toBeUndefined()
     expect(revoke).toHaveBeenCalledWith('blob:preview')
   })
 })

@@ -92,13 +92,8 @@ describe('planEmptyTrash', () => {
           ['j' as JobId]: {
             id: 'j' as JobId,
             nodeId: 'gone' as NodeId,
-            state: 'done',
             order: 1,
-            step: 0,
-            totalSteps: 1,
-            attempts: 1,
             createdAt: 1,
-            error: null,
           },
         },
         frames: {
@@ -133,21 +128,19 @@ describe('planEmptyTrash', () => {
   })
 
   it('keeps a trashed node while a live node descends from it or its job runs', () => {
-    const state = project([node('root', null, { deletedAt: 5 }), node('child', 'root'), node('busy', null, { deletedAt: 5 })], {
-      jobs: {
-        ['j' as JobId]: {
-          id: 'j' as JobId,
-          nodeId: 'busy' as NodeId,
-          state: 'running',
-          order: 1,
-          step: 0,
-          totalSteps: 1,
-          attempts: 1,
-          createdAt: 1,
-          error: null,
+    const state = project(
+      [node('root', null, { deletedAt: 5 }), node('child', 'root'), node('busy', null, { deletedAt: 5, status: 'running' })],
+      {
+        jobs: {
+          ['j' as JobId]: {
+            id: 'j' as JobId,
+            nodeId: 'busy' as NodeId,
+            order: 1,
+            createdAt: 1,
+          },
         },
       },
-    })
+    )
     expect([...removableNodes(state)]).toEqual([])
   })
 
