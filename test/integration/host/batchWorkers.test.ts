@@ -28,7 +28,7 @@ let reopened: StudioHost | null = null
 beforeAll(async () => {
   redis = await startRedis({ password: PASSWORD })
   url = `redis://:${PASSWORD}@127.0.0.1:${redis.port}`
-  worker = spawnWorker(url)
+  worker = spawnWorker(url, { shortLocks: false }) // nothing here is killed: normal locks, no stalls on a loaded machine
   host = await startTestHost()
   await worker.until((e) => e.event === 'ready')
 }, GUARD_MS)
