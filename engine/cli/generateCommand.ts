@@ -7,13 +7,15 @@ import { displayFileName } from '../../core/displayText'
 import { studioError, toErrorData, type StudioErrorData } from '../../core/result'
 import { KontextEngine } from '../engineService'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
+import { manyInputs } from './editInputs'
+import { runEditMany } from './editMany'
 import { checkOutPath, checkPrompt, isError, readImageInput, samplingOptions, usageError, writeFailed } from './inputs'
 import { DEFAULT_MODEL_ID, knownModelDirs, modelFolderArg } from './modelDirs'
 import { progressBar } from './progressBar'
 
 const OPTIONS = {
   prompt: { type: 'string', short: 'p' },
-  in: { type: 'string', short: 'i' },
+  in: { type: 'string', short: 'i', multiple: true },
   ref: { type: 'string', multiple: true },
   out: { type: 'string', short: 'o' },
   seed: { type: 'string' },
@@ -37,11 +39,27 @@ async function run(mode: 'generate' | 'edit', argv: string[], ctx: CliContext): 
   const fail = (e: StudioErrorData) => reportError(ctx, e, json)
   const prompt = checkPrompt(values.prompt)
   if (isError(prompt)) return fail(prompt)
-  if (mode === 'edit' && !values.in) return fail(usageError('edit needs --in <image>.', 'Use `kontext generate` for text-to-image.'))
+  if (mode === 'edit' && !values.in?.length)
+    return fail(usageError('edit needs --in <image>.', 'Use `kontext generate` for text-to-image.'))
   if (mode === 'generate' && (values.in || values.ref))
     return fail(usageError('generate takes no --in/--ref.', 'Use `kontext edit --in <image>` to edit an image.'))
   const sampling = samplingOptions(values)
   if (isError(sampling)) return fail(sampling)
+  // Several --in (or a folder): one process for all of them, results into --out DIR.
+  if (mode === 'edit' && values.in && manyInputs(values.in, ctx.cwd))
+    return runEditMany(
+      {
+        inputs: values.in,
+        refs: values.ref ?? [],
+        prompt,
+        out: values.out,
+        sampling,
+        ...(values.model ? { model: values.model } : {}),
+        ...(values.provider ? { provider: values.provider } : {}),
+        json,
+      },
+      ctx,
+    )
   // The seed is fixed now so that the default --out name is known before the run.
   const seed = sampling.seed ?? randomInt(0, 2 ** 31)
   const outGiven = values.out ?? `kontext-${seed}.png`
@@ -51,7 +69,7 @@ async function run(mode: 'generate' | 'edit', argv: string[], ctx: CliContext): 
 
   const contexts: Uint8Array[] = []
   for (const [flag, path] of [
-    ...(values.in ? [['--in', values.in] as const] : []),
+    ...(values.in ? [['--in', values.in[0] as string] as const] : []),
     ...(values.ref ?? []).map((r) => ['--ref', r] as const),
   ]) {
     const bytes = await readImageInput(path, ctx.cwd, flag)
@@ -151,6 +169,6 @@ export const generateCommand: CliCommand = {
 
 export const editCommand: CliCommand = {
   summary: 'edit an image (--in) following a prompt, with optional extra references (--ref)',
-  usage: `kontext edit --in IMAGE [--ref IMAGE]… ${COMMON}`,
+  usage: `kontext edit --in IMAGE [--ref IMAGE]… ${COMMON}\n      kontext edit --in IMAGE|DIR [--in IMAGE|DIR]… --out DIR … (several inputs in one process; each result under its input's name)`,
   run: (argv, ctx) => run('edit', argv, ctx),
 }
