@@ -2,6 +2,7 @@
  * `npm run bench:paths` — one edit four ways, in one run on one machine, each per image and as a
  * ratio against the first:
  *   (a) engine     KontextEngine.run in this process, one edit after another (sessions warm);
+ *   (a′)           the same with step previews on, as the studio's engine process runs a job;
  *   (b) host       the studio host (SQLite project, engine process, web host) over its WebSocket:
  *                  `generate` sent → the node's `done` diff received, one edit after another;
  *   (c) CLI ×1     `node bin/kontext.js edit --in IMG --out FILE` as a process per image;
@@ -60,6 +61,7 @@ async function makeInputs(n: number, offset: number): Promise<string[]> {
 mkdirSync(join(dir, 'in'))
 const inputs = await makeInputs(items, 0)
 const [warmInput] = await makeInputs(1, items) // never one of the measured inputs
+const previewInputs = await makeInputs(items, items + 1)
 const engine = new KontextEngine({ modelDirs: knownModelDirs(), provider: 'cpu' })
 const model = engine.summaries().find((m) => m.id === 'kontext-tiny')
 if (!model) throw new Error('The bundled kontext-tiny model is missing.')
@@ -103,10 +105,15 @@ const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[
 
 // (a) The engine in this process.
 await engine.run(job(new Uint8Array(readFileSync(warmInput as string))), { previews: false })
+// (a′) interleaved with it: step previews on, as the host's engine process runs a job (the
+// studio draws them), on inputs of its own (the engine caches encoded contexts by content).
 const engineMs: Sample[] = []
-for (const p of inputs) {
+const previewMs: Sample[] = []
+for (const [i, p] of inputs.entries()) {
   const bytes = new Uint8Array(readFileSync(p))
   engineMs.push(await measured(() => engine.run(job(bytes), { previews: false })))
+  const other = new Uint8Array(readFileSync(previewInputs[i] as string))
+  previewMs.push(await measured(() => engine.run(job(other), { previews: true, onProgress: () => undefined })))
 }
 await engine.release()
 
@@ -152,7 +159,12 @@ await hostEdit(warm!.nodeId, warm!.blob)
 const hostMs: Sample[] = []
 const enginePid = engineProcess.pid
 if (enginePid === null) throw new Error('The engine process did not start.')
-for (const m of toEdit) hostMs.push(await measured(() => hostEdit(m.nodeId, m.blob), [enginePid]))
+let engineProcessCpu = 0
+for (const m of toEdit) {
+  const before = liveCpuMs(enginePid)
+  hostMs.push(await measured(() => hostEdit(m.nodeId, m.blob), [enginePid]))
+  engineProcessCpu += liveCpuMs(enginePid) - before
+}
 client.close()
 await web.close()
 await engineProcess.stop()
@@ -168,6 +180,28 @@ const manyTotal = await measured(() =>
   run(process.execPath, [bin, 'edit', ...inputs.flatMap((p) => ['--in', p]), ...cliArgs, '--out', join(dir, 'd')]),
 )
 
+/**
+ * Start-up alone: a `kontext edit` refused at its first input check (exit 3) has started Node,
+ * loaded the CLI and the edit command with its engine modules, and done nothing else. From the
+ * cached build (as `npx kontext` runs by default) and from source through tsx.
+ */
+async function startupOnly(fromSource: boolean): Promise<Sample[]> {
+  const env = { ...process.env, ...(fromSource ? { KONTEXT_CLI_FROM_SOURCE: '1' } : {}) }
+  const out: Sample[] = []
+  for (let i = 0; i < 3; i++)
+    out.push(
+      await measured(() =>
+        run(process.execPath, [bin, 'edit', '--in', join(dir, 'absent.png'), ...cliArgs, '--out', join(dir, 'x.png')], { env }).then(
+          () => Promise.reject(new Error('the refused edit succeeded')),
+          (e: { code?: number }) => (e.code === 3 ? undefined : Promise.reject(e)),
+        ),
+      ),
+    )
+  return out
+}
+const startBuilt = await startupOnly(false)
+const startSource = await startupOnly(true)
+
 rmSync(dir, { recursive: true, force: true })
 const row = (path: string, samples: readonly Sample[]) => ({
   path,
@@ -177,17 +211,21 @@ const row = (path: string, samples: readonly Sample[]) => ({
 })
 const rows0 = [
   row('(a) engine in-process', engineMs),
+  row('(a′) engine in-process, with step previews', previewMs),
   row('(b) studio host over WebSocket', hostMs),
   row('(c) kontext edit, a process per image', perProcessMs),
   {
     ...row(`(d) kontext edit, ${items} inputs in one process`, [{ wall: manyTotal.wall / items, cpu: manyTotal.cpu / items }]),
     medianWallMs: null,
   },
+  row('start-up only: `kontext edit` refused at --in (cached build)', startBuilt),
+  row('start-up only, from source through tsx (KONTEXT_CLI_FROM_SOURCE=1)', startSource),
 ]
 const base = rows0[0] as (typeof rows0)[number]
 const rows = rows0.map((r) => ({ ...r, wallRatio: r.wallMs / base.wallMs, cpuRatio: r.cpuMs / base.cpuMs }))
 const machine = { cpus: cpus().length, loadavg: loadavg().map((l) => Number(l.toFixed(2))), node: process.version }
-if (values.json) console.log(JSON.stringify({ items, steps, model: model.id, machine, rows }))
+if (values.json)
+  console.log(JSON.stringify({ items, steps, model: model.id, machine, rows, hostEngineProcessCpuMs: engineProcessCpu / items }))
 else {
   console.log(
     `same edit (${model.id}, ${steps} steps, 64×64, CPU), ${items} images per path; ${machine.cpus} cores, load ${machine.loadavg.join(' ')}`,
@@ -200,4 +238,7 @@ else {
       `| ${r.path} | ${f0(r.wallMs)} | ${f0(r.medianWallMs)} | ${r.wallRatio.toFixed(2)} | ${f0(r.cpuMs)} | ${r.cpuRatio.toFixed(2)} |`,
     )
   console.log('CPU: all processes involved (this one, the engine process, the CLI processes), from /proc.')
+  console.log(
+    `(b) CPU split: engine process ${(engineProcessCpu / items).toFixed(0)} ms/image, host (web host, store, this client) the rest.`,
+  )
 }
