@@ -2,15 +2,19 @@
  * `npm run bench:paths` — one edit four ways, in one run on one machine, each per image and as a
  * ratio against the first:
  *   (a) engine     KontextEngine.run in this process, one edit after another (sessions warm);
- *   (a′)           the same with step previews on, as the studio's engine process runs a job;
+ *   (a′)           the same with step previews on, as the studio's engine process runs a job
+ *                  (interleaved with (a), on inputs of its own: the engine caches contexts);
  *   (b) host       the studio host (SQLite project, engine process, web host) over its WebSocket:
  *                  `generate` sent → the node's `done` diff received, one edit after another;
  *   (c) CLI ×1     `node bin/kontext.js edit --in IMG --out FILE` as a process per image;
- *   (d) CLI ×N     `node bin/kontext.js edit --in … --in … --out DIR`: all N inputs in one process.
- * Every path edits the same N distinct 64×64 images (the bundled goldens, one pixel changed per
- * copy so no path hits a context cache another does not), same prompt, seed and steps, on CPU.
- * (a) and (b) are warmed up by one edit of a different image first; (c) and (d) pay their start-up
- * every time, as a user does. Options: --items N (8), --steps N (model default), --json.
+ *   (d) CLI ×N     `node bin/kontext.js edit --in … --in … --out DIR`: all N inputs in one process;
+ * then the CLI's start-up alone (a `kontext edit` refused at its --in), from the cached build and
+ * from source through tsx. Inputs are distinct 64×64 images (the bundled goldens, one pixel
+ * changed per copy, so no path hits a context cache another does not); same prompt, seed and
+ * steps, all on CPU. (a) and (b) are warmed up by one edit of another image first; (c) and (d) pay
+ * their start-up every time, as a user does. Wall time and CPU time of every process involved
+ * (/proc), since wall time on a loaded machine favours whichever path runs more processes.
+ * Options: --items N (8), --steps N (model default), --json.
  */
 import { execFile } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
