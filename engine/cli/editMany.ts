@@ -5,13 +5,13 @@
  * `--out DIR` under its input's name; an input that fails is reported with its reason and the
  * others still run (exit 1 if any failed).
  */
-import { mkdirSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { existsSync, mkdirSync, statSync } from 'node:fs'
+import { extname, join, resolve } from 'node:path'
 import { safeDisplayText } from '../../core/displayText'
 import { StudioError, type StudioErrorData } from '../../core/result'
 import { runLocalBatch } from '../batch/localRunner'
 import { summarize, type ItemOutcome } from '../batch/outcome'
-import { BatchSettings, sha256Hex, type PlannedItem } from '../batch/plan'
+import { BatchSettings, IMAGE_EXTENSIONS, sha256Hex, type PlannedItem } from '../batch/plan'
 import { EXIT, reportError, type CliContext } from './context'
 import { expandInputs, planEditItems } from './editInputs'
 import { checkOutPath, isError, readImageInput, usageError, type SamplingOptions } from './inputs'
@@ -36,6 +36,14 @@ export async function runEditMany(a: EditManyArgs, ctx: CliContext): Promise<num
   if (a.out === undefined)
     return fail(usageError('edit with several inputs needs --out DIR (each result is written there under its input’s name).'))
   const outDir = resolve(ctx.cwd, a.out)
+  // `--out result.png` with a folder of inputs is a mistake, not a request for a folder of that name.
+  if (IMAGE_EXTENSIONS.has(extname(outDir).toLowerCase()) && !(existsSync(outDir) && statSync(outDir).isDirectory()))
+    return fail(
+      usageError(
+        `With several inputs --out is a folder, not an image file (${shown(a.out)}).`,
+        'Give a folder for --out, e.g. --out edited/.',
+      ),
+    )
   // --out is a folder here: it may exist as one, or be made (an existing file is refused).
   const unwritable = checkOutPath(join(outDir, 'result.png'), a.out)
   if (unwritable) return fail(unwritable)

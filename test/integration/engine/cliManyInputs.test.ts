@@ -81,7 +81,7 @@ describe('kontext edit with many inputs', () => {
     expect(r.out).toMatch(/^wrote one\.png \(64×64, seed 2, 4 steps/)
   })
 
-  it('refuses before any work: no --out, an --out that is a file, two inputs with one output name', async () => {
+  it('refuses before any work: no --out, an --out that is a file or named like one, two inputs with one output name', async () => {
     const noOut = await cli('edit', '--in', inputs[0] as string, '--in', inputs[1] as string, ...EDIT)
     expect(noOut.code).toBe(2)
     expect(noOut.err).toContain('edit with several inputs needs --out DIR')
@@ -89,6 +89,10 @@ describe('kontext edit with many inputs', () => {
     const outFile = await cli('edit', '--in', inputs[0] as string, '--in', inputs[1] as string, ...EDIT, '--out', 'taken')
     expect(outFile.code).toBe(3)
     expect(outFile.err).toContain('is a file, not a folder')
+    const asImage = await cli('edit', '--in', goldenDir, ...EDIT, '--out', 'edited.png')
+    expect(asImage.code).toBe(2)
+    expect(asImage.err).toContain('With several inputs --out is a folder, not an image file')
+    expect(existsSync(join(dir, 'edited.png'))).toBe(false)
     const twice = await cli('edit', '--in', inputs[0] as string, '--in', inputs[0] as string, ...EDIT, '--out', 'twice')
     expect(twice.code).toBe(3)
     expect(twice.err).toContain('Two inputs would both be written as “c2_context.png”')
