@@ -1,11 +1,9 @@
 #!/usr/bin/env node
-// `npx kontext …`: registers tsx so the TypeScript CLI runs from source, then hands over to it.
-import { register } from 'tsx/esm/api'
-import { fileURLToPath } from 'node:url'
+// `npx kontext …`: loads the TypeScript CLI (a cached esbuild bundle of it, or through tsx from
+// source: bin/cliBuild.js says when which) and hands over to it.
+import { loadCli } from './cliBuild.js'
 
-register()
-const cli = fileURLToPath(new URL('../engine/cli/main.ts', import.meta.url))
-const { main } = await import(cli)
+const { main } = await loadCli()
 const abort = new AbortController()
 process.once('SIGINT', () => abort.abort())
 process.exitCode = await main(process.argv.slice(2), {

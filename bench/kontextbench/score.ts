@@ -3,7 +3,7 @@ import { scenesEqual, type Scene } from './domain'
 import { classifyImage } from './classify'
 import type { ImageSize } from './render'
 
-export { psnr, PSNR_CAP_DB } from '../../engine/bench/psnr'
+export { psnr, PSNR_CAP_DB } from '../../engine/caseBench/psnr'
 
 export function editCorrect(output: Uint8Array, target: Scene, imageSize: ImageSize = 64): boolean {
   return scenesEqual(classifyImage(output, imageSize), target)

@@ -27,6 +27,13 @@ export interface LocalBatch {
   readonly depth?: number
   readonly signal?: AbortSignal
   readonly onItem?: (outcome: ItemOutcome, finished: number) => void
+  /**
+   * Reads one item's input; its rejection is that item's failure. Default: the file as it is
+   * (`kontext edit` passes one that checks the image first, as a single `--in` is checked).
+   */
+  readonly readInput?: (item: PlannedItem) => Promise<Uint8Array>
+  /** Output size asked of the model (it snaps to one of its resolutions); default: the input's. */
+  readonly size?: { readonly width: number; readonly height: number }
 }
 
 /** The engine job for one item: its input first (offset 1), then the shared references. */
@@ -35,6 +42,7 @@ export const itemJob = (
   input: Uint8Array,
   refs: readonly Uint8Array[],
   s: BatchSettings,
+  size?: { readonly width: number; readonly height: number },
 ): GenerationJob => ({
   model: s.model,
   prompt: s.prompt,
@@ -42,7 +50,10 @@ export const itemJob = (
   seed: item.seed,
   steps: s.steps,
   guidance: s.guidance,
+  ...(size ? { width: size.width, height: size.height } : {}),
 })
+
+const readAsIs = async (item: PlannedItem): Promise<Uint8Array> => new Uint8Array(await readFile(item.path))
 
 /** Written beside and renamed into place, so a killed batch never leaves half a PNG under a result's name. */
 export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
@@ -64,8 +75,8 @@ export async function runLocalBatch(b: LocalBatch): Promise<ItemOutcome[]> {
         outcome = { name: item.name, key: item.key, ok: false, error: studioError('job.cancelled', 'The batch was cancelled.') }
       else
         try {
-          const input = new Uint8Array(await readFile(item.path))
-          const result = await b.engine.run(itemJob(item, input, b.refs, b.settings), {
+          const input = await (b.readInput ?? readAsIs)(item)
+          const result = await b.engine.run(itemJob(item, input, b.refs, b.settings, b.size), {
             previews: false,
             ...(b.signal ? { signal: b.signal } : {}),
           })

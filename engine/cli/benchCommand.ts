@@ -1,6 +1,6 @@
 /**
  * `kontext bench --model DIR|ID --cases FILE` — runs any model on a case file (format in
- * engine/bench/caseFile.ts) and writes every output, a contact sheet (context | output |
+ * engine/caseBench/caseFile.ts) and writes every output, a contact sheet (context | output |
  * expected) and PSNR where an expected image exists. For the synthetic benchmark use
  * `npm run bench:quality`; this runner is for judging real photos by eye.
  */
@@ -8,9 +8,9 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { studioError, toErrorData, type StudioErrorData } from '../../core/result'
-import { contactSheet, type SheetTile } from '../bench/contactSheet'
-import { parseCaseFile } from '../bench/caseFile'
-import { psnr } from '../bench/psnr'
+import { contactSheet, type SheetTile } from '../caseBench/contactSheet'
+import { parseCaseFile } from '../caseBench/caseFile'
+import { psnr } from '../caseBench/psnr'
 import { KontextEngine } from '../engineService'
 import { decodeRgb, decodeRgbForModel, encodeRgbPng } from '../image/imageIo'
 import { isError } from './inputs'

@@ -13,13 +13,15 @@ import { FEATHER_LIMITS } from '../../core/limits'
 import { studioError, toErrorData, type StudioErrorData } from '../../core/result'
 import { KontextEngine } from '../engineService'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
+import { manyInputs } from './editInputs'
+import { runEditMany } from './editMany'
 import { checkOutPath, checkPrompt, isError, numberOption, readImageInput, samplingOptions, usageError, writeFailed } from './inputs'
 import { DEFAULT_MODEL_ID, knownModelDirs, modelFolderArg } from './modelDirs'
 import { progressBar } from './progressBar'
 
 const OPTIONS = {
   prompt: { type: 'string', short: 'p' },
-  in: { type: 'string', short: 'i' },
+  in: { type: 'string', short: 'i', multiple: true },
   ref: { type: 'string', multiple: true },
   mask: { type: 'string' },
   feather: { type: 'string' },
@@ -45,7 +47,8 @@ async function run(mode: 'generate' | 'edit', argv: string[], ctx: CliContext): 
   const fail = (e: StudioErrorData) => reportError(ctx, e, json)
   const prompt = checkPrompt(values.prompt)
   if (isError(prompt)) return fail(prompt)
-  if (mode === 'edit' && !values.in) return fail(usageError('edit needs --in <image>.', 'Use `kontext generate` for text-to-image.'))
+  if (mode === 'edit' && !values.in?.length)
+    return fail(usageError('edit needs --in <image>.', 'Use `kontext generate` for text-to-image.'))
   if (mode === 'generate' && (values.in || values.ref || values.mask))
     return fail(usageError('generate takes no --in/--ref/--mask.', 'Use `kontext edit --in <image>` to edit an image.'))
   const sampling = samplingOptions(values)
@@ -56,6 +59,24 @@ async function run(mode: 'generate' | 'edit', argv: string[], ctx: CliContext): 
     return fail(usageError('--feather needs --mask.', 'Give the mask to feather: --mask mask.png.'))
   if (values.mask && sampling.size)
     return fail(usageError('--width/--height do not apply with --mask: a region edit keeps the size of --in.'))
+  // Several --in (or a folder): one process for all of them, results into --out DIR.
+  if (mode === 'edit' && values.in && manyInputs(values.in, ctx.cwd)) {
+    if (values.mask)
+      return fail(usageError('--mask applies to one image: give a single --in with it.', 'Run one `kontext edit --mask` per image.'))
+    return runEditMany(
+      {
+        inputs: values.in,
+        refs: values.ref ?? [],
+        prompt,
+        out: values.out,
+        sampling,
+        ...(values.model ? { model: values.model } : {}),
+        ...(values.provider ? { provider: values.provider } : {}),
+        json,
+      },
+      ctx,
+    )
+  }
   // The seed is fixed now so that the default --out name is known before the run.
   const seed = sampling.seed ?? randomInt(0, 2 ** 31)
   const outGiven = values.out ?? `kontext-${seed}.png`
@@ -65,7 +86,7 @@ async function run(mode: 'generate' | 'edit', argv: string[], ctx: CliContext): 
 
   const contexts: Uint8Array[] = []
   for (const [flag, path] of [
-    ...(values.in ? [['--in', values.in] as const] : []),
+    ...(values.in ? [['--in', values.in[0] as string] as const] : []),
     ...(values.ref ?? []).map((r) => ['--ref', r] as const),
   ]) {
     const bytes = await readImageInput(path, ctx.cwd, flag)
@@ -168,6 +189,6 @@ export const generateCommand: CliCommand = {
 
 export const editCommand: CliCommand = {
   summary: 'edit an image (--in) following a prompt, with optional extra references (--ref) or only inside a painted mask (--mask)',
-  usage: `kontext edit --in IMAGE [--ref IMAGE]… [--mask MASK [--feather PX]] ${COMMON}`,
+  usage: `kontext edit --in IMAGE [--ref IMAGE]… [--mask MASK [--feather PX]] ${COMMON}\n      kontext edit --in IMAGE|DIR [--in IMAGE|DIR]… --out DIR … (several inputs in one process; each result under its input's name)`,
   run: (argv, ctx) => run('edit', argv, ctx),
 }

@@ -151,5 +151,11 @@ describe('kontext CLI', () => {
   it('runs as `npx kontext` through the bin shim', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [join(repoRoot, 'bin', 'kontext.js'), 'models', '--json'], { cwd: dir })
     expect(JSON.parse(stdout)).toMatchObject({ ok: true })
+    // The same from source through tsx (what the shim falls back to when it cannot use a build).
+    const fromSource = await promisify(execFile)(process.execPath, [join(repoRoot, 'bin', 'kontext.js'), 'models', '--json'], {
+      cwd: dir,
+      env: { ...process.env, KONTEXT_CLI_FROM_SOURCE: '1' },
+    })
+    expect(JSON.parse(fromSource.stdout)).toEqual(JSON.parse(stdout))
   })
 })
