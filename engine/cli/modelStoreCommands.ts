@@ -18,7 +18,9 @@ import { formatBytes, formatProgress } from '../models/progress'
 import { checkModelId, defaultStoreRoot, ModelStore } from '../models/store'
 import { verifyModel } from '../models/verify'
 import { listProviders } from '../sessions'
+import { looksLikeOnnxExport } from '../export/onnxExport'
 import { EXIT, reportError, type CliContext } from './context'
+import { importOnnxExportCommand } from './importExportCommand'
 import { knownModelDirs } from './modelDirs'
 
 export const STORE_SUBCOMMANDS = new Set(['list', 'add', 'import', 'verify', 'remove'])
@@ -141,6 +143,8 @@ async function add(store: ModelStore, args: string[], flags: Map<string, string>
 function importDir(store: ModelStore, args: string[], flags: Map<string, string>, json: boolean, ctx: CliContext): number {
   if (!args[0]) return reportError(ctx, studioError('cli.usage', 'models import needs a folder.', USAGE), json)
   const folder = resolve(ctx.cwd, args[0])
+  // The ONNX export is adapted in place (boundary casts, the autoencoder from ae.safetensors).
+  if (looksLikeOnnxExport(folder)) return importOnnxExportCommand(folder, json, ctx)
   try {
     const id = checkModelId(flags.get('--id') ?? linkedIdFor(folder))
     const r = linkFolder(store, id, folder)

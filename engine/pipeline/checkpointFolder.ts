@@ -66,7 +66,8 @@ export function memoryRefusal(float32Bytes: number, freeBytes: number): string |
   return `The engine runs these weights as float32, which needs about ${gb(need)} of memory; ${gb(freeBytes)} is free. Use a machine with more memory, or a model that fits (16-bit graphs are not built yet).`
 }
 
-function readConfig(dir: string): Result<CheckpointConfig> {
+/** `kontext.json` of a folder ({} when there is none); also read by the ONNX export's import. */
+export function readCheckpointConfig(dir: string): Result<CheckpointConfig> {
   const path = join(dir, CHECKPOINT_CONFIG_FILE)
   if (!existsSync(path)) return ok({})
   let raw: unknown
@@ -161,7 +162,7 @@ function pick(r: FolderInspection, kind: ComponentFound['kind'], layout: Compone
 }
 
 export function openCheckpointFolder(dir: string, opts: { freeBytes?: number } = {}): Result<CheckpointFolder> {
-  const cfg = readConfig(dir)
+  const cfg = readCheckpointConfig(dir)
   if (!cfg.ok) return cfg
   const inspection = inspectModelFolder(dir, { bundledClipMerges: BUNDLED_CLIP_MERGES })
   const problems = [...inspection.problems]
