@@ -15,7 +15,7 @@
 import { existsSync, mkdirSync, statSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { basename, dirname, join, parse, resolve } from 'node:path'
-import onnxProto from 'onnx-proto'
+import onnxProto, { type onnx } from 'onnx-proto'
 import { err, ok, studioError, type Result } from '../../core/result'
 import { buildComponent } from '../graph/components'
 import { writeGraphFiles } from '../graph/graphFiles'
@@ -26,7 +26,11 @@ import { MANIFEST_FILE } from '../manifest/validate'
 import { readCheckpointConfig, type CheckpointConfig } from '../pipeline/checkpointFolder'
 import { openComponent, inspectModelFolder, type ComponentFound } from '../weights/index'
 import type { OnnxGraphFound } from '../weights/onnxScan'
+import type { Fp16Counts } from '../precision/bf16ToFp16'
+import { planPrecision, storedDtypeOf, type PrecisionPlan } from '../precision/plan'
+import type { ProviderName } from '../sessions'
 import { floatBoundaries, type BoundaryChange } from './boundaries'
+import { bf16GraphToFp16, weightBytesByDtype } from './fp16Graph'
 
 const { ModelProto } = onnxProto.onnx
 
@@ -55,6 +59,10 @@ export interface ImportedGraph {
   readonly source: string
   readonly file: string
   readonly changes: readonly BoundaryChange[]
+  /** What runs on the provider imported for, and the conversion done. */
+  readonly plan: PrecisionPlan & { ok: true }
+  /** When bf16 weights were converted: the new data file and what the conversion lost. */
+  readonly fp16?: { readonly data: string; readonly tensors: number; readonly counts: Fp16Counts }
 }
 
 export interface ExportImport {
@@ -133,15 +141,43 @@ export function findOnnxExport(dirIn: string): Result<ExportFound> {
   })
 }
 
-/** Rewrites one graph's boundaries into `model.kontext.onnx` beside it (written whole, then renamed). */
-function adaptGraph(dir: string, component: ImportedGraph['component'], g: OnnxGraphFound): ImportedGraph {
-  const source = join(dir, g.file)
-  const { model, changes } = floatBoundaries(ModelProto.decode(readFileSync(source)))
-  const file = join(dirname(g.file), ADAPTED_GRAPH)
+/** The data file bf16 weights are converted into, beside the graph (the original is only read). */
+export const FP16_DATA = 'weights.kontext-fp16.onnx_data'
+
+interface PlannedGraph {
+  readonly component: ImportedGraph['component']
+  readonly found: OnnxGraphFound
+  readonly model: onnx.IModelProto
+  readonly plan: PrecisionPlan
+}
+
+/** Reads a graph (graph-only files are small; weights stay in their data file) and plans its precision. */
+export function planGraph(dir: string, component: ImportedGraph['component'], g: OnnxGraphFound, provider: ProviderName): PlannedGraph {
+  const model = ModelProto.decode(readFileSync(join(dir, g.file)))
+  const stored = storedDtypeOf(weightBytesByDtype(model))
+  return { component, found: g, model, plan: planPrecision({ provider, component, stored, source: 'onnx' }) }
+}
+
+/**
+ * Writes one planned graph as `model.kontext.onnx` beside it (whole, then renamed): bf16 weights
+ * converted to fp16 first where the plan says so, then float32 casts at its boundaries.
+ */
+export function adaptGraph(dir: string, p: PlannedGraph): ImportedGraph {
+  if (!p.plan.ok) throw new Error(`${p.found.file}: ${p.plan.reason}`)
+  const graphDir = join(dir, dirname(p.found.file))
+  let model = p.model
+  let fp16: ImportedGraph['fp16']
+  if (p.plan.conversion.kind === 'bf16-to-fp16-at-import') {
+    const c = bf16GraphToFp16(model, graphDir, FP16_DATA)
+    model = c.model
+    fp16 = { data: join(dirname(p.found.file), FP16_DATA), tensors: c.tensors, counts: c.counts }
+  }
+  const { model: bounded, changes } = floatBoundaries(model)
+  const file = join(dirname(p.found.file), ADAPTED_GRAPH)
   const tmp = join(dir, `${file}.partial-${process.pid}`)
-  writeFileSync(tmp, ModelProto.encode(model).finish())
+  writeFileSync(tmp, ModelProto.encode(bounded).finish())
   renameSync(tmp, join(dir, file))
-  return { component, source: g.file, file, changes }
+  return { component: p.component, source: p.found.file, file, changes, plan: p.plan, ...(fp16 ? { fp16 } : {}) }
 }
 
 const io = (name: string, rank: number, dtype: 'float32' | 'int32' = 'float32') => ({ name, dtype, rank })
@@ -205,10 +241,28 @@ function importManifest(found: ExportFound, graphs: Record<ImportedGraph['compon
   })
 }
 
-/** Adapts the export in `dir` in place (see the file comment); writes model.json last. */
-export function importOnnxExport(found: ExportFound): ExportImport {
+/**
+ * Adapts the export in `dir` in place (see the file comment) for `provider`; writes model.json
+ * last. Every graph is planned first, so a combination that cannot run is refused, with the reason
+ * and the alternative, before anything is converted or written.
+ */
+export function importOnnxExport(found: ExportFound, provider: ProviderName): Result<ExportImport> {
   const { dir } = found
-  const graphs = [adaptGraph(dir, 'clip', found.clip), adaptGraph(dir, 't5', found.t5), adaptGraph(dir, 'transformer', found.transformer)]
+  const planned = [
+    planGraph(dir, 'clip', found.clip, provider),
+    planGraph(dir, 't5', found.t5, provider),
+    planGraph(dir, 'transformer', found.transformer, provider),
+  ]
+  const refused = planned.flatMap((p) => (p.plan.ok ? [] : [`${p.found.file}: ${p.plan.reason}; ${p.plan.alternative}`]))
+  if (refused.length)
+    return err(
+      studioError(
+        'provider.unsupported',
+        `The ONNX export in ${dir} cannot run on ${provider}: ${refused.join(' ')}.`,
+        'Nothing was converted or written.',
+      ),
+    )
+  const graphs = planned.map((p) => adaptGraph(dir, p))
   const aeDir = join(dir, AE_DIR)
   const tmp = `${aeDir}.partial-${process.pid}`
   rmSync(tmp, { recursive: true, force: true })
@@ -226,10 +280,10 @@ export function importOnnxExport(found: ExportFound): ExportImport {
   const byComponent = Object.fromEntries(graphs.map((g) => [g.component, g.file])) as Record<ImportedGraph['component'], string>
   const manifest = importManifest(found, byComponent)
   writeFileSync(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n')
-  return {
+  return ok({
     dir,
     graphs,
     autoencoder: { from: found.autoencoder.files, encoder: `${AE_DIR}/encoder.onnx`, decoder: `${AE_DIR}/decoder.onnx` },
     manifest,
-  }
+  })
 }

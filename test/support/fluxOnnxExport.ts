@@ -12,12 +12,13 @@
  * onnx-proto directly, independently of the engine's own boundary rewriter.
  */
 import { closeSync, copyFileSync, cpSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import onnxProto, { type onnx } from 'onnx-proto'
 import { buildComponent, type GraphComponent } from '../../engine/graph/components'
 import { readerTensorSource } from '../../engine/graph/tensorSource'
 import { openCheckpointFolder } from '../../engine/pipeline/checkpointFolder'
 import { folderGraphSettings } from '../../engine/pipeline/checkpointModels'
+import { fromFloat32 } from '../../engine/weights/dtypes'
 import { openComponent } from '../../engine/weights/index'
 
 const { ModelProto } = onnxProto.onnx
@@ -180,17 +181,33 @@ export function writeOnnxExportStandIn(
 }
 
 /**
- * A one-node graph whose weight is bfloat16 and whose MatMul computes in bfloat16, with float32
- * boundaries: what the published weights are like for a provider without bf16 kernels.
+ * y = x · W with W a 4×4 bfloat16 weight and the MatMul computing in bfloat16, float32 boundaries:
+ * what the published weights are like for a provider without bf16 kernels. `weights` (16 values,
+ * row-major, rounded to bf16) default to zeros; `external` puts W in `weights.bin` beside the graph.
  */
-export function writeBf16WeightGraph(file: string): void {
-  const w = new Uint8Array(2 * 4 * 4)
+export function writeBf16WeightGraph(file: string, o: { weights?: readonly number[]; external?: boolean } = {}): void {
+  const w = fromFloat32(o.weights ?? new Array<number>(16).fill(0), 'BF16')
+  if (w.byteLength !== 32) throw new Error('writeBf16WeightGraph takes 16 weights')
+  const weight: onnx.ITensorProto = o.external
+    ? {
+        name: 'w',
+        dims: [4, 4],
+        dataType: BF16,
+        dataLocation: 1,
+        externalData: [
+          { key: 'location', value: 'weights.bin' },
+          { key: 'offset', value: '0' },
+          { key: 'length', value: '32' },
+        ],
+      }
+    : { name: 'w', dims: [4, 4], dataType: BF16, rawData: w }
+  if (o.external) writeFileSync(join(dirname(file), 'weights.bin'), w)
   const model: onnx.IModelProto = {
     irVersion: 8,
     opsetImport: [{ domain: '', version: 17 }],
     graph: {
       name: 'bf16-weights',
-      initializer: [{ name: 'w', dims: [4, 4], dataType: BF16, rawData: w }],
+      initializer: [weight],
       input: [valueInfo('x', FLOAT, ['B', 4])],
       output: [valueInfo('y', FLOAT, ['B', 4])],
       node: [

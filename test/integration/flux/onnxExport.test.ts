@@ -104,11 +104,15 @@ describe('the ONNX export stand-in', () => {
 
 describe('kontext models import on the ONNX export', () => {
   beforeAll(async () => {
-    const r = await cli('models', 'import', exported)
+    const r = await cli('models', 'import', exported, '--provider', 'cpu')
     expect(r.err).toBe('')
     expect(r.code).toBe(0)
+    // The stand-in's weights are float32, so the plan converts nothing; only the boundaries change.
     expect(r.out).toContain(
-      'transformer  transformer.opt/bf16/model.kontext.onnx (from transformer.opt/bf16/model.onnx): input hidden_states bfloat16→float32, input encoder_hidden_states bfloat16→float32, input pooled_projections bfloat16→float32, input timestep bfloat16→float32, output latent bfloat16→float32',
+      'transformer  transformer.opt/bf16/model.kontext.onnx (from transformer.opt/bf16/model.onnx): float32 on CPU, as stored; input hidden_states bfloat16→float32, input encoder_hidden_states bfloat16→float32, input pooled_projections bfloat16→float32, input timestep bfloat16→float32, output latent bfloat16→float32',
+    )
+    expect(r.out).toContain(
+      'clip         clip.opt/model.kontext.onnx (from clip.opt/model.onnx): float32 on CPU, as stored; output text_embeddings bfloat16→float32, output pooled_embeddings bfloat16→float32',
     )
     expect(r.out).toContain('autoencoder  vae.kontext/encoder.onnx, vae.kontext/decoder.onnx (built from ae.safetensors)')
   }, 120_000)
