@@ -19,6 +19,7 @@ import type { T5Tokenizer } from '../tokenizers/t5Tokenizer'
 import { BUNDLED_CLIP_MERGES } from '../tokenizers/bundled'
 import { loadFolderTokenizers, openComponent, type ComponentFound } from '../weights/index'
 import type { CheckpointFolder } from './checkpointFolder'
+import type { ComponentPlacement } from '../../core/engineTypes'
 import type { KontextModels, TextEmbedding, VelocityInput } from './types'
 
 /** Opens a graph file by path on the engine's provider ladder (the SessionPool). */
@@ -44,6 +45,15 @@ export const COMPONENT_PART: Record<GraphComponent, keyof CheckpointFolder['part
   'ae-decode': 'autoencoder',
   clip: 'clip',
   t5: 't5',
+}
+
+/** The names the CLI and the status bar show (the same for manifest models). */
+const PLACEMENT_NAME: Record<GraphComponent, string> = {
+  clip: 'clip',
+  t5: 't5',
+  transformer: 'transformer',
+  'ae-encode': 'vae-encoder',
+  'ae-decode': 'vae-decoder',
 }
 
 const f32 = (data: Float32Array, dims: number[]): TensorData => ({ dtype: 'float32', data, dims })
@@ -166,9 +176,17 @@ export class CheckpointKontextModels implements KontextModels {
     return s
   }
 
+  /** Where each component ran, in the order they were first used. */
+  private readonly placed = new Map<string, string>()
+
+  get placement(): ComponentPlacement[] {
+    return [...this.placed].map(([component, provider]) => ({ component, provider }))
+  }
+
   private async run(component: GraphComponent, feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
     const s = await this.session(component)
     this.provider = s.provider
+    this.placed.set(PLACEMENT_NAME[component], s.provider)
     const start = performance.now()
     try {
       return await s.run(feeds)

@@ -138,7 +138,7 @@ describe('kontext models import on the ONNX export', () => {
   })
 
   it('kontext edit --model DIR runs it end to end, close to the safetensors path of the same checkpoint', async () => {
-    const edit = (dir: string, out: string) =>
+    const edit = (dir: string, out: string, ...more: string[]) =>
       cli(
         'edit',
         '--model',
@@ -155,12 +155,26 @@ describe('kontext models import on the ONNX export', () => {
         'cpu',
         '--out',
         out,
+        ...more,
       )
     const a = await edit(exported, 'export.png')
     expect(a.err).not.toMatch(/kontext:/)
     expect(a.code).toBe(0)
     expect(a.out).toMatch(/wrote export\.png \(48×32, seed 5, 2 steps, \d+ ms on cpu\)/)
-    expect((await edit(release, 'release.png')).code).toBe(0)
+    expect(a.out).toMatch(/\n {2}ran: .*transformer on cpu/)
+    const b = await edit(release, 'release.png', '--json')
+    expect(b.code).toBe(0)
+    // Which component ran where, for both shapes of the same model (the status bar shows the same list).
+    const placed = (JSON.parse(b.out) as { placement: { component: string; provider: string }[] }).placement
+    expect(placed.map((p) => `${p.component}@${p.provider}`).sort()).toEqual([
+      'clip@cpu',
+      't5@cpu',
+      'transformer@cpu',
+      'vae-decoder@cpu',
+      'vae-encoder@cpu',
+    ])
+    const inText = a.out.split('ran: ')[1]!.trim().split(' · ').sort()
+    expect(inText).toEqual(placed.map((p) => `${p.component} on ${p.provider}`).sort())
     const x = await decodeRgb(readFileSync(join(home, 'export.png')))
     const y = await decodeRgb(readFileSync(join(home, 'release.png')))
     expect([x.width, x.height]).toEqual([48, 32])
