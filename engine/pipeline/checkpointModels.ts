@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { buildComponent, type ComponentConfig, type GraphComponent } from '../graph/components'
 import { writeGraphFiles } from '../graph/graphFiles'
-import { readerTensorSource, type TensorSource } from '../graph/tensorSource'
+import { bflNamesFromDiffusers } from '../graph/diffusersSource'
+import { readerTensorSource, type FloatWeightReader, type TensorSource } from '../graph/tensorSource'
 import type { ImagePlanes } from '../math/imagePlanes'
 import type { Latent } from '../math/packing'
 import { openGraphBytes, providerFailureReason, type LoadedSession, type ProviderName, type TensorData } from '../sessions'
@@ -103,6 +104,14 @@ export function withFp8Scales(src: TensorSource): TensorSource {
   }
 }
 
+/** A component's tensors as the builders read them: fp8 scales applied, diffusers names seen as BFL's. */
+export function componentSource(found: ComponentFound, reader: FloatWeightReader): TensorSource {
+  const src = withFp8Scales(readerTensorSource(reader))
+  return found.layout === 'diffusers' && (found.kind === 'transformer' || found.kind === 'autoencoder')
+    ? bflNamesFromDiffusers(src, found.kind)
+    : src
+}
+
 export class CheckpointKontextModels implements KontextModels {
   ortMs = 0
   readonly vocabulary = null
@@ -131,7 +140,7 @@ export class CheckpointKontextModels implements KontextModels {
     const reader = openComponent(found)
     try {
       const s = this.settings()
-      const built = buildComponent(component, withFp8Scales(readerTensorSource(reader)), s)
+      const built = buildComponent(component, componentSource(found, reader), s)
       const bytes = built.graph.stats.weightBytes
       if (bytes <= (this.opts.inlineMaxBytes ?? 1024 ** 3)) {
         const graph = built.graph.toBytes()
