@@ -7,6 +7,7 @@ import { printableName } from '../manifest/confine'
 import { badModel, loadManifest, MANIFEST_FILE } from '../manifest/validate'
 import { folderProblems } from '../pipeline/ortModels'
 import { openCheckpointFolder } from '../pipeline/checkpointFolder'
+import { looksLikeOnnxExport } from '../export/onnxExport'
 import { SessionPool } from '../sessions'
 import { walkModelFolder } from '../weights/walk'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
@@ -42,6 +43,16 @@ async function validate(dir: string | undefined, provider: string | undefined, j
   const full = resolve(ctx.cwd, dir)
   if (!existsSync(full)) return reportError(ctx, studioError('model.notFound', `${printableName(dir)}: no such folder.`), json)
   const files = existsSync(join(full, MANIFEST_FILE)) ? null : walkModelFolder(full)
+  if (files && looksLikeOnnxExport(full))
+    return reportError(
+      ctx,
+      studioError(
+        'model.invalid',
+        `${full} holds the FLUX.1 Kontext ONNX export, not yet imported: its graphs have bfloat16 inputs and outputs, which onnxruntime's JavaScript API cannot feed, and it has no autoencoder.`,
+        `Copy ae.safetensors, tokenizer/ and tokenizer_2/ from the FLUX.1-Kontext-dev release into it, then run \`kontext models import ${full} --provider P\`.`,
+      ),
+      json,
+    )
   if (files && files.safetensors.length + files.indexes.length > 0) return validateCheckpoint(full, provider, json, ctx)
   const manifest = loadManifest(full)
   if (!manifest.ok) return reportError(ctx, manifest.error, json)

@@ -98,7 +98,9 @@ describe('the ONNX export stand-in', () => {
     await pool.release()
     const v = await cli('models', 'validate', exported)
     expect(v.code).not.toBe(0)
-    expect(v.err).toContain('`kontext models import DIR` casts its bfloat16 boundaries to float32')
+    expect(v.code).toBe(4)
+    expect(v.err).toContain('holds the FLUX.1 Kontext ONNX export, not yet imported')
+    expect(v.err).toContain(`kontext models import ${exported} --provider P`)
   })
 })
 
