@@ -6,6 +6,7 @@
  */
 import { toErrorData } from '../../core/result'
 import { findOnnxExport, importOnnxExport, type ExportImport, type ImportedGraph } from '../export/onnxExport'
+import { checkModelId } from '../models/store'
 import { resolveLadder } from '../sessions'
 import { EXIT, reportError, type CliContext } from './context'
 
@@ -28,14 +29,20 @@ function describe(r: ExportImport, provider: string): string {
   return lines.join('\n') + '\n'
 }
 
-export function importOnnxExportCommand(dir: string, requested: string | undefined, json: boolean, ctx: CliContext): number {
+export function importOnnxExportCommand(
+  dir: string,
+  requested: string | undefined,
+  id: string | undefined,
+  json: boolean,
+  ctx: CliContext,
+): number {
   const ladder = resolveLadder(requested)
   if (!ladder.ok) return reportError(ctx, ladder.error, json)
   const provider = ladder.value[0]!
   const found = findOnnxExport(dir)
   if (!found.ok) return reportError(ctx, found.error, json)
   try {
-    const r = importOnnxExport(found.value, provider)
+    const r = importOnnxExport(found.value, provider, id === undefined ? undefined : checkModelId(id))
     if (!r.ok) return reportError(ctx, r.error, json)
     if (json)
       ctx.out(

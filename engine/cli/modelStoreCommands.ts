@@ -144,7 +144,7 @@ function importDir(store: ModelStore, args: string[], flags: Map<string, string>
   if (!args[0]) return reportError(ctx, studioError('cli.usage', 'models import needs a folder.', USAGE), json)
   const folder = resolve(ctx.cwd, args[0])
   // The ONNX export is adapted in place (boundary casts, the autoencoder from ae.safetensors).
-  if (looksLikeOnnxExport(folder)) return importOnnxExportCommand(folder, flags.get('--provider'), json, ctx)
+  if (looksLikeOnnxExport(folder)) return importOnnxExportCommand(folder, flags.get('--provider'), flags.get('--id'), json, ctx)
   try {
     const id = checkModelId(flags.get('--id') ?? linkedIdFor(folder))
     const r = linkFolder(store, id, folder)

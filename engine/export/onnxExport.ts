@@ -183,12 +183,12 @@ export function adaptGraph(dir: string, p: PlannedGraph): ImportedGraph {
 const io = (name: string, rank: number, dtype: 'float32' | 'int32' = 'float32') => ({ name, dtype, rank })
 
 /** The manifest of the imported folder: the export's names, float32 boundaries, our autoencoder. */
-function importManifest(found: ExportFound, graphs: Record<ImportedGraph['component'], string>): ModelManifest {
+function importManifest(found: ExportFound, graphs: Record<ImportedGraph['component'], string>, id?: string): ModelManifest {
   const t = fluxManifest.components.transformer.inputs
   const cfg = found.config
   return manifestSchema.parse({
     ...fluxManifest,
-    id: cfg.id ?? fluxManifest.id,
+    id: id ?? cfg.id ?? fluxManifest.id,
     name: cfg.name ?? fluxManifest.name,
     description:
       'The FLUX.1 Kontext [dev] ONNX export, imported: graph boundaries cast to float32 (weights untouched), the autoencoder built from ae.safetensors.',
@@ -246,7 +246,7 @@ function importManifest(found: ExportFound, graphs: Record<ImportedGraph['compon
  * last. Every graph is planned first, so a combination that cannot run is refused, with the reason
  * and the alternative, before anything is converted or written.
  */
-export function importOnnxExport(found: ExportFound, provider: ProviderName): Result<ExportImport> {
+export function importOnnxExport(found: ExportFound, provider: ProviderName, id?: string): Result<ExportImport> {
   const { dir } = found
   const planned = [
     planGraph(dir, 'clip', found.clip, provider),
@@ -278,7 +278,7 @@ export function importOnnxExport(found: ExportFound, provider: ProviderName): Re
   rmSync(aeDir, { recursive: true, force: true })
   renameSync(tmp, aeDir)
   const byComponent = Object.fromEntries(graphs.map((g) => [g.component, g.file])) as Record<ImportedGraph['component'], string>
-  const manifest = importManifest(found, byComponent)
+  const manifest = importManifest(found, byComponent, id)
   writeFileSync(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n')
   return ok({
     dir,
