@@ -20,6 +20,13 @@ export interface ModelSummary {
 
 export type EngineState = 'starting' | 'ready' | 'busy' | 'crashed' | 'restarting'
 
+/** Which execution provider one of a model's components ran on, in its last job (text encoders by name). */
+export interface ComponentPlacement {
+  /** `clip`, `t5` (or the manifest's encoder names), `transformer`, `vae-encoder`, `vae-decoder`. */
+  readonly component: string
+  readonly provider: string
+}
+
 export interface EngineDescription {
   readonly state: EngineState
   readonly ortVersion: string
@@ -29,6 +36,8 @@ export interface EngineDescription {
   readonly models: readonly ModelSummary[]
   /** Model folders that were found but cannot be used, each with its reason (absent from older engines). */
   readonly brokenModels?: readonly { readonly dir: string; readonly message: string }[]
+  /** Where each component of the last job's model ran (absent from older engines; empty before a job). */
+  readonly placement?: readonly ComponentPlacement[]
   readonly pid: number | null
   readonly restarts: number
 }

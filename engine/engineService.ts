@@ -6,7 +6,7 @@ import { sha256Hex } from './hashing'
 import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import type { EngineDescription, EngineState, ModelSummary } from '../core/engineTypes'
+import type { ComponentPlacement, EngineDescription, EngineState, ModelSummary } from '../core/engineTypes'
 import {
   describeJobIssue,
   generationJobSchema,
@@ -68,6 +68,8 @@ interface EngineModels extends KontextModels {
   readonly ortMs: number
   readonly vocabulary: readonly string[] | null
   readonly provider?: string | null
+  /** Where each component ran so far (absent: not tracked by this kind of model). */
+  readonly placement?: readonly ComponentPlacement[]
   loadAll(): Promise<void>
   release?(): Promise<void>
 }
@@ -113,6 +115,8 @@ export class KontextEngine {
   private readonly loaded = new Map<string, LoadedModel>()
   readonly problems: ModelProblem[] = []
   private readonly log: ((line: string) => void) | undefined
+  /** The model of the last job (its placement is what `describe` reports). */
+  private lastModel: string | null = null
 
   /**
    * Opens every folder's manifest and tokenizers now (graphs load lazily). A folder that fails is
@@ -222,8 +226,15 @@ export class KontextEngine {
     }))
   }
 
+  /** Where each component of the last job's model ran ([] before a job). */
+  get placement(): ComponentPlacement[] {
+    const m = this.lastModel === null ? undefined : this.loaded.get(this.lastModel)
+    return [...(m?.models.placement ?? [])]
+  }
+
   describe(state: EngineState, restarts = 0): EngineDescription {
     return {
+      placement: this.placement,
       state,
       ortVersion: ortVersion(),
       providers: listProviders(),
@@ -294,6 +305,7 @@ export class KontextEngine {
   /** The pipeline's run: RGB pixels and the text the PNG will carry (encoding is the caller's). */
   private async generate(job: Omit<GenerationJob, 'mask'>, hooks: RunHooks): Promise<GeneratedImage> {
     const m = this.model(job.model)
+    this.lastModel = job.model
     const contexts = await Promise.all(job.contexts.map((b, i) => this.contextSource(b, i)))
     const ortBefore = m.models.ortMs
     const previews = hooks.previews ?? true

@@ -39,6 +39,7 @@ const description = z.object({
     }),
   ),
   brokenModels: z.array(z.object({ dir: z.string(), message: z.string() })).optional(),
+  placement: z.array(z.object({ component: z.string(), provider: z.string() })).optional(),
   pid: z.number().nullable(),
   restarts: z.number(),
 })

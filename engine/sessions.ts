@@ -195,6 +195,11 @@ export interface SessionPoolOptions {
   readonly provider?: string
   readonly log?: (line: string) => void
   readonly intraOpThreads?: number
+  /**
+   * Only the requested provider, no CPU fallback: what `models validate --provider P` checks, so a
+   * graph that opens only on the CPU rung does not pass for the provider it will be run on.
+   */
+  readonly only?: boolean
 }
 
 /**
@@ -230,13 +235,15 @@ export class SessionPool {
   async get(model: string, component: string, path: string): Promise<LoadedSession> {
     const ladder = resolveLadder(this.opts.provider)
     if (!ladder.ok) throw new StudioError(ladder.error)
-    for (const provider of ladder.value) {
+    for (const provider of this.opts.only ? ladder.value.slice(0, 1) : ladder.value) {
       if (this.failed.has(provider)) continue
       const key = `${model}\u0000${component}\u0000${provider}`
       const cached = this.sessions.get(key)
       if (cached) return cached.loaded
       const precondition = providerPrecondition(provider) ?? (await probeOnce(provider))
       if (precondition) {
+        if (this.opts.only)
+          throw new StudioError(studioError('provider.unsupported', `Execution provider “${provider}” cannot start here: ${precondition}.`))
         this.skip(provider, precondition)
         continue
       }
@@ -254,7 +261,7 @@ export class SessionPool {
         return loaded
       } catch (e) {
         // A graph onnxruntime cannot parse fails on every provider: that is the file's fault.
-        if (provider === 'cpu' || isGraphFileFailure(e)) throw e
+        if (provider === 'cpu' || this.opts.only || isGraphFileFailure(e)) throw e
         this.skip(provider, providerFailureReason(e))
       }
     }
@@ -312,5 +319,18 @@ export function graphLoadProblem(e: unknown): string {
   if (isGraphFileFailure(e)) return 'is not an ONNX file (onnxruntime could not parse it)'
   const msg = (e instanceof Error ? e.message : String(e)).replace(/^Load model from .*? failed:/s, '')
   // The reason may name parts of the graph; it is cut short and cleaned of control characters.
-  return `could not be loaded by onnxruntime: ${printableName(providerFailureReason(new Error(msg)), 200)}`
+  return `could not be loaded by onnxruntime: ${printableName(providerFailureReason(new Error(msg)), 200)}${loadHint(msg)}`
+}
+
+/**
+ * What to do about the two failures the FLUX.1 Kontext ONNX export meets: 16-bit boundaries the JS
+ * API cannot feed, and bfloat16 weights the CPU provider has no kernels for.
+ */
+export function loadHint(msg: string): string {
+  if (/Unsupported data type: 16\b/.test(msg))
+    return ' — its inputs or outputs are bfloat16, which onnxruntime’s JavaScript API cannot feed or read; `kontext models import DIR` rewrites the boundaries to float32'
+  const op = /Could not find an implementation for (\w+)\(\d+\)/.exec(msg)
+  if (op)
+    return ` — no kernel for ${op[1]} with the graph’s types on this provider (the CPU provider has none for bfloat16 weights); run it where bf16 kernels exist (--provider cuda after \`npm run gpu:install\`), or use the safetensors release, which the engine builds as float32 graphs`
+  return ''
 }

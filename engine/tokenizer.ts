@@ -7,6 +7,7 @@
  * which is exactly WordLevel's behaviour. A word outside a closed vocabulary maps to no id — we
  * refuse it with the list of known words rather than feed the model a wrong token.
  */
+import { dirname, join } from 'node:path'
 import { Tokenizer } from '@huggingface/tokenizers'
 import { z } from 'zod'
 import { err, ok, StudioError, studioError, type Result } from '../core/result'
@@ -14,6 +15,8 @@ import { promptWords, shownWord } from '../core/promptWords'
 import { confineFile, printableName } from './manifest/confine'
 import type { TextEncoderSpec } from './manifest/schema'
 import { badModel, jsonErrorWhere, readText } from './manifest/validate'
+import { loadClipTokenizerDir } from './tokenizers/load'
+import { createT5Tokenizer } from './tokenizers/t5Tokenizer'
 
 export interface PromptTokenizer {
   /** Token ids, padded/truncated per the manifest; an error for unknown words in a closed vocabulary. */
@@ -58,6 +61,13 @@ export function checkTokenizer(
   const file = confineFile(dir, spec.file, field)
   if (!file.ok) return err({ kind: 'file', problem: file.error })
   if (file.value.size > MAX_TOKENIZER_BYTES) return invalid(`it is ${file.value.size} bytes, more than ${MAX_TOKENIZER_BYTES}`)
+  if (spec.format === 'clip-bpe' || spec.format === 't5-unigram') {
+    if (spec.format === 'clip-bpe') {
+      const merges = confineFile(dir, join(dirname(spec.file), 'merges.txt'), field)
+      if (!merges.ok) return err({ kind: 'file', problem: merges.error })
+    }
+    return fluxTokenizer(spec, file.value.path, invalid)
+  }
   const text = readText(file.value.path)
   if (text === null) return invalid('it cannot be read (check its permissions)')
   let raw: unknown
@@ -159,4 +169,42 @@ function promptTokenizer(tok: Tokenizer, json: TokenizerJson, spec: TextEncoderS
       return ok(pad(enc.ids.map(Number)))
     },
   }
+}
+
+/**
+ * FLUX's tokenizers in the diffusers release's own files (`format` clip-bpe / t5-unigram): the
+ * engine's CLIP BPE and T5 Unigram tokenizers, which pad and truncate themselves. Their length
+ * and pad id must be the manifest's, so the ids the graphs see are what the manifest declares.
+ */
+function fluxTokenizer(
+  spec: TextEncoderSpec['tokenizer'],
+  path: string,
+  invalid: (reason: string) => Result<PromptTokenizer, TokenizerProblem>,
+): Result<PromptTokenizer, TokenizerProblem> {
+  let encode: (prompt: string) => number[]
+  let padId: number
+  try {
+    if (spec.format === 'clip-bpe') {
+      const t = loadClipTokenizerDir(dirname(path))
+      if (t.maxLength !== spec.maxLength) return invalid(`CLIP pads to ${t.maxLength} tokens, the manifest says ${spec.maxLength}`)
+      ;({ padId } = t)
+      encode = (p) => t.encode(p)
+    } else {
+      const text = readText(path)
+      if (text === null) return invalid('it cannot be read (check its permissions)')
+      const t = createT5Tokenizer(JSON.parse(text) as unknown, { maxLength: spec.maxLength })
+      ;({ padId } = t)
+      encode = (p) => t.encode(p)
+    }
+  } catch (e) {
+    // Both loaders' messages name the file's part that is wrong, never its contents.
+    return invalid(e instanceof SyntaxError ? `it is not valid JSON${jsonErrorWhere(e)}` : printableName(String((e as Error).message), 200))
+  }
+  if (padId !== spec.padId) return invalid(`its pad id is ${padId}, the manifest says ${spec.padId}`)
+  if (spec.padding !== 'max_length') return invalid('FLUX\u2019s tokenizers always pad to their length (padding must be max_length)')
+  return ok({
+    vocabulary: null,
+    allPad: () => new Array<number>(spec.maxLength).fill(spec.padId),
+    encode: (prompt) => ok(encode(prompt)),
+  })
 }

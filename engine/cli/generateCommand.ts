@@ -162,13 +162,17 @@ async function run(mode: 'generate' | 'edit', argv: string[], ctx: CliContext): 
           guidance: job.guidance,
           model: job.model,
           provider: engine.activeProvider,
+          placement: engine.placement,
           timingsMs: result.timingsMs,
         }) + '\n',
       )
-    else
+    else {
       ctx.out(
         `wrote ${displayFileName(out)} (${result.width}×${result.height}, seed ${seed}, ${steps} steps, ${ms} ms on ${engine.activeProvider ?? '?'})\n`,
       )
+      const placed = engine.placement
+      if (placed.length) ctx.out(`  ran: ${placed.map((p) => `${p.component} on ${p.provider}`).join(' · ')}\n`)
+    }
     return EXIT.ok
   } catch (e) {
     bar?.done()

@@ -48,7 +48,7 @@ export function formatInspection(r: FolderInspection): string {
     s += `  ${'onnx'.padEnd(13)} ${g.file} (${g.role}${g.externalData.length ? `, data in ${g.externalData.join(', ')}` : ''})\n`
   if (r.unrecognised.length) s += `  ${'unrecognised'.padEnd(13)} ${r.unrecognised.join(', ')}\n`
   if (r.problems.length) s += `Problems:\n${r.problems.map((p) => `  - ${p}\n`).join('')}`
-  else s += 'All components found. (Running FLUX.1 Kontext [dev] from these files is not built yet.)\n'
+  else s += 'All components found: `kontext edit --model DIR` builds the graphs from these files.\n'
   return s
 }
 

@@ -18,13 +18,15 @@ import { formatBytes, formatProgress } from '../models/progress'
 import { checkModelId, defaultStoreRoot, ModelStore } from '../models/store'
 import { verifyModel } from '../models/verify'
 import { listProviders } from '../sessions'
+import { looksLikeOnnxExport } from '../export/onnxExport'
 import { EXIT, reportError, type CliContext } from './context'
+import { importOnnxExportCommand } from './importExportCommand'
 import { knownModelDirs } from './modelDirs'
 
 export const STORE_SUBCOMMANDS = new Set(['list', 'add', 'import', 'verify', 'remove'])
-const VALUE_FLAGS = new Set(['--precision', '--hub-url', '--token-file', '--id'])
+const VALUE_FLAGS = new Set(['--precision', '--hub-url', '--token-file', '--id', '--provider'])
 const USAGE =
-  'kontext models list [--json] | add flux1-kontext-dev [--precision bf16] [--token-file F] [--hub-url URL] | import DIR [--id ID] | verify ID | remove ID'
+  'kontext models list [--json] | add flux1-kontext-dev [--precision bf16] [--token-file F] [--hub-url URL] | import DIR [--id ID] [--provider P] | verify ID | remove ID'
 
 function parse(argv: string[]): { args: string[]; flags: Map<string, string>; json: boolean; bad?: string } {
   const args: string[] = []
@@ -141,6 +143,8 @@ async function add(store: ModelStore, args: string[], flags: Map<string, string>
 function importDir(store: ModelStore, args: string[], flags: Map<string, string>, json: boolean, ctx: CliContext): number {
   if (!args[0]) return reportError(ctx, studioError('cli.usage', 'models import needs a folder.', USAGE), json)
   const folder = resolve(ctx.cwd, args[0])
+  // The ONNX export is adapted in place (boundary casts, the autoencoder from ae.safetensors).
+  if (looksLikeOnnxExport(folder)) return importOnnxExportCommand(folder, flags.get('--provider'), flags.get('--id'), json, ctx)
   try {
     const id = checkModelId(flags.get('--id') ?? linkedIdFor(folder))
     const r = linkFolder(store, id, folder)

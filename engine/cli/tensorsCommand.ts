@@ -12,9 +12,8 @@ import { parseArgs } from 'node:util'
 import { displayFileName } from '../../core/displayText'
 import { studioError, toErrorData } from '../../core/result'
 import { buildComponent, GRAPH_COMPONENTS, isGraphComponent, type GraphComponent } from '../graph/components'
-import { readerTensorSource } from '../graph/tensorSource'
 import { openCheckpointFolder } from '../pipeline/checkpointFolder'
-import { COMPONENT_PART, folderGraphSettings, withFp8Scales } from '../pipeline/checkpointModels'
+import { COMPONENT_PART, componentSource, folderGraphSettings } from '../pipeline/checkpointModels'
 import { openGraphBytes, resolveLadder, type TensorData } from '../sessions'
 import { openComponent, openSafetensors, writeSafetensors } from '../weights/index'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
@@ -72,9 +71,10 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (!ladder.ok) return fail(ladder.error)
   const folder = openCheckpointFolder(dir)
   if (!folder.ok) return fail(folder.error)
-  const reader = openComponent(folder.value.parts[COMPONENT_PART[component]])
+  const found = folder.value.parts[COMPONENT_PART[component]]
+  const reader = openComponent(found)
   try {
-    const built = buildComponent(component, withFp8Scales(readerTensorSource(reader)), folderGraphSettings(folder.value))
+    const built = buildComponent(component, componentSource(found, reader), folderGraphSettings(folder.value))
     const feeds = feedsFrom(input, built.inputs, component)
     const session = await openGraphBytes(built.graph.toBytes(), component, { provider: ladder.value[0] ?? 'cpu' })
     let out: Record<string, TensorData>

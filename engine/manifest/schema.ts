@@ -55,6 +55,12 @@ const tokenizerSpec = z.strictObject({
     .max(2 ** 31 - 1),
   /** A closed vocabulary refuses unknown words with the list of known ones. */
   closedVocabulary: z.boolean(),
+  /**
+   * How `file` is read: a `tokenizer.json` for @huggingface/tokenizers (the default); `clip-bpe`:
+   * CLIP's `vocab.json` with `merges.txt` beside it (the diffusers `tokenizer/`); `t5-unigram`:
+   * T5's Unigram `tokenizer.json` with `</s>` appended (the diffusers `tokenizer_2/`).
+   */
+  format: z.enum(['tokenizer.json', 'clip-bpe', 't5-unigram']).optional(),
 })
 
 const textEncoder = z.strictObject({

@@ -66,7 +66,8 @@ export function memoryRefusal(float32Bytes: number, freeBytes: number): string |
   return `The engine runs these weights as float32, which needs about ${gb(need)} of memory; ${gb(freeBytes)} is free. Use a machine with more memory, or a model that fits (16-bit graphs are not built yet).`
 }
 
-function readConfig(dir: string): Result<CheckpointConfig> {
+/** `kontext.json` of a folder ({} when there is none); also read by the ONNX export's import. */
+export function readCheckpointConfig(dir: string): Result<CheckpointConfig> {
   const path = join(dir, CHECKPOINT_CONFIG_FILE)
   if (!existsSync(path)) return ok({})
   let raw: unknown
@@ -96,7 +97,9 @@ const folderId = (dir: string): string =>
 /** The manifest of the graphs the engine builds (tensor names as engine/graph/ gives them). */
 function builtManifest(dir: string, cfg: CheckpointConfig, parts: CheckpointFolder['parts']): ModelManifest {
   const f = (name: string, rank: number, dtype: 'float32' | 'int64' = 'float32') => ({ name, dtype, rank })
-  const guidance = parts.transformer.tensors.has('guidance_in.in_layer.weight')
+  const guidance =
+    parts.transformer.tensors.has('guidance_in.in_layer.weight') ||
+    parts.transformer.tensors.has('time_text_embed.guidance_embedder.linear_1.weight')
   const zChannels = parts.autoencoder.dims.zChannels!
   const downsample = 2 ** (parts.autoencoder.dims.levels! - 1)
   return manifestSchema.parse({
@@ -155,26 +158,29 @@ function builtManifest(dir: string, cfg: CheckpointConfig, parts: CheckpointFold
   })
 }
 
-/** Prefer BFL's layout (what the graph builders read); diffusers' transformer and vae are not built yet. */
-function pick(r: FolderInspection, kind: ComponentFound['kind'], layout: ComponentFound['layout']): ComponentFound | undefined {
-  return r.components.find((c) => c.kind === kind && c.usable && c.layout === layout)
+/**
+ * Prefer `layout` (BFL's is what the graph builders read); `also` is taken when it is all there is
+ * (the diffusers transformer/ and vae/, read through BFL's names by engine/graph/diffusersSource.ts).
+ */
+function pick(
+  r: FolderInspection,
+  kind: ComponentFound['kind'],
+  layout: ComponentFound['layout'],
+  also?: ComponentFound['layout'],
+): ComponentFound | undefined {
+  const usable = (l: ComponentFound['layout']) => r.components.find((c) => c.kind === kind && c.usable && c.layout === l)
+  return usable(layout) ?? (also ? usable(also) : undefined)
 }
 
 export function openCheckpointFolder(dir: string, opts: { freeBytes?: number } = {}): Result<CheckpointFolder> {
-  const cfg = readConfig(dir)
+  const cfg = readCheckpointConfig(dir)
   if (!cfg.ok) return cfg
   const inspection = inspectModelFolder(dir, { bundledClipMerges: BUNDLED_CLIP_MERGES })
   const problems = [...inspection.problems]
-  const transformer = pick(inspection, 'transformer', 'bfl')
-  const autoencoder = pick(inspection, 'autoencoder', 'bfl')
+  const transformer = pick(inspection, 'transformer', 'bfl', 'diffusers')
+  const autoencoder = pick(inspection, 'autoencoder', 'bfl', 'diffusers')
   const clip = pick(inspection, 'clip', 'transformers')
   const t5 = pick(inspection, 't5', 'transformers')
-  if (inspection.chosen.transformer && !transformer)
-    problems.push(
-      'The transformer is in the diffusers layout; the engine builds its graph from BFL’s (flux1-kontext-dev.safetensors) only.',
-    )
-  if (inspection.chosen.autoencoder && !autoencoder)
-    problems.push('The autoencoder is in the diffusers layout; the engine builds it from BFL’s ae.safetensors only.')
   const unusable = (message: string) =>
     err(studioError('model.invalid', `${dir}: ${message}`, `\`kontext models inspect ${dir}\` shows what was found.`))
   if (problems.length || !transformer || !autoencoder || !clip || !t5) return unusable(problems.join(' '))

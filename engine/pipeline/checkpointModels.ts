@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { buildComponent, type ComponentConfig, type GraphComponent } from '../graph/components'
 import { writeGraphFiles } from '../graph/graphFiles'
-import { readerTensorSource, type TensorSource } from '../graph/tensorSource'
+import { bflNamesFromDiffusers } from '../graph/diffusersSource'
+import { readerTensorSource, type FloatWeightReader, type TensorSource } from '../graph/tensorSource'
 import type { ImagePlanes } from '../math/imagePlanes'
 import type { Latent } from '../math/packing'
 import { openGraphBytes, providerFailureReason, type LoadedSession, type ProviderName, type TensorData } from '../sessions'
@@ -19,6 +20,7 @@ import type { T5Tokenizer } from '../tokenizers/t5Tokenizer'
 import { BUNDLED_CLIP_MERGES } from '../tokenizers/bundled'
 import { loadFolderTokenizers, openComponent, type ComponentFound } from '../weights/index'
 import type { CheckpointFolder } from './checkpointFolder'
+import type { ComponentPlacement } from '../../core/engineTypes'
 import type { KontextModels, TextEmbedding, VelocityInput } from './types'
 
 /** Opens a graph file by path on the engine's provider ladder (the SessionPool). */
@@ -44,6 +46,15 @@ export const COMPONENT_PART: Record<GraphComponent, keyof CheckpointFolder['part
   'ae-decode': 'autoencoder',
   clip: 'clip',
   t5: 't5',
+}
+
+/** The names the CLI and the status bar show (the same for manifest models). */
+const PLACEMENT_NAME: Record<GraphComponent, string> = {
+  clip: 'clip',
+  t5: 't5',
+  transformer: 'transformer',
+  'ae-encode': 'vae-encoder',
+  'ae-decode': 'vae-decoder',
 }
 
 const f32 = (data: Float32Array, dims: number[]): TensorData => ({ dtype: 'float32', data, dims })
@@ -93,6 +104,14 @@ export function withFp8Scales(src: TensorSource): TensorSource {
   }
 }
 
+/** A component's tensors as the builders read them: fp8 scales applied, diffusers names seen as BFL's. */
+export function componentSource(found: ComponentFound, reader: FloatWeightReader): TensorSource {
+  const src = withFp8Scales(readerTensorSource(reader))
+  return found.layout === 'diffusers' && (found.kind === 'transformer' || found.kind === 'autoencoder')
+    ? bflNamesFromDiffusers(src, found.kind)
+    : src
+}
+
 export class CheckpointKontextModels implements KontextModels {
   ortMs = 0
   readonly vocabulary = null
@@ -121,7 +140,7 @@ export class CheckpointKontextModels implements KontextModels {
     const reader = openComponent(found)
     try {
       const s = this.settings()
-      const built = buildComponent(component, withFp8Scales(readerTensorSource(reader)), s)
+      const built = buildComponent(component, componentSource(found, reader), s)
       const bytes = built.graph.stats.weightBytes
       if (bytes <= (this.opts.inlineMaxBytes ?? 1024 ** 3)) {
         const graph = built.graph.toBytes()
@@ -166,9 +185,17 @@ export class CheckpointKontextModels implements KontextModels {
     return s
   }
 
+  /** Where each component ran, in the order they were first used. */
+  private readonly placed = new Map<string, string>()
+
+  get placement(): ComponentPlacement[] {
+    return [...this.placed].map(([component, provider]) => ({ component, provider }))
+  }
+
   private async run(component: GraphComponent, feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
     const s = await this.session(component)
     this.provider = s.provider
+    this.placed.set(PLACEMENT_NAME[component], s.provider)
     const start = performance.now()
     try {
       return await s.run(feeds)

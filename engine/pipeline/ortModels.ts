@@ -11,6 +11,7 @@ import type { GraphSpec, ModelManifest, TensorSpec } from '../manifest/schema'
 import { badModel, checkGraphIo } from '../manifest/validate'
 import { graphLoadProblem, type LoadedSession, type TensorData } from '../sessions'
 import { checkTokenizer, loadTokenizer, tokenizerProblemText, type PromptTokenizer } from '../tokenizer'
+import type { ComponentPlacement } from '../../core/engineTypes'
 import type { KontextModels, PipelineConfig, TextEmbedding, VelocityInput } from './types'
 
 /** float32 data as a tensor of the manifest's dtype (ints for token ids). */
@@ -35,6 +36,10 @@ function output(out: Record<string, TensorData>, spec: TensorSpec): TensorData &
   if (t.dtype !== 'float32') throw new Error(`graph output ${spec.name} is ${t.dtype}; the engine reads float32`)
   return t
 }
+
+/** Our component names as users read them: `text:t5` → `t5`, `vaeEncoder` → `vae-encoder`. */
+const placementName = (component: string): string =>
+  component.startsWith('text:') ? component.slice(5) : component.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
 
 /** Ids of rank 3 carry a batch dimension of 1 (BFL); rank 2 is (N, 3) (diffusers, exports). */
 const idDims = (spec: TensorSpec, n: number) => (spec.rank === 3 ? [1, n, 3] : [n, 3])
@@ -84,6 +89,8 @@ export class OrtKontextModels implements KontextModels {
   /** Milliseconds spent inside onnxruntime since the last reset (for JS-vs-ORT accounting). */
   ortMs = 0
   private readonly tokenizers: PromptTokenizer[]
+  /** The provider each component's session opened on, in the order they were first used. */
+  private readonly placed = new Map<string, string>()
 
   /**
    * Tokenizers load now (they are small), so a broken one is found when the folder is opened;
@@ -139,7 +146,13 @@ export class OrtKontextModels implements KontextModels {
   private async session(component: string, spec: GraphSpec): Promise<LoadedSession> {
     const r = await this.open(component, spec)
     if (!r.ok) throw new StudioError(badModel(this.dir, r.error))
+    this.placed.set(placementName(component), r.value.provider)
     return r.value
+  }
+
+  /** Where each component ran (text encoders by their manifest names). */
+  get placement(): ComponentPlacement[] {
+    return [...this.placed].map(([component, provider]) => ({ component, provider }))
   }
 
   private async run(s: LoadedSession, feeds: Record<string, TensorData>) {

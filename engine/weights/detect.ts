@@ -197,7 +197,7 @@ export function inspectModelFolder(dirIn: string, options: DetectOptions = {}): 
   }
   if (onnx.length && !chosen.transformer) {
     problems.push(
-      `${onnx.length} ONNX graph(s) found: running an ONNX export needs its graph boundaries rewritten at import, which is not built yet.`,
+      `${onnx.length} ONNX graph(s) found: an ONNX export runs once imported — \`kontext models import DIR\` casts its bfloat16 boundaries to float32 and builds the autoencoder from ae.safetensors.`,
     )
   }
   for (const u of unreadable) problems.push(`Unreadable: ${u.message}`)

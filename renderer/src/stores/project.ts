@@ -59,13 +59,10 @@ export const useProjectStore = defineStore('project', () => {
         pickedByUser.value = newest.kind === 'import'
       }
       if (currentId.value && state.value.nodes[currentId.value]?.deletedAt) currentId.value = newestNode(state.value.nodes)?.id ?? null
-      // The first finished job is when the engine settles on an execution provider: show which.
-      if (
-        engine.value &&
-        engine.value.activeProvider === null &&
-        (event.diff.putNodes ?? []).some((n) => n.status === 'done' && n.kind !== 'import')
-      )
-        void refreshEngine()
+      // The first finished job is when the engine settles on an execution provider (and each
+      // component's placement): show which.
+      const unsettled = engine.value && (engine.value.activeProvider === null || engine.value.placement?.length === 0)
+      if (unsettled && (event.diff.putNodes ?? []).some((n) => n.status === 'done' && n.kind !== 'import')) void refreshEngine()
     } else if (event.kind === 'jobProgress') {
       // A step that arrives after its job finished would leave a preview nobody lets go.
       const known = state.value?.nodes[event.nodeId]

@@ -119,7 +119,7 @@ describe('ONNX export folders', () => {
       ['vae.opt/model.onnx', 'vae-decoder', [], []],
     ])
     expect(r.problems).toContainEqual(
-      '3 ONNX graph(s) found: running an ONNX export needs its graph boundaries rewritten at import, which is not built yet.',
+      '3 ONNX graph(s) found: an ONNX export runs once imported — `kontext models import DIR` casts its bfloat16 boundaries to float32 and builds the autoencoder from ae.safetensors.',
     )
   })
 })

@@ -19,7 +19,7 @@ describe('kontext models inspect', () => {
     expect(r.out).toContain('autoencoder   BFL layout, fp32 — ae.safetensors')
     expect(r.out).toContain('t5            transformers layout, bf16 — text_encoder_2/model.safetensors.index.json (+2 shards)')
     expect(r.out).toContain('tokenizers    CLIP: tokenizer/ · T5: tokenizer_2/')
-    expect(r.out).toContain('not built yet')
+    expect(r.out).toContain('All components found: `kontext edit --model DIR` builds the graphs from these files.')
   })
 
   it('says what an fp8 ComfyUI folder lacks and exits with the model code; --json carries the same', async () => {

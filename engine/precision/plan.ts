@@ -1,0 +1,105 @@
+/**
+ * Precision is a plan, decided before anything is downloaded, converted or loaded: for a provider
+ * and a component's stored weights, what will run, what conversion is needed (and when), or a
+ * refusal with the reason and what to do instead. Pure: no files, no onnxruntime.
+ *
+ * What each provider runs, and how we know:
+ * - CPU: float32; float16 graphs open and run (onnxruntime inserts float32 casts around ops
+ *   without fp16 kernels) — probed with onnxruntime-node 1.30 (MatMul, Gemm, Conv, Softmax, Add,
+ *   Mul, Tanh, Sigmoid, Pow, Sqrt, ReduceMean all load and run in fp16); bfloat16 does not (the
+ *   same ops fail with "Could not find an implementation", probed; test/unit/engine/export/).
+ * - CUDA: float32, float16, bfloat16 kernels (onnxruntime's CUDA provider; not run here).
+ * - DirectML, WebGPU: float32 and float16 (WebGPU needs the adapter's shader-f16); no bfloat16.
+ * - fp8/fp4: the published FLUX fp8/fp4 transformers are TensorRT-targeted Q/DQ graphs
+ *   (KONTEXT_PIPELINE.md §10.1); no onnxruntime provider the engine uses is known to run them.
+ *
+ * Where the engine builds the graphs itself (safetensors), they are float32 today on every
+ * provider: 16-bit and fp8 weights are widened while building.
+ */
+import type { ProviderName } from '../sessions'
+
+export type StoredDtype = 'fp32' | 'fp16' | 'bf16' | 'fp8'
+export type RunDtype = 'float32' | 'float16' | 'bfloat16'
+export type PlanComponent = 'transformer' | 'autoencoder' | 'clip' | 't5'
+/** `built`: graphs the engine builds from safetensors; `onnx`: a fixed graph (the ONNX export). */
+export type GraphSource = 'built' | 'onnx'
+
+export interface PlanRequest {
+  readonly provider: ProviderName
+  readonly component: PlanComponent
+  readonly stored: StoredDtype
+  readonly source: GraphSource
+}
+
+export type Conversion =
+  | { readonly kind: 'none' }
+  /** Widened to float32 while the graph is built (every time; nothing written). */
+  | { readonly kind: 'widen-while-building'; readonly from: StoredDtype }
+  /** bf16 → fp16 once at import, into a new weights file; overflow and flush-to-zero are counted. */
+  | { readonly kind: 'bf16-to-fp16-at-import' }
+
+export type PrecisionPlan =
+  | { readonly ok: true; readonly request: PlanRequest; readonly runs: RunDtype; readonly conversion: Conversion; readonly note: string }
+  | { readonly ok: false; readonly request: PlanRequest; readonly reason: string; readonly alternative: string }
+
+/** What a provider's kernels take (see the file comment for the evidence). */
+export const PROVIDER_DTYPES: Readonly<Record<ProviderName, readonly RunDtype[]>> = {
+  cpu: ['float32', 'float16'],
+  cuda: ['float32', 'float16', 'bfloat16'],
+  dml: ['float32', 'float16'],
+  webgpu: ['float32', 'float16'],
+}
+
+const RUN_OF: Record<Exclude<StoredDtype, 'fp8'>, RunDtype> = { fp32: 'float32', fp16: 'float16', bf16: 'bfloat16' }
+const PROVIDER_LABEL: Record<ProviderName, string> = { cpu: 'CPU', cuda: 'CUDA', dml: 'DirectML', webgpu: 'WebGPU' }
+
+export function planPrecision(request: PlanRequest): PrecisionPlan {
+  const { provider, stored, source } = request
+  const label = PROVIDER_LABEL[provider]
+  if (source === 'built') {
+    const conversion: Conversion = stored === 'fp32' ? { kind: 'none' } : { kind: 'widen-while-building', from: stored }
+    return {
+      ok: true,
+      request,
+      runs: 'float32',
+      conversion,
+      note:
+        stored === 'fp32'
+          ? `float32 on ${label}`
+          : `float32 on ${label}: the ${stored} weights are widened while the graph is built (the engine builds float32 graphs only)`,
+    }
+  }
+  if (stored === 'fp8')
+    return {
+      ok: false,
+      request,
+      reason: `the export's fp8 graphs are TensorRT quantize/dequantize graphs, which onnxruntime's ${label} provider is not known to run`,
+      alternative:
+        'use the bf16 transformer of the same export (transformer.opt/bf16/), or the fp8 safetensors, which the engine builds as float32',
+    }
+  const runs = RUN_OF[stored]
+  if (PROVIDER_DTYPES[provider].includes(runs))
+    return { ok: true, request, runs, conversion: { kind: 'none' }, note: `${runs} on ${label}, as stored` }
+  // Only bf16 is missing anywhere, and every provider that lacks it runs float16.
+  return {
+    ok: true,
+    request,
+    runs: 'float16',
+    conversion: { kind: 'bf16-to-fp16-at-import' },
+    note: `float16 on ${label}, which has no bfloat16 kernels: the weights are converted once at import (values past ±65504 are clamped and those below 2^-24 flushed to zero, both counted)`,
+  }
+}
+
+/** A component's stored dtype from the element types of its float weights (the most bytes win). */
+export function storedDtypeOf(bytesByDtype: Readonly<Partial<Record<StoredDtype, number>>>): StoredDtype {
+  let best: StoredDtype = 'fp32'
+  let most = -1
+  for (const d of ['fp32', 'fp16', 'bf16', 'fp8'] as const) {
+    const b = bytesByDtype[d] ?? 0
+    if (b > most) {
+      best = d
+      most = b
+    }
+  }
+  return best
+}

@@ -1,0 +1,51 @@
+/** The precision plan: what runs where, what is converted, what is refused (and what to do instead). */
+import { describe, expect, it } from 'vitest'
+import { planPrecision, storedDtypeOf, type PlanRequest } from '../../../../engine/precision/plan'
+
+const plan = (r: Omit<PlanRequest, 'component'>) => planPrecision({ component: 'transformer', ...r })
+
+describe('planPrecision', () => {
+  it('graphs the engine builds run float32 everywhere; 16-bit and fp8 weights are widened while building', () => {
+    for (const provider of ['cpu', 'cuda', 'dml', 'webgpu'] as const) {
+      const p = plan({ provider, stored: 'bf16', source: 'built' })
+      expect(p).toMatchObject({ ok: true, runs: 'float32', conversion: { kind: 'widen-while-building', from: 'bf16' } })
+      expect(plan({ provider, stored: 'fp32', source: 'built' })).toMatchObject({ ok: true, runs: 'float32', conversion: { kind: 'none' } })
+    }
+    expect(plan({ provider: 'cpu', stored: 'fp8', source: 'built' })).toMatchObject({ ok: true, runs: 'float32' })
+  })
+
+  it('a bf16 export runs as stored on CUDA and is converted to fp16 once at import for the providers without bf16', () => {
+    expect(plan({ provider: 'cuda', stored: 'bf16', source: 'onnx' })).toMatchObject({
+      ok: true,
+      runs: 'bfloat16',
+      conversion: { kind: 'none' },
+    })
+    for (const provider of ['cpu', 'dml', 'webgpu'] as const) {
+      const p = plan({ provider, stored: 'bf16', source: 'onnx' })
+      expect(p).toMatchObject({ ok: true, runs: 'float16', conversion: { kind: 'bf16-to-fp16-at-import' } })
+      if (p.ok) expect(p.note).toMatch(/no bfloat16 kernels.*clamped.*flushed/)
+    }
+  })
+
+  it('fp16 and fp32 exports run as stored on every provider', () => {
+    for (const provider of ['cpu', 'cuda', 'dml', 'webgpu'] as const) {
+      expect(plan({ provider, stored: 'fp16', source: 'onnx' })).toMatchObject({ ok: true, runs: 'float16', conversion: { kind: 'none' } })
+      expect(plan({ provider, stored: 'fp32', source: 'onnx' })).toMatchObject({ ok: true, runs: 'float32', conversion: { kind: 'none' } })
+    }
+  })
+
+  it('refuses the fp8 export graphs with the reason and the alternative', () => {
+    const p = plan({ provider: 'cuda', stored: 'fp8', source: 'onnx' })
+    expect(p.ok).toBe(false)
+    if (!p.ok) {
+      expect(p.reason).toContain('TensorRT')
+      expect(p.alternative).toContain('transformer.opt/bf16/')
+    }
+  })
+
+  it('reads a component’s stored dtype from where most of its weight bytes are', () => {
+    expect(storedDtypeOf({ fp32: 100, bf16: 4000 })).toBe('bf16')
+    expect(storedDtypeOf({ fp32: 100 })).toBe('fp32')
+    expect(storedDtypeOf({})).toBe('fp32')
+  })
+})
