@@ -10,6 +10,8 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { buildComponent, type ComponentConfig, type GraphComponent } from '../graph/components'
 import { writeGraphFiles } from '../graph/graphFiles'
+import { quantiseGraphFiles } from '../quantise/quantiseFiles'
+import { quantiseModel, type QuantiseReport, type QuantiseSettings } from '../quantise/quantiseGraph'
 import { readerTensorSource, type TensorSource } from '../graph/tensorSource'
 import type { ImagePlanes } from '../math/imagePlanes'
 import type { Latent } from '../math/packing'
@@ -35,6 +37,8 @@ export interface CheckpointModelsOptions {
   /** Graphs with more weight bytes than this go through files (default 1 GiB; protobuf's limit is 2 GB). */
   readonly inlineMaxBytes?: number
   readonly log?: (line: string) => void
+  /** Weight-only quantisation of the MatMul weights (the model's install record says which), or none. */
+  readonly quantise?: QuantiseSettings | null
 }
 
 /** Which of the folder's components each graph is built from. */
@@ -123,8 +127,16 @@ export class CheckpointKontextModels implements KontextModels {
       const s = this.settings()
       const built = buildComponent(component, withFp8Scales(readerTensorSource(reader)), s)
       const bytes = built.graph.stats.weightBytes
+      const q = this.opts.quantise ?? null
+      const said = (r: QuantiseReport) =>
+        this.opts.log?.(`engine: ${component}: ${r.quantised} of ${r.weightMatMuls} weight MatMuls as ${q?.bits}-bit MatMulNBits`)
       if (bytes <= (this.opts.inlineMaxBytes ?? 1024 ** 3)) {
-        const graph = built.graph.toBytes()
+        let graph = built.graph.toBytes()
+        if (q) {
+          const done = quantiseModel(graph, q)
+          graph = done.bytes
+          said(done.report)
+        }
         for (const provider of this.opts.providers) {
           if (this.failed.has(provider)) continue
           try {
@@ -137,7 +149,8 @@ export class CheckpointKontextModels implements KontextModels {
         }
         throw new Error('no provider could open the graph')
       }
-      const key = graphCacheKey(this.folder.dir, found, component, s)
+      // The quantisation is part of the key (left out when there is none, so float caches stay valid).
+      const key = graphCacheKey(this.folder.dir, found, component, q ? { ...s, quantise: q } : s)
       const dir = join(this.opts.cacheDir, key)
       const model = join(dir, `${component}.onnx`)
       if (!existsSync(model)) {
@@ -147,6 +160,7 @@ export class CheckpointKontextModels implements KontextModels {
         mkdirSync(tmp, { recursive: true })
         this.opts.log?.(`engine: building the ${component} graph (${(bytes / 1024 ** 3).toFixed(1)} GB of float32 weights) once`)
         writeGraphFiles(built.graph, tmp, component)
+        if (q) said(quantiseGraphFiles(tmp, component, q))
         rmSync(dir, { recursive: true, force: true })
         renameSync(tmp, dir)
       }
