@@ -2,7 +2,7 @@
  * `kontext models list|add|import|verify|remove`: the model store from the terminal. `add` fetches
  * a catalogue model from the hub (licence and gating explained first; token from HF_TOKEN or
  * --token-file, never printed); Ctrl-C stops it and the same command resumes. `import` links a
- * folder in place. `verify` re-reads every file; `remove` deletes the store's folder (a linked
+ * folder in place (`--quantise int8|int4`: its graphs are built with MatMulNBits weights). `verify` re-reads every file; `remove` deletes the store's folder (a linked
  * folder's own files are never touched).
  */
 import { resolve } from 'node:path'
@@ -17,14 +17,15 @@ import { linkedIdFor, linkFolder } from '../models/linkFolder'
 import { formatBytes, formatProgress } from '../models/progress'
 import { checkModelId, defaultStoreRoot, ModelStore } from '../models/store'
 import { verifyModel } from '../models/verify'
+import { isQuantiseMode, QUANTISE_MODES, quantiseLabel } from '../quantise/modes'
 import { listProviders } from '../sessions'
 import { EXIT, reportError, type CliContext } from './context'
 import { knownModelDirs } from './modelDirs'
 
 export const STORE_SUBCOMMANDS = new Set(['list', 'add', 'import', 'verify', 'remove'])
-const VALUE_FLAGS = new Set(['--precision', '--hub-url', '--token-file', '--id'])
+const VALUE_FLAGS = new Set(['--precision', '--hub-url', '--token-file', '--id', '--quantise'])
 const USAGE =
-  'kontext models list [--json] | add flux1-kontext-dev [--precision bf16] [--token-file F] [--hub-url URL] | import DIR [--id ID] | verify ID | remove ID'
+  'kontext models list [--json] | add flux1-kontext-dev [--precision bf16] [--token-file F] [--hub-url URL] | import DIR [--id ID] [--quantise int8|int4] | verify ID | remove ID'
 
 function parse(argv: string[]): { args: string[]; flags: Map<string, string>; json: boolean; bad?: string } {
   const args: string[] = []
@@ -46,9 +47,14 @@ function parse(argv: string[]): { args: string[]; flags: Map<string, string>; js
 export function allCards(store: ModelStore): { cards: ModelCard[]; engine: KontextEngine } {
   const engine = new KontextEngine({ modelDirs: knownModelDirs() })
   const providers = listProviders()
+  const stored = store.list()
+  // A store model is also in the engine's list (it runs it); its card is the store's.
   const cards = [
-    ...engine.summaries().map((m) => bundledCard(m, folderSize(m.dir), providers)),
-    ...store.list().map((e) => storeCard(store, e, providers)),
+    ...engine
+      .summaries()
+      .filter((m) => !stored.some((e) => e.id === m.id))
+      .map((m) => bundledCard(m, folderSize(m.dir), providers)),
+    ...stored.map((e) => storeCard(store, e, providers)),
   ]
   return { cards, engine }
 }
@@ -142,12 +148,23 @@ function importDir(store: ModelStore, args: string[], flags: Map<string, string>
   if (!args[0]) return reportError(ctx, studioError('cli.usage', 'models import needs a folder.', USAGE), json)
   const folder = resolve(ctx.cwd, args[0])
   try {
+    const quantise = flags.get('--quantise')
+    if (quantise !== undefined && !isQuantiseMode(quantise))
+      return reportError(
+        ctx,
+        studioError('cli.usage', `--quantise takes ${QUANTISE_MODES.join(' or ')}, not “${quantise.slice(0, 20)}”.`, USAGE),
+        json,
+      )
     const id = checkModelId(flags.get('--id') ?? linkedIdFor(folder))
-    const r = linkFolder(store, id, folder)
+    const r = linkFolder(store, id, folder, quantise ? { quantise } : {})
     if (json) ctx.out(JSON.stringify({ ok: true, id, record: r }) + '\n')
     else {
       ctx.out(`${id}: linked in place (nothing copied) — ${folder}\n`)
       for (const [k, c] of Object.entries(r.components)) ctx.out(`  ${k.padEnd(15)} ${c.files.join(', ') || c.layout} ${c.precision}\n`)
+      if (r.quantise)
+        ctx.out(
+          `  quantised: ${quantiseLabel(r.quantise)}, applied when the engine first builds the graphs (the source files are not changed); npm run bench:quantise prints the error it costs on the test twin.\n`,
+        )
     }
     return EXIT.ok
   } catch (e) {

@@ -61,9 +61,11 @@ export class ModelService {
 
   async list(): Promise<ModelsOverview> {
     const d = await this.engine.describe()
+    const stored = this.store.list()
+    // A store model is also in the engine's list (it runs it); its card is the store's.
     const cards = [
-      ...d.models.map((m) => bundledCard(m, folderSize(m.dir), d.providers)),
-      ...this.store.list().map((e) => storeCard(this.store, e, d.providers)),
+      ...d.models.filter((m) => !stored.some((e) => e.id === m.id)).map((m) => bundledCard(m, folderSize(m.dir), d.providers)),
+      ...stored.map((e) => storeCard(this.store, e, d.providers)),
     ]
     let from: ModelsOverview['token'] = 'none'
     try {
