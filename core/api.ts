@@ -188,7 +188,10 @@ export const RequestSchemas = {
   cancelModelDownload: z.object({ id: modelId, discard: z.boolean() }).strict(),
   removeModel: z.object({ id: modelId }).strict(),
   /** A folder already on disk, used in place (the web host cannot show a folder picker: a typed path). */
-  importModelFolder: z.object({ path: z.string().min(1).max(4096), id: modelId.optional() }).strict(),
+  /** `quantise`: build the model's weight MatMuls as int8/int4 MatMulNBits (a fit option, shown on its card). */
+  importModelFolder: z
+    .object({ path: z.string().min(1).max(4096), id: modelId.optional(), quantise: z.enum(['int8', 'int4']).optional() })
+    .strict(),
   verifyModel: z.object({ id: modelId }).strict(),
   /**
    * One instruction over many photos already stored with `storeImage`: each becomes its own import

@@ -36,4 +36,6 @@ export interface EngineLike {
   run(req: EngineJobRequest, opts: { onProgress?: (p: EngineProgress) => void; signal?: AbortSignal }): Promise<EngineJobResult>
   onStateChange(cb: (state: EngineState, reason: string | null) => void): () => void
   stop(): Promise<void>
+  /** Restarts the engine so it lists models installed or removed since it started (optional). */
+  reloadModels?(): Promise<void>
 }

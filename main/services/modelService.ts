@@ -123,6 +123,7 @@ export class ModelService {
             this.publish({ ...base, state: progress.phase, progress, error: null })
           },
         })
+        await this.reloadEngine()
         this.publish({ ...base, state: 'installed', progress: last, error: null })
       } catch (e) {
         const error = toErrorData(e, 'model.download')
@@ -156,14 +157,25 @@ export class ModelService {
     if (this.active?.id === p.id) throw new StudioError(studioError('model.busy', `${p.id} is downloading; cancel it first.`))
     this.store.remove(p.id)
     if (this.status?.id === p.id) this.status = null
+    void this.reloadEngine()
   }
 
-  importFolder(p: ValidParams<'importModelFolder'>): RequestResults['importModelFolder'] {
+  /** The engine reads its model folders when it starts: a fresh one lists what changed. */
+  private async reloadEngine(): Promise<void> {
+    try {
+      await this.engine.reloadModels?.()
+    } catch {
+      // A failed restart is the engine's own state (shown in the status bar); the store is already right.
+    }
+  }
+
+  async importFolder(p: ValidParams<'importModelFolder'>): Promise<RequestResults['importModelFolder']> {
     // A typed path, not a picker's: it must be absolute (the host's working folder means nothing to the user).
     if (!isAbsolute(p.path))
       throw new StudioError(studioError('model.badFolder', 'Give the folder’s full path.', 'For example /home/me/ComfyUI/models.'))
     const id = checkModelId(p.id ?? linkedIdFor(p.path))
-    linkFolder(this.store, id, p.path)
+    linkFolder(this.store, id, p.path, p.quantise ? { quantise: p.quantise } : {})
+    await this.reloadEngine()
     return { id }
   }
 
