@@ -9,6 +9,7 @@ import type { BlobHash, FrameId, JobId, LayerId, NodeId } from './ids'
 import type { EngineDescription, EngineState } from './engineTypes'
 import { TEXT_FONTS, type BlobMeta, type ProjectState } from './model'
 import type { ModelDownloadStatus, ModelsOverview } from './modelCards'
+import type { TestRunResult } from './modelTest'
 import type { ProjectDiff } from './projectDiff'
 import type { StudioErrorData } from './result'
 import { EXPORT_SCALE_LIMITS, MAX_IMAGE_SIDE, MAX_PROMPT_CHARS, SAMPLING_LIMITS, type NumberRange } from './limits'
@@ -193,6 +194,8 @@ export const RequestSchemas = {
     .object({ path: z.string().min(1).max(4096), id: modelId.optional(), quantise: z.enum(['int8', 'int4']).optional() })
     .strict(),
   verifyModel: z.object({ id: modelId }).strict(),
+  /** One real step of the model through the studio's engine: success or the reason, and the time. */
+  testModel: z.object({ id: modelId }).strict(),
   /**
    * One instruction over many photos already stored with `storeImage`: each becomes its own import
    * root (labelled with the batch) with one edit job queued under it.
@@ -285,6 +288,7 @@ export interface RequestResults {
   removeModel: void
   importModelFolder: { readonly id: string }
   verifyModel: { readonly problems: readonly string[] }
+  testModel: TestRunResult
   startBatch: {
     readonly batchId: string
     readonly items: readonly { readonly nodeId: NodeId; readonly editNodeId: NodeId; readonly jobId: JobId }[]

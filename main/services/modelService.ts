@@ -11,6 +11,7 @@
 import { isAbsolute, join } from 'node:path'
 import type { RequestResults, StudioEvent, ValidParams } from '../../core/api'
 import type { ModelDownloadStatus, ModelsOverview } from '../../core/modelCards'
+import { testRunJob, type TestRunResult } from '../../core/modelTest'
 import { StudioError, studioError, toErrorData } from '../../core/result'
 import { bundledCard, folderSize, storeCard } from '../../engine/models/cards'
 import { CATALOGUE, catalogueEntry } from '../../engine/models/catalogue'
@@ -87,6 +88,8 @@ export class ModelService {
       })),
       download: this.status,
       token: from,
+      providers: d.providers,
+      activeProvider: d.activeProvider,
     }
   }
 
@@ -177,6 +180,48 @@ export class ModelService {
     linkFolder(this.store, id, p.path, p.quantise ? { quantise: p.quantise } : {})
     await this.reloadEngine()
     return { id }
+  }
+
+  /**
+   * One real step of the model on the studio's engine (its provider ladder, set when the studio
+   * starts). Never cuts into a job: a busy engine is reported as the reason.
+   */
+  async testRun(p: ValidParams<'testModel'>): Promise<RequestResults['testModel']> {
+    const start = performance.now()
+    const failed = (reason: string, provider: string | null = null): TestRunResult => ({
+      id: p.id,
+      ok: false,
+      provider,
+      width: 0,
+      height: 0,
+      steps: 0,
+      ms: performance.now() - start,
+      reason,
+    })
+    const d = await this.engine.describe()
+    const summary = d.models.find((m) => m.id === p.id)
+    if (!summary) {
+      const broken = d.brokenModels?.find((b) => b.dir.endsWith(`/${p.id}`))
+      return failed(broken ? broken.message : `The engine does not list ${p.id}; Verify says what is wrong with it.`)
+    }
+    const job = testRunJob(summary)
+    try {
+      const r = await this.engine.run({ ...job, contexts: [] }, {})
+      const after = await this.engine.describe()
+      return {
+        id: p.id,
+        ok: true,
+        provider: after.activeProvider,
+        width: r.width,
+        height: r.height,
+        steps: job.steps,
+        ms: performance.now() - start,
+        reason: null,
+      }
+    } catch (e) {
+      const err = toErrorData(e, 'engine.failed')
+      return { ...failed(`${err.message}${err.hint ? ` ${err.hint}` : ''}`), width: job.width, height: job.height, steps: job.steps }
+    }
   }
 
   async verify(p: ValidParams<'verifyModel'>): Promise<RequestResults['verifyModel']> {

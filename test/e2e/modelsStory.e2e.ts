@@ -3,7 +3,7 @@
  * with its words, adds FLUX.1 Kontext [dev] from the hub (here a loopback imitation the test
  * starts; the host reads its address from KONTEXT_HUB_URL_FOR_TESTS, tests only), is told the
  * repository is gated until a token is given, watches the progress, pauses, resumes, sees it
- * installed and removes it; cancels a second download (nothing left on disk); links a folder
+ * installed and removes it; test-runs kontext-tiny (provider and time shown); cancels a second download (nothing left on disk); links a folder
  * already on disk and is told every missing piece of one that is incomplete. Then, with kontext-tiny
  * chosen, a photo as the context is warned about before the edit, and one of its own shapes is not.
  */
@@ -63,6 +63,18 @@ describe('the Models page', () => {
     expect(await tiny.getByLabel('Words this model knows').textContent()).toMatch(/Knows 43 words: .*circle/)
     expect(await addCard().textContent()).toContain('FLUX.1 [dev] Non-Commercial License')
     expect(await addCard().textContent()).toContain('The repository is gated')
+  })
+
+  it('test-runs kontext-tiny through the engine and shows the provider it ran on, and the CUDA route', async () => {
+    await page.getByRole('button', { name: 'Test run kontext-tiny' }).click()
+    const status = page.getByRole('status').filter({ hasText: 'kontext-tiny: test run' })
+    await status.waitFor({ timeout: 120_000 })
+    const line = (await status.textContent()) ?? ''
+    expect(line).toMatch(/kontext-tiny: test run OK — 1 step at 64×64 on (\w+) in \d+\.\d s\./)
+    const provider = /on (\w+) in/.exec(line)![1]!
+    const providers = page.getByRole('article', { name: 'Providers' })
+    expect(await providers.getByLabel(`Provider ${provider}`).textContent()).toContain('in use')
+    expect(await providers.textContent()).toContain('npm run gpu:install')
   })
 
   it('explains the gate without a token, then downloads with progress, pauses, resumes and installs', async () => {
