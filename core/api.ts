@@ -178,7 +178,7 @@ export const RequestSchemas = {
   addModel: z
     .object({
       catalogueId: modelId,
-      precision: z.enum(['bf16']).optional(),
+      precision: z.enum(['bf16', 'fp8']).optional(),
       token: z
         .string()
         .regex(/^hf_[A-Za-z0-9]{8,200}$/, 'not a hub token (hf_…)')

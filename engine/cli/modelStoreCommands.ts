@@ -28,7 +28,7 @@ import { knownModelDirs } from './modelDirs'
 export const STORE_SUBCOMMANDS = new Set(['list', 'add', 'import', 'verify', 'remove', 'test'])
 const VALUE_FLAGS = new Set(['--precision', '--hub-url', '--token-file', '--id', '--quantise', '--provider'])
 const USAGE =
-  'kontext models list [--json] | add flux1-kontext-dev [--precision bf16] [--token-file F] [--hub-url URL] | import DIR [--id ID] [--quantise int8|int4] | verify ID | test ID [--provider P] | remove ID'
+  'kontext models list [--json] | add flux1-kontext-dev [--precision bf16|fp8] [--token-file F] [--hub-url URL] | import DIR [--id ID] [--quantise int8|int4] | verify ID | test ID [--provider P] | remove ID'
 
 function parse(argv: string[]): { args: string[]; flags: Map<string, string>; json: boolean; bad?: string } {
   const args: string[] = []
