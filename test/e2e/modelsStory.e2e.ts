@@ -3,9 +3,11 @@
  * with its words, adds FLUX.1 Kontext [dev] from the hub (here a loopback imitation the test
  * starts; the host reads its address from KONTEXT_HUB_URL_FOR_TESTS, tests only), is told the
  * repository is gated until a token is given, watches the progress, pauses, resumes, sees it
- * installed and removes it; test-runs kontext-tiny (provider and time shown); cancels a second download (nothing left on disk); links a folder
- * already on disk and is told every missing piece of one that is incomplete. Then, with kontext-tiny
- * chosen, a photo as the context is warned about before the edit, and one of its own shapes is not.
+ * installed and removes it; test-runs kontext-tiny (provider and time shown); cancels a second
+ * download (nothing left on disk); links a folder already on disk with int8 weights and is told
+ * every missing piece of one that is incomplete. Then, with kontext-tiny chosen, a photo as the
+ * context is warned about before the edit, and one of its own shapes is not; the size menu names
+ * the size the engine will use.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -139,14 +141,13 @@ describe('the Models page', () => {
     await page.getByRole('button', { name: 'Use this folder' }).click()
     await expect.poll(() => alert.textContent()).toContain('No autoencoder found')
     writeComfyFolder(comfy)
+    // The fit option: int8 weights, recorded and said on the card.
+    await page.getByLabel('Weight quantisation').selectOption('int8')
     await page.getByRole('button', { name: 'Use this folder' }).click()
-    await page.getByRole('status').filter({ hasText: 'Folder linked.' }).waitFor()
-    expect(
-      await page
-        .getByRole('article')
-        .filter({ hasText: `linked: ${comfy}` })
-        .count(),
-    ).toBe(1)
+    await page.getByRole('status').filter({ hasText: 'Folder linked; its weights will be built as int8.' }).waitFor()
+    const linked = page.getByRole('article').filter({ hasText: `linked: ${comfy}` })
+    expect(await linked.count()).toBe(1)
+    expect(await linked.textContent()).toContain('int8 weights (MatMulNBits, 8-bit, blocks of 32)')
   })
 
   it('warns before an edit when kontext-tiny is chosen and the context is a photo, not for a picture of shapes', async () => {
@@ -182,5 +183,7 @@ describe('the Models page', () => {
     await expect.poll(() => note.count()).toBe(0)
     await page.getByRole('treeitem', { name: 'import: street.png' }).click()
     await note.waitFor()
+    // The size menu names the size the engine will use for this context: kontext-tiny has one.
+    expect(await page.getByLabel('Output size').locator('option').first().textContent()).toBe('Size: as the context (64 × 64)')
   })
 })
