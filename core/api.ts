@@ -9,6 +9,7 @@ import type { BlobHash, FrameId, JobId, LayerId, NodeId } from './ids'
 import type { EngineDescription, EngineState } from './engineTypes'
 import { TEXT_FONTS, type BlobMeta, type ProjectState } from './model'
 import type { ModelDownloadStatus, ModelsOverview } from './modelCards'
+import type { TestRunResult } from './modelTest'
 import type { ProjectDiff } from './projectDiff'
 import type { StudioErrorData } from './result'
 import { generationJobSchema, inRange, samplingFields } from './generationJob'
@@ -193,7 +194,7 @@ export const RequestSchemas = {
   addModel: z
     .object({
       catalogueId: modelId,
-      precision: z.enum(['bf16']).optional(),
+      precision: z.enum(['bf16', 'fp8']).optional(),
       token: z
         .string()
         .regex(/^hf_[A-Za-z0-9]{8,200}$/, 'not a hub token (hf_…)')
@@ -204,8 +205,13 @@ export const RequestSchemas = {
   cancelModelDownload: z.object({ id: modelId, discard: z.boolean() }).strict(),
   removeModel: z.object({ id: modelId }).strict(),
   /** A folder already on disk, used in place (the web host cannot show a folder picker: a typed path). */
-  importModelFolder: z.object({ path: z.string().min(1).max(4096), id: modelId.optional() }).strict(),
+  /** `quantise`: build the model's weight MatMuls as int8/int4 MatMulNBits (a fit option, shown on its card). */
+  importModelFolder: z
+    .object({ path: z.string().min(1).max(4096), id: modelId.optional(), quantise: z.enum(['int8', 'int4']).optional() })
+    .strict(),
   verifyModel: z.object({ id: modelId }).strict(),
+  /** One real step of the model through the studio's engine: success or the reason, and the time. */
+  testModel: z.object({ id: modelId }).strict(),
   /**
    * One instruction over many photos already stored with `storeImage`: each becomes its own import
    * root (labelled with the batch) with one edit job queued under it.
@@ -310,6 +316,7 @@ export interface RequestResults {
   removeModel: void
   importModelFolder: { readonly id: string }
   verifyModel: { readonly problems: readonly string[] }
+  testModel: TestRunResult
   startBatch: {
     readonly batchId: string
     readonly items: readonly { readonly nodeId: NodeId; readonly editNodeId: NodeId; readonly jobId: JobId }[]

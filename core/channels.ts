@@ -43,6 +43,7 @@ export const Channels = {
   removeModel: 'models:remove',
   importModelFolder: 'models:import',
   verifyModel: 'models:verify',
+  testModel: 'models:test',
   startBatch: 'batch:start',
   cancelBatch: 'batch:cancel',
   exportBatch: 'batch:export',

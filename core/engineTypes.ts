@@ -3,6 +3,10 @@ export interface ProviderInfo {
   readonly name: string
   /** Built into this onnxruntime package (it may still fail to start on this machine). */
   readonly bundled: boolean
+  /** The engine would try it on this machine (absent from older engines). */
+  readonly usable?: boolean
+  /** What it needs, or why the engine does not use it; null when nothing is missing. */
+  readonly why?: string | null
 }
 
 export interface ModelSummary {

@@ -3,6 +3,7 @@
  * a card per installed model, the catalogue of models that can be added, and the state of a
  * download in progress.
  */
+import type { ProviderInfo } from './engineTypes'
 import type { StudioErrorData } from './result'
 
 export type CardStatus = 'ready' | 'downloading' | 'verifying' | 'broken' | 'incomplete'
@@ -65,6 +66,10 @@ export interface ModelsOverview {
   readonly download: ModelDownloadStatus | null
   /** Where a hub token would come from now (never the token itself). */
   readonly token: 'HF_TOKEN' | 'memory' | 'safeStorage' | 'none'
+  /** The execution providers this onnxruntime build knows, whether the engine would use each and what it needs. */
+  readonly providers: readonly ProviderInfo[]
+  /** The provider the engine's graphs last ran on (null before the first job). */
+  readonly activeProvider: string | null
 }
 
 const UNITS = ['B', 'kB', 'MB', 'GB', 'TB']

@@ -23,6 +23,8 @@ import { NOISE_VERSION } from './math/noise'
 import { planesToRgb, rgbToPlanes } from './math/imagePlanes'
 import { openCheckpointFolder, type CheckpointFolder } from './pipeline/checkpointFolder'
 import { CheckpointKontextModels } from './pipeline/checkpointModels'
+import { storeFolderTarget } from './models/storeFolder'
+import type { QuantiseSettings } from './quantise/quantiseGraph'
 import { KontextPipeline } from './pipeline/kontextPipeline'
 import { OrtKontextModels, pipelineConfig } from './pipeline/ortModels'
 import type { ContextSource, KontextModels } from './pipeline/types'
@@ -79,7 +81,15 @@ interface ModelEntry {
   readonly manifest: ModelManifest
   /** Set for a folder of safetensors whose graphs the engine builds (no model.json). */
   readonly checkpoint?: CheckpointFolder
+  /** The weight quantisation its install record asks for (built graphs only). */
+  readonly quantise?: QuantiseSettings | null
 }
+
+/** A store model is listed under its record's id and name (a linked folder's own name means nothing). */
+const withStoreIdentity = (c: CheckpointFolder, s: { id: string; name: string }): CheckpointFolder => ({
+  ...c,
+  manifest: { ...c.manifest, id: s.id, name: s.name },
+})
 
 /** A folder without model.json but with safetensors in it is a checkpoint folder (the official release, ComfyUI's). */
 const isCheckpointFolder = (dir: string): boolean => {
@@ -129,14 +139,23 @@ export class KontextEngine {
       this.problems.push({ dir, message })
       opts.log?.(`engine: skipping ${dir}: ${message}`)
     }
-    for (const dir of opts.modelDirs) {
+    for (const listed of opts.modelDirs) {
+      // A store folder: a download, or a linked folder's record (the files are elsewhere).
+      const target = storeFolderTarget(listed)
+      if (target.kind === 'unusable') {
+        problem(listed, target.reason)
+        continue
+      }
+      const dir = target.dir
+      const store = target.kind === 'store' ? target : null
       if (isCheckpointFolder(dir)) {
-        const c = openCheckpointFolder(dir)
+        const opened = openCheckpointFolder(dir)
+        const c = opened.ok && store ? ok(withStoreIdentity(opened.value, store)) : opened
         if (!c.ok) problem(dir, c.error.message)
         else if (this.loaded.has(c.value.manifest.id))
           problem(dir, `The model id “${c.value.manifest.id}” is already used; this copy is ignored.`)
         else {
-          const entry = { dir, manifest: c.value.manifest, checkpoint: c.value }
+          const entry = { dir, manifest: c.value.manifest, checkpoint: c.value, quantise: store?.quantise ?? null }
           const models = this.createModels(entry)
           this.loaded.set(entry.manifest.id, {
             ...entry,
@@ -204,6 +223,7 @@ export class KontextEngine {
       providers: ladder.ok ? ladder.value : ['cpu'],
       files: this.pool,
       cacheDir: graphCacheDir(),
+      quantise: entry.quantise ?? null,
       ...(this.log ? { log: this.log } : {}),
     })
   }

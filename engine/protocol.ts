@@ -24,7 +24,9 @@ export type EngineRequest = z.infer<typeof requestSchema>
 const description = z.object({
   state: z.enum(['starting', 'ready', 'busy', 'crashed', 'restarting']),
   ortVersion: z.string(),
-  providers: z.array(z.object({ name: z.string(), bundled: z.boolean() })),
+  providers: z.array(
+    z.object({ name: z.string(), bundled: z.boolean(), usable: z.boolean().optional(), why: z.string().nullable().optional() }),
+  ),
   activeProvider: z.string().nullable(),
   models: z.array(
     z.object({

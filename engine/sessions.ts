@@ -57,8 +57,30 @@ function hideFloat16ArrayOnce(): void {
 
 export const ortVersion = (): string => ort.env.versions.node ?? ort.env.versions.common
 
+const backends = () => ort.listSupportedBackends()
+
 export function listProviders(): ProviderInfo[] {
-  return ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }))
+  return backends().map((b) => {
+    const known = (PROVIDER_NAMES as readonly string[]).includes(b.name)
+    const usable = known && available(b.name as ProviderName)
+    return { name: b.name, bundled: b.bundled, usable, why: usable ? providerNeeds(b.name) : providerMissing(b.name, known) }
+  })
+}
+
+/** What a usable provider still needs at run time (tried at the first job; CPU is the fallback). */
+function providerNeeds(name: string): string | null {
+  if (name === 'webgpu') return 'needs a GPU adapter, tried at the first job (falls back to CPU)'
+  if (name === 'cuda') return 'needs CUDA 12 and cuDNN 9 on this machine, tried at the first job (falls back to CPU)'
+  return null
+}
+
+function providerMissing(name: string, known: boolean): string {
+  if (!known) return 'not used by the engine'
+  if (name === 'cuda')
+    return process.platform === 'linux'
+      ? 'not installed: run `npm run gpu:install` (Linux x64; CUDA 12 and cuDNN 9 must be present), then start with --provider cuda'
+      : 'published for Linux x64 only'
+  return `not available in this onnxruntime build on ${process.platform}`
 }
 
 /** CUDA needs provider libraries beside libonnxruntime that the npm tarball does not ship. */
@@ -73,9 +95,9 @@ function cudaLibrariesPresent(): boolean {
 
 function available(name: ProviderName): boolean {
   if (name === 'cpu') return true
-  if (name === 'dml') return process.platform === 'win32' && listProviders().some((p) => p.name === 'dml')
-  if (name === 'cuda') return listProviders().some((p) => p.name === 'cuda') && cudaLibrariesPresent()
-  return listProviders().some((p) => p.name === name)
+  if (name === 'dml') return process.platform === 'win32' && backends().some((p) => p.name === 'dml')
+  if (name === 'cuda') return backends().some((p) => p.name === 'cuda') && cudaLibrariesPresent()
+  return backends().some((p) => p.name === name)
 }
 
 /**

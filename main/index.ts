@@ -21,7 +21,7 @@ let projects: ProjectController | null = null
 
 async function start(): Promise<void> {
   const appRoot = findAppRoot(import.meta.dirname)
-  engine = new EngineProcess({ modelDirs: modelDirs(appRoot, app.getPath('userData')), log: (line: string) => console.error(line) })
+  engine = new EngineProcess({ modelDirs: () => modelDirs(appRoot, app.getPath('userData')), log: (line: string) => console.error(line) })
   projects = new ProjectController(engine, systemClock, () => window)
   const controller = projects
   handleAppScheme(join(appRoot, 'out', 'renderer'), () => controller.current())

@@ -1,14 +1,16 @@
 /**
  * Where the CLI looks for models: the repository's bundled assets/models/*, then the studio's
  * download folder ($KONTEXT_STUDIO_HOME/models, default ~/.kontext-studio/models) — the same
- * places the studio uses — each child with a model.json or with safetensors in it (a FLUX
- * checkpoint folder, whose graphs the engine builds). `--model` may also name a folder directly.
+ * places the studio uses — each child with a model.json, an install.json (the model store's
+ * downloads and linked folders) or safetensors in it (a FLUX checkpoint folder, whose graphs the
+ * engine builds). `--model` may also name a folder directly.
  */
 import { existsSync, lstatSync, readdirSync, statSync, type Dirent } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { MANIFEST_FILE } from '../manifest/validate'
+import { INSTALL_FILE, PARTIAL_SUFFIX } from '../models/installRecord'
 import { walkModelFolder } from '../weights/walk'
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -37,7 +39,15 @@ function childrenWithManifest(parent: string): string[] {
     return []
   }
   return entries
-    .filter((e) => e.isDirectory() && (hasEntry(join(parent, e.name, MANIFEST_FILE)) || hasSafetensors(join(parent, e.name))))
+    .filter(
+      (e) =>
+        e.isDirectory() &&
+        // A download in progress is never a model; a linked model's folder holds only install.json.
+        !e.name.endsWith(PARTIAL_SUFFIX) &&
+        (hasEntry(join(parent, e.name, MANIFEST_FILE)) ||
+          hasEntry(join(parent, e.name, INSTALL_FILE)) ||
+          hasSafetensors(join(parent, e.name))),
+    )
     .map((e) => join(parent, e.name))
     .sort()
 }

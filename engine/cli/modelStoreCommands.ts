@@ -2,7 +2,8 @@
  * `kontext models list|add|import|verify|remove`: the model store from the terminal. `add` fetches
  * a catalogue model from the hub (licence and gating explained first; token from HF_TOKEN or
  * --token-file, never printed); Ctrl-C stops it and the same command resumes. `import` links a
- * folder in place. `verify` re-reads every file; `remove` deletes the store's folder (a linked
+ * folder in place (`--quantise int8|int4`: its graphs are built with MatMulNBits weights). `test`
+ * runs one real step on the chosen provider and says whether it worked, why not, and how long. `verify` re-reads every file; `remove` deletes the store's folder (a linked
  * folder's own files are never touched).
  */
 import { resolve } from 'node:path'
@@ -16,17 +17,20 @@ import { readHubToken, redact } from '../models/hubToken'
 import { linkedIdFor, linkFolder } from '../models/linkFolder'
 import { formatBytes, formatProgress } from '../models/progress'
 import { checkModelId, defaultStoreRoot, ModelStore } from '../models/store'
+import { testRunModel } from '../models/testRun'
 import { verifyModel } from '../models/verify'
+import { testRunLine } from '../../core/modelTest'
+import { isQuantiseMode, QUANTISE_MODES, quantiseLabel } from '../quantise/modes'
 import { listProviders } from '../sessions'
 import { looksLikeOnnxExport } from '../export/onnxExport'
 import { EXIT, reportError, type CliContext } from './context'
 import { importOnnxExportCommand } from './importExportCommand'
 import { knownModelDirs } from './modelDirs'
 
-export const STORE_SUBCOMMANDS = new Set(['list', 'add', 'import', 'verify', 'remove'])
-const VALUE_FLAGS = new Set(['--precision', '--hub-url', '--token-file', '--id', '--provider'])
+export const STORE_SUBCOMMANDS = new Set(['list', 'add', 'import', 'verify', 'remove', 'test'])
+const VALUE_FLAGS = new Set(['--precision', '--hub-url', '--token-file', '--id', '--quantise', '--provider'])
 const USAGE =
-  'kontext models list [--json] | add flux1-kontext-dev [--precision bf16] [--token-file F] [--hub-url URL] | import DIR [--id ID] [--provider P] | verify ID | remove ID'
+  'kontext models list [--json] | add flux1-kontext-dev [--precision bf16|fp8] [--token-file F] [--hub-url URL] | import DIR [--id ID] [--provider P] [--quantise int8|int4] | verify ID | test ID [--provider P] | remove ID'
 
 function parse(argv: string[]): { args: string[]; flags: Map<string, string>; json: boolean; bad?: string } {
   const args: string[] = []
@@ -48,9 +52,14 @@ function parse(argv: string[]): { args: string[]; flags: Map<string, string>; js
 export function allCards(store: ModelStore): { cards: ModelCard[]; engine: KontextEngine } {
   const engine = new KontextEngine({ modelDirs: knownModelDirs() })
   const providers = listProviders()
+  const stored = store.list()
+  // A store model is also in the engine's list (it runs it); its card is the store's.
   const cards = [
-    ...engine.summaries().map((m) => bundledCard(m, folderSize(m.dir), providers)),
-    ...store.list().map((e) => storeCard(store, e, providers)),
+    ...engine
+      .summaries()
+      .filter((m) => !stored.some((e) => e.id === m.id))
+      .map((m) => bundledCard(m, folderSize(m.dir), providers)),
+    ...stored.map((e) => storeCard(store, e, providers)),
   ]
   return { cards, engine }
 }
@@ -146,12 +155,23 @@ function importDir(store: ModelStore, args: string[], flags: Map<string, string>
   // The ONNX export is adapted in place (boundary casts, the autoencoder from ae.safetensors).
   if (looksLikeOnnxExport(folder)) return importOnnxExportCommand(folder, flags.get('--provider'), flags.get('--id'), json, ctx)
   try {
+    const quantise = flags.get('--quantise')
+    if (quantise !== undefined && !isQuantiseMode(quantise))
+      return reportError(
+        ctx,
+        studioError('cli.usage', `--quantise takes ${QUANTISE_MODES.join(' or ')}, not “${quantise.slice(0, 20)}”.`, USAGE),
+        json,
+      )
     const id = checkModelId(flags.get('--id') ?? linkedIdFor(folder))
-    const r = linkFolder(store, id, folder)
+    const r = linkFolder(store, id, folder, quantise ? { quantise } : {})
     if (json) ctx.out(JSON.stringify({ ok: true, id, record: r }) + '\n')
     else {
       ctx.out(`${id}: linked in place (nothing copied) — ${folder}\n`)
       for (const [k, c] of Object.entries(r.components)) ctx.out(`  ${k.padEnd(15)} ${c.files.join(', ') || c.layout} ${c.precision}\n`)
+      if (r.quantise)
+        ctx.out(
+          `  quantised: ${quantiseLabel(r.quantise)}, applied when the engine first builds the graphs (the source files are not changed); npm run bench:quantise prints the error it costs on the test twin.\n`,
+        )
     }
     return EXIT.ok
   } catch (e) {
@@ -185,6 +205,24 @@ function remove(store: ModelStore, id: string | undefined, json: boolean, ctx: C
   }
 }
 
+/** A one-step generation on the chosen provider: success or the reason, and the time. */
+async function testRun(id: string | undefined, flags: Map<string, string>, json: boolean, ctx: CliContext): Promise<number> {
+  if (!id) return reportError(ctx, studioError('cli.usage', 'models test needs a model id.', USAGE), json)
+  const provider = flags.get('--provider')
+  const engine = new KontextEngine({
+    modelDirs: knownModelDirs(),
+    ...(provider ? { provider } : {}),
+    log: (line) => (json ? undefined : ctx.err(`${line}\n`)),
+  })
+  const ladder = engine.checkProvider()
+  if (!ladder.ok) return reportError(ctx, ladder.error, json)
+  if (!json) ctx.err(`${id}: one step on ${ladder.value.join(' → ')}…\n`)
+  const r = await testRunModel(engine, id, ctx.signal)
+  if (json) ctx.out(JSON.stringify(r) + '\n')
+  else ctx.out(testRunLine(r) + '\n')
+  return r.ok ? EXIT.ok : EXIT.model
+}
+
 export async function runStoreCommand(argv: string[], ctx: CliContext): Promise<number> {
   const { args, flags, json, bad } = parse(argv)
   if (bad) return reportError(ctx, studioError('cli.usage', bad, USAGE), json)
@@ -199,6 +237,8 @@ export async function runStoreCommand(argv: string[], ctx: CliContext): Promise<
       return verify(store, rest[0], json, ctx)
     case 'remove':
       return remove(store, rest[0], json, ctx)
+    case 'test':
+      return testRun(rest[0], flags, json, ctx)
     default:
       return list(store, json, ctx)
   }

@@ -8,6 +8,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ModelSummary, ProviderInfo } from '../../core/engineTypes'
 import type { CardStatus, ModelCard } from '../../core/modelCards'
+import { quantiseLabel } from '../quantise/modes'
 import { catalogueEntry } from './catalogue'
 import type { ModelStore, StoreEntry } from './store'
 
@@ -56,7 +57,8 @@ export function storeCard(store: ModelStore, e: StoreEntry, providers: readonly 
     purpose: cat?.purpose ?? 'A FLUX model folder.',
     resolutions: cat?.resolutions ?? [],
     sizeOnDisk: store.sizeOnDisk(e),
-    precision: r?.precision ?? 'unknown',
+    // Said on the card, never silently: the engine runs these weights quantised.
+    precision: r ? (r.quantise ? `${r.precision}, ${quantiseLabel(r.quantise)}` : r.precision) : 'unknown',
     licence: cat ? { name: cat.licence.name, url: cat.licence.url } : { name: 'unknown', url: null },
     providers: providers.map((p) => p.name),
     status,

@@ -8,6 +8,12 @@ export interface PlanRule {
   /** A repository path, or a folder prefix ending in `/` with the file suffix that must follow. */
   readonly path: string
   readonly suffix?: string
+  /**
+   * A top-level file name pattern instead of an exact path (a variant whose name differs between
+   * repositories, e.g. an fp8 transformer; the first match by name is taken); `path` is then how
+   * the pattern is named to the user.
+   */
+  readonly match?: RegExp
   /** What the file is for, in words (shown when it is missing from the repository). */
   readonly role: string
 }
@@ -71,6 +77,24 @@ export const FLUX1_KONTEXT_DEV: CatalogueEntry = {
       { path: 'tokenizer_2/tokenizer.json', role: 'the T5 tokenizer' },
       { path: 'LICENSE.md', role: 'the licence' },
     ],
+    // Only where the repository has one: an fp8 (e4m3fn, optionally with per-tensor scales)
+    // transformer in BFL's layout at the top, half the bf16 file; everything else as in bf16. The
+    // official repository has none today, so this plan is refused there with the file named.
+    fp8: [
+      {
+        path: '*kontext*fp8*.safetensors',
+        match: /^[^/]*kontext[^/]*fp8[^/]*\.safetensors$/i,
+        role: 'the transformer in fp8 (BFL layout); this repository does not offer one — use bf16',
+      },
+      { path: 'ae.safetensors', role: 'the autoencoder' },
+      { path: 'text_encoder/', suffix: '.safetensors', role: 'the CLIP-L text encoder' },
+      { path: 'text_encoder_2/', suffix: '.safetensors', role: 'the T5-XXL encoder shards' },
+      { path: 'text_encoder_2/', suffix: '.safetensors.index.json', role: 'the T5-XXL shard index' },
+      { path: 'tokenizer/vocab.json', role: 'the CLIP tokenizer vocabulary' },
+      { path: 'tokenizer/merges.txt', role: 'the CLIP tokenizer merges' },
+      { path: 'tokenizer_2/tokenizer.json', role: 'the T5 tokenizer' },
+      { path: 'LICENSE.md', role: 'the licence' },
+    ],
   },
 }
 
@@ -82,6 +106,13 @@ export function catalogueEntry(id: string): CatalogueEntry | undefined {
 
 /** The repository paths one rule takes (a folder rule takes only that folder's direct files). */
 export function matchRule(rule: PlanRule, paths: readonly string[]): string[] {
+  const pattern = rule.match
+  // One file per pattern: two fp8 transformers would be two models in one folder.
+  if (pattern)
+    return paths
+      .filter((p) => pattern.test(p))
+      .sort()
+      .slice(0, 1)
   if (!rule.path.endsWith('/')) return paths.filter((p) => p === rule.path)
   return paths.filter((p) => {
     if (!p.startsWith(rule.path)) return false

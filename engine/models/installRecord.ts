@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
+import { quantiseModeSchema } from '../quantise/modes'
 
 export const INSTALL_FILE = 'install.json'
 export const PARTIAL_SUFFIX = '.partial'
@@ -73,6 +74,11 @@ export const installRecordSchema = z.object({
   files: z.array(installFileSchema),
   /** Which file plays which component (transformer, autoencoder, clip, t5), from the folder inspection. */
   components: z.record(z.string(), installComponentSchema),
+  /**
+   * Weight-only quantisation chosen at import (`--quantise int8|int4`): the engine builds this
+   * model's graphs with MatMulNBits weights. Absent: float32 graphs. Never applied silently.
+   */
+  quantise: quantiseModeSchema.optional(),
   /** Every missing or mismatched piece, in words; empty when the model is complete. */
   problems: z.array(z.string()),
   updatedAt: z.string(),

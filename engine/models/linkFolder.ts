@@ -12,6 +12,7 @@ import { join, parse, resolve } from 'node:path'
 import { StudioError, studioError } from '../../core/result'
 import { BUNDLED_CLIP_MERGES } from '../tokenizers/bundled'
 import { COMPONENTS, inspectModelFolder, type FolderInspection } from '../weights/detect'
+import type { QuantiseMode } from '../quantise/modes'
 import { FLUX1_KONTEXT_DEV } from './catalogue'
 import { writeInstallRecord, type InstallRecord } from './installRecord'
 import type { ModelStore } from './store'
@@ -50,8 +51,8 @@ export function linkedIdFor(folder: string): string {
   return `linked-${slug || 'folder'}`
 }
 
-/** Inspects `folder`; on success writes a linked record under `id` and returns it. */
-export function linkFolder(store: ModelStore, id: string, folderIn: string): InstallRecord {
+/** Inspects `folder`; on success writes a linked record under `id` (with the quantisation asked for) and returns it. */
+export function linkFolder(store: ModelStore, id: string, folderIn: string, opts: { quantise?: QuantiseMode } = {}): InstallRecord {
   const folder = resolve(folderIn)
   if (!existsSync(folder) || !statSync(folder).isDirectory())
     throw new StudioError(
@@ -88,6 +89,7 @@ export function linkFolder(store: ModelStore, id: string, folderIn: string): Ins
     precision: components.transformer?.precision ?? 'unknown',
     files: fileSizes(folder, files),
     components,
+    ...(opts.quantise ? { quantise: opts.quantise } : {}),
     problems: [],
     updatedAt: '',
   }

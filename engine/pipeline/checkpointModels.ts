@@ -12,6 +12,8 @@ import { buildComponent, type ComponentConfig, type GraphComponent } from '../gr
 import { writeGraphFiles } from '../graph/graphFiles'
 import { bflNamesFromDiffusers } from '../graph/diffusersSource'
 import { readerTensorSource, type FloatWeightReader, type TensorSource } from '../graph/tensorSource'
+import { quantiseGraphFiles } from '../quantise/quantiseFiles'
+import { quantiseModel, type QuantiseReport, type QuantiseSettings } from '../quantise/quantiseGraph'
 import type { ImagePlanes } from '../math/imagePlanes'
 import type { Latent } from '../math/packing'
 import { openGraphBytes, providerFailureReason, type LoadedSession, type ProviderName, type TensorData } from '../sessions'
@@ -37,6 +39,8 @@ export interface CheckpointModelsOptions {
   /** Graphs with more weight bytes than this go through files (default 1 GiB; protobuf's limit is 2 GB). */
   readonly inlineMaxBytes?: number
   readonly log?: (line: string) => void
+  /** Weight-only quantisation of the MatMul weights (the model's install record says which), or none. */
+  readonly quantise?: QuantiseSettings | null
 }
 
 /** Which of the folder's components each graph is built from. */
@@ -142,8 +146,16 @@ export class CheckpointKontextModels implements KontextModels {
       const s = this.settings()
       const built = buildComponent(component, componentSource(found, reader), s)
       const bytes = built.graph.stats.weightBytes
+      const q = this.opts.quantise ?? null
+      const said = (r: QuantiseReport) =>
+        this.opts.log?.(`engine: ${component}: ${r.quantised} of ${r.weightMatMuls} weight MatMuls as ${q?.bits}-bit MatMulNBits`)
       if (bytes <= (this.opts.inlineMaxBytes ?? 1024 ** 3)) {
-        const graph = built.graph.toBytes()
+        let graph = built.graph.toBytes()
+        if (q) {
+          const done = quantiseModel(graph, q)
+          graph = done.bytes
+          said(done.report)
+        }
         for (const provider of this.opts.providers) {
           if (this.failed.has(provider)) continue
           try {
@@ -156,7 +168,8 @@ export class CheckpointKontextModels implements KontextModels {
         }
         throw new Error('no provider could open the graph')
       }
-      const key = graphCacheKey(this.folder.dir, found, component, s)
+      // The quantisation is part of the key (left out when there is none, so float caches stay valid).
+      const key = graphCacheKey(this.folder.dir, found, component, q ? { ...s, quantise: q } : s)
       const dir = join(this.opts.cacheDir, key)
       const model = join(dir, `${component}.onnx`)
       if (!existsSync(model)) {
@@ -166,6 +179,7 @@ export class CheckpointKontextModels implements KontextModels {
         mkdirSync(tmp, { recursive: true })
         this.opts.log?.(`engine: building the ${component} graph (${(bytes / 1024 ** 3).toFixed(1)} GB of float32 weights) once`)
         writeGraphFiles(built.graph, tmp, component)
+        if (q) said(quantiseGraphFiles(tmp, component, q))
         rmSync(dir, { recursive: true, force: true })
         renameSync(tmp, dir)
       }

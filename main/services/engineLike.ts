@@ -13,4 +13,6 @@ export interface EngineLike {
   run(job: GenerationJob, opts: { onProgress?: (p: GenerationProgress) => void; signal?: AbortSignal }): Promise<GenerationResult>
   onStateChange(cb: (state: EngineState, reason: string | null) => void): () => void
   stop(): Promise<void>
+  /** Restarts the engine so it lists models installed or removed since it started (optional). */
+  reloadModels?(): Promise<void>
 }

@@ -32,7 +32,8 @@ const RESTART_BUDGET = 5
 const RESTART_BACKOFF_MS = 250
 
 export interface EngineProcessOptions {
-  readonly modelDirs: string[]
+  /** The model folders, read again at every start (a function: so a reload sees a model imported since). */
+  readonly modelDirs: readonly string[] | (() => readonly string[])
   readonly provider?: string
   readonly log?: (line: string) => void
   /** Restart tries in a row before giving up (default 5). */
@@ -122,7 +123,8 @@ export class EngineProcess implements EngineLike {
 
   private async spawn(): Promise<void> {
     this.setState(this.restarts > 0 ? 'restarting' : 'starting')
-    const env: Record<string, string> = { KONTEXT_MODEL_DIRS: JSON.stringify(this.opts.modelDirs) }
+    const dirs = typeof this.opts.modelDirs === 'function' ? this.opts.modelDirs() : this.opts.modelDirs
+    const env: Record<string, string> = { KONTEXT_MODEL_DIRS: JSON.stringify(dirs) }
     if (this.opts.provider) env.KONTEXT_PROVIDER = this.opts.provider
     if (this.skipped.length > 0) env.KONTEXT_PROVIDER_SKIP = this.skipped.join(',')
     this.wasReady = false
@@ -282,6 +284,33 @@ export class EngineProcess implements EngineLike {
     this.job = null
     if (j) settle(j)
     if (this.child) this.setState('ready', this.rungNote())
+    if (this.reloadAfterJob) void this.reloadModels()
+  }
+
+  private reloadAfterJob = false
+  private reloading: Promise<void> | null = null
+
+  /**
+   * Starts a fresh engine so it lists the models installed, linked or removed since it started
+   * (the engine reads its model folders once). A running job is never cut short: the reload waits
+   * for it to settle.
+   */
+  reloadModels(): Promise<void> {
+    if (this.job) {
+      this.reloadAfterJob = true
+      return Promise.resolve()
+    }
+    this.reloadAfterJob = false
+    this.reloading ??= (async () => {
+      try {
+        if (this.starting) await this.starting.catch(() => {})
+        await this.stop()
+        await this.start()
+      } finally {
+        this.reloading = null
+      }
+    })()
+    return this.reloading
   }
 
   private request(msg: { type: 'ping' | 'describe' | 'release' }, timeoutMs: number): Promise<EngineReply> {
@@ -325,6 +354,7 @@ export class EngineProcess implements EngineLike {
 
   /** Waits for a restart in progress (a request during a restart is served by the replacement). */
   private async ensureStarted(): Promise<void> {
+    if (this.reloading) await this.reloading
     if (this.recovery) await this.recovery
     if (this.starting) await this.starting
     if (!this.child) await this.start()

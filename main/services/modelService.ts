@@ -11,6 +11,7 @@
 import { isAbsolute, join } from 'node:path'
 import type { RequestResults, StudioEvent, ValidParams } from '../../core/api'
 import type { ModelDownloadStatus, ModelsOverview } from '../../core/modelCards'
+import { testRunJob, type TestRunResult } from '../../core/modelTest'
 import { StudioError, studioError, toErrorData } from '../../core/result'
 import { bundledCard, folderSize, storeCard } from '../../engine/models/cards'
 import { CATALOGUE, catalogueEntry } from '../../engine/models/catalogue'
@@ -61,9 +62,11 @@ export class ModelService {
 
   async list(): Promise<ModelsOverview> {
     const d = await this.engine.describe()
+    const stored = this.store.list()
+    // A store model is also in the engine's list (it runs it); its card is the store's.
     const cards = [
-      ...d.models.map((m) => bundledCard(m, folderSize(m.dir), d.providers)),
-      ...this.store.list().map((e) => storeCard(this.store, e, d.providers)),
+      ...d.models.filter((m) => !stored.some((e) => e.id === m.id)).map((m) => bundledCard(m, folderSize(m.dir), d.providers)),
+      ...stored.map((e) => storeCard(this.store, e, d.providers)),
     ]
     let from: ModelsOverview['token'] = 'none'
     try {
@@ -85,6 +88,8 @@ export class ModelService {
       })),
       download: this.status,
       token: from,
+      providers: d.providers,
+      activeProvider: d.activeProvider,
     }
   }
 
@@ -121,6 +126,7 @@ export class ModelService {
             this.publish({ ...base, state: progress.phase, progress, error: null })
           },
         })
+        await this.reloadEngine()
         this.publish({ ...base, state: 'installed', progress: last, error: null })
       } catch (e) {
         const error = toErrorData(e, 'model.download')
@@ -154,15 +160,68 @@ export class ModelService {
     if (this.active?.id === p.id) throw new StudioError(studioError('model.busy', `${p.id} is downloading; cancel it first.`))
     this.store.remove(p.id)
     if (this.status?.id === p.id) this.status = null
+    void this.reloadEngine()
   }
 
-  importFolder(p: ValidParams<'importModelFolder'>): RequestResults['importModelFolder'] {
+  /** The engine reads its model folders when it starts: a fresh one lists what changed. */
+  private async reloadEngine(): Promise<void> {
+    try {
+      await this.engine.reloadModels?.()
+    } catch {
+      // A failed restart is the engine's own state (shown in the status bar); the store is already right.
+    }
+  }
+
+  async importFolder(p: ValidParams<'importModelFolder'>): Promise<RequestResults['importModelFolder']> {
     // A typed path, not a picker's: it must be absolute (the host's working folder means nothing to the user).
     if (!isAbsolute(p.path))
       throw new StudioError(studioError('model.badFolder', 'Give the folder’s full path.', 'For example /home/me/ComfyUI/models.'))
     const id = checkModelId(p.id ?? linkedIdFor(p.path))
-    linkFolder(this.store, id, p.path)
+    linkFolder(this.store, id, p.path, p.quantise ? { quantise: p.quantise } : {})
+    await this.reloadEngine()
     return { id }
+  }
+
+  /**
+   * One real step of the model on the studio's engine (its provider ladder, set when the studio
+   * starts). Never cuts into a job: a busy engine is reported as the reason.
+   */
+  async testRun(p: ValidParams<'testModel'>): Promise<RequestResults['testModel']> {
+    const start = performance.now()
+    const failed = (reason: string, provider: string | null = null): TestRunResult => ({
+      id: p.id,
+      ok: false,
+      provider,
+      width: 0,
+      height: 0,
+      steps: 0,
+      ms: performance.now() - start,
+      reason,
+    })
+    const d = await this.engine.describe()
+    const summary = d.models.find((m) => m.id === p.id)
+    if (!summary) {
+      const broken = d.brokenModels?.find((b) => b.dir.endsWith(`/${p.id}`))
+      return failed(broken ? broken.message : `The engine does not list ${p.id}; Verify says what is wrong with it.`)
+    }
+    const job = testRunJob(summary)
+    try {
+      const r = await this.engine.run({ ...job, contexts: [] }, {})
+      const after = await this.engine.describe()
+      return {
+        id: p.id,
+        ok: true,
+        provider: after.activeProvider,
+        width: r.width,
+        height: r.height,
+        steps: job.steps,
+        ms: performance.now() - start,
+        reason: null,
+      }
+    } catch (e) {
+      const err = toErrorData(e, 'engine.failed')
+      return { ...failed(`${err.message}${err.hint ? ` ${err.hint}` : ''}`), width: job.width, height: job.height, steps: job.steps }
+    }
   }
 
   async verify(p: ValidParams<'verifyModel'>): Promise<RequestResults['verifyModel']> {

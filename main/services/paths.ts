@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { INSTALL_FILE, PARTIAL_SUFFIX } from '../../engine/models/installRecord'
 import { walkModelFolder } from '../../engine/weights/walk'
 
 /** The repository (or unpacked app) root: the nearest folder above with a package.json. */
@@ -31,7 +32,15 @@ export function modelDirs(appRoot: string, home: string = studioHome()): string[
   return parents.flatMap((parent) =>
     existsSync(parent)
       ? readdirSync(parent, { withFileTypes: true })
-          .filter((e) => e.isDirectory() && (existsSync(join(parent, e.name, 'model.json')) || hasSafetensors(join(parent, e.name))))
+          .filter(
+            (e) =>
+              e.isDirectory() &&
+              // A download in progress is never a model; a linked model's folder holds only install.json.
+              !e.name.endsWith(PARTIAL_SUFFIX) &&
+              (existsSync(join(parent, e.name, 'model.json')) ||
+                existsSync(join(parent, e.name, INSTALL_FILE)) ||
+                hasSafetensors(join(parent, e.name))),
+          )
           .map((e) => join(parent, e.name))
       : [],
   )

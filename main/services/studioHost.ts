@@ -119,6 +119,7 @@ export class StudioHost {
       removeModel: (p) => this.models.remove(p),
       importModelFolder: (p) => this.models.importFolder(p),
       verifyModel: (p) => this.models.verify(p),
+      testModel: (p) => this.models.testRun(p),
       startBatch: checked((p) => batches.start(p)),
       cancelBatch: (p) => batches.cancel(p),
       exportBatch: (p) => batches.export(p),

@@ -60,7 +60,7 @@ async function main(): Promise<number> {
 
   const projectPath = resolve(values.project ?? join(studioHome(), 'Untitled.kstudio'))
   mkdirSync(dirname(projectPath), { recursive: true })
-  const engine = new EngineProcess({ modelDirs: modelDirs(appRoot), log, ...(values.provider ? { provider: values.provider } : {}) })
+  const engine = new EngineProcess({ modelDirs: () => modelDirs(appRoot), log, ...(values.provider ? { provider: values.provider } : {}) })
   const studio = openOrReadOnly(projectPath, engine)
   engine.start().catch((e: unknown) => log(`The engine did not start: ${e instanceof Error ? e.message : String(e)}`))
   const web = await startWebHost(studio, { host: values.host, port, token, rendererDir: join(appRoot, 'out', 'renderer'), log })

@@ -3,9 +3,11 @@
  * with its words, adds FLUX.1 Kontext [dev] from the hub (here a loopback imitation the test
  * starts; the host reads its address from KONTEXT_HUB_URL_FOR_TESTS, tests only), is told the
  * repository is gated until a token is given, watches the progress, pauses, resumes, sees it
- * installed and removes it; cancels a second download (nothing left on disk); links a folder
- * already on disk and is told every missing piece of one that is incomplete. Then, with kontext-tiny
- * chosen, a photo as the context is warned about before the edit, and one of its own shapes is not.
+ * installed and removes it; test-runs kontext-tiny (provider and time shown); cancels a second
+ * download (nothing left on disk); links a folder already on disk with int8 weights and is told
+ * every missing piece of one that is incomplete. Then, with kontext-tiny chosen, a photo as the
+ * context is warned about before the edit, and one of its own shapes is not; the size menu names
+ * the size the engine will use.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -63,6 +65,18 @@ describe('the Models page', () => {
     expect(await tiny.getByLabel('Words this model knows').textContent()).toMatch(/Knows 43 words: .*circle/)
     expect(await addCard().textContent()).toContain('FLUX.1 [dev] Non-Commercial License')
     expect(await addCard().textContent()).toContain('The repository is gated')
+  })
+
+  it('test-runs kontext-tiny through the engine and shows the provider it ran on, and the CUDA route', async () => {
+    await page.getByRole('button', { name: 'Test run kontext-tiny' }).click()
+    const status = page.getByRole('status').filter({ hasText: 'kontext-tiny: test run' })
+    await status.waitFor({ timeout: 120_000 })
+    const line = (await status.textContent()) ?? ''
+    expect(line).toMatch(/kontext-tiny: test run OK — 1 step at 64×64 on (\w+) in \d+\.\d s\./)
+    const provider = /on (\w+) in/.exec(line)![1]!
+    const providers = page.getByRole('article', { name: 'Providers' })
+    expect(await providers.getByLabel(`Provider ${provider}`).textContent()).toContain('in use')
+    expect(await providers.textContent()).toContain('npm run gpu:install')
   })
 
   it('explains the gate without a token, then downloads with progress, pauses, resumes and installs', async () => {
@@ -127,14 +141,13 @@ describe('the Models page', () => {
     await page.getByRole('button', { name: 'Use this folder' }).click()
     await expect.poll(() => alert.textContent()).toContain('No autoencoder found')
     writeComfyFolder(comfy)
+    // The fit option: int8 weights, recorded and said on the card.
+    await page.getByLabel('Weight quantisation').selectOption('int8')
     await page.getByRole('button', { name: 'Use this folder' }).click()
-    await page.getByRole('status').filter({ hasText: 'Folder linked.' }).waitFor()
-    expect(
-      await page
-        .getByRole('article')
-        .filter({ hasText: `linked: ${comfy}` })
-        .count(),
-    ).toBe(1)
+    await page.getByRole('status').filter({ hasText: 'Folder linked; its weights will be built as int8.' }).waitFor()
+    const linked = page.getByRole('article').filter({ hasText: `linked: ${comfy}` })
+    expect(await linked.count()).toBe(1)
+    expect(await linked.textContent()).toContain('int8 weights (MatMulNBits, 8-bit, blocks of 32)')
   })
 
   it('warns before an edit when kontext-tiny is chosen and the context is a photo, not for a picture of shapes', async () => {
@@ -170,5 +183,7 @@ describe('the Models page', () => {
     await expect.poll(() => note.count()).toBe(0)
     await page.getByRole('treeitem', { name: 'import: street.png' }).click()
     await note.waitFor()
+    // The size menu names the size the engine will use for this context: kontext-tiny has one.
+    expect(await page.getByLabel('Output size').locator('option').first().textContent()).toBe('Size: as the context (64 × 64)')
   })
 })

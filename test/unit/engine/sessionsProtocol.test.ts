@@ -34,7 +34,7 @@ describe('execution provider ladder', () => {
   })
 
   it('lists what this onnxruntime build bundles', () => {
-    expect(listProviders()).toContainEqual({ name: 'cpu', bundled: true })
+    expect(listProviders()).toContainEqual({ name: 'cpu', bundled: true, usable: true, why: null })
   })
 
   it('creates sessions lazily, caches them by (model, component, provider) and releases on demand', async () => {
