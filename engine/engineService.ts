@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { freemem, homedir } from 'node:os'
 import { join } from 'node:path'
 import type { EngineDescription, EngineState, ModelSummary } from '../core/engineTypes'
 import { StudioError, studioError, toErrorData, type Result, err, ok } from '../core/result'
@@ -13,7 +13,9 @@ import { loadManifest, MANIFEST_FILE } from './manifest/validate'
 import type { ModelManifest } from './manifest/schema'
 import { NOISE_VERSION } from './math/noise'
 import { planesToRgb, rgbToPlanes } from './math/imagePlanes'
-import { openCheckpointFolder, type CheckpointFolder } from './pipeline/checkpointFolder'
+import { BUILT_PRECISION, openCheckpointFolder, planTensorsOf, type CheckpointFolder } from './pipeline/checkpointFolder'
+import { fitJob, refusalText } from './plan/fit'
+import { planGraph } from './plan/memoryPlan'
 import { CheckpointKontextModels } from './pipeline/checkpointModels'
 import { KontextPipeline } from './pipeline/kontextPipeline'
 import { OrtKontextModels, pipelineConfig } from './pipeline/ortModels'
@@ -99,6 +101,7 @@ interface LoadedModel {
   readonly manifest: ModelManifest
   readonly models: EngineModels
   readonly pipeline: KontextPipeline
+  readonly checkpoint?: CheckpointFolder
   /** What this model's last decode cost next to one of its steps; null before its first job. */
   decodeCost: DecodeCost | null
 }
@@ -107,6 +110,28 @@ interface LoadedModel {
 export interface ModelProblem {
   readonly dir: string
   readonly message: string
+}
+
+/**
+ * Before anything loads: the job's memory plan against the memory free now (plus what this model's
+ * open graphs already hold). Everything stays loaded when it all fits, else one phase at a time;
+ * a job that does not fit even so is refused with what would.
+ */
+function checkJobFits(
+  folder: CheckpointFolder,
+  models: CheckpointKontextModels,
+  [width, height]: readonly [number, number],
+  refs: number,
+): void {
+  const tensors = planTensorsOf(folder.parts)
+  const req = { width, height, refs, precision: BUILT_PRECISION }
+  const held = models.openGraphs().reduce((n, g) => n + planGraph(tensors, g, req).weightBytes, 0)
+  const f = fitJob(tensors, req, freemem() + held, { resolutions: folder.manifest.resolutions })
+  if (!f.mode) {
+    const r = refusalText(f)
+    throw new StudioError(studioError('job.tooLarge', r.message, r.hint))
+  }
+  models.sequential = f.mode === 'sequential'
 }
 
 export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
@@ -256,6 +281,8 @@ export class KontextEngine {
   async run(job: EngineJob, hooks: RunHooks = {}): Promise<EngineRunResult> {
     const m = this.model(job.model)
     const contexts = await Promise.all(job.contexts.map((b, i) => this.contextSource(b, i)))
+    if (m.checkpoint && m.models instanceof CheckpointKontextModels)
+      checkJobFits(m.checkpoint, m.models, m.pipeline.chooseTargetSize({ ...job, contexts }), contexts.length)
     const ortBefore = m.models.ortMs
     const previews = hooks.previews ?? true
     let pending: Promise<void> = Promise.resolve()

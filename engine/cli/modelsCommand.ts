@@ -10,6 +10,7 @@ import { openCheckpointFolder } from '../pipeline/checkpointFolder'
 import { SessionPool } from '../sessions'
 import { walkModelFolder } from '../weights/walk'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
+import { fit } from './fitCommand'
 import { inspect } from './inspectCommand'
 import { knownModelDirs } from './modelDirs'
 import { runStoreCommand, STORE_SUBCOMMANDS } from './modelStoreCommands'
@@ -75,12 +76,13 @@ function list(json: boolean, ctx: CliContext): number {
 
 export const modelsCommand: CliCommand = {
   summary:
-    'list models (list: with their cards), add (from the hub), import (a folder in place), verify or remove them; validate or inspect a folder',
+    'list models (list: with their cards), add (from the hub), import (a folder in place), verify or remove them; validate or inspect a folder; fit: the memory plan of a job',
   usage:
-    'kontext models [--json] | list [--json] | add flux1-kontext-dev [--precision bf16] [--token-file F] | import DIR [--id ID] | verify ID | remove ID | validate DIR | inspect DIR',
+    'kontext models [--json] | list [--json] | add flux1-kontext-dev [--precision bf16] [--token-file F] | import DIR [--id ID] | verify ID | remove ID | validate DIR | inspect DIR | fit ID|DIR [--width W --height H --refs N]',
   async run(argv, ctx) {
     // list (cards), add, import, verify, remove: the model store, in modelStoreCommands.ts.
     if (STORE_SUBCOMMANDS.has(argv.find((a) => a !== '--json') ?? '')) return runStoreCommand(argv, ctx)
+    if (argv[0] === 'fit') return fit(argv.slice(1), ctx)
     const json = argv.includes('--json')
     const args = argv.filter((a) => a !== '--json')
     const unknown = args.find((a) => a.startsWith('-'))

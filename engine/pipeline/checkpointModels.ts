@@ -19,11 +19,12 @@ import type { T5Tokenizer } from '../tokenizers/t5Tokenizer'
 import { BUNDLED_CLIP_MERGES } from '../tokenizers/bundled'
 import { loadFolderTokenizers, openComponent, type ComponentFound } from '../weights/index'
 import type { CheckpointFolder } from './checkpointFolder'
-import type { KontextModels, TextEmbedding, VelocityInput } from './types'
+import type { KontextModels, PipelinePhase, TextEmbedding, VelocityInput } from './types'
 
 /** Opens a graph file by path on the engine's provider ladder (the SessionPool). */
 export interface GraphFileOpener {
   get(model: string, component: string, path: string): Promise<LoadedSession>
+  release?(model: string, component: string): Promise<number>
 }
 
 export interface CheckpointModelsOptions {
@@ -35,6 +36,21 @@ export interface CheckpointModelsOptions {
   /** Graphs with more weight bytes than this go through files (default 1 GiB; protobuf's limit is 2 GB). */
   readonly inlineMaxBytes?: number
   readonly log?: (line: string) => void
+  /**
+   * Hold only the graphs of the current phase (engine/plan/memoryPlan.ts: text encoders → encode →
+   * transformer → decode), releasing the others as the pipeline moves on, when all of them at once
+   * would not fit. Every job then loads each graph again.
+   */
+  readonly sequential?: boolean
+}
+
+/** The graphs each phase of the pipeline runs (a step preview's decode opens the decoder beside). */
+export const PHASE_GRAPHS: Record<PipelinePhase, readonly GraphComponent[]> = {
+  text: ['clip', 't5'],
+  encode: ['ae-encode'],
+  denoise: ['transformer'],
+  decode: ['ae-decode'],
+  done: [],
 }
 
 /** Which of the folder's components each graph is built from. */
@@ -98,6 +114,8 @@ export class CheckpointKontextModels implements KontextModels {
   readonly vocabulary = null
   /** The provider of the last graph opened (in-memory graphs do not go through the pool). */
   provider: ProviderName | null = null
+  /** One phase's graphs at a time (set per job from the memory plan: engineService.ts). */
+  sequential: boolean
   private readonly sessions = new Map<GraphComponent, Promise<LoadedSession & { release?: () => Promise<void> }>>()
   private readonly tokenizers: { clip: ClipTokenizer; t5: T5Tokenizer }
   /** Providers that failed to open a graph are not tried again (as the SessionPool does). */
@@ -110,6 +128,12 @@ export class CheckpointKontextModels implements KontextModels {
     const t = loadFolderTokenizers(folder.inspection, BUNDLED_CLIP_MERGES)
     if (!t.clip || !t.t5) throw new Error('the folder’s tokenizers were found at inspection but could not be loaded')
     this.tokenizers = { clip: t.clip, t5: t.t5 }
+    this.sequential = opts.sequential ?? false
+  }
+
+  /** The graphs open now (or opening). */
+  openGraphs(): GraphComponent[] {
+    return [...this.sessions.keys()]
   }
 
   private settings() {
@@ -218,6 +242,23 @@ export class CheckpointKontextModels implements KontextModels {
     const x = (await this.run('ae-decode', { z: f32(latent.data, [1, latent.channels, latent.height, latent.width]) })).x!
     const [, channels, height, width] = x.dims as [number, number, number, number]
     return { data: x.data as Float32Array, channels, height, width }
+  }
+
+  /** In sequential mode, releases every graph the coming phase does not run. */
+  async enterPhase(phase: PipelinePhase): Promise<void> {
+    if (!this.sequential) return
+    const keep = PHASE_GRAPHS[phase]
+    for (const c of [...this.sessions.keys()]) if (!keep.includes(c)) await this.releaseGraph(c)
+  }
+
+  /** Frees one graph's session: in-memory ones here, file-backed ones in the pool. */
+  private async releaseGraph(component: GraphComponent): Promise<void> {
+    const p = this.sessions.get(component)
+    if (!p) return
+    this.sessions.delete(component)
+    const s = await p.catch(() => null)
+    if (s?.release) await s.release()
+    else if (s) await this.opts.files.release?.(this.folder.manifest.id, component)
   }
 
   /** Frees the in-memory sessions (file-backed ones belong to the pool). */
