@@ -42,6 +42,8 @@ export interface CheckpointModelsOptions {
    * would not fit. Every job then loads each graph again.
    */
   readonly sequential?: boolean
+  /** Point graph files at float32 weights in the checkpoint instead of copying them (default true). */
+  readonly zeroCopy?: boolean
 }
 
 /** The graphs each phase of the pipeline runs (a step preview's decode opens the decoder beside). */
@@ -97,6 +99,8 @@ export function withFp8Scales(src: TensorSource): TensorSource {
   return {
     names: src.names,
     shape: src.shape,
+    // A scaled weight is not the file's bytes; an unscaled one (or any float32 tensor) is.
+    stored: (name) => (scaleOf(name) ? undefined : src.stored?.(name)),
     get(name) {
       const t = src.get(name)
       const scaleName = scaleOf(name)
@@ -170,7 +174,11 @@ export class CheckpointKontextModels implements KontextModels {
         rmSync(tmp, { recursive: true, force: true })
         mkdirSync(tmp, { recursive: true })
         this.opts.log?.(`engine: building the ${component} graph (${(bytes / 1024 ** 3).toFixed(1)} GB of float32 weights) once`)
-        writeGraphFiles(built.graph, tmp, component)
+        const files = writeGraphFiles(built.graph, tmp, component, { linkSources: this.opts.zeroCopy ?? true })
+        if (files.linkedBytes)
+          this.opts.log?.(
+            `engine: the ${component} graph reads ${(files.linkedBytes / 1024 ** 3).toFixed(1)} GB of float32 weights from the checkpoint in place`,
+          )
         rmSync(dir, { recursive: true, force: true })
         renameSync(tmp, dir)
       }
