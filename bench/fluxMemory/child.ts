@@ -25,6 +25,7 @@ const { values, positionals } = parseArgs({
     refs: { type: 'string', default: '1' },
     steps: { type: 'string', default: '1' },
     resident: { type: 'boolean', default: false },
+    copy: { type: 'boolean', default: false },
     cache: { type: 'string' },
   },
 })
@@ -49,21 +50,30 @@ const inner = new CheckpointKontextModels(folder.value, {
   files: pool,
   cacheDir: resolve(values.cache ?? '.cache/graphs-bench'),
   sequential: !values.resident,
+  zeroCopy: !values.copy,
   log: (l) => console.error(l),
 })
 const baseRss = kib('VmRSS')
 
 interface PhaseRecord {
   phase: PipelinePhase
+  /** RSS once the previous phase's graphs were released, when this phase started. */
+  rssStartBytes: number
   peakBytes: number
   rssAfterBytes: number
   ms: number
 }
 const phases: PhaseRecord[] = []
-let current: { phase: PipelinePhase; t: number } | null = null
+let current: { phase: PipelinePhase; t: number; rss: number } | null = null
 const close = () => {
   if (!current) return
-  phases.push({ phase: current.phase, peakBytes: kib('VmHWM'), rssAfterBytes: kib('VmRSS'), ms: performance.now() - current.t })
+  phases.push({
+    phase: current.phase,
+    rssStartBytes: current.rss,
+    peakBytes: kib('VmHWM'),
+    rssAfterBytes: kib('VmRSS'),
+    ms: performance.now() - current.t,
+  })
 }
 
 /** The folder's models, with the phase boundaries measured. */
@@ -76,7 +86,7 @@ const models: KontextModels = {
     close()
     await inner.enterPhase(phase)
     resetPeak()
-    current = phase === 'done' ? null : { phase, t: performance.now() }
+    current = phase === 'done' ? null : { phase, t: performance.now(), rss: kib('VmRSS') }
   },
 }
 
@@ -104,6 +114,7 @@ console.log(
     refs,
     steps,
     sequential: !values.resident,
+    zeroCopy: !values.copy,
     startRssBytes: startRss,
     baseRssBytes: baseRss,
     phases,

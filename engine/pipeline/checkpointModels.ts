@@ -19,6 +19,7 @@ import type { T5Tokenizer } from '../tokenizers/t5Tokenizer'
 import { BUNDLED_CLIP_MERGES } from '../tokenizers/bundled'
 import { loadFolderTokenizers, openComponent, type ComponentFound } from '../weights/index'
 import type { CheckpointFolder } from './checkpointFolder'
+import { collectGarbage } from './collectGarbage'
 import type { KontextModels, PipelinePhase, TextEmbedding, VelocityInput } from './types'
 
 /** Opens a graph file by path on the engine's provider ladder (the SessionPool). */
@@ -152,18 +153,10 @@ export class CheckpointKontextModels implements KontextModels {
       const built = buildComponent(component, withFp8Scales(readerTensorSource(reader)), s)
       const bytes = built.graph.stats.weightBytes
       if (bytes <= (this.opts.inlineMaxBytes ?? 1024 ** 3)) {
-        const graph = built.graph.toBytes()
-        for (const provider of this.opts.providers) {
-          if (this.failed.has(provider)) continue
-          try {
-            return await openGraphBytes(graph, `${this.folder.manifest.id}/${component}`, { provider })
-          } catch (e) {
-            if (provider === 'cpu') throw e
-            this.failed.add(provider)
-            this.opts.log?.(`engine: built graphs could not start on ${provider} (${providerFailureReason(e)}); falling back`)
-          }
-        }
-        throw new Error('no provider could open the graph')
+        const session = await this.openInline(built.graph.toBytes(), component)
+        // The serialised graph and the weights read for it are garbage now that onnxruntime has its copy.
+        collectGarbage()
+        return session
       }
       const key = graphCacheKey(this.folder.dir, found, component, s)
       const dir = join(this.opts.cacheDir, key)
@@ -186,6 +179,21 @@ export class CheckpointKontextModels implements KontextModels {
     } finally {
       reader.close()
     }
+  }
+
+  /** A graph opened from its bytes, on the first provider that can. */
+  private async openInline(graph: Uint8Array, component: GraphComponent): Promise<LoadedSession & { release?: () => Promise<void> }> {
+    for (const provider of this.opts.providers) {
+      if (this.failed.has(provider)) continue
+      try {
+        return await openGraphBytes(graph, `${this.folder.manifest.id}/${component}`, { provider })
+      } catch (e) {
+        if (provider === 'cpu') throw e
+        this.failed.add(provider)
+        this.opts.log?.(`engine: built graphs could not start on ${provider} (${providerFailureReason(e)}); falling back`)
+      }
+    }
+    throw new Error('no provider could open the graph')
   }
 
   private session(component: GraphComponent) {
@@ -267,6 +275,7 @@ export class CheckpointKontextModels implements KontextModels {
     const s = await p.catch(() => null)
     if (s?.release) await s.release()
     else if (s) await this.opts.files.release?.(this.folder.manifest.id, component)
+    collectGarbage()
   }
 
   /** Frees the in-memory sessions (file-backed ones belong to the pool). */

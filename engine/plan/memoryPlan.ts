@@ -74,18 +74,19 @@ export interface MemoryPlan {
 }
 
 /**
- * Fitted on the twin (bench/README.md, "fluxMemory"): the process with onnxruntime loaded and no
- * session; the graphs opened from memory (under `INLINE_MAX_BYTES`) briefly hold their serialised
- * bytes and onnxruntime's parse beside the weights; those opened from files hold one copy more
- * while the CPU provider packs the matrices.
+ * Fitted on the full-width twin (bench/README.md, "fluxMemory"; CPU provider, one step at 512²
+ * and 1024² with one reference). `runtimeBytes`: the process with onnxruntime and the tokenizers
+ * loaded. Opening: a graph opened from memory (under `INLINE_MAX_BYTES`) briefly holds its
+ * serialised bytes and onnxruntime's parse beside the weights; one opened from files (copied or
+ * pointing into the checkpoint) held nothing measurable beyond its weights. Activations: live
+ * tensors as multiples of each graph's largest one (activations.ts).
  */
 export const PLAN_COEFFICIENTS = {
-  runtimeBytes: 260 * 2 ** 20,
+  runtimeBytes: 200 * 2 ** 20,
   inlineOpening: 2,
-  fileOpening: 1,
-  zeroCopyOpening: 1,
-  /** Live activations as multiples of each graph's largest tensor (activations.ts). */
-  activation: { clip: 4, t5: 4, 'ae-encode': 4, transformer: 4, 'ae-decode': 4 } as Record<PlanGraph, number>,
+  fileOpening: 0,
+  zeroCopyOpening: 0,
+  activation: { clip: 4, t5: 4, 'ae-encode': 4.3, transformer: 4, 'ae-decode': 4.6 } as Record<PlanGraph, number>,
 }
 /** The engine's switch from in-memory graphs to graph files (checkpointModels.ts). */
 export const INLINE_MAX_BYTES = 1024 ** 3
