@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { fit } from '../../../engine/cli/fitCommand'
 import { memoryRefusal, openCheckpointFolder } from '../../../engine/pipeline/checkpointFolder'
 import {
   bflAutoencoderSpecs,
@@ -55,5 +56,29 @@ describe('checkpoint memory check', () => {
       expect(big.value.manifest.latent).toMatchObject({ channels: 16, patch: 2, downsample: 8, scale: 0.3611, shift: 0.1159 })
       expect(big.value.manifest.resolutions).toContainEqual([1024, 1024])
     }
+  })
+
+  it('kontext models fit prints the plan graph by graph and phase by phase; exit 4 with what would fit when it does not', async () => {
+    const run = async (...args: string[]) => {
+      let out = ''
+      const ctx = {
+        out: (t: string) => (out += t),
+        err: (t: string) => (out += t),
+        isTTY: false,
+        cwd: dir,
+        signal: new AbortController().signal,
+      }
+      return { code: await fit(args, ctx), out }
+    }
+    const small = await run('.', '--width', '1024', '--height', '1024', '--refs', '1', '--free-gib', '24')
+    expect(small.code).toBe(4)
+    for (const g of ['CLIP-L', 'T5', 'autoencoder encoder', 'transformer', 'autoencoder decoder']) expect(small.out).toContain(g)
+    expect(small.out).toMatch(/denoise +\d+\.\d GiB {2}= runtime 0\.2 GiB \+ weights 44\.\d GiB/)
+    expect(small.out).toMatch(/Free now: 24\.0 GiB → does not fit\. Would fit: 16-bit weights/)
+    const big = await run('.', '--free-gib', '200')
+    expect(big.code).toBe(0)
+    expect(big.out).toMatch(/Memory plan: 1024×1024, 1 reference image, float32 weights/)
+    expect(big.out).toMatch(/fits with every graph held between jobs/)
+    expect((await run('.', '--refs', 'x')).code).toBe(2)
   })
 })
