@@ -122,9 +122,10 @@ function checkJobFits(
   models: CheckpointKontextModels,
   [width, height]: readonly [number, number],
   refs: number,
+  previewDecode: boolean,
 ): void {
   const tensors = planTensorsOf(folder.parts)
-  const req = { width, height, refs, precision: BUILT_PRECISION }
+  const req = { width, height, refs, precision: BUILT_PRECISION, previewDecode }
   const held = models.openGraphs().reduce((n, g) => n + planGraph(tensors, g, req).weightBytes, 0)
   const f = fitJob(tensors, req, freemem() + held, { resolutions: folder.manifest.resolutions })
   if (!f.mode) {
@@ -281,10 +282,11 @@ export class KontextEngine {
   async run(job: EngineJob, hooks: RunHooks = {}): Promise<EngineRunResult> {
     const m = this.model(job.model)
     const contexts = await Promise.all(job.contexts.map((b, i) => this.contextSource(b, i)))
-    if (m.checkpoint && m.models instanceof CheckpointKontextModels)
-      checkJobFits(m.checkpoint, m.models, m.pipeline.chooseTargetSize({ ...job, contexts }), contexts.length)
-    const ortBefore = m.models.ortMs
     const previews = hooks.previews ?? true
+    const decodePreviews = previews && hooks.onProgress !== undefined && isCheapDecode(m.decodeCost)
+    if (m.checkpoint && m.models instanceof CheckpointKontextModels)
+      checkJobFits(m.checkpoint, m.models, m.pipeline.chooseTargetSize({ ...job, contexts }), contexts.length, decodePreviews)
+    const ortBefore = m.models.ortMs
     let pending: Promise<void> = Promise.resolve()
     const out = await m.pipeline.generate({
       prompt: job.prompt,
@@ -297,7 +299,7 @@ export class KontextEngine {
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       // A decoder that costs little next to a step draws a real preview every few steps; the
       // fitted latent→RGB map fills the steps between (and serves models whose decoder is slow).
-      ...(previews && hooks.onProgress && isCheapDecode(m.decodeCost) ? { previewDecodeEvery: PREVIEW_DECODE_EVERY } : {}),
+      ...(decodePreviews ? { previewDecodeEvery: PREVIEW_DECODE_EVERY } : {}),
       onStep: (e) => {
         if (!hooks.onProgress) return
         const report = hooks.onProgress

@@ -3,7 +3,15 @@
  * graphs held at once when that fits, else one phase at a time (sequential loading), else refused
  * with the phase that does not fit, what it needs, what is free, and what would fit instead.
  */
-import { planMemory, type GraphPrecision, type MemoryPlan, type PlanGraph, type PlanRequest, type PlanTensors } from './memoryPlan'
+import {
+  PLAN_COEFFICIENTS,
+  planMemory,
+  type GraphPrecision,
+  type MemoryPlan,
+  type PlanGraph,
+  type PlanRequest,
+  type PlanTensors,
+} from './memoryPlan'
 
 export type FitMode = 'resident' | 'sequential'
 
@@ -92,7 +100,11 @@ export function formatPlan(f: FitResult): string {
   for (const p of plan.phases)
     s +=
       `  ${p.phase.padEnd(8)} ${gib(p.peakBytes).padStart(9)}  = runtime ${gib(p.runtimeBytes)} + weights ${gib(p.weightBytes)}` +
-      ` + max(opening ${gib(p.openingBytes)}, working ${gib(p.activationBytes)})\n`
+      ` + max(opening ${gib(p.openingBytes)}, working ${gib(p.activationBytes)})` +
+      (p.retainedBytes
+        ? ` + ${Math.round((1 - PLAN_COEFFICIENTS.heapReuse) * 100)}% of ${gib(p.retainedBytes)} kept by the allocator`
+        : '') +
+      '\n'
   s += `Peak one phase at a time: ${gib(plan.peak.peakBytes)} (${plan.peak.phase}); everything held at once: ${gib(plan.residentBytes)}\n`
   s += `Free now: ${gib(f.freeBytes)} → `
   if (f.mode === 'resident') s += 'fits with every graph held between jobs.\n'

@@ -60,6 +60,8 @@ export interface PhasePlan {
   readonly weightBytes: number
   readonly openingBytes: number
   readonly activationBytes: number
+  /** Heap an earlier phase's in-memory graph left with the allocator (reused in part: `heapReuse`). */
+  readonly retainedBytes: number
   readonly peakBytes: number
 }
 
@@ -87,6 +89,12 @@ export const PLAN_COEFFICIENTS = {
   fileOpening: 0,
   zeroCopyOpening: 0,
   activation: { clip: 4, t5: 4, 'ae-encode': 4.3, transformer: 4, 'ae-decode': 4.6 } as Record<PlanGraph, number>,
+  /**
+   * An in-memory graph's parse and its small tensors come from the C heap, which the allocator
+   * keeps after the release (measured: 2 × CLIP-L's weights still resident in every later phase);
+   * the next phases reuse this share of it before asking the system for more.
+   */
+  heapReuse: 0.6,
 }
 /** The engine's switch from in-memory graphs to graph files (checkpointModels.ts). */
 export const INLINE_MAX_BYTES = 1024 ** 3
@@ -137,7 +145,7 @@ const PHASES: readonly { phase: PlanPhase; graphs: readonly PlanGraph[] }[] = [
  * A phase's peak: its graphs are opened one after another, so the worst moment is either opening
  * one (those before it held) or running with all of them held and the largest activations live.
  */
-function phasePlan(phase: PlanPhase, graphs: readonly GraphPlan[], runtimeBytes: number): PhasePlan {
+function phasePlan(phase: PlanPhase, graphs: readonly GraphPlan[], runtimeBytes: number, retainedBytes: number): PhasePlan {
   let held = 0
   let worstOpening = 0
   let openingBytes = 0
@@ -149,7 +157,8 @@ function phasePlan(phase: PlanPhase, graphs: readonly GraphPlan[], runtimeBytes:
     held += g.weightBytes
   }
   const activationBytes = Math.max(0, ...graphs.map((g) => g.activation.bytes))
-  const running = held + activationBytes
+  const need = Math.max(held + activationBytes, worstOpening)
+  const reused = PLAN_COEFFICIENTS.heapReuse * Math.min(retainedBytes, need)
   return {
     phase,
     graphs: graphs.map((g) => g.graph),
@@ -157,7 +166,8 @@ function phasePlan(phase: PlanPhase, graphs: readonly GraphPlan[], runtimeBytes:
     weightBytes: held,
     openingBytes,
     activationBytes,
-    peakBytes: runtimeBytes + Math.max(running, worstOpening),
+    retainedBytes,
+    peakBytes: runtimeBytes + need + retainedBytes - reused,
   }
 }
 
@@ -165,9 +175,13 @@ export function planMemory(t: PlanTensors, req: PlanRequest): MemoryPlan {
   const graphs = PLAN_GRAPHS.map((g) => planGraph(t, g, req))
   const by = (g: PlanGraph) => graphs.find((x) => x.graph === g)!
   const runtimeBytes = PLAN_COEFFICIENTS.runtimeBytes
+  let retained = 0
   const phases = PHASES.filter((p) => p.phase !== 'encode' || req.refs > 0).map((p) => {
     const names = p.phase === 'denoise' && req.previewDecode ? [...p.graphs, 'ae-decode' as const] : p.graphs
-    return phasePlan(p.phase, names.map(by), runtimeBytes)
+    const plan = phasePlan(p.phase, names.map(by), runtimeBytes, retained)
+    // What this phase's in-memory graphs leave behind for the phases after it (the heap is reused, not summed).
+    for (const g of names.map(by)) if (g.weightBytes <= INLINE_MAX_BYTES) retained = Math.max(retained, g.openingBytes)
+    return plan
   })
   const peak = phases.reduce((a, b) => (b.peakBytes > a.peakBytes ? b : a))
   const allWeights = graphs.reduce((n, g) => n + g.weightBytes, 0)
