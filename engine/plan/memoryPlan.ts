@@ -129,8 +129,9 @@ export function planGraph(t: PlanTensors, g: PlanGraph, req: PlanRequest): Graph
   const e = ELEMENT_BYTES[req.precision]
   const weightBytes = params * e
   const k = PLAN_COEFFICIENTS
+  // Small graphs open from memory whatever their source; large ones from graph files, copied or in place.
   const factor =
-    req.zeroCopy && req.precision === 'float32' ? k.zeroCopyOpening : weightBytes <= INLINE_MAX_BYTES ? k.inlineOpening : k.fileOpening
+    weightBytes <= INLINE_MAX_BYTES ? k.inlineOpening : req.zeroCopy && req.precision === 'float32' ? k.zeroCopyOpening : k.fileOpening
   return { graph: g, params, weightBytes, openingBytes: factor * weightBytes, activation: activationTerms(t, g, req, e) }
 }
 
