@@ -123,11 +123,12 @@ function checkJobFits(
   [width, height]: readonly [number, number],
   refs: number,
   previewDecode: boolean,
+  freeBytes: number,
 ): void {
   const tensors = planTensorsOf(folder.parts)
   const req = { width, height, refs, precision: BUILT_PRECISION, previewDecode }
   const held = models.openGraphs().reduce((n, g) => n + planGraph(tensors, g, req).weightBytes, 0)
-  const f = fitJob(tensors, req, freemem() + held, { resolutions: folder.manifest.resolutions })
+  const f = fitJob(tensors, req, freeBytes + held, { resolutions: folder.manifest.resolutions })
   if (!f.mode) {
     const r = refusalText(f)
     throw new StudioError(studioError('job.tooLarge', r.message, r.hint))
@@ -147,7 +148,11 @@ export class KontextEngine {
    * Opens every folder's manifest and tokenizers now (graphs load lazily). A folder that fails is
    * recorded in `problems` and skipped; one broken folder never stops the others.
    */
-  constructor(opts: { modelDirs: readonly string[]; provider?: string; log?: (line: string) => void }) {
+  /** Memory free now (the system's; tests pass their own). */
+  private readonly freeMemory: () => number
+
+  constructor(opts: { modelDirs: readonly string[]; provider?: string; log?: (line: string) => void; freeMemory?: () => number }) {
+    this.freeMemory = opts.freeMemory ?? freemem
     this.pool = new SessionPool({ ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.log ? { log: opts.log } : {}) })
     this.log = opts.log
     const problem = (dir: string, message: string) => {
@@ -156,7 +161,7 @@ export class KontextEngine {
     }
     for (const dir of opts.modelDirs) {
       if (isCheckpointFolder(dir)) {
-        const c = openCheckpointFolder(dir)
+        const c = openCheckpointFolder(dir, { freeBytes: this.freeMemory() })
         if (!c.ok) problem(dir, c.error.message)
         else if (this.loaded.has(c.value.manifest.id))
           problem(dir, `The model id “${c.value.manifest.id}” is already used; this copy is ignored.`)
@@ -285,7 +290,14 @@ export class KontextEngine {
     const previews = hooks.previews ?? true
     const decodePreviews = previews && hooks.onProgress !== undefined && isCheapDecode(m.decodeCost)
     if (m.checkpoint && m.models instanceof CheckpointKontextModels)
-      checkJobFits(m.checkpoint, m.models, m.pipeline.chooseTargetSize({ ...job, contexts }), contexts.length, decodePreviews)
+      checkJobFits(
+        m.checkpoint,
+        m.models,
+        m.pipeline.chooseTargetSize({ ...job, contexts }),
+        contexts.length,
+        decodePreviews,
+        this.freeMemory(),
+      )
     const ortBefore = m.models.ortMs
     let pending: Promise<void> = Promise.resolve()
     const out = await m.pipeline.generate({

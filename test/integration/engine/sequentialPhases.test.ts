@@ -2,12 +2,16 @@
  * Sequential loading on a small random checkpoint folder: with `sequential` on, each phase of the
  * memory plan holds only its own graphs (CLIP + T5, then the encoder, then the transformer, then
  * the decoder) and nothing stays open after the job; the picture is the same as with every graph
- * held. Off, the graphs stay open for the next job.
+ * held. Off, the graphs stay open for the next job. A job the plan says cannot fit is refused by
+ * the engine before anything loads.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import sharp from 'sharp'
 import { afterAll, describe, expect, it } from 'vitest'
+import { StudioError } from '../../../core/result'
+import { KontextEngine } from '../../../engine/engineService'
 import { openCheckpointFolder } from '../../../engine/pipeline/checkpointFolder'
 import { CheckpointKontextModels } from '../../../engine/pipeline/checkpointModels'
 import { KontextPipeline } from '../../../engine/pipeline/kontextPipeline'
@@ -74,5 +78,42 @@ describe('sequential phases', () => {
     expect(held.seen.decode).toEqual(['ae-decode', 'ae-encode', 'clip', 't5', 'transformer'])
     expect(held.after.length).toBe(5)
     expect(Array.from(seq.image)).toEqual(Array.from(held.image))
+  })
+})
+
+describe('a job that does not fit', () => {
+  it('is refused naming the phase, the need and the free memory; the same job runs when memory is free', async () => {
+    const dir = join(home, 'engine')
+    writeOfficialRelease(dir, TINY)
+    writeFileSync(join(dir, 'kontext.json'), JSON.stringify(TINY_CONFIG))
+    const png = await sharp(Buffer.alloc(32 * 32 * 3, 90), { raw: { width: 32, height: 32, channels: 3 } })
+      .png()
+      .toBuffer()
+    let free = 64 * 1024 ** 3
+    const saved = process.env.KONTEXT_STUDIO_HOME
+    process.env.KONTEXT_STUDIO_HOME = join(home, 'studio')
+    const engine = new KontextEngine({ modelDirs: [dir], provider: 'cpu', freeMemory: () => free })
+    try {
+      const id = engine.summaries()[0]!.id
+      const job = { model: id, prompt: 'a red cat', contexts: [new Uint8Array(png)], seed: 1, steps: 1, guidance: 2.5 }
+      free = 64 * 1024 ** 2
+      const refused = await engine.run(job).then(
+        () => null,
+        (e: unknown) => e,
+      )
+      expect(refused).toBeInstanceOf(StudioError)
+      const data = (refused as StudioError).toData()
+      expect(data.code).toBe('job.tooLarge')
+      expect(data.message).toMatch(
+        /^A 32×32 job with 1 reference image needs about 0\.\d GiB while \w[\w ]+ \(.+\), even loading one phase at a time; 0\.1 GiB of memory is free\.$/,
+      )
+      free = 64 * 1024 ** 3
+      const ran = await engine.run(job)
+      expect([ran.width, ran.height]).toEqual([32, 32])
+    } finally {
+      await engine.release()
+      if (saved === undefined) delete process.env.KONTEXT_STUDIO_HOME
+      else process.env.KONTEXT_STUDIO_HOME = saved
+    }
   })
 })
