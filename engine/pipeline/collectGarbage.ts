@@ -1,9 +1,10 @@
 /**
  * A full garbage collection, for the moments the engine has just dropped hundreds of megabytes of
  * ArrayBuffers (a serialised graph and the weights read to build it, once onnxruntime holds its
- * own copy; a released phase). V8 otherwise kept them alive into the next phase: 0.8–0.9 GiB of
- * CLIP-L's build still resident while the transformer ran on the FLUX twin (bench/fluxMemory),
- * which the memory plan would have to guess at. `--expose-gc` set at run time is V8's own switch.
+ * own copy; a released phase), so that when they are freed does not depend on V8's heuristics and
+ * the memory plan need not guess at it. (On the FLUX twin about 1 GiB still stayed resident after
+ * the text phase with this in place: the C heap's, which the plan counts; bench/README.md.)
+ * `--expose-gc` set at run time is V8's own switch.
  */
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
