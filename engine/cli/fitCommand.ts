@@ -86,6 +86,10 @@ export async function fit(argv: string[], ctx: CliContext): Promise<number> {
     { resolutions: m.resolutions, otherPrecisions: precision === 'float16' ? [] : ['float16'] },
   )
   if (json) ctx.out(JSON.stringify({ ok: true, model: m.id, ...result }) + '\n')
-  else ctx.out(`${m.name} (${m.id})\n${formatPlan(result)}`)
+  else {
+    ctx.out(`${m.name} (${m.id})\n${formatPlan(result)}`)
+    // The plan can price 16-bit weights; the engine builds float32 graphs only, so say so.
+    if (result.suggestions.some((x) => x.startsWith('16-bit'))) ctx.out('(The engine does not build 16-bit graphs yet.)\n')
+  }
   return result.mode ? EXIT.ok : EXIT.model
 }
