@@ -84,6 +84,7 @@ export const ERROR_CODES = [
   'job.notQueued',
   'job.notRetryable',
   'job.parentFailed',
+  'job.tooLarge',
   'job.tooManyContexts',
   'job.waiting',
   // layers

@@ -4,7 +4,7 @@
  */
 import { sha256Hex } from './hashing'
 import { existsSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { freemem, homedir } from 'node:os'
 import { join } from 'node:path'
 import type { ComponentPlacement, EngineDescription, EngineState, ModelSummary } from '../core/engineTypes'
 import {
@@ -21,7 +21,9 @@ import { loadManifest, MANIFEST_FILE } from './manifest/validate'
 import type { ModelManifest } from './manifest/schema'
 import { NOISE_VERSION } from './math/noise'
 import { planesToRgb, rgbToPlanes } from './math/imagePlanes'
-import { openCheckpointFolder, type CheckpointFolder } from './pipeline/checkpointFolder'
+import { BUILT_PRECISION, openCheckpointFolder, planTensorsOf, type CheckpointFolder } from './pipeline/checkpointFolder'
+import { fitJob, refusalText } from './plan/fit'
+import { planGraph } from './plan/memoryPlan'
 import { CheckpointKontextModels } from './pipeline/checkpointModels'
 import { storeFolderTarget } from './models/storeFolder'
 import type { QuantiseSettings } from './quantise/quantiseGraph'
@@ -110,6 +112,7 @@ interface LoadedModel {
   readonly manifest: ModelManifest
   readonly models: EngineModels
   readonly pipeline: KontextPipeline
+  readonly checkpoint?: CheckpointFolder
   /** What this model's last decode cost next to one of its steps; null before its first job. */
   decodeCost: DecodeCost | null
 }
@@ -118,6 +121,30 @@ interface LoadedModel {
 export interface ModelProblem {
   readonly dir: string
   readonly message: string
+}
+
+/**
+ * Before anything loads: the job's memory plan against the memory free now (plus what this model's
+ * open graphs already hold). Everything stays loaded when it all fits, else one phase at a time;
+ * a job that does not fit even so is refused with what would.
+ */
+function checkJobFits(
+  folder: CheckpointFolder,
+  models: CheckpointKontextModels,
+  [width, height]: readonly [number, number],
+  refs: number,
+  previewDecode: boolean,
+  freeBytes: number,
+): void {
+  const tensors = planTensorsOf(folder.parts)
+  const req = { width, height, refs, precision: BUILT_PRECISION, previewDecode }
+  const held = models.openGraphs().reduce((n, g) => n + planGraph(tensors, g, req).weightBytes, 0)
+  const f = fitJob(tensors, req, freeBytes + held, { resolutions: folder.manifest.resolutions })
+  if (!f.mode) {
+    const r = refusalText(f)
+    throw new StudioError(studioError('job.tooLarge', r.message, r.hint))
+  }
+  models.sequential = f.mode === 'sequential'
 }
 
 export class KontextEngine {
@@ -132,7 +159,11 @@ export class KontextEngine {
    * Opens every folder's manifest and tokenizers now (graphs load lazily). A folder that fails is
    * recorded in `problems` and skipped; one broken folder never stops the others.
    */
-  constructor(opts: { modelDirs: readonly string[]; provider?: string; log?: (line: string) => void }) {
+  /** Memory free now (the system's; tests pass their own). */
+  private readonly freeMemory: () => number
+
+  constructor(opts: { modelDirs: readonly string[]; provider?: string; log?: (line: string) => void; freeMemory?: () => number }) {
+    this.freeMemory = opts.freeMemory ?? freemem
     this.pool = new SessionPool({ ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.log ? { log: opts.log } : {}) })
     this.log = opts.log
     const problem = (dir: string, message: string) => {
@@ -149,7 +180,7 @@ export class KontextEngine {
       const dir = target.dir
       const store = target.kind === 'store' ? target : null
       if (isCheckpointFolder(dir)) {
-        const opened = openCheckpointFolder(dir)
+        const opened = openCheckpointFolder(dir, { freeBytes: this.freeMemory() })
         const c = opened.ok && store ? ok(withStoreIdentity(opened.value, store)) : opened
         if (!c.ok) problem(dir, c.error.message)
         else if (this.loaded.has(c.value.manifest.id))
@@ -327,8 +358,18 @@ export class KontextEngine {
     const m = this.model(job.model)
     this.lastModel = job.model
     const contexts = await Promise.all(job.contexts.map((b, i) => this.contextSource(b, i)))
-    const ortBefore = m.models.ortMs
     const previews = hooks.previews ?? true
+    const decodePreviews = previews && hooks.onProgress !== undefined && isCheapDecode(m.decodeCost)
+    if (m.checkpoint && m.models instanceof CheckpointKontextModels)
+      checkJobFits(
+        m.checkpoint,
+        m.models,
+        m.pipeline.chooseTargetSize({ ...job, contexts }),
+        contexts.length,
+        decodePreviews,
+        this.freeMemory(),
+      )
+    const ortBefore = m.models.ortMs
     let pending: Promise<void> = Promise.resolve()
     const out = await m.pipeline.generate({
       prompt: job.prompt,
@@ -341,7 +382,7 @@ export class KontextEngine {
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       // A decoder that costs little next to a step draws a real preview every few steps; the
       // fitted latent→RGB map fills the steps between (and serves models whose decoder is slow).
-      ...(previews && hooks.onProgress && isCheapDecode(m.decodeCost) ? { previewDecodeEvery: PREVIEW_DECODE_EVERY } : {}),
+      ...(decodePreviews ? { previewDecodeEvery: PREVIEW_DECODE_EVERY } : {}),
       onStep: (e) => {
         if (!hooks.onProgress) return
         const report = hooks.onProgress

@@ -238,7 +238,7 @@ function probeOnce(provider: ProviderName): Promise<string | null> {
 
 /** Lazily created sessions keyed by (model, component, provider). */
 export class SessionPool {
-  private readonly sessions = new Map<string, { session: ort.InferenceSession; loaded: LoadedSession; model: string }>()
+  private readonly sessions = new Map<string, { session: ort.InferenceSession; loaded: LoadedSession; model: string; component: string }>()
   private readonly failed = new Set<ProviderName>()
   private readonly notes: RungNote[] = []
   private active: ProviderName | null = null
@@ -277,7 +277,7 @@ export class SessionPool {
           ...(this.opts.intraOpThreads ? { intraOpNumThreads: this.opts.intraOpThreads } : {}),
         })
         const loaded = wrap(session, `${model}/${component}`, provider)
-        this.sessions.set(key, { session, loaded, model })
+        this.sessions.set(key, { session, loaded, model, component })
         if (this.active !== provider) this.opts.log?.(providerChoiceLine(this.requested, this.notes, provider))
         this.active = provider
         return loaded
@@ -299,11 +299,12 @@ export class SessionPool {
     this.notes.push({ provider, why })
   }
 
-  /** Frees every session, or only those of one model. */
-  async release(model?: string): Promise<number> {
+  /** Frees every session, or only those of one model (and of one of its components). */
+  async release(model?: string, component?: string): Promise<number> {
     let n = 0
     for (const [key, entry] of [...this.sessions]) {
       if (model !== undefined && entry.model !== model) continue
+      if (component !== undefined && entry.component !== component) continue
       this.sessions.delete(key)
       await entry.session.release()
       n++

@@ -60,7 +60,7 @@ const pool = new SessionPool({ provider, log: (l) => console.error(l), ...(threa
 const ort = new OrtKontextModels(manifest, modelDir, pool)
 
 /** Times each model call, splitting wall time into onnxruntime and the JavaScript around it. */
-function timed<K extends keyof KontextModels>(stage: Stage, call: K): KontextModels[K] {
+function timed<K extends Exclude<keyof KontextModels, 'enterPhase'>>(stage: Stage, call: K): KontextModels[K] {
   const fn = ort[call].bind(ort) as (...a: unknown[]) => Promise<unknown>
   return (async (...args: unknown[]) => {
     const ortBefore = ort.ortMs

@@ -11,6 +11,7 @@ import { looksLikeOnnxExport } from '../export/onnxExport'
 import { SessionPool } from '../sessions'
 import { walkModelFolder } from '../weights/walk'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
+import { fit } from './fitCommand'
 import { inspect } from './inspectCommand'
 import { knownModelDirs } from './modelDirs'
 import { runStoreCommand, STORE_SUBCOMMANDS } from './modelStoreCommands'
@@ -99,12 +100,13 @@ function list(json: boolean, ctx: CliContext): number {
 
 export const modelsCommand: CliCommand = {
   summary:
-    'list models (list: with their cards), add (from the hub), import (a folder in place), verify or remove them; validate or inspect a folder',
+    'list models (list: with their cards), add (from the hub), import (a folder in place), verify or remove them; validate or inspect a folder; fit: the memory plan of a job',
   usage:
-    'kontext models [--json] | list [--json] | add flux1-kontext-dev [--precision bf16] [--token-file F] | import DIR [--id ID] | verify ID | remove ID | validate DIR [--provider P] | inspect DIR',
+    'kontext models [--json] | list [--json] | add flux1-kontext-dev [--precision bf16|fp8] [--token-file F] | import DIR [--id ID] [--quantise int8|int4] | verify ID | test ID [--provider P] | remove ID | validate DIR [--provider P] | inspect DIR | fit ID|DIR [--width W --height H --refs N]',
   async run(argv, ctx) {
     // list (cards), add, import, verify, remove: the model store, in modelStoreCommands.ts.
     if (STORE_SUBCOMMANDS.has(argv.find((a) => a !== '--json') ?? '')) return runStoreCommand(argv, ctx)
+    if (argv[0] === 'fit') return fit(argv.slice(1), ctx)
     const json = argv.includes('--json')
     const p = argv.indexOf('--provider')
     const provider = p >= 0 ? argv[p + 1] : undefined

@@ -22,8 +22,11 @@ export function transposed(w: Float32Array, out: number, inn: number): Float32Ar
 /** nn.Linear: `x · Wᵀ + b` with BFL's `{prefix}.weight` [out, in] and `{prefix}.bias` [out]. */
 export function linear(g: GraphBuilder, src: TensorSource, prefix: string, x: string, inDim: number, outDim: number, bias = true): string {
   const w = tensorReader(src, `${prefix}.weight`, [outDim, inDim])
-  const wt = g.weight(`${prefix}.weight`, [inDim, outDim], () => transposed(w(), outDim, inDim))
-  const y = g.op('MatMul', [x, wt])
+  // A weight stored as float32 stays [out, in] where it is in the file (the graph's external data
+  // points at it) and onnxruntime transposes it while loading; any other is transposed here.
+  const y = w.stored
+    ? g.op('MatMul', [x, g.op('Transpose', [g.weight(`${prefix}.weight`, [outDim, inDim], w)], { perm: attr.ints([1, 0]) })])
+    : g.op('MatMul', [x, g.weight(`${prefix}.weight`, [inDim, outDim], () => transposed(w(), outDim, inDim))])
   if (!bias) return y
   const b = g.weight(`${prefix}.bias`, [outDim], tensorReader(src, `${prefix}.bias`, [outDim]))
   return g.op('Add', [y, b])

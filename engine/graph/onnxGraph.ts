@@ -51,7 +51,19 @@ interface Initializer {
   readonly byteLength: number
   /** The raw bytes, produced when serialising (weights are read from the checkpoint only then). */
   readonly bytes: () => Uint8Array
+  /** Where the same bytes already are in a file (a float32 checkpoint), if they are. */
+  readonly stored?: StoredBytes
 }
+
+/** A weight's bytes verbatim in a file (a float32 safetensors tensor). */
+export interface StoredBytes {
+  readonly file: string
+  readonly offset: number
+  readonly byteLength: number
+}
+
+/** Given a weight's place in its source file, returns how the graph names it there, or null to copy the bytes. */
+export type ReferStored = (stored: StoredBytes) => ExternalPlacement | null
 
 /** Where an initializer's bytes went when they are not inline in the model. */
 export interface ExternalPlacement {
@@ -134,7 +146,7 @@ export class GraphBuilder {
    * A named float32 weight. `data` may be a function: it is then called only when the graph is
    * serialised, one weight at a time, so a large checkpoint is never held in memory whole.
    */
-  weight(name: string, dims: readonly number[], data: Float32Array | (() => Float32Array)): string {
+  weight(name: string, dims: readonly number[], data: Float32Array | ((() => Float32Array) & { readonly stored?: StoredBytes })): string {
     const n = dims.reduce((a, b) => a * b, 1)
     const produce = () => {
       const d = typeof data === 'function' ? data() : data
@@ -142,7 +154,8 @@ export class GraphBuilder {
       return bytesOf(d)
     }
     if (typeof data !== 'function') produce()
-    this.inits.push({ name: this.claim(name), dims, type: 'float32', byteLength: 4 * n, bytes: produce })
+    const stored = typeof data === 'function' && data.stored?.byteLength === 4 * n ? data.stored : undefined
+    this.inits.push({ name: this.claim(name), dims, type: 'float32', byteLength: 4 * n, bytes: produce, ...(stored ? { stored } : {}) })
     return name
   }
 
@@ -202,15 +215,16 @@ export class GraphBuilder {
    * Serialises the model with each initializer of at least `minBytes` handed to `place` (which
    * writes it to a weights file) and referenced as ONNX external data; the rest stay inline.
    */
-  toBytesWithExternalData(place: PlaceExternal, minBytes = 1024): Uint8Array {
-    return this.serialise(place, minBytes)
+  toBytesWithExternalData(place: PlaceExternal, minBytes = 1024, refer?: ReferStored): Uint8Array {
+    return this.serialise(place, minBytes, refer)
   }
 
-  private serialise(place: PlaceExternal | null, minBytes: number): Uint8Array {
+  private serialise(place: PlaceExternal | null, minBytes: number, refer?: ReferStored): Uint8Array {
     const initializer = (i: Initializer): onnxProto.onnx.ITensorProto => {
       const base = { name: i.name, dims: [...i.dims], dataType: ELEM[i.type] }
       if (!place || i.byteLength < minBytes) return { ...base, rawData: i.bytes() }
-      const at = place(i.name, i.bytes())
+      // Weights already in a file are pointed at there and never read.
+      const at = (i.stored && refer?.(i.stored)) || place(i.name, i.bytes())
       const entry = (key: string, value: string) => ({ key, value })
       return {
         ...base,

@@ -12,13 +12,25 @@ export interface SourceTensor {
   readonly data: Float32Array
 }
 
+/** Where a tensor's float32 bytes lie verbatim in a file (what ONNX external data can point at). */
+export interface StoredTensor {
+  readonly file: string
+  readonly offset: number
+  readonly byteLength: number
+}
+
 export interface TensorSource {
   names(): readonly string[]
   /** The shape of `name`, or undefined when the checkpoint has no such tensor. */
   shape(name: string): readonly number[] | undefined
   /** The tensor converted to float32; throws when it is missing. */
   get(name: string): SourceTensor
+  /** Where `name` is stored as float32 exactly as `get` returns it, when it is (a float32 checkpoint file). */
+  stored?(name: string): StoredTensor | undefined
 }
+
+/** A weight read on demand; `stored` says where the same bytes are in a file, when they are. */
+export type TensorRead = (() => Float32Array) & { readonly stored?: StoredTensor }
 
 /** A TensorSource over tensors already in memory. */
 export function memoryTensorSource(tensors: ReadonlyMap<string, SourceTensor>): TensorSource {
@@ -59,16 +71,18 @@ export function requireShape(src: TensorSource, name: string, rank?: number): re
  * Checks now that tensor `name` has exactly `shape`, and returns a function that reads it (as
  * float32) when called — graph builders read weights only while serialising.
  */
-export function tensorReader(src: TensorSource, name: string, shape: readonly number[]): () => Float32Array {
+export function tensorReader(src: TensorSource, name: string, shape: readonly number[]): TensorRead {
   const s = requireShape(src, name)
   if (s.length !== shape.length || s.some((d, i) => d !== shape[i]))
     throw new CheckpointShapeError(`tensor ${name} has shape ${fmt(s)}, expected ${fmt(shape)}`)
   const n = shape.reduce((a, b) => a * b, 1)
-  return () => {
+  const read = () => {
     const t = src.get(name)
     if (t.data.length !== n) throw new CheckpointShapeError(`tensor ${name} holds ${t.data.length} values, expected ${n}`)
     return t.data
   }
+  const stored = src.stored?.(name)
+  return stored && stored.byteLength === 4 * n ? Object.assign(read, { stored }) : read
 }
 
 /** The number of consecutive blocks `prefix.0.`, `prefix.1.`, … present in the checkpoint. */
@@ -91,7 +105,16 @@ export function countBlocks(src: TensorSource, prefix: string): number {
  * stated structurally so this module does not depend on it.
  */
 export interface FloatWeightReader {
-  readonly tensors: ReadonlyMap<string, { readonly dtype: string; readonly shape: readonly number[] }>
+  readonly tensors: ReadonlyMap<
+    string,
+    {
+      readonly dtype: string
+      readonly shape: readonly number[]
+      readonly file?: string
+      readonly offset?: number
+      readonly byteLength?: number
+    }
+  >
   /** The tensor as float32, converted from the file's dtype. */
   readFloat32(name: string): Float32Array
 }
@@ -105,6 +128,11 @@ export function readerTensorSource(reader: FloatWeightReader): TensorSource {
       const info = reader.tensors.get(name)
       if (!info) throw new Error(`the checkpoint has no tensor ${name}`)
       return { dtype: info.dtype, shape: info.shape, data: reader.readFloat32(name) }
+    },
+    stored(name) {
+      const info = reader.tensors.get(name)
+      if (info?.dtype !== 'F32' || info.file === undefined || info.offset === undefined || info.byteLength === undefined) return undefined
+      return { file: info.file, offset: info.offset, byteLength: info.byteLength }
     },
   }
 }

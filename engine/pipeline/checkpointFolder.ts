@@ -18,6 +18,8 @@ import { checkManifestRules } from '../manifest/validate'
 import type { ComponentFound, FolderInspection } from '../weights/detect'
 import { inspectModelFolder } from '../weights/index'
 import { BUNDLED_CLIP_MERGES } from '../tokenizers/bundled'
+import { fitJob, refusalText } from '../plan/fit'
+import type { PlanTensors } from '../plan/memoryPlan'
 
 export const CHECKPOINT_CONFIG_FILE = 'kontext.json'
 
@@ -52,18 +54,32 @@ const elements = (c: ComponentFound): number => {
   return n
 }
 
-const GB = 1024 ** 3
-const gb = (b: number) => `${(b / GB).toFixed(1)} GiB`
+/** The folder's tensors as the memory plan reads them (shapes and dtypes only). */
+export const planTensorsOf = (parts: CheckpointFolder['parts']): PlanTensors => ({
+  transformer: parts.transformer.tensors,
+  autoencoder: parts.autoencoder.tensors,
+  clip: parts.clip.tensors,
+  t5: parts.t5.tensors,
+})
+
+/** What the engine builds today: float32 graphs (a bf16/fp8 checkpoint takes 2–4× its file size in memory). */
+export const BUILT_PRECISION = 'float32' as const
 
 /**
- * The engine's graphs are float32 today: a bf16/fp8 checkpoint takes 2–4× its file size in memory.
- * Refused up front when that cannot fit in the memory free now, rather than failing half-way.
+ * Checked when the folder is opened: refused when not even the smallest preferred resolution,
+ * without references and loading one phase at a time, fits in the memory free now (each job is
+ * checked again against its own size and references before anything loads: engineService.ts).
  */
-export function memoryRefusal(float32Bytes: number, freeBytes: number): string | null {
-  // Session creation holds a graph's weights twice for a moment (the built bytes and onnxruntime's copy).
-  const need = float32Bytes * 1.25
-  if (need <= freeBytes) return null
-  return `The engine runs these weights as float32, which needs about ${gb(need)} of memory; ${gb(freeBytes)} is free. Use a machine with more memory, or a model that fits (16-bit graphs are not built yet).`
+export function memoryRefusal(
+  parts: CheckpointFolder['parts'],
+  resolutions: readonly (readonly [number, number])[],
+  freeBytes: number,
+): string | null {
+  const [w, h] = [...resolutions].sort((a, b) => a[0] * a[1] - b[0] * b[1])[0] ?? [512, 512]
+  const f = fitJob(planTensorsOf(parts), { width: w, height: h, refs: 0, precision: BUILT_PRECISION }, freeBytes, { resolutions: [] })
+  if (f.mode) return null
+  const r = refusalText(f)
+  return `${r.message} ${r.hint}`
 }
 
 /** `kontext.json` of a folder ({} when there is none); also read by the ONNX export's import. */
@@ -186,14 +202,14 @@ export function openCheckpointFolder(dir: string, opts: { freeBytes?: number } =
   if (problems.length || !transformer || !autoencoder || !clip || !t5) return unusable(problems.join(' '))
   const parts = { transformer, autoencoder, clip, t5 }
   const float32Bytes = 4 * [transformer, autoencoder, clip, t5].reduce((n, c) => n + elements(c), 0)
-  const refusal = memoryRefusal(float32Bytes, opts.freeBytes ?? freemem())
-  if (refusal) return unusable(refusal)
   let manifest: ModelManifest
   try {
     manifest = builtManifest(dir, cfg.value, parts)
   } catch (e) {
     return unusable(`its settings do not fit together (${e instanceof Error ? e.message.slice(0, 300) : String(e)}).`)
   }
+  const refusal = memoryRefusal(parts, manifest.resolutions, opts.freeBytes ?? freemem())
+  if (refusal) return unusable(refusal)
   // Checked now, not at the first job: what kontext.json says must fit the tensors.
   const rules = checkManifestRules(manifest)
   const headDim = transformer.dims.headDim

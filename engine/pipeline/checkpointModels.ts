@@ -23,11 +23,13 @@ import { BUNDLED_CLIP_MERGES } from '../tokenizers/bundled'
 import { loadFolderTokenizers, openComponent, type ComponentFound } from '../weights/index'
 import type { CheckpointFolder } from './checkpointFolder'
 import type { ComponentPlacement } from '../../core/engineTypes'
-import type { KontextModels, TextEmbedding, VelocityInput } from './types'
+import { collectGarbage } from './collectGarbage'
+import type { KontextModels, PipelinePhase, TextEmbedding, VelocityInput } from './types'
 
 /** Opens a graph file by path on the engine's provider ladder (the SessionPool). */
 export interface GraphFileOpener {
   get(model: string, component: string, path: string): Promise<LoadedSession>
+  release?(model: string, component: string): Promise<number>
 }
 
 export interface CheckpointModelsOptions {
@@ -41,6 +43,23 @@ export interface CheckpointModelsOptions {
   readonly log?: (line: string) => void
   /** Weight-only quantisation of the MatMul weights (the model's install record says which), or none. */
   readonly quantise?: QuantiseSettings | null
+  /**
+   * Hold only the graphs of the current phase (engine/plan/memoryPlan.ts: text encoders → encode →
+   * transformer → decode), releasing the others as the pipeline moves on, when all of them at once
+   * would not fit. Every job then loads each graph again.
+   */
+  readonly sequential?: boolean
+  /** Point graph files at float32 weights in the checkpoint instead of copying them (default true). */
+  readonly zeroCopy?: boolean
+}
+
+/** The graphs each phase of the pipeline runs (a step preview's decode opens the decoder beside). */
+export const PHASE_GRAPHS: Record<PipelinePhase, readonly GraphComponent[]> = {
+  text: ['clip', 't5'],
+  encode: ['ae-encode'],
+  denoise: ['transformer'],
+  decode: ['ae-decode'],
+  done: [],
 }
 
 /** Which of the folder's components each graph is built from. */
@@ -96,6 +115,8 @@ export function withFp8Scales(src: TensorSource): TensorSource {
   return {
     names: src.names,
     shape: src.shape,
+    // A scaled weight is not the file's bytes; an unscaled one (or any float32 tensor) is.
+    stored: (name) => (scaleOf(name) ? undefined : src.stored?.(name)),
     get(name) {
       const t = src.get(name)
       const scaleName = scaleOf(name)
@@ -121,6 +142,8 @@ export class CheckpointKontextModels implements KontextModels {
   readonly vocabulary = null
   /** The provider of the last graph opened (in-memory graphs do not go through the pool). */
   provider: ProviderName | null = null
+  /** One phase's graphs at a time (set per job from the memory plan: engineService.ts). */
+  sequential: boolean
   private readonly sessions = new Map<GraphComponent, Promise<LoadedSession & { release?: () => Promise<void> }>>()
   private readonly tokenizers: { clip: ClipTokenizer; t5: T5Tokenizer }
   /** Providers that failed to open a graph are not tried again (as the SessionPool does). */
@@ -133,6 +156,12 @@ export class CheckpointKontextModels implements KontextModels {
     const t = loadFolderTokenizers(folder.inspection, BUNDLED_CLIP_MERGES)
     if (!t.clip || !t.t5) throw new Error('the folder’s tokenizers were found at inspection but could not be loaded')
     this.tokenizers = { clip: t.clip, t5: t.t5 }
+    this.sequential = opts.sequential ?? false
+  }
+
+  /** The graphs open now (or opening). */
+  openGraphs(): GraphComponent[] {
+    return [...this.sessions.keys()]
   }
 
   private settings() {
@@ -156,17 +185,10 @@ export class CheckpointKontextModels implements KontextModels {
           graph = done.bytes
           said(done.report)
         }
-        for (const provider of this.opts.providers) {
-          if (this.failed.has(provider)) continue
-          try {
-            return await openGraphBytes(graph, `${this.folder.manifest.id}/${component}`, { provider })
-          } catch (e) {
-            if (provider === 'cpu') throw e
-            this.failed.add(provider)
-            this.opts.log?.(`engine: built graphs could not start on ${provider} (${providerFailureReason(e)}); falling back`)
-          }
-        }
-        throw new Error('no provider could open the graph')
+        const session = await this.openInline(graph, component)
+        // The serialised graph and the weights read for it are garbage now that onnxruntime has its copy.
+        collectGarbage()
+        return session
       }
       // The quantisation is part of the key (left out when there is none, so float caches stay valid).
       const key = graphCacheKey(this.folder.dir, found, component, q ? { ...s, quantise: q } : s)
@@ -178,8 +200,13 @@ export class CheckpointKontextModels implements KontextModels {
         rmSync(tmp, { recursive: true, force: true })
         mkdirSync(tmp, { recursive: true })
         this.opts.log?.(`engine: building the ${component} graph (${(bytes / 1024 ** 3).toFixed(1)} GB of float32 weights) once`)
-        writeGraphFiles(built.graph, tmp, component)
+        // A quantised graph gets weights of its own; a float32 one may read the checkpoint in place.
+        const files = writeGraphFiles(built.graph, tmp, component, { linkSources: !q && (this.opts.zeroCopy ?? true) })
         if (q) said(quantiseGraphFiles(tmp, component, q))
+        if (files.linkedBytes)
+          this.opts.log?.(
+            `engine: the ${component} graph reads ${(files.linkedBytes / 1024 ** 3).toFixed(1)} GB of float32 weights from the checkpoint in place`,
+          )
         rmSync(dir, { recursive: true, force: true })
         renameSync(tmp, dir)
       }
@@ -187,6 +214,21 @@ export class CheckpointKontextModels implements KontextModels {
     } finally {
       reader.close()
     }
+  }
+
+  /** A graph opened from its bytes, on the first provider that can. */
+  private async openInline(graph: Uint8Array, component: GraphComponent): Promise<LoadedSession & { release?: () => Promise<void> }> {
+    for (const provider of this.opts.providers) {
+      if (this.failed.has(provider)) continue
+      try {
+        return await openGraphBytes(graph, `${this.folder.manifest.id}/${component}`, { provider })
+      } catch (e) {
+        if (provider === 'cpu') throw e
+        this.failed.add(provider)
+        this.opts.log?.(`engine: built graphs could not start on ${provider} (${providerFailureReason(e)}); falling back`)
+      }
+    }
+    throw new Error('no provider could open the graph')
   }
 
   private session(component: GraphComponent) {
@@ -259,6 +301,24 @@ export class CheckpointKontextModels implements KontextModels {
     const x = (await this.run('ae-decode', { z: f32(latent.data, [1, latent.channels, latent.height, latent.width]) })).x!
     const [, channels, height, width] = x.dims as [number, number, number, number]
     return { data: x.data as Float32Array, channels, height, width }
+  }
+
+  /** In sequential mode, releases every graph the coming phase does not run. */
+  async enterPhase(phase: PipelinePhase): Promise<void> {
+    if (!this.sequential) return
+    const keep = PHASE_GRAPHS[phase]
+    for (const c of [...this.sessions.keys()]) if (!keep.includes(c)) await this.releaseGraph(c)
+  }
+
+  /** Frees one graph's session: in-memory ones here, file-backed ones in the pool. */
+  private async releaseGraph(component: GraphComponent): Promise<void> {
+    const p = this.sessions.get(component)
+    if (!p) return
+    this.sessions.delete(component)
+    const s = await p.catch(() => null)
+    if (s?.release) await s.release()
+    else if (s) await this.opts.files.release?.(this.folder.manifest.id, component)
+    collectGarbage()
   }
 
   /** Frees the in-memory sessions (file-backed ones belong to the pool). */

@@ -95,6 +95,7 @@ export class KontextPipeline {
     const cols = latentW / c.patch
 
     // 2. Encode the prompt (and the unconditional prompt for true CFG), cached by prompt.
+    await this.models.enterPhase?.('text')
     const useCfg = c.guidanceMode === 'cfg' && req.guidance !== 1
     const text = await this.encodePrompt(req.prompt)
     const uncond = useCfg ? await this.encodePrompt(null) : null
@@ -102,6 +103,7 @@ export class KontextPipeline {
     lap('text')
 
     // 3. Encode each context image (cached by image hash); the i-th sits at id offset i.
+    await this.models.enterPhase?.('encode')
     const contexts = await this.encodeContexts(req)
     lap('context')
 
@@ -123,6 +125,7 @@ export class KontextPipeline {
     const imgIds = concatIds([imageIds(rows, cols, 0), ...contexts.map((k) => k.ids)])
     const guidance = c.guidanceMode === 'embedded' ? req.guidance : null
     const stepMs: number[] = []
+    await this.models.enterPhase?.('denoise')
     for (let i = 0; i < req.steps; i++) {
       if (req.signal?.aborted) throw cancelled()
       const stepStart = performance.now()
@@ -156,7 +159,9 @@ export class KontextPipeline {
 
     // 6. Unpack and decode.
     const latent = unpackTokens({ data: x, count: rows * cols, features }, c.latentChannels, latentH, latentW, c.patch)
+    await this.models.enterPhase?.('decode')
     const image = await this.models.decode(latent)
+    await this.models.enterPhase?.('done')
     lap('decode')
     timingsMs.total = performance.now() - t0
     return { image, width, height, timingsMs }

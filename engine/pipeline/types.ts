@@ -38,7 +38,15 @@ export interface KontextModels {
   predictVelocity(input: VelocityInput): Promise<Float32Array>
   /** Decodes a normalised latent to [-1,1] planes. */
   decode(latent: Latent): Promise<ImagePlanes>
+  /**
+   * Called as the pipeline moves from one phase of its memory plan to the next (engine/plan/), so
+   * a model that cannot hold every graph at once releases what the next phase does not need.
+   */
+  enterPhase?(phase: PipelinePhase): Promise<void>
 }
+
+/** The pipeline's phases in order; `done` follows the last decode. */
+export type PipelinePhase = 'text' | 'encode' | 'denoise' | 'decode' | 'done'
 
 /** What the pipeline needs to know about the model (from its manifest). */
 export interface PipelineConfig {

@@ -1,13 +1,15 @@
 /**
  * The memory check a checkpoint folder passes before any graph is built: the engine's graphs are
  * float32, so FLUX.1 Kontext [dev] at full size (bf16 transformer, fp8 T5 — header-only files
- * here, no bytes written) needs about four bytes a parameter, and a machine without that much
- * free memory is told so up front, with the figures, instead of failing half-way through a build.
+ * here, no bytes written) needs about four bytes a parameter even one phase at a time (the
+ * transformer alone is 47.6 GB), and a machine without that much free memory is told so up front,
+ * with the phase and the figures, instead of failing half-way through a build.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { fit } from '../../../engine/cli/fitCommand'
 import { memoryRefusal, openCheckpointFolder } from '../../../engine/pipeline/checkpointFolder'
 import {
   bflAutoencoderSpecs,
@@ -25,12 +27,6 @@ const dir = mkdtempSync(join(tmpdir(), 'kontext-mem-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('checkpoint memory check', () => {
-  it('refuses only when float32 weights (plus the build copy) exceed the free memory, with both figures', () => {
-    expect(memoryRefusal(10 * GB, 64 * GB)).toBeNull()
-    const m = memoryRefusal(48 * GB, 24 * GB)
-    expect(m).toMatch(/float32, which needs about 60\.0 GiB of memory; 24\.0 GiB is free/)
-  })
-
   it('FLUX.1 Kontext [dev] at full size: ~4 bytes per parameter, refused on a 24 GB machine, accepted on a large one', () => {
     writeHeaderOnly(join(dir, 'flux1-kontext-dev.safetensors'), bflTransformerSpecs(FULL.transformer), 'BF16')
     writeHeaderOnly(join(dir, 'ae.safetensors'), bflAutoencoderSpecs(FULL.ae), 'F32')
@@ -42,9 +38,15 @@ describe('checkpoint memory check', () => {
     expect(small.ok).toBe(false)
     if (!small.ok) {
       expect(small.error.code).toBe('model.invalid')
-      expect(small.error.message).toMatch(/runs these weights as float32, which needs about \d+\.\d GiB of memory; 24\.0 GiB is free/)
+      // The smallest preferred resolution without references, the transformer's phase: it names the need and the free memory.
+      expect(small.error.message).toMatch(
+        /needs about \d+\.\d GiB while denoising \(transformer, float32 weights 44\.\d GiB\).*; 24\.0 GiB of memory is free/,
+      )
+      expect(small.error.message).not.toMatch(/Would fit/)
     }
     const big = openCheckpointFolder(dir, { freeBytes: 1024 * GB })
+    const parts = big.ok ? big.value.parts : null
+    expect(parts && memoryRefusal(parts, [[1024, 1024]], 128 * GB)).toBeNull()
     expect(big.ok).toBe(true)
     if (big.ok) {
       // 11.9 G transformer + 4.8 G T5 encoder + 123 M CLIP + 84 M autoencoder parameters, 4 bytes each.
@@ -54,5 +56,29 @@ describe('checkpoint memory check', () => {
       expect(big.value.manifest.latent).toMatchObject({ channels: 16, patch: 2, downsample: 8, scale: 0.3611, shift: 0.1159 })
       expect(big.value.manifest.resolutions).toContainEqual([1024, 1024])
     }
+  })
+
+  it('kontext models fit prints the plan graph by graph and phase by phase; exit 4 with what would fit when it does not', async () => {
+    const run = async (...args: string[]) => {
+      let out = ''
+      const ctx = {
+        out: (t: string) => (out += t),
+        err: (t: string) => (out += t),
+        isTTY: false,
+        cwd: dir,
+        signal: new AbortController().signal,
+      }
+      return { code: await fit(args, ctx), out }
+    }
+    const small = await run('.', '--width', '1024', '--height', '1024', '--refs', '1', '--free-gib', '24')
+    expect(small.code).toBe(4)
+    for (const g of ['CLIP-L', 'T5', 'autoencoder encoder', 'transformer', 'autoencoder decoder']) expect(small.out).toContain(g)
+    expect(small.out).toMatch(/denoise +\d+\.\d GiB {2}= runtime 0\.2 GiB \+ weights 44\.\d GiB/)
+    expect(small.out).toMatch(/Free now: 24\.0 GiB → does not fit\. Would fit: 16-bit weights/)
+    const big = await run('.', '--free-gib', '200')
+    expect(big.code).toBe(0)
+    expect(big.out).toMatch(/Memory plan: 1024×1024, 1 reference image, float32 weights/)
+    expect(big.out).toMatch(/fits with every graph held between jobs/)
+    expect((await run('.', '--refs', 'x')).code).toBe(2)
   })
 })
