@@ -9,6 +9,15 @@ const nodeBuiltins = {
   message: 'core/ is pure: no Node built-ins.',
 }
 
+const corePure = [
+  nodeBuiltins,
+  { group: ['**/engine/**', '**/main/**', '**/renderer/**', '**/preload/**'], message: 'core/ imports only itself.' },
+  {
+    group: ['vue', 'pinia', 'konva', 'vue-konva', 'electron', 'sharp', 'onnxruntime-node', 'ws', 'better-sqlite3'],
+    message: 'core/ is pure: no frameworks or native modules.',
+  },
+]
+
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', 'coverage/**', 'bench/out/**', 'training/**', '.cache/**', 'test-results/**'] },
   ...tseslint.configs.recommended,
@@ -31,14 +40,20 @@ export default tseslint.config(
   },
   {
     files: ['core/**/*.ts'],
+    rules: restrict(corePure),
+  },
+  {
+    // Inside core: the basics (ids, results, error codes, limits) stand alone, the domain builds on
+    // them, and the contract (API, channels, wire codec, validation, the generation job) on both.
+    files: ['core/domain/**/*.ts'],
     rules: restrict([
-      nodeBuiltins,
-      { group: ['**/engine/**', '**/main/**', '**/renderer/**', '**/preload/**'], message: 'core/ imports only itself.' },
-      {
-        group: ['vue', 'pinia', 'konva', 'vue-konva', 'electron', 'sharp', 'onnxruntime-node', 'ws', 'better-sqlite3'],
-        message: 'core/ is pure: no frameworks or native modules.',
-      },
+      ...corePure,
+      { group: ['**/contract/**'], message: 'The domain does not know the wire: core/contract/ builds on it.' },
     ]),
+  },
+  {
+    files: ['core/*.ts'],
+    rules: restrict([...corePure, { group: ['./contract/**', './domain/**'], message: 'The core basics import only each other.' }]),
   },
   {
     files: ['engine/**/*.ts'],
@@ -56,7 +71,7 @@ export default tseslint.config(
       nodeBuiltins,
       {
         group: ['**/engine/**', '**/main/**', '**/preload/**'],
-        message: 'The renderer reaches the host only through StudioApi (core/api.ts).',
+        message: 'The renderer reaches the host only through StudioApi (core/contract/api.ts).',
       },
       { group: ['electron', 'sharp', 'onnxruntime-node', 'better-sqlite3', 'ws'], message: 'The renderer is a sandboxed web page.' },
     ]),

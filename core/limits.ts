@@ -1,5 +1,5 @@
 /**
- * The studio's limits in one place: the API schema (core/api.ts), the engine protocol
+ * The studio's limits in one place: the API schema (core/contract/api.ts), the engine protocol
  * (engine/protocol.ts), the CLI and the image code all read them here, so a value the studio
  * refuses is refused everywhere with the same range. Pure data and arithmetic, no I/O.
  */

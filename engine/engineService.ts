@@ -6,7 +6,7 @@ import { sha256Hex } from './hashing'
 import { existsSync } from 'node:fs'
 import { freemem, homedir } from 'node:os'
 import { join } from 'node:path'
-import type { ComponentPlacement, EngineDescription, EngineState, ModelSummary } from '../core/engineTypes'
+import type { ComponentPlacement, EngineDescription, EngineState, ModelSummary } from '../core/domain/engineTypes'
 import {
   describeJobIssue,
   generationJobSchema,
@@ -14,7 +14,7 @@ import {
   type GenerationMask,
   type GenerationProgress,
   type GenerationResult,
-} from '../core/generationJob'
+} from '../core/contract/generationJob'
 import { StudioError, studioError, toErrorData, type Result, err, ok } from '../core/result'
 import { decodeRgbForModel, encodePreviewPng, encodeRgbPng, probeImage } from './image/imageIo'
 import { loadManifest, MANIFEST_FILE } from './manifest/validate'

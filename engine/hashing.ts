@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto'
 import { asBlobHash, type BlobHash } from '../core/ids'
-import type { BlobMeta } from '../core/model'
+import type { BlobMeta } from '../core/domain/model'
 
 export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
 

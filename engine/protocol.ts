@@ -1,13 +1,13 @@
 /**
  * Messages between the host and the engine process, validated with zod on both ends (a
  * malformed message is a bug report, never a crash). The job, its progress and its result are
- * the one generation schema of core/generationJob.ts. Binary data (images) travels as
+ * the one generation schema of core/contract/generationJob.ts. Binary data (images) travels as
  * Uint8Array: both Electron's utilityProcess and a fork with `serialization: 'advanced'` use
  * structured clone. Errors cross as plain `{code, message, hint}` objects.
  */
 import { z } from 'zod'
-import type { EngineDescription } from '../core/engineTypes'
-import { generationJobSchema, generationProgressSchema, generationResultSchema } from '../core/generationJob'
+import type { EngineDescription } from '../core/domain/engineTypes'
+import { generationJobSchema, generationProgressSchema, generationResultSchema } from '../core/contract/generationJob'
 
 const errorData = z.object({ code: z.string(), message: z.string(), hint: z.string().optional() })
 

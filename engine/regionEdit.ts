@@ -4,7 +4,7 @@
  * through the feather. The result has the image's exact size; outside the mask it is the image,
  * byte for byte. The engine service runs the edit of the crop between `prepareRegion` and `blend`.
  */
-import type { GenerationMask } from '../core/generationJob'
+import type { GenerationMask } from '../core/contract/generationJob'
 import { StudioError, studioError } from '../core/result'
 import { cropPng, decodeMask, decodeRgba, encodeRgbaPng, resizeRgbToRgba, type RgbaImage } from './image/imageIo'
 import { blendRegion, cropAroundRegion, featherWeights, maskBounds, type Rect } from './math/region'

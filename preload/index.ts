@@ -4,9 +4,9 @@
  * bridge (Error objects lose their fields there); it is re-thrown as the plain error shape.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import type { RequestName, RequestParams, RequestResults, StudioApi, StudioEvent } from '../core/api'
-import { createRequests } from '../core/apiClient'
-import { Channels, EVENT_CHANNEL } from '../core/channels'
+import type { RequestName, RequestParams, RequestResults, StudioApi, StudioEvent } from '../core/contract/api'
+import { createRequests } from '../core/contract/apiClient'
+import { Channels, EVENT_CHANNEL } from '../core/contract/channels'
 import type { BlobHash } from '../core/ids'
 import type { StudioErrorData } from '../core/result'
 

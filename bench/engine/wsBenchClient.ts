@@ -4,10 +4,10 @@
  * its poll interval to every measurement).
  */
 import WebSocket from 'ws'
-import type { RequestName, RequestParams, RequestResults, StudioEvent } from '../../core/api'
+import type { RequestName, RequestParams, RequestResults, StudioEvent } from '../../core/contract/api'
 import type { StudioErrorData } from '../../core/result'
-import { decodeFrame, encodeFrame } from '../../core/wireCodec'
-import type { ServerEnvelope } from '../../core/wireProtocol'
+import { decodeFrame, encodeFrame } from '../../core/contract/wireCodec'
+import type { ServerEnvelope } from '../../core/contract/wireProtocol'
 
 export class BenchClient {
   onEvent: (e: StudioEvent) => void = () => undefined

@@ -6,7 +6,7 @@
 import { join } from 'node:path'
 import { asFrameId, type BlobHash, type NodeId } from '../../core/ids'
 import { isErrorData, StudioError } from '../../core/result'
-import { insertFrame } from '../../core/storyboard'
+import { insertFrame } from '../../core/domain/storyboard'
 import { maxExportScale } from '../../core/limits'
 import { systemClock } from '../../main/services/clock'
 import { exportNode, exportStoryboard } from '../../main/services/exportService'

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { BlobHash, FrameId, JobId, NodeId } from '../../core/ids'
-import type { BlobMeta, Frame, HistoryNode, Job } from '../../core/model'
-import { baseNode } from '../../core/nodeFactory'
+import type { BlobMeta, Frame, HistoryNode, Job } from '../../core/domain/model'
+import { baseNode } from '../../core/domain/nodeFactory'
 import { sha256Hex } from '../../engine/hashing'
 import type { SqliteProjectStore } from '../../main/store/sqliteProjectStore'
 

@@ -4,12 +4,12 @@
  * the newest node, so the studio opens on it.
  */
 import sharp from 'sharp'
-import { importImage } from '../../core/actions'
+import { importImage } from '../../core/domain/actions'
 import { asLayerId, asNodeId, type BlobHash, type NodeId } from '../../core/ids'
-import { saveLayerDocument } from '../../core/layerActions'
-import { createDocument, createImageLayer } from '../../core/layers'
-import type { BlobMeta, LayerDocument } from '../../core/model'
-import { applyDiff, type ProjectDiff } from '../../core/projectDiff'
+import { saveLayerDocument } from '../../core/domain/layerActions'
+import { createDocument, createImageLayer } from '../../core/domain/layers'
+import type { BlobMeta, LayerDocument } from '../../core/domain/model'
+import { applyDiff, type ProjectDiff } from '../../core/domain/projectDiff'
 import type { Result } from '../../core/result'
 import { blobHashOf } from '../../engine/hashing'
 import { openProjectStore } from '../../main/store/sqliteProjectStore'

@@ -1,9 +1,9 @@
 /** Generates a project with N history nodes (chains with branches) for the history benchmark. */
 import sharp from 'sharp'
-import { importImage, queueGeneration, settleJob, startJob } from '../../core/actions'
+import { importImage, queueGeneration, settleJob, startJob } from '../../core/domain/actions'
 import { asJobId, asNodeId, type NodeId } from '../../core/ids'
-import type { BlobMeta } from '../../core/model'
-import { applyDiff, type ProjectDiff } from '../../core/projectDiff'
+import type { BlobMeta } from '../../core/domain/model'
+import { applyDiff, type ProjectDiff } from '../../core/domain/projectDiff'
 import type { Result } from '../../core/result'
 import { blobHashOf } from '../../engine/hashing'
 import { openProjectStore } from '../../main/store/sqliteProjectStore'

@@ -6,7 +6,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { studioError, toErrorData } from '../../core/result'
-import type { GenerationJob, GenerationResult } from '../../core/generationJob'
+import type { GenerationJob, GenerationResult } from '../../core/contract/generationJob'
 import type { RunHooks } from '../engineService'
 import type { ItemOutcome } from './outcome'
 import { outputName, type BatchSettings, type PlannedItem } from './plan'

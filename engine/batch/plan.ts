@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import { z } from 'zod'
-import { generationJobSchema, samplingFields } from '../../core/generationJob'
+import { generationJobSchema, samplingFields } from '../../core/contract/generationJob'
 import { studioError, type StudioErrorData, type Result, err, ok } from '../../core/result'
 
 import { sha256Hex } from '../hashing'
@@ -17,7 +17,7 @@ export const BlobHash = z.string().regex(/^[0-9a-f]{64}$/, 'a blob hash is 64 lo
 
 /**
  * What every item of a batch shares. Part of each result's key, so every field must be stable.
- * The sampling fields are the generation job's (core/generationJob.ts), with its limits.
+ * The sampling fields are the generation job's (core/contract/generationJob.ts), with its limits.
  */
 export const BatchSettings = z.object({
   prompt: generationJobSchema.shape.prompt.min(1),

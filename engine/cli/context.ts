@@ -1,5 +1,5 @@
 /** What every CLI command gets: output streams, terminal facts, and the shared error → exit-code map. */
-import { safeDisplayText } from '../../core/displayText'
+import { safeDisplayText } from '../../core/domain/displayText'
 import { errorData, type StudioErrorData } from '../../core/result'
 
 export interface CliContext {

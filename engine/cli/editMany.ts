@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { extname, join, resolve } from 'node:path'
-import { safeDisplayText } from '../../core/displayText'
+import { safeDisplayText } from '../../core/domain/displayText'
 import { StudioError, type StudioErrorData } from '../../core/result'
 import { runLocalBatch } from '../batch/localRunner'
 import { summarize, type ItemOutcome } from '../batch/outcome'

@@ -1,14 +1,14 @@
 /**
  * `kontext generate` (text → image) and `kontext edit` (--in image [+ --ref …] → image; with
  * --mask only the painted part changes, as the studio's region edits). The job is the one
- * generation schema (core/generationJob.ts), checked again by the engine before it runs.
+ * generation schema (core/contract/generationJob.ts), checked again by the engine before it runs.
  */
 import { randomInt } from 'node:crypto'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { displayFileName } from '../../core/displayText'
-import type { GenerationJob } from '../../core/generationJob'
+import { displayFileName } from '../../core/domain/displayText'
+import type { GenerationJob } from '../../core/contract/generationJob'
 import { FEATHER_LIMITS } from '../../core/limits'
 import { studioError, toErrorData, type StudioErrorData } from '../../core/result'
 import { KontextEngine } from '../engineService'

@@ -6,7 +6,7 @@
  */
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { safeDisplayText } from '../../core/displayText'
+import { safeDisplayText } from '../../core/domain/displayText'
 import { MAX_PROMPT_CHARS, SAMPLING_LIMITS, type NumberRange } from '../../core/limits'
 import { studioError, type StudioErrorData } from '../../core/result'
 import { checkImageFile, STUDIO_IMAGE_LIMITS } from '../image/imageIo'

@@ -5,7 +5,7 @@
  * Redis queue or the graph builder's CLI), which is part of every call's start-up.
  */
 import { fileURLToPath } from 'node:url'
-import { safeDisplayText } from '../../core/displayText'
+import { safeDisplayText } from '../../core/domain/displayText'
 import { EXIT, type CliCommand, type CliContext } from './context'
 import { internalErrorLine } from './internalError'
 

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs'
 import { studioError, type Result, err, ok } from '../../core/result'
-import type { ModelSummary } from '../../core/engineTypes'
+import type { ModelSummary } from '../../core/domain/engineTypes'
 import { KontextEngine } from '../engineService'
 import { DEFAULT_MODEL_ID, knownModelDirs, modelFolderArg } from './modelDirs'
 

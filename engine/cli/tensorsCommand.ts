@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { displayFileName } from '../../core/displayText'
+import { displayFileName } from '../../core/domain/displayText'
 import { studioError, toErrorData } from '../../core/result'
 import { buildComponent, GRAPH_COMPONENTS, isGraphComponent, type GraphComponent } from '../graph/components'
 import { openCheckpointFolder } from '../pipeline/checkpointFolder'

@@ -5,7 +5,7 @@
  */
 import sharp, { type Metadata, type SharpOptions } from 'sharp'
 import { fitsExport, exportSize, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, MAX_IMPORT_BYTES, type ExportImageFormat } from '../../core/limits'
-import type { ImageFormat } from '../../core/model'
+import type { ImageFormat } from '../../core/domain/model'
 import { err, ok, type Result } from '../../core/result'
 import { exportTooLarge, refuse } from './imageRefusals'
 import { addPngText } from './pngText'

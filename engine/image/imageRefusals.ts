@@ -3,7 +3,7 @@
  * name, escaped: a name is text from outside). Pure, so the CLI, the import and the engine say
  * the same thing.
  */
-import { displayFileName } from '../../core/displayText'
+import { displayFileName } from '../../core/domain/displayText'
 import { EXPORT_CAPS, maxExportScale, type ExportImageFormat } from '../../core/limits'
 import { studioError, type StudioErrorData } from '../../core/result'
 

@@ -3,7 +3,7 @@
  * layers, context uploads and masks all come through here (in the image worker, never the host),
  * so the limits, the header check, EXIF orientation and alpha are the same for each.
  */
-import type { BlobMeta, ImageFormat } from '../../core/model'
+import type { BlobMeta, ImageFormat } from '../../core/domain/model'
 import { ok, type Result } from '../../core/result'
 import { pngBlobMeta } from '../hashing'
 import { decodeImport, STUDIO_IMAGE_LIMITS } from './imageIo'

@@ -6,13 +6,13 @@
  */
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import type { ModelSummary, ProviderInfo } from '../../core/engineTypes'
-import type { CardStatus, ModelCard } from '../../core/modelCards'
+import type { ModelSummary, ProviderInfo } from '../../core/domain/engineTypes'
+import type { CardStatus, ModelCard } from '../../core/domain/modelCards'
 import { quantiseLabel } from '../quantise/modes'
 import { catalogueEntry } from './catalogue'
 import type { ModelStore, StoreEntry } from './store'
 
-export type { CardStatus, ModelCard } from '../../core/modelCards'
+export type { CardStatus, ModelCard } from '../../core/domain/modelCards'
 
 /** Bytes under a folder (a bundled model's size on disk). */
 export function folderSize(d: string): number {

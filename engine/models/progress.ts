@@ -4,7 +4,7 @@
  * and the time left at that speed. Pure: the clock is passed in.
  */
 
-import { formatBytes, formatDuration, type DownloadProgress } from '../../core/modelCards'
+import { formatBytes, formatDuration, type DownloadProgress } from '../../core/domain/modelCards'
 
 export { formatBytes, formatDuration, type DownloadProgress }
 

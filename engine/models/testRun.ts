@@ -1,9 +1,9 @@
 /**
- * `kontext models test ID`: the model's test run (core/modelTest.ts) through an engine opened on
+ * `kontext models test ID`: the model's test run (core/domain/modelTest.ts) through an engine opened on
  * the chosen provider. The picture is really generated and decoded; only its size and the time
  * are reported. A failure is reported with its reason, never thrown.
  */
-import { testRunJob, type TestRunResult } from '../../core/modelTest'
+import { testRunJob, type TestRunResult } from '../../core/domain/modelTest'
 import { toErrorData } from '../../core/result'
 import type { KontextEngine } from '../engineService'
 

@@ -22,7 +22,7 @@ import type { T5Tokenizer } from '../tokenizers/t5Tokenizer'
 import { BUNDLED_CLIP_MERGES } from '../tokenizers/bundled'
 import { loadFolderTokenizers, openComponent, type ComponentFound } from '../weights/index'
 import type { CheckpointFolder } from './checkpointFolder'
-import type { ComponentPlacement } from '../../core/engineTypes'
+import type { ComponentPlacement } from '../../core/domain/engineTypes'
 import { collectGarbage } from './collectGarbage'
 import type { KontextModels, PipelinePhase, TextEmbedding, VelocityInput } from './types'
 

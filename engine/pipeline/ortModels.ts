@@ -11,7 +11,7 @@ import type { GraphSpec, ModelManifest, TensorSpec } from '../manifest/schema'
 import { badModel, checkGraphIo } from '../manifest/validate'
 import { graphLoadProblem, type LoadedSession, type TensorData } from '../sessions'
 import { checkTokenizer, loadTokenizer, tokenizerProblemText, type PromptTokenizer } from '../tokenizer'
-import type { ComponentPlacement } from '../../core/engineTypes'
+import type { ComponentPlacement } from '../../core/domain/engineTypes'
 import type { KontextModels, PipelineConfig, TextEmbedding, VelocityInput } from './types'
 
 /** float32 data as a tensor of the manifest's dtype (ints for token ids). */

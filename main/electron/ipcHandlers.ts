@@ -1,6 +1,6 @@
 /** One thin handler per contract entry: check the sender, validate, call the host, reply. */
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron'
-import { Channels, EVENT_CHANNEL, requestNames } from '../../core/channels'
+import { Channels, EVENT_CHANNEL, requestNames } from '../../core/contract/channels'
 import { studioError, toErrorData } from '../../core/result'
 import type { StudioHost } from '../services/studioHost'
 import { APP_ORIGIN } from './appProtocol'

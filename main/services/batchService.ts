@@ -1,17 +1,17 @@
 /**
  * Batches: one instruction over many stored photos. Each photo becomes its own import root,
- * labelled with the batch (core/batch.ts derives the batch from that label, so the store keeps no
+ * labelled with the batch (core/domain/batch.ts derives the batch from that label, so the store keeps no
  * new record), and gets one edit job. The studio's job runner runs them in order, or — with a
  * Redis queue — `kontext worker`s do, and their results settle the same jobs (remoteBatch.ts).
  */
 import { zipSync, type Zippable } from 'fflate'
-import { importImage, setNodeLabel } from '../../core/actions'
-import type { ExportedFile, RequestResults, ValidParams } from '../../core/api'
-import { batchItems, batchRootLabel, exportNames, parseBatchLabel } from '../../core/batch'
-import { batchMode, setBatchPaused } from '../../core/batchControl'
+import { importImage, setNodeLabel } from '../../core/domain/actions'
+import type { ExportedFile, RequestResults, ValidParams } from '../../core/contract/api'
+import { batchItems, batchRootLabel, exportNames, parseBatchLabel } from '../../core/domain/batch'
+import { batchMode, setBatchPaused } from '../../core/domain/batchControl'
 import { seedFor } from '../../engine/batch/plan'
 import { asNodeId, type BlobHash, type NodeId } from '../../core/ids'
-import { applyDiff, mergeDiffs, type ProjectDiff } from '../../core/projectDiff'
+import { applyDiff, mergeDiffs, type ProjectDiff } from '../../core/domain/projectDiff'
 import { StudioError, studioError, type Result } from '../../core/result'
 import type { HostClock } from './clock'
 import type { SerialEngine } from './serialRuns'

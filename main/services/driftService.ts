@@ -4,8 +4,8 @@
  * worker, which decodes the images; images of different sizes are compared at the node's size.
  * Results are cached here by the pair of content hashes.
  */
-import type { RequestResults, ValidParams } from '../../core/api'
-import { pathToRoot } from '../../core/historyTree'
+import type { RequestResults, ValidParams } from '../../core/contract/api'
+import { pathToRoot } from '../../core/domain/historyTree'
 import type { BlobHash } from '../../core/ids'
 import { StudioError, studioError } from '../../core/result'
 import type { ImageService } from './imageWorker'

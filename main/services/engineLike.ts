@@ -1,10 +1,10 @@
 /**
  * What the host needs from the engine process. `EngineProcess` (./engineProcess.ts) implements
  * it; keeping the host on this interface lets the services run against any engine. The job, its
- * progress and its result are the one generation schema (core/generationJob.ts).
+ * progress and its result are the one generation schema (core/contract/generationJob.ts).
  */
-import type { EngineDescription, EngineState } from '../../core/engineTypes'
-import type { GenerationJob, GenerationProgress, GenerationResult } from '../../core/generationJob'
+import type { EngineDescription, EngineState } from '../../core/domain/engineTypes'
+import type { GenerationJob, GenerationProgress, GenerationResult } from '../../core/contract/generationJob'
 
 export interface EngineLike {
   start(): Promise<void>

@@ -13,10 +13,10 @@
  * that provider (KONTEXT_PROVIDER_SKIP), i.e. on the next rung of the ladder in engine/sessions.ts;
  * the state's reason says so, "ready" included, for the status bar.
  */
-import type { EngineDescription, EngineState } from '../../core/engineTypes'
+import type { EngineDescription, EngineState } from '../../core/domain/engineTypes'
 import { StudioError, studioError } from '../../core/result'
 import { replySchema, type EngineReply } from '../../engine/protocol'
-import type { GenerationJob, GenerationProgress, GenerationResult } from '../../core/generationJob'
+import type { GenerationJob, GenerationProgress, GenerationResult } from '../../core/contract/generationJob'
 import type { EngineLike } from './engineLike'
 import { chosenProviderOf } from '../../engine/providerProbe'
 import { classifyExit, diedError, isDeathCode, stepsDownTheLadder } from './engineExit'

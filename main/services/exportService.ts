@@ -2,11 +2,11 @@
  * Export requests: each returns the file's bytes for the renderer to save where the user says.
  * The image worker encodes (and decodes) the pictures; here they are only gathered and named.
  */
-import type { ExportedFile, ValidParams } from '../../core/api'
+import type { ExportedFile, ValidParams } from '../../core/contract/api'
 import { StudioError, studioError } from '../../core/result'
-import type { HistoryNode } from '../../core/model'
-import { formatParameters } from '../../core/generationParameters'
-import { pathToRoot } from '../../core/historyTree'
+import type { HistoryNode } from '../../core/domain/model'
+import { formatParameters } from '../../core/domain/generationParameters'
+import { pathToRoot } from '../../core/domain/historyTree'
 import type { ImageService } from './imageWorker'
 import type { ProjectSession } from './projectSession'
 import { framesWithImages } from './exports/storyboardFrames'

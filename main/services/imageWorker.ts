@@ -6,8 +6,8 @@
  * request starts a fresh worker. Started lazily, so a host that never touches an image never
  * spawns one.
  */
-import { displayFileName } from '../../core/displayText'
-import type { BlobMeta, ImageFormat } from '../../core/model'
+import { displayFileName } from '../../core/domain/displayText'
+import type { BlobMeta, ImageFormat } from '../../core/domain/model'
 import { StudioError, studioError } from '../../core/result'
 import { refuse } from '../../engine/image/imageRefusals'
 import { workerReplySchema, type WorkerReply, type WorkerRequest } from '../../engine/image/workerProtocol'

@@ -2,11 +2,11 @@
  * Turns a user's file into an `import` node. The image worker decodes, normalises and hashes it
  * (the one ingest); the host stores the bytes only when that succeeded, so a bad file leaves no trace.
  */
-import { importImage } from '../../core/actions'
-import type { ImportResult } from '../../core/api'
+import { importImage } from '../../core/domain/actions'
+import type { ImportResult } from '../../core/contract/api'
 import { asNodeId, type NodeId } from '../../core/ids'
-import type { BlobMeta } from '../../core/model'
-import { settingsFromPngText } from '../../core/generationParameters'
+import type { BlobMeta } from '../../core/domain/model'
+import { settingsFromPngText } from '../../core/domain/generationParameters'
 import type { HostClock } from './clock'
 import type { ImageService } from './imageWorker'
 import type { ProjectSession } from './projectSession'

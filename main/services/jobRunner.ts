@@ -8,7 +8,7 @@
  * memory (and shown) until it can be written, and the queue waits, retrying with a growing pause
  * (or at the next change that gets through), then goes on by itself.
  */
-import { withoutHeldJobs } from '../../core/batchControl'
+import { withoutHeldJobs } from '../../core/domain/batchControl'
 import {
   cancelQueued,
   jobOfNode,
@@ -19,14 +19,14 @@ import {
   settleJob,
   startJob,
   type JobOutcome,
-} from '../../core/actions'
-import type { GenerateResult, ValidParams } from '../../core/api'
+} from '../../core/domain/actions'
+import type { GenerateResult, ValidParams } from '../../core/contract/api'
 import { asJobId, asNodeId, type BlobHash, type JobId, type NodeId } from '../../core/ids'
-import type { BlobMeta, GenerationParams, Job, ProjectState } from '../../core/model'
+import type { BlobMeta, GenerationParams, Job, ProjectState } from '../../core/domain/model'
 import { StudioError, studioError, toErrorData } from '../../core/result'
 import { pngBlobMeta } from '../../engine/hashing'
 import type { HostClock } from './clock'
-import type { GenerationJob, GenerationProgress } from '../../core/generationJob'
+import type { GenerationJob, GenerationProgress } from '../../core/contract/generationJob'
 import type { EngineLike } from './engineLike'
 import type { ImageService } from './imageWorker'
 import { isStoreWriteError, type ProjectSession } from './projectSession'

@@ -9,9 +9,9 @@
  * redacts). `KONTEXT_HUB_URL_FOR_TESTS` points the host at a loopback imitation hub — tests only.
  */
 import { isAbsolute, join } from 'node:path'
-import type { RequestResults, StudioEvent, ValidParams } from '../../core/api'
-import type { ModelDownloadStatus, ModelsOverview } from '../../core/modelCards'
-import { testRunJob, type TestRunResult } from '../../core/modelTest'
+import type { RequestResults, StudioEvent, ValidParams } from '../../core/contract/api'
+import type { ModelDownloadStatus, ModelsOverview } from '../../core/domain/modelCards'
+import { testRunJob, type TestRunResult } from '../../core/domain/modelTest'
 import { StudioError, studioError, toErrorData } from '../../core/result'
 import { bundledCard, folderSize, storeCard } from '../../engine/models/cards'
 import { CATALOGUE, catalogueEntry } from '../../engine/models/catalogue'

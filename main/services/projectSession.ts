@@ -9,10 +9,10 @@
  * change without the older ones.
  */
 import type { BlobHash, NodeId } from '../../core/ids'
-import type { HistoryNode, ProjectState } from '../../core/model'
-import { applyDiff, isEmptyDiff, type ProjectDiff } from '../../core/projectDiff'
+import type { HistoryNode, ProjectState } from '../../core/domain/model'
+import { applyDiff, isEmptyDiff, type ProjectDiff } from '../../core/domain/projectDiff'
 import { StudioError, type Result } from '../../core/result'
-import type { ProjectAccess } from '../../core/api'
+import type { ProjectAccess } from '../../core/contract/api'
 import { planRepair } from '../store/consistency'
 import type { ProjectQueries, ProjectStore } from '../store/projectStore'
 import { searchTerms } from '../store/queries'
@@ -28,7 +28,7 @@ export class ProjectSession {
   private readonly listeners = new Set<DiffListener>()
   private readonly held: ProjectDiff[] = []
 
-  /** Set for a read-only project: what is wrong with it (see core/api ProjectAccess). */
+  /** Set for a read-only project: what is wrong with it (see core/contract/api ProjectAccess). */
   readonly access: ProjectAccess | undefined
 
   constructor(readonly store: ProjectStore) {

@@ -4,8 +4,8 @@
  * here; the vocabulary comes from the engine's own description, read once and again after the
  * engine restarts (a restart may bring other models).
  */
-import type { EngineDescription } from '../../core/engineTypes'
-import { shownWord, unknownPromptWords } from '../../core/promptWords'
+import type { EngineDescription } from '../../core/domain/engineTypes'
+import { shownWord, unknownPromptWords } from '../../core/domain/promptWords'
 import { StudioError, studioError } from '../../core/result'
 
 export class PromptGate {

@@ -7,10 +7,10 @@
  * The Redis URL (which may carry a password) lives in this object's memory only: never in the
  * project, a log or a message; messages name the server as `describeEndpoint` writes it.
  */
-import { settleJob } from '../../core/actions'
-import { batchItems } from '../../core/batch'
+import { settleJob } from '../../core/domain/actions'
+import { batchItems } from '../../core/domain/batch'
 import { asBlobHash, type JobId } from '../../core/ids'
-import type { ProjectState } from '../../core/model'
+import type { ProjectState } from '../../core/domain/model'
 import { StudioError, studioError, type StudioErrorData } from '../../core/result'
 import { runQueuedBatch, type QueuedItem } from '../../engine/batch/bullmqQueue'
 import { BatchSettings, resultKey, seedFor } from '../../engine/batch/plan'

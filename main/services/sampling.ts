@@ -1,5 +1,5 @@
 /** Fills a request's missing sampling settings from the project's defaults. */
-import type { GenerationParams, ProjectSettings } from '../../core/model'
+import type { GenerationParams, ProjectSettings } from '../../core/domain/model'
 import type { HostClock } from './clock'
 
 export interface SamplingOverrides {

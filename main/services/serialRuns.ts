@@ -4,7 +4,7 @@
  * engine by waiting their turn, so a calibration never makes a queued job fail, or the reverse.
  */
 import { StudioError, studioError } from '../../core/result'
-import type { GenerationJob, GenerationResult } from '../../core/generationJob'
+import type { GenerationJob, GenerationResult } from '../../core/contract/generationJob'
 import type { EngineLike } from './engineLike'
 
 export interface SerialEngine extends EngineLike {

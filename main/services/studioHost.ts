@@ -2,15 +2,15 @@
  * The host's implementation of the StudioApi requests, shared by both transports. A transport
  * hands `handle` the request name and the untrusted params; validation happens here, once.
  */
-import { restoreBranch, setNodeLabel, setNodeStarred, trashBranch, updateProject } from '../../core/actions'
-import type { RequestName, RequestResults, StudioEvent, ValidParams } from '../../core/api'
-import type { EngineDescription } from '../../core/engineTypes'
+import { restoreBranch, setNodeLabel, setNodeStarred, trashBranch, updateProject } from '../../core/domain/actions'
+import type { RequestName, RequestResults, StudioEvent, ValidParams } from '../../core/contract/api'
+import type { EngineDescription } from '../../core/domain/engineTypes'
 import { StudioError, studioError } from '../../core/result'
-import { isRequestName, validateRequest } from '../../core/validation'
+import { isRequestName, validateRequest } from '../../core/contract/validation'
 import type { HostClock } from './clock'
 import type { EngineLike } from './engineLike'
 import { importImageFile, storeImageFile } from './importService'
-import { saveLayerDocument } from '../../core/layerActions'
+import { saveLayerDocument } from '../../core/domain/layerActions'
 import { JobRunner } from './jobRunner'
 import type { ProjectSession } from './projectSession'
 import { exportBranch, exportComposite, exportNode, exportStoryboard } from './exportService'

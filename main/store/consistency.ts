@@ -9,10 +9,10 @@
  * (repair.ts); those without one (a node of a kind this version does not know) leave read-only
  * opening as the only way in. Problem sentences name records by id, never by their contents.
  */
-import { RequestSchemas } from '../../core/api'
+import { RequestSchemas } from '../../core/contract/api'
 import type { NodeId } from '../../core/ids'
-import type { Frame, HistoryNode, Job, LayerDocument, NodeKind, NodeStatus, ProjectState } from '../../core/model'
-import type { ProjectDiff } from '../../core/projectDiff'
+import type { Frame, HistoryNode, Job, LayerDocument, NodeKind, NodeStatus, ProjectState } from '../../core/domain/model'
+import type { ProjectDiff } from '../../core/domain/projectDiff'
 
 /** The longest each text may be, as the API's request schemas state it. */
 export const TEXT_LIMITS = {

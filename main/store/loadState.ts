@@ -1,6 +1,6 @@
 /** Reads a whole project (metadata only — blob bytes stay on disk until asked for). */
 import type { BlobHash, FrameId, JobId, NodeId } from '../../core/ids'
-import type { BlobMeta, Frame, HistoryNode, Job, LayerDocument, ProjectState } from '../../core/model'
+import type { BlobMeta, Frame, HistoryNode, Job, LayerDocument, ProjectState } from '../../core/domain/model'
 import type { SqlDatabase } from './driver'
 import { blobFromRow, frameFromRow, jobFromRow, layersFromRow, nodeFromRow, projectFromRow } from './rows'
 

@@ -3,8 +3,8 @@
  * project; every `commit` is one transaction. Implementation: ./sqliteProjectStore.ts.
  */
 import type { BlobHash, FrameId, NodeId } from '../../core/ids'
-import type { HistoryNode, NodeStatus, ProjectState } from '../../core/model'
-import type { ProjectDiff } from '../../core/projectDiff'
+import type { HistoryNode, NodeStatus, ProjectState } from '../../core/domain/model'
+import type { ProjectDiff } from '../../core/domain/projectDiff'
 
 export interface ProjectStore {
   /** Absolute path of the project file. */

@@ -4,7 +4,7 @@
  * by status. Deleted (trashed) nodes are left out unless asked for.
  */
 import type { BlobHash, FrameId, NodeId } from '../../core/ids'
-import type { HistoryNode, NodeStatus } from '../../core/model'
+import type { HistoryNode, NodeStatus } from '../../core/domain/model'
 import type { SqlDatabase, SqlRow } from './driver'
 import { nodeFromRow } from './rows'
 

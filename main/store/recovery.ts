@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs'
 import type { BlobHash, NodeId } from '../../core/ids'
-import type { BlobMeta, Frame, HistoryNode, Job, LayerDocument } from '../../core/model'
+import type { BlobMeta, Frame, HistoryNode, Job, LayerDocument } from '../../core/domain/model'
 import { err, ok, studioError, type Result } from '../../core/result'
 import type { SqlDatabase, SqlRow } from './driver'
 import { blobFromRow, frameFromRow, jobFromRow, layersFromRow, nodeFromRow, projectFromRow } from './rows'

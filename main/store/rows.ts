@@ -1,5 +1,5 @@
 /**
- * Rows ↔ domain records (core/model.ts). JSON columns hold small structured values (params,
+ * Rows ↔ domain records (core/domain/model.ts). JSON columns hold small structured values (params,
  * errors, settings, layer stacks); everything the store queries or joins on is a real column.
  */
 import type { BlobHash, FrameId, JobId, NodeId } from '../../core/ids'
@@ -17,7 +17,7 @@ import type {
   NodeTimings,
   ProjectInfo,
   ProjectSettings,
-} from '../../core/model'
+} from '../../core/domain/model'
 import type { StudioErrorData } from '../../core/result'
 import type { SqlRow, SqlValue } from './driver'
 

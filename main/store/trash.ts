@@ -1,5 +1,5 @@
-/** Emptying the trash: the pure plan from core/trash.ts, committed in one transaction. */
-import { planEmptyTrash } from '../../core/trash'
+/** Emptying the trash: the pure plan from core/domain/trash.ts, committed in one transaction. */
+import { planEmptyTrash } from '../../core/domain/trash'
 import type { SqliteProjectStore } from './sqliteProjectStore'
 
 export interface EmptyTrashReport {

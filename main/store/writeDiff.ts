@@ -1,12 +1,12 @@
 /**
- * Writes one ProjectDiff (core/projectDiff.ts) inside the caller's transaction, with the bytes of
+ * Writes one ProjectDiff (core/domain/projectDiff.ts) inside the caller's transaction, with the bytes of
  * the blobs it introduces. Removals apply before puts, as in `applyDiff`, so the file and the
  * in-memory mirror agree on every diff.
  */
 import { sha256Hex } from '../../engine/hashing'
 import type { BlobHash, NodeId } from '../../core/ids'
-import type { HistoryNode } from '../../core/model'
-import type { ProjectDiff } from '../../core/projectDiff'
+import type { HistoryNode } from '../../core/domain/model'
+import type { ProjectDiff } from '../../core/domain/projectDiff'
 import { StudioError } from '../../core/result'
 import type { SqlDatabase } from './driver'
 import { blobToParams, frameToParams, jobToParams, layersToParams, NODE_COLUMNS, nodeToParams, projectToParams } from './rows'

@@ -1,8 +1,8 @@
 /** The WebSocket side of the contract: one socket per page, every frame validated. */
 import type { WebSocket } from 'ws'
 import { toErrorData, studioError } from '../../core/result'
-import { decodeFrame, encodeFrame, FrameDecodeError, REQUEST_HEADER_LIMITS } from '../../core/wireCodec'
-import { RequestEnvelopeSchema, type RequestEnvelope, type ServerEnvelope } from '../../core/wireProtocol'
+import { decodeFrame, encodeFrame, FrameDecodeError, REQUEST_HEADER_LIMITS } from '../../core/contract/wireCodec'
+import { RequestEnvelopeSchema, type RequestEnvelope, type ServerEnvelope } from '../../core/contract/wireProtocol'
 import type { StudioHost } from '../services/studioHost'
 
 /** Close codes (RFC 6455): 1003 = unacceptable data type, 1007 = inconsistent data, 1009 = too big. */

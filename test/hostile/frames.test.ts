@@ -7,7 +7,7 @@
 import { connect } from 'node:net'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { encodeFrame } from '../../core/wireCodec'
+import { encodeFrame } from '../../core/contract/wireCodec'
 import type { TestClient } from '../integration/host/wsClient'
 import { connectClient, expectServing, startHostileHost, upgradeRequest, type HostileHost } from './hostileHost'
 

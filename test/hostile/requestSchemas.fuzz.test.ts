@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
-import { RequestSchemas, type RequestName } from '../../core/api'
+import { RequestSchemas, type RequestName } from '../../core/contract/api'
 import { StudioError } from '../../core/result'
 import { ProjectSession } from '../../main/services/projectSession'
 import { StudioHost } from '../../main/services/studioHost'

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeFrame, encodeFrame, FrameDecodeError, REQUEST_HEADER_LIMITS, type HeaderLimits } from '../../core/wireCodec'
+import { decodeFrame, encodeFrame, FrameDecodeError, REQUEST_HEADER_LIMITS, type HeaderLimits } from '../../core/contract/wireCodec'
 import { wireValue } from './arbitraries'
 
 /** Decodes, and says how it ended: a value, or a FrameDecodeError's reason. Anything else throws. */

@@ -16,9 +16,9 @@
  * Tests may hold a job at a step (`holdAt`) to act while it runs; they never say what it returns.
  */
 import { createHash } from 'node:crypto'
-import type { EngineDescription, EngineState } from '../../core/engineTypes'
+import type { EngineDescription, EngineState } from '../../core/domain/engineTypes'
 import { StudioError, studioError } from '../../core/result'
-import type { GenerationJob, GenerationProgress, GenerationResult } from '../../core/generationJob'
+import type { GenerationJob, GenerationProgress, GenerationResult } from '../../core/contract/generationJob'
 import type { EngineLike } from '../../main/services/engineLike'
 import { solidGreyPng } from './solidPng'
 

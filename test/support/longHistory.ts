@@ -1,6 +1,6 @@
 /** A linear history of `length` nodes (each the child of the one before), for depth tests. */
 import { asNodeId } from '../../core/ids'
-import type { HistoryNode, ProjectState } from '../../core/model'
+import type { HistoryNode, ProjectState } from '../../core/domain/model'
 
 export function chainNode(i: number, parent: number | null): HistoryNode {
   return {

@@ -3,8 +3,8 @@
  * own suite). It applies diffs exactly as the renderer does and keeps blob bytes in a map.
  */
 import type { BlobHash } from '../../core/ids'
-import { createEmptyProject, type ProjectState } from '../../core/model'
-import { applyDiff, type ProjectDiff } from '../../core/projectDiff'
+import { createEmptyProject, type ProjectState } from '../../core/domain/model'
+import { applyDiff, type ProjectDiff } from '../../core/domain/projectDiff'
 import type { ProjectStore } from '../../main/store/projectStore'
 
 export class MemoryProjectStore implements ProjectStore {

@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest'
-import type { RequestName, RequestResults, StudioApi, StudioRequests } from '../../core/api'
-import { Channels } from '../../core/channels'
+import type { RequestName, RequestResults, StudioApi, StudioRequests } from '../../core/contract/api'
+import { Channels } from '../../core/contract/channels'
 
 describe('the Electron channel list and the StudioApi contract', () => {
   it('name a channel for every request and no channel without a request', () => {

@@ -1,7 +1,7 @@
 /** The storyboard's frames with their images, in order — what every storyboard export needs. */
-import type { ProjectState } from '../../../core/model'
+import type { ProjectState } from '../../../core/domain/model'
 import { StudioError, studioError } from '../../../core/result'
-import { frameTitle, orderedFrames } from '../../../core/storyboard'
+import { frameTitle, orderedFrames } from '../../../core/domain/storyboard'
 import type { ProjectSession } from '../projectSession'
 
 export interface FrameImage {

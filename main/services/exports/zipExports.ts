@@ -1,8 +1,8 @@
 /** Exports that are several files: a numbered PNG sequence, and a branch with its lineage. */
 import { zipSync, type Zippable } from 'fflate'
 import type { NodeId } from '../../../core/ids'
-import type { ProjectState } from '../../../core/model'
-import { pathToRoot } from '../../../core/historyTree'
+import type { ProjectState } from '../../../core/domain/model'
+import { pathToRoot } from '../../../core/domain/historyTree'
 import { StudioError, studioError } from '../../../core/result'
 import type { ProjectSession } from '../projectSession'
 import type { FrameImage } from './storyboardFrames'

@@ -8,7 +8,7 @@
  *   `blobs` row, and a column stored after a megabyte of bytes would drag its overflow pages in.
  * - Context images are rows (`node_contexts`), not JSON, so "which nodes use this blob" is an
  *   index lookup for garbage collection.
- * - No SQL foreign keys: a diff removes before it puts (core/projectDiff.ts), and referential rules
+ * - No SQL foreign keys: a diff removes before it puts (core/domain/projectDiff.ts), and referential rules
  *   (what the trash may delete) are checked by the store in the same transaction.
  */
 // `project` is the one table v1 already had in its final shape; IF NOT EXISTS lets the migration

@@ -2,7 +2,7 @@
  * Gives the app its StudioApi from whichever shell it runs in: the Electron preload exposes
  * `window.studio`; in a browser the web host is reached over a same-origin WebSocket.
  */
-import type { StudioApi } from '../../../core/api'
+import type { StudioApi } from '../../../core/contract/api'
 import { createWebSocketApi } from './wsClient'
 
 declare global {

@@ -3,12 +3,12 @@
  * (server restarted), pending requests fail with a clear error and the client reconnects, so a
  * reload is never needed to keep working.
  */
-import type { RequestName, RequestParams, RequestResults, StudioApi, StudioEvent } from '../../../core/api'
-import { createRequests } from '../../../core/apiClient'
+import type { RequestName, RequestParams, RequestResults, StudioApi, StudioEvent } from '../../../core/contract/api'
+import { createRequests } from '../../../core/contract/apiClient'
 import type { BlobHash } from '../../../core/ids'
 import { StudioError, studioError } from '../../../core/result'
-import { decodeFrame, encodeFrame } from '../../../core/wireCodec'
-import type { ServerEnvelope } from '../../../core/wireProtocol'
+import { decodeFrame, encodeFrame } from '../../../core/contract/wireCodec'
+import type { ServerEnvelope } from '../../../core/contract/wireProtocol'
 
 interface Pending {
   resolve: (value: unknown) => void

@@ -5,7 +5,7 @@
  */
 import Konva from 'konva'
 import type { BlobHash } from '../../../core/ids'
-import type { Layer, LayerDocument } from '../../../core/model'
+import type { Layer, LayerDocument } from '../../../core/domain/model'
 import { loadImage } from './imageCache'
 
 export interface NodeSources {

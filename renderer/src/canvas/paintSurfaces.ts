@@ -4,7 +4,7 @@
  * saved state; when undo points the layer at another blob the surface reloads from it.
  */
 import type { BlobHash, LayerId } from '../../../core/ids'
-import type { Layer } from '../../../core/model'
+import type { Layer } from '../../../core/domain/model'
 import { loadImage } from './imageCache'
 
 interface Surface {

@@ -6,8 +6,8 @@
  */
 import Konva from 'konva'
 import type { LayerId } from '../../../core/ids'
-import { snapBox, type Box } from '../../../core/layers'
-import type { LayerTransform } from '../../../core/model'
+import { snapBox, type Box } from '../../../core/domain/layers'
+import type { LayerTransform } from '../../../core/domain/model'
 import { LAYER_NAME } from './layerNodes'
 
 export interface SelectOptions {

@@ -1,6 +1,6 @@
 /** The history forest flattened into rows (depth-first, roots in creation order) for the panel. */
-import { childIndex, roots } from '../../../core/historyTree'
-import type { HistoryNode, ProjectState } from '../../../core/model'
+import { childIndex, roots } from '../../../core/domain/historyTree'
+import type { HistoryNode, ProjectState } from '../../../core/domain/model'
 import type { NodeId } from '../../../core/ids'
 
 export interface HistoryRow {

@@ -1,4 +1,4 @@
-import type { ExportedFile } from '../../../core/api'
+import type { ExportedFile } from '../../../core/contract/api'
 
 /** Saves an export through the browser's download (the user picks the place). */
 export function saveFile(file: ExportedFile): void {

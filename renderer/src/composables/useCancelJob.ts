@@ -3,7 +3,7 @@
  * or keep them queued (they run once this node is retried). Without waiting children it cancels
  * at once, as before.
  */
-import { waitingDescendants } from '../../../core/queue'
+import { waitingDescendants } from '../../../core/domain/queue'
 import type { NodeId } from '../../../core/ids'
 import { useProjectStore } from '../stores/project'
 import { useToastStore } from '../stores/toasts'

@@ -6,8 +6,8 @@
  */
 import Konva from 'konva'
 import type { BlobHash } from '../../../core/ids'
-import { activeMask, compositeLayers } from '../../../core/layers'
-import type { LayerDocument } from '../../../core/model'
+import { activeMask, compositeLayers } from '../../../core/domain/layers'
+import type { LayerDocument } from '../../../core/domain/model'
 import { loadImage } from '../canvas/imageCache'
 import { syncLayerNodes } from '../canvas/layerNodes'
 

@@ -4,7 +4,7 @@
  */
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { RequestResults } from '../../../core/api'
+import type { RequestResults } from '../../../core/contract/api'
 import type { NodeId } from '../../../core/ids'
 import { useProjectStore } from './project'
 

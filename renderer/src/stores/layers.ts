@@ -20,16 +20,16 @@ import {
   removeLayer,
   updateLayer,
   type LayerPatch,
-} from '../../../core/layers'
-import type { HistoryNode, Layer, LayerDocument } from '../../../core/model'
-import { EMPTY_STACK, canRedo, canUndo, diffDocuments, pushStep, redoStep, undoStep, type UndoStack } from '../../../core/undoStack'
+} from '../../../core/domain/layers'
+import type { HistoryNode, Layer, LayerDocument } from '../../../core/domain/model'
+import { EMPTY_STACK, canRedo, canUndo, diffDocuments, pushStep, redoStep, undoStep, type UndoStack } from '../../../core/domain/undoStack'
 import { generationInput, type GenerationInput } from '../layers/composite'
 import { useProjectStore } from './project'
 import { useToastStore, type Refusal } from './toasts'
 
 export type Tool = 'move' | 'brush' | 'eraser' | 'lasso'
 
-/** Limits of the saveLayers request (core/api.ts). */
+/** Limits of the saveLayers request (core/contract/api.ts). */
 export const MAX_LAYERS = 200
 export const MAX_NAME = 200
 
@@ -132,7 +132,7 @@ export const useLayersStore = defineStore('layers', () => {
     save(r.doc)
   }
 
-  /** The host keeps at most this many layers per node (core/api.ts); say so instead of failing to save. */
+  /** The host keeps at most this many layers per node (core/contract/api.ts); say so instead of failing to save. */
   function roomForLayer(): boolean {
     if ((doc.value?.layers.length ?? 0) < MAX_LAYERS) return true
     toasts.info(`A node holds at most ${MAX_LAYERS} layers. Generate from this composition to start a fresh stack.`)

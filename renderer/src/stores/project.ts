@@ -4,13 +4,13 @@
  */
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { ProjectAccess, StudioApi, StudioEvent } from '../../../core/api'
-import type { GenerationSettings } from '../../../core/generationParameters'
-import type { EngineDescription, EngineState } from '../../../core/engineTypes'
-import { newestNode } from '../../../core/historyTree'
+import type { ProjectAccess, StudioApi, StudioEvent } from '../../../core/contract/api'
+import type { GenerationSettings } from '../../../core/domain/generationParameters'
+import type { EngineDescription, EngineState } from '../../../core/domain/engineTypes'
+import { newestNode } from '../../../core/domain/historyTree'
 import type { NodeId } from '../../../core/ids'
-import type { HistoryNode, ProjectState } from '../../../core/model'
-import { applyDiff } from '../../../core/projectDiff'
+import type { HistoryNode, ProjectState } from '../../../core/domain/model'
+import { applyDiff } from '../../../core/domain/projectDiff'
 import { useToastStore } from './toasts'
 
 export interface JobProgressView {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { EngineState } from '../../../core/engineTypes'
+import type { EngineState } from '../../../core/domain/engineTypes'
 import { SAMPLING_LIMITS } from '../../../core/limits'
 import { StudioError } from '../../../core/result'
 import { readPngText } from '../../../engine/image/pngText'

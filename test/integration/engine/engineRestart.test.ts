@@ -5,7 +5,7 @@
  * processes; the spawn is only wrapped so the test sees each child the moment it exists.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import type { EngineState } from '../../../core/engineTypes'
+import type { EngineState } from '../../../core/domain/engineTypes'
 import { EngineProcess } from '../../../main/services/engineProcess'
 import { spawnEngineChild, type EngineChild, type SpawnOptions } from '../../../main/services/engineProcessChild'
 import { tinyModelDir } from '../../fixtures/engine/paths'

@@ -1,6 +1,6 @@
 /** Batches through the real host and engine: refusals that queue nothing, one root per photo, cancel. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { batchItems } from '../../../core/batch'
+import { batchItems } from '../../../core/domain/batch'
 import { rejection, settled, solidPng, startTestHost, type TestHost } from './testHost'
 
 let host: TestHost

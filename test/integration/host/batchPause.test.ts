@@ -1,8 +1,8 @@
 /** Pausing a batch on the studio queue through the real host and engine, across a studio restart. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RequestName, RequestResults } from '../../../core/api'
-import { batchItems } from '../../../core/batch'
-import { batchMode } from '../../../core/batchControl'
+import type { RequestName, RequestResults } from '../../../core/contract/api'
+import { batchItems } from '../../../core/domain/batch'
+import { batchMode } from '../../../core/domain/batchControl'
 import { systemClock } from '../../../main/services/clock'
 import { openStudio } from '../../../main/services/openStudio'
 import type { StudioHost } from '../../../main/services/studioHost'

@@ -5,8 +5,8 @@
  * edit node under its photo's root. The password never appears in a message or a log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { batchItems } from '../../../core/batch'
-import { batchMode } from '../../../core/batchControl'
+import { batchItems } from '../../../core/domain/batch'
+import { batchMode } from '../../../core/domain/batchControl'
 import { controlQueue } from '../../../engine/batch/queueControl'
 import { BatchSettings, resultKey, sha256Hex } from '../../../engine/batch/plan'
 import { RESULT_PREFIX } from '../../../engine/batch/redisStore'

@@ -1,8 +1,8 @@
 /** A minimal Node WebSocket client for the contract, used to test the host the way the renderer talks to it. */
 import WebSocket from 'ws'
-import type { RequestName, RequestParams, RequestResults, StudioEvent } from '../../../core/api'
-import { decodeFrame, encodeFrame } from '../../../core/wireCodec'
-import type { ServerEnvelope } from '../../../core/wireProtocol'
+import type { RequestName, RequestParams, RequestResults, StudioEvent } from '../../../core/contract/api'
+import { decodeFrame, encodeFrame } from '../../../core/contract/wireCodec'
+import type { ServerEnvelope } from '../../../core/contract/wireProtocol'
 import type { StudioErrorData } from '../../../core/result'
 
 export class TestClient {

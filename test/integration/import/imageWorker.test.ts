@@ -7,7 +7,7 @@
  */
 import sharp from 'sharp'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { ImportResult } from '../../../core/api'
+import type { ImportResult } from '../../../core/contract/api'
 import type { EngineLike } from '../../../main/services/engineLike'
 import { spawnEngineChild, type EngineChild, type SpawnOptions } from '../../../main/services/engineProcessChild'
 import { ImageWorker } from '../../../main/services/imageWorker'

@@ -6,9 +6,9 @@
  * Usage: node --import tsx crashWriter.ts <path> <driver> <round>
  */
 import { writeSync } from 'node:fs'
-import { importImage, queueGeneration, setNodeLabel, settleJob, startJob } from '../../../core/actions'
+import { importImage, queueGeneration, setNodeLabel, settleJob, startJob } from '../../../core/domain/actions'
 import type { JobId, NodeId } from '../../../core/ids'
-import { applyDiff, type ProjectDiff } from '../../../core/projectDiff'
+import { applyDiff, type ProjectDiff } from '../../../core/domain/projectDiff'
 import type { Result } from '../../../core/result'
 import type { DriverName } from '../../../main/store/driver'
 import { openProjectStore } from '../../../main/store/sqliteProjectStore'

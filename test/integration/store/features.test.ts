@@ -5,7 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { restoreBranch, trashBranch } from '../../../core/actions'
+import { restoreBranch, trashBranch } from '../../../core/domain/actions'
 import type { FrameId, NodeId } from '../../../core/ids'
 import { addRecent, listRecent, removeRecent, RECENT_LIMIT } from '../../../main/store/recent'
 import { exportCopy, importCopy, saveAs } from '../../../main/store/backup'

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BlobHash, JobId, NodeId } from '../../../core/ids'
-import type { BlobMeta } from '../../../core/model'
+import type { BlobMeta } from '../../../core/domain/model'
 import { availableDrivers, type DriverName } from '../../../main/store/driver'
 
 /**

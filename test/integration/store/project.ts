@@ -1,7 +1,7 @@
 /** Builds a small real project through core actions for the feature tests. */
-import { addFrame, importImage, queueGeneration, settleJob, startJob } from '../../../core/actions'
+import { addFrame, importImage, queueGeneration, settleJob, startJob } from '../../../core/domain/actions'
 import type { BlobHash, FrameId, JobId, NodeId } from '../../../core/ids'
-import { applyDiff, type ProjectDiff } from '../../../core/projectDiff'
+import { applyDiff, type ProjectDiff } from '../../../core/domain/projectDiff'
 import type { Result } from '../../../core/result'
 import type { SqliteProjectStore } from '../../../main/store/sqliteProjectStore'
 import { blobOf, bytesFor } from './helpers'

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { importImage, setNodeLabel, setNodeStarred, settleJob, startJob, trashBranch } from '../../../core/actions'
-import { batchIds, batchItems, batchRootLabel, estimateFromCalibration, exportNames, parseBatchLabel } from '../../../core/batch'
+import { importImage, setNodeLabel, setNodeStarred, settleJob, startJob, trashBranch } from '../../../core/domain/actions'
+import { batchIds, batchItems, batchRootLabel, estimateFromCalibration, exportNames, parseBatchLabel } from '../../../core/domain/batch'
 import { asBlobHash, asJobId, asNodeId } from '../../../core/ids'
-import { queueGeneration } from '../../../core/jobActions'
-import { createEmptyProject, type BlobMeta, type ProjectState } from '../../../core/model'
-import { applyDiff, type ProjectDiff } from '../../../core/projectDiff'
+import { queueGeneration } from '../../../core/domain/jobActions'
+import { createEmptyProject, type BlobMeta, type ProjectState } from '../../../core/domain/model'
+import { applyDiff, type ProjectDiff } from '../../../core/domain/projectDiff'
 import type { Result } from '../../../core/result'
 
 const blob = (c: string): BlobMeta => ({

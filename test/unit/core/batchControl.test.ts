@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { importImage, nextRunnableJob, setNodeLabel } from '../../../core/actions'
-import { batchItems, batchRootLabel } from '../../../core/batch'
-import { batchMode, heldJobIds, setBatchPaused, withoutHeldJobs } from '../../../core/batchControl'
+import { importImage, nextRunnableJob, setNodeLabel } from '../../../core/domain/actions'
+import { batchItems, batchRootLabel } from '../../../core/domain/batch'
+import { batchMode, heldJobIds, setBatchPaused, withoutHeldJobs } from '../../../core/domain/batchControl'
 import { asBlobHash, asJobId, asNodeId } from '../../../core/ids'
-import { queueGeneration } from '../../../core/jobActions'
-import { createEmptyProject, type BlobMeta, type ProjectState } from '../../../core/model'
-import { applyDiff, type ProjectDiff } from '../../../core/projectDiff'
+import { queueGeneration } from '../../../core/domain/jobActions'
+import { createEmptyProject, type BlobMeta, type ProjectState } from '../../../core/domain/model'
+import { applyDiff, type ProjectDiff } from '../../../core/domain/projectDiff'
 import type { Result } from '../../../core/result'
 
 const blob = (c: string): BlobMeta => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { RequestSchemas } from '../../../core/api'
-import { Channels, requestNames } from '../../../core/channels'
+import { RequestSchemas } from '../../../core/contract/api'
+import { Channels, requestNames } from '../../../core/contract/channels'
 
 describe('Channels', () => {
   it('gives each request its own channel', () => {

@@ -4,7 +4,7 @@
  * the limits with a message naming the field — whoever calls it (process, CLI, batch).
  */
 import { describe, expect, it } from 'vitest'
-import { generationJobSchema, generationProgressSchema } from '../../../core/generationJob'
+import { generationJobSchema, generationProgressSchema } from '../../../core/contract/generationJob'
 import { FEATHER_LIMITS } from '../../../core/limits'
 import { KontextEngine } from '../../../engine/engineService'
 

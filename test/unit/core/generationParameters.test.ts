@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatParameters, settingsFromPngText } from '../../../core/generationParameters'
+import { formatParameters, settingsFromPngText } from '../../../core/domain/generationParameters'
 
 describe('the parameters text chunk other image tools read', () => {
   const settings = {

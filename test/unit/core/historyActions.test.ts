@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { importImage, queueGeneration, restoreBranch, settleJob, startJob, trashBranch, interruptRunningJobs } from '../../../core/actions'
-import { childrenOf, pathToRoot, roots } from '../../../core/historyTree'
+import { importImage, queueGeneration, restoreBranch, settleJob, startJob, trashBranch, interruptRunningJobs } from '../../../core/domain/actions'
+import { childrenOf, pathToRoot, roots } from '../../../core/domain/historyTree'
 import { asBlobHash, asJobId, asNodeId } from '../../../core/ids'
-import { createEmptyProject, type BlobMeta, type ProjectState } from '../../../core/model'
-import { applyDiff, type ProjectDiff } from '../../../core/projectDiff'
+import { createEmptyProject, type BlobMeta, type ProjectState } from '../../../core/domain/model'
+import { applyDiff, type ProjectDiff } from '../../../core/domain/projectDiff'
 import type { Result } from '../../../core/result'
 
 const blob = (c: string): BlobMeta => ({
@@ -129,7 +129,7 @@ describe('a designer’s history', () => {
 
 describe('the queue', () => {
   it('reorders queued jobs and retries a failed one at the end', async () => {
-    const { reorderJob, retryJob, nextRunnableJob } = await import('../../../core/jobActions')
+    const { reorderJob, retryJob, nextRunnableJob } = await import('../../../core/domain/jobActions')
     let s = createEmptyProject('p', 'Shoes', 0)
     s = apply(s, importImage(s, { id: asNodeId('a'), blob: blob('a'), sourceName: 'shoe.png', at: 1 }))
     s = edit(s, 'b', 'a', 2)
@@ -151,7 +151,7 @@ describe('the queue', () => {
 
 describe('project settings', () => {
   it('renames the project and changes only the defaults given; an empty name is refused', async () => {
-    const { updateProject } = await import('../../../core/actions')
+    const { updateProject } = await import('../../../core/domain/actions')
     const s = createEmptyProject('p', 'Shoes', 0)
     const next = apply(s, updateProject(s, { name: '  Spring campaign ', steps: 12, at: 5 }))
     expect(next.project.name).toBe('Spring campaign')

@@ -16,7 +16,7 @@ import {
   snapBox,
   transformedBounds,
   updateLayer,
-} from '../../../core/layers'
+} from '../../../core/domain/layers'
 
 const hash = (c: string) => asBlobHash(c.repeat(64))
 const id = asLayerId
@@ -121,7 +121,7 @@ describe('transforms and snapping', () => {
 
 describe('placing a dropped picture', () => {
   it('fits a larger picture inside the document, centred, never enlarging a small one', async () => {
-    const { placeInside } = await import('../../../core/layers')
+    const { placeInside } = await import('../../../core/domain/layers')
     expect(placeInside({ width: 64, height: 64 }, 128, 128, { x: 32, y: 32 })).toEqual({
       x: 0,
       y: 0,

@@ -4,11 +4,11 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { RequestSchemas } from '../../../core/api'
-import { safeDisplayText } from '../../../core/displayText'
+import { RequestSchemas } from '../../../core/contract/api'
+import { safeDisplayText } from '../../../core/domain/displayText'
 import { fitsExport, maxExportScale, SAMPLING_LIMITS, type ExportImageFormat } from '../../../core/limits'
 import { numberOption } from '../../../engine/cli/inputs'
-import { generationJobSchema } from '../../../core/generationJob'
+import { generationJobSchema } from '../../../core/contract/generationJob'
 
 const job = { model: 'kontext-tiny', prompt: 'a ring', contexts: [], seed: 1, steps: 8, guidance: 1 }
 const generate = { parentId: null, prompt: 'a ring', contextBlobs: [] }

@@ -4,12 +4,12 @@
  * stack at this depth and the history panel stayed empty.
  */
 import { describe, expect, it } from 'vitest'
-import { restoreBranch, trashBranch } from '../../../core/actions'
-import { pathToRoot, subtree } from '../../../core/historyTree'
+import { restoreBranch, trashBranch } from '../../../core/domain/actions'
+import { pathToRoot, subtree } from '../../../core/domain/historyTree'
 import { asNodeId } from '../../../core/ids'
-import { createEmptyProject } from '../../../core/model'
-import { removableNodes } from '../../../core/trash'
-import { layoutForest } from '../../../core/treeLayout'
+import { createEmptyProject } from '../../../core/domain/model'
+import { removableNodes } from '../../../core/domain/trash'
+import { layoutForest } from '../../../core/domain/treeLayout'
 import { checkConsistency } from '../../../main/store/consistency'
 import { historyRows } from '../../../renderer/src/components/historyRows'
 import { chainNode, linearHistory } from '../../support/longHistory'

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
-import { demonstrationWarning, quantisedColours } from '../../../core/photoCheck'
+import { demonstrationWarning, quantisedColours } from '../../../core/domain/photoCheck'
 import { goldenDir } from '../../fixtures/engine/paths'
 
 const tiny = { name: 'Kontext tiny (bundled)', vocabulary: ['a', 'circle', 'red'], resolutions: [[64, 64]] as const }

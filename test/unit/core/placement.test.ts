@@ -1,6 +1,6 @@
 /** The status bar's line for which component ran on which provider. */
 import { describe, expect, it } from 'vitest'
-import { placementText } from '../../../core/placement'
+import { placementText } from '../../../core/domain/placement'
 
 describe('placementText', () => {
   it('groups components by provider in the order they first ran', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { promptWords, shownWord, unknownPromptWords } from '../../../core/promptWords'
+import { promptWords, shownWord, unknownPromptWords } from '../../../core/domain/promptWords'
 
 describe('how a closed-vocabulary model reads an instruction', () => {
   it('treats punctuation as a separator, not as part of a word', () => {

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { nearestResolution, sizeMenu, type Size } from '../../../core/sizeMenu'
+import { nearestResolution, sizeMenu, type Size } from '../../../core/domain/sizeMenu'
 import { chooseResolution } from '../../../engine/math/resolution'
 import fluxManifest from '../../../engine/manifests/flux1-kontext-dev.json'
 

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { importImage, settleJob, startJob } from '../../../core/actions'
-import { acceptCandidate, applyToFrames, discardCandidate } from '../../../core/frameReview'
-import { childrenOf } from '../../../core/historyTree'
+import { importImage, settleJob, startJob } from '../../../core/domain/actions'
+import { acceptCandidate, applyToFrames, discardCandidate } from '../../../core/domain/frameReview'
+import { childrenOf } from '../../../core/domain/historyTree'
 import { asBlobHash, asFrameId, asJobId, asNodeId } from '../../../core/ids'
-import { nextRunnableJob } from '../../../core/jobActions'
-import { createEmptyProject, type BlobMeta, type ProjectState } from '../../../core/model'
-import { applyDiff, type ProjectDiff } from '../../../core/projectDiff'
+import { nextRunnableJob } from '../../../core/domain/jobActions'
+import { createEmptyProject, type BlobMeta, type ProjectState } from '../../../core/domain/model'
+import { applyDiff, type ProjectDiff } from '../../../core/domain/projectDiff'
 import type { Result } from '../../../core/result'
-import { rerunBranch, rerunWithSeed } from '../../../core/rerun'
-import { frameLineage, insertFrame, moveFrame, nextShot, orderedFrames, totalDurationMs, updateFrame } from '../../../core/storyboard'
-import { queueGeneration } from '../../../core/jobActions'
+import { rerunBranch, rerunWithSeed } from '../../../core/domain/rerun'
+import { frameLineage, insertFrame, moveFrame, nextShot, orderedFrames, totalDurationMs, updateFrame } from '../../../core/domain/storyboard'
+import { queueGeneration } from '../../../core/domain/jobActions'
 
 const blob = (c: string): BlobMeta => ({
   hash: asBlobHash(c.repeat(64)),
@@ -233,7 +233,7 @@ describe('re-running', () => {
 
 describe('shot titles and shapes', () => {
   it('an automatic title is the frame’s position, also for titles older projects stored with a number', async () => {
-    const { frameTitle, isAutomaticTitle } = await import('../../../core/storyboard')
+    const { frameTitle, isAutomaticTitle } = await import('../../../core/domain/storyboard')
     expect(frameTitle({ title: '' }, 0)).toBe('Shot 1')
     expect(frameTitle({ title: 'Shot 4' }, 1)).toBe('Shot 2')
     expect(frameTitle({ title: 'Hero enters' }, 1)).toBe('Hero enters')
@@ -242,7 +242,7 @@ describe('shot titles and shapes', () => {
   })
 
   it('an aspect preset keeps about the previous frame’s pixel count, in multiples of 16', async () => {
-    const { sizeForAspect } = await import('../../../core/storyboard')
+    const { sizeForAspect } = await import('../../../core/domain/storyboard')
     expect(sizeForAspect({ width: 1024, height: 1024 }, '16:9')).toEqual({ width: 1360, height: 768 })
     expect(sizeForAspect({ width: 1024, height: 1024 }, '1:1')).toEqual({ width: 1024, height: 1024 })
     const scope = sizeForAspect({ width: 1024, height: 1024 }, '2.39:1')

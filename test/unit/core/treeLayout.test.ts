@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { layoutForest } from '../../../core/treeLayout'
+import { layoutForest } from '../../../core/domain/treeLayout'
 import { asNodeId } from '../../../core/ids'
-import type { HistoryNode } from '../../../core/model'
+import type { HistoryNode } from '../../../core/domain/model'
 
 function node(id: string, parentId: string | null, createdAt: number, deletedAt: number | null = null): HistoryNode {
   return {

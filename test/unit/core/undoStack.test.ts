@@ -1,7 +1,7 @@
 /** Layer-edit undo/redo: moves, opacity, strokes, adds and reorders are steps; redo is cleared by a new step. */
 import { describe, expect, it } from 'vitest'
 import { asBlobHash, asLayerId, asNodeId } from '../../../core/ids'
-import { addLayer, createDocument, createImageLayer, createPaintLayer, moveLayer, removeLayer, updateLayer } from '../../../core/layers'
+import { addLayer, createDocument, createImageLayer, createPaintLayer, moveLayer, removeLayer, updateLayer } from '../../../core/domain/layers'
 import {
   EMPTY_STACK,
   MAX_STEPS,
@@ -13,8 +13,8 @@ import {
   redoStep,
   undoStep,
   type UndoStack,
-} from '../../../core/undoStack'
-import type { LayerDocument } from '../../../core/model'
+} from '../../../core/domain/undoStack'
+import type { LayerDocument } from '../../../core/domain/model'
 
 const a = createImageLayer(asLayerId('a'), 'a', asBlobHash('a'.repeat(64)), 10, 10, { x: 5, y: 5 })
 const b = createImageLayer(asLayerId('b'), 'b', asBlobHash('b'.repeat(64)), 10, 10, { x: 50, y: 50 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { validateRequest, isRequestName } from '../../../core/validation'
+import { validateRequest, isRequestName } from '../../../core/contract/validation'
 
 describe('request validation', () => {
   it('accepts a well-formed import and brands nothing it should not', () => {

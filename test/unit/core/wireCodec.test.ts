@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeFrame, encodeFrame, FrameDecodeError } from '../../../core/wireCodec'
+import { decodeFrame, encodeFrame, FrameDecodeError } from '../../../core/contract/wireCodec'
 
 describe('WebSocket frames', () => {
   it('carry nested bytes as bytes and everything else as JSON', () => {

@@ -4,8 +4,8 @@
  * and ipcMain would, so the contract, the sender check and the error envelope are exercised.
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest'
-import type { StudioApi, StudioEvent } from '../../../core/api'
-import { Channels, EVENT_CHANNEL, requestNames } from '../../../core/channels'
+import type { StudioApi, StudioEvent } from '../../../core/contract/api'
+import { Channels, EVENT_CHANNEL, requestNames } from '../../../core/contract/channels'
 import { StudioError, studioError } from '../../../core/result'
 import type { StudioHost } from '../../../main/services/studioHost'
 

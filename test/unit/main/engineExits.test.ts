@@ -5,7 +5,7 @@
  * does (the first rung of cuda → cpu not in $KONTEXT_PROVIDER_SKIP), then dies on a job on the GPU.
  */
 import { describe, expect, it } from 'vitest'
-import type { EngineState } from '../../../core/engineTypes'
+import type { EngineState } from '../../../core/domain/engineTypes'
 import { classifyExit, type EngineExitFacts } from '../../../main/services/engineExit'
 import { EngineProcess } from '../../../main/services/engineProcess'
 import type { EngineChild, SpawnOptions } from '../../../main/services/engineProcessChild'

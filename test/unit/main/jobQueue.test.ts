@@ -5,10 +5,10 @@
  * runs against the real engine in test/integration/host and the e2e stories.
  */
 import { beforeEach, describe, expect, it } from 'vitest'
-import { queuedNodeIds } from '../../../core/queue'
-import type { ValidParams } from '../../../core/api'
+import { queuedNodeIds } from '../../../core/domain/queue'
+import type { ValidParams } from '../../../core/contract/api'
 import type { NodeId } from '../../../core/ids'
-import type { HistoryNode } from '../../../core/model'
+import type { HistoryNode } from '../../../core/domain/model'
 import type { HostClock } from '../../../main/services/clock'
 import type { ImageService } from '../../../main/services/imageWorker'
 import { JobRunner, type JobProgressEvent } from '../../../main/services/jobRunner'

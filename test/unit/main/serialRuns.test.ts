@@ -1,7 +1,7 @@
 /** The queue and a batch's calibration edit share one engine that refuses a second run at once. */
 import { describe, expect, it } from 'vitest'
 import { StudioError, studioError } from '../../../core/result'
-import type { GenerationJob, GenerationResult } from '../../../core/generationJob'
+import type { GenerationJob, GenerationResult } from '../../../core/contract/generationJob'
 import type { EngineLike } from '../../../main/services/engineLike'
 import { serialRuns } from '../../../main/services/serialRuns'
 

@@ -3,11 +3,11 @@
  * gives it an answer, and `emit` plays host events into whatever the store subscribed.
  */
 import { vi, type Mock } from 'vitest'
-import type { RequestName, StudioApi, StudioEvent } from '../../../core/api'
-import { requestNames } from '../../../core/channels'
+import type { RequestName, StudioApi, StudioEvent } from '../../../core/contract/api'
+import { requestNames } from '../../../core/contract/channels'
 import type { BlobHash, NodeId } from '../../../core/ids'
-import { createEmptyProject, type BlobMeta, type HistoryNode, type ProjectState } from '../../../core/model'
-import { baseNode } from '../../../core/nodeFactory'
+import { createEmptyProject, type BlobMeta, type HistoryNode, type ProjectState } from '../../../core/domain/model'
+import { baseNode } from '../../../core/domain/nodeFactory'
 
 export type FakeStudio = StudioApi & {
   readonly calls: { [K in RequestName]: Mock }

@@ -6,7 +6,7 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { nextTick } from 'vue'
-import type { LayerDocument } from '../../../core/model'
+import type { LayerDocument } from '../../../core/domain/model'
 import type { NodeId } from '../../../core/ids'
 import { useLayersStore } from '../../../renderer/src/stores/layers'
 import { useProjectStore } from '../../../renderer/src/stores/project'

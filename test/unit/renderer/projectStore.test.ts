@@ -5,9 +5,9 @@
  */
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { EngineDescription } from '../../../core/engineTypes'
+import type { EngineDescription } from '../../../core/domain/engineTypes'
 import type { JobId, NodeId } from '../../../core/ids'
-import { createEmptyProject } from '../../../core/model'
+import { createEmptyProject } from '../../../core/domain/model'
 import { useProjectStore } from '../../../renderer/src/stores/project'
 import { useToastStore } from '../../../renderer/src/stores/toasts'
 import { createFakeStudio, doneNode, projectWith } from './fakeStudio'

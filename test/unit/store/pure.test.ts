@@ -1,9 +1,9 @@
 /** The store's pure pieces: header parsing, driver error mapping, search terms, and core's trash plan. */
 import { describe, expect, it } from 'vitest'
 import type { BlobHash, FrameId, JobId, NodeId } from '../../../core/ids'
-import { createEmptyProject, type HistoryNode, type ProjectState } from '../../../core/model'
-import { baseNode } from '../../../core/nodeFactory'
-import { planEmptyTrash, removableNodes } from '../../../core/trash'
+import { createEmptyProject, type HistoryNode, type ProjectState } from '../../../core/domain/model'
+import { baseNode } from '../../../core/domain/nodeFactory'
+import { planEmptyTrash, removableNodes } from '../../../core/domain/trash'
 import { sqliteCode } from '../../../main/store/driver/errors'
 import { fsErrorToStoreError, parseHeader } from '../../../main/store/fileCheck'
 import { searchTerms } from '../../../main/store/queries'

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { testRunJob } from '../../../../core/modelTest'
+import { testRunJob } from '../../../../core/domain/modelTest'
 import { listProviders } from '../../../../engine/sessions'
 import { runCli } from '../../../fixtures/engine/runCli'
 

@@ -2,10 +2,10 @@
  * The queue read from the project: the queued nodes in job order, whether one can start now, and
  * which queued nodes wait on a node's result. Pure selectors; the changes are in jobActions.ts.
  */
-import type { BlobHash, NodeId } from './ids'
+import type { BlobHash, NodeId } from '../ids'
 import type { HistoryNode, Job, ProjectState } from './model'
 import { missingNode } from './nodeFactory'
-import { studioError, type StudioErrorData } from './result'
+import { studioError, type StudioErrorData } from '../result'
 
 const byOrder = (a: Job, b: Job): number => a.order - b.order || a.createdAt - b.createdAt
 

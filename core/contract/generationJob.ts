@@ -5,7 +5,7 @@
  * fields. Every limit comes from core/limits.ts.
  */
 import { z } from 'zod'
-import { ENGINE_SIDE_LIMITS, FEATHER_LIMITS, MAX_PROMPT_CHARS, SAMPLING_LIMITS, type NumberRange } from './limits'
+import { ENGINE_SIDE_LIMITS, FEATHER_LIMITS, MAX_PROMPT_CHARS, SAMPLING_LIMITS, type NumberRange } from '../limits'
 
 const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes (a Uint8Array)')
 /** A number within one of the shared limits. */

@@ -4,7 +4,7 @@
  * download in progress.
  */
 import type { ProviderInfo } from './engineTypes'
-import type { StudioErrorData } from './result'
+import type { StudioErrorData } from '../result'
 
 export type CardStatus = 'ready' | 'downloading' | 'verifying' | 'broken' | 'incomplete'
 

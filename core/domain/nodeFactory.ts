@@ -1,8 +1,8 @@
 /** Shared building blocks of the pure actions. */
-import type { NodeId } from './ids'
+import type { NodeId } from '../ids'
 import type { HistoryNode, NodeKind, ProjectState } from './model'
 import type { ProjectDiff } from './projectDiff'
-import { studioError, type StudioErrorData } from './result'
+import { studioError, type StudioErrorData } from '../result'
 
 export const touch = (state: ProjectState, at: number): ProjectDiff['project'] => ({ ...state.project, modifiedAt: at })
 

@@ -2,10 +2,10 @@
  * "Apply to frames": one instruction runs on several frames, each producing a child node that
  * waits for review. Accepting points the frame at the candidate; discarding trashes it.
  */
-import type { FrameId, JobId, NodeId } from './ids'
+import type { FrameId, JobId, NodeId } from '../ids'
 import type { GenerationParams, ProjectState } from './model'
 import { applyDiff, mergeDiffs, type ProjectDiff } from './projectDiff'
-import { err, ok, studioError, type Result } from './result'
+import { err, ok, studioError, type Result } from '../result'
 import { trashBranch } from './actions'
 import { queueGeneration } from './jobActions'
 import { touch } from './nodeFactory'

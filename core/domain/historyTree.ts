@@ -1,5 +1,5 @@
 /** Pure queries over the history forest. Ordering is by creation time, then id, so it is stable. */
-import type { NodeId } from './ids'
+import type { NodeId } from '../ids'
 import type { HistoryNode, ProjectState } from './model'
 
 type Nodes = ProjectState['nodes']

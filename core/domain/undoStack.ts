@@ -4,7 +4,7 @@
  * document. Only document changes are steps; selection and viewport never reach this stack, so
  * selecting a layer does not wipe redo (the excalidraw lesson). Generation history is separate.
  */
-import type { LayerId } from './ids'
+import type { LayerId } from '../ids'
 import type { Layer, LayerDocument } from './model'
 
 export interface LayerDiff {

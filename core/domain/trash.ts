@@ -2,7 +2,7 @@
  * Emptying the trash as a pure plan: which trashed nodes go for good (with their jobs and frames)
  * and which blobs nothing references afterwards. The store commits the plan in one transaction.
  */
-import type { BlobHash, NodeId } from './ids'
+import type { BlobHash, NodeId } from '../ids'
 import type { Frame, HistoryNode, LayerDocument, ProjectState } from './model'
 import type { ProjectDiff } from './projectDiff'
 

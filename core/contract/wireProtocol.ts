@@ -1,7 +1,7 @@
 /** The WebSocket envelope around contract requests, responses and events. */
 import { z } from 'zod'
 import type { StudioEvent } from './api'
-import type { StudioErrorData } from './result'
+import type { StudioErrorData } from '../result'
 
 export const RequestEnvelopeSchema = z
   .object({

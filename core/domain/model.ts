@@ -3,8 +3,8 @@
  * (see projectDiff.ts) produced by a pure action in actions.ts, persisted by the host in one
  * transaction and mirrored by the renderer — so both sides agree on what an action means.
  */
-import type { BlobHash, FrameId, JobId, LayerId, NodeId } from './ids'
-import type { StudioErrorData } from './result'
+import type { BlobHash, FrameId, JobId, LayerId, NodeId } from '../ids'
+import type { StudioErrorData } from '../result'
 
 export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'avif' | 'tiff' | 'gif'
 

@@ -3,7 +3,7 @@
  * ids are minted by the caller (the renderer store), so these stay deterministic and testable.
  * The node's own result is not a layer here: it is the base every document is drawn over.
  */
-import type { BlobHash, LayerId, NodeId } from './ids'
+import type { BlobHash, LayerId, NodeId } from '../ids'
 import type { ImageLayer, Layer, LayerDocument, LayerTransform, PaintLayer, TextLayer } from './model'
 
 export const IDENTITY: LayerTransform = { x: 0, y: 0, scaleX: 1, scaleY: 1, rotation: 0 }

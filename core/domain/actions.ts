@@ -3,10 +3,10 @@
  * never read, so the same action gives the same diff in the host, the renderer and the tests.
  * Expected failures (unknown node, wrong state) are returned as `Result` errors.
  */
-import type { FrameId, NodeId } from './ids'
+import type { FrameId, NodeId } from '../ids'
 import type { BlobMeta, Frame, HistoryNode, ProjectState } from './model'
 import type { ProjectDiff } from './projectDiff'
-import { err, ok, studioError, type Result } from './result'
+import { err, ok, studioError, type Result } from '../result'
 import { baseNode, missingNode, touch } from './nodeFactory'
 import { subtree } from './historyTree'
 

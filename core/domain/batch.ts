@@ -5,7 +5,7 @@
  * out of its batch), the review state is the edit's star (accepted) or trash (rejected), and an
  * old project file opens unchanged.
  */
-import type { NodeId } from './ids'
+import type { NodeId } from '../ids'
 import type { HistoryNode, NodeStatus, ProjectState } from './model'
 
 const LABEL = /^(.*) · batch ([A-Za-z0-9_-]{1,64})( · workers)?( · paused)?$/

@@ -4,10 +4,10 @@
  * retry it, and recover after a crash. The node's status is the job's state; a job row only
  * holds the node's place in the queue.
  */
-import type { BlobHash, JobId, NodeId } from './ids'
+import type { BlobHash, JobId, NodeId } from '../ids'
 import type { BlobMeta, GenerationParams, HistoryNode, Job, NodeKind, ProjectState, RegionSpec } from './model'
 import type { ProjectDiff } from './projectDiff'
-import { err, ok, studioError, type Result, type StudioErrorData } from './result'
+import { err, ok, studioError, type Result, type StudioErrorData } from '../result'
 import { baseNode, missingNode, touch } from './nodeFactory'
 import { endOfQueue, jobReadiness, queuedJobs, waitingDescendants } from './queue'
 

@@ -1,12 +1,12 @@
 /**
  * Pausing a batch, and keeping the studio's own queue off the jobs it must not run. The state
- * lives on the roots' labels (core/batch.ts), so a paused batch is still paused after a restart.
+ * lives on the roots' labels (core/domain/batch.ts), so a paused batch is still paused after a restart.
  */
 import { batchRootLabel, parseBatchLabel } from './batch'
-import type { JobId, NodeId } from './ids'
+import type { JobId, NodeId } from '../ids'
 import type { HistoryNode, ProjectState } from './model'
 import type { ProjectDiff } from './projectDiff'
-import { studioError, type Result, err, ok } from './result'
+import { studioError, type Result, err, ok } from '../result'
 
 const roots = (state: ProjectState, batchId: string): HistoryNode[] =>
   Object.values(state.nodes).filter((n) => n.parentId === null && n.deletedAt === null && parseBatchLabel(n.label)?.batchId === batchId)

@@ -3,7 +3,7 @@
  * and ids removed. The host writes one diff per transaction; the renderer applies the same diff
  * to its mirror. Blobs are only ever added here — they are collected when the trash is emptied.
  */
-import type { BlobHash, FrameId, JobId, NodeId } from './ids'
+import type { BlobHash, FrameId, JobId, NodeId } from '../ids'
 import type { BlobMeta, Frame, HistoryNode, Job, LayerDocument, ProjectInfo, ProjectState } from './model'
 
 export interface ProjectDiff {

@@ -1,7 +1,7 @@
 /** Saving a node's layer document (the canvas composition it will be edited as). */
 import type { LayerDocument, ProjectState } from './model'
 import type { ProjectDiff } from './projectDiff'
-import { err, ok, studioError, type Result } from './result'
+import { err, ok, studioError, type Result } from '../result'
 import { missingNode, touch } from './nodeFactory'
 
 export function saveLayerDocument(state: ProjectState, input: { document: LayerDocument; at: number }): Result<ProjectDiff> {

@@ -2,10 +2,10 @@
  * Re-running never overwrites: a new seed makes a sibling, and replaying a branch makes a new
  * chain under another ancestor with the same instructions and seeds.
  */
-import type { BlobHash, JobId, NodeId } from './ids'
+import type { BlobHash, JobId, NodeId } from '../ids'
 import type { ProjectState } from './model'
 import { applyDiff, mergeDiffs, type ProjectDiff } from './projectDiff'
-import { err, ok, studioError, type Result } from './result'
+import { err, ok, studioError, type Result } from '../result'
 import { pathToRoot } from './historyTree'
 import { queueGeneration } from './jobActions'
 import { missingNode } from './nodeFactory'

@@ -3,7 +3,7 @@
  * side by side. Leaves take consecutive columns; a parent sits over the middle of its children.
  * Pure and linear in the number of nodes, so a 1,000-node project lays out instantly.
  */
-import type { NodeId } from './ids'
+import type { NodeId } from '../ids'
 import type { HistoryNode, ProjectState } from './model'
 
 export interface LaidOutNode {

@@ -2,10 +2,10 @@
  * The storyboard: frames point at history nodes and never copy images. Order is a fractional
  * key, so moving a frame rewrites one record (and a crash mid-move cannot scramble the strip).
  */
-import type { BlobHash, FrameId, JobId, NodeId } from './ids'
+import type { BlobHash, FrameId, JobId, NodeId } from '../ids'
 import type { Frame, GenerationParams, ProjectState } from './model'
 import { applyDiff, mergeDiffs, type ProjectDiff } from './projectDiff'
-import { err, ok, studioError, type Result, type StudioErrorData } from './result'
+import { err, ok, studioError, type Result, type StudioErrorData } from '../result'
 import { pathToRoot, subtree } from './historyTree'
 import { queueGeneration } from './jobActions'
 import { missingNode, touch } from './nodeFactory'

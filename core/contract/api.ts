@@ -4,16 +4,16 @@
  * schemas in `RequestSchemas` before a service sees it. The renderer never knows which it has.
  */
 import { z } from 'zod'
-import type { GenerationSettings } from './generationParameters'
-import type { BlobHash, FrameId, JobId, LayerId, NodeId } from './ids'
-import type { EngineDescription, EngineState } from './engineTypes'
-import { TEXT_FONTS, type BlobMeta, type ProjectState } from './model'
-import type { ModelDownloadStatus, ModelsOverview } from './modelCards'
-import type { TestRunResult } from './modelTest'
-import type { ProjectDiff } from './projectDiff'
-import type { StudioErrorData } from './result'
+import type { GenerationSettings } from '../domain/generationParameters'
+import type { BlobHash, FrameId, JobId, LayerId, NodeId } from '../ids'
+import type { EngineDescription, EngineState } from '../domain/engineTypes'
+import { TEXT_FONTS, type BlobMeta, type ProjectState } from '../domain/model'
+import type { ModelDownloadStatus, ModelsOverview } from '../domain/modelCards'
+import type { TestRunResult } from '../domain/modelTest'
+import type { ProjectDiff } from '../domain/projectDiff'
+import type { StudioErrorData } from '../result'
 import { generationJobSchema, inRange, samplingFields } from './generationJob'
-import { EXPORT_SCALE_LIMITS, MAX_IMAGE_SIDE, SAMPLING_LIMITS } from './limits'
+import { EXPORT_SCALE_LIMITS, MAX_IMAGE_SIDE, SAMPLING_LIMITS } from '../limits'
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not an id')
 const nodeId = id.transform((v) => v as NodeId)
@@ -100,7 +100,7 @@ const layerDocument = z
   })
   .strict()
 
-export { MAX_IMAGE_SIDE, MAX_IMPORT_BYTES } from './limits'
+export { MAX_IMAGE_SIDE, MAX_IMPORT_BYTES } from '../limits'
 
 export const RequestSchemas = {
   getProject: z.object({}).strict(),

@@ -1,6 +1,6 @@
 /** Validates one incoming request against the contract; used by both transports' servers. */
 import { RequestSchemas, type RequestName, type ValidParams } from './api'
-import { err, ok, studioError, type Result } from './result'
+import { err, ok, studioError, type Result } from '../result'
 
 export const isRequestName = (name: unknown): name is RequestName =>
   typeof name === 'string' && Object.prototype.hasOwnProperty.call(RequestSchemas, name)
