@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { importImage, queueGeneration, restoreBranch, settleJob, startJob, trashBranch, interruptRunningJobs } from '../../../core/domain/actions'
+import {
+  importImage,
+  queueGeneration,
+  restoreBranch,
+  settleJob,
+  startJob,
+  trashBranch,
+  interruptRunningJobs,
+} from '../../../core/domain/actions'
 import { childrenOf, pathToRoot, roots } from '../../../core/domain/historyTree'
 import { asBlobHash, asJobId, asNodeId } from '../../../core/ids'
 import { createEmptyProject, type BlobMeta, type ProjectState } from '../../../core/domain/model'

@@ -8,7 +8,15 @@ import { createEmptyProject, type BlobMeta, type ProjectState } from '../../../c
 import { applyDiff, type ProjectDiff } from '../../../core/domain/projectDiff'
 import type { Result } from '../../../core/result'
 import { rerunBranch, rerunWithSeed } from '../../../core/domain/rerun'
-import { frameLineage, insertFrame, moveFrame, nextShot, orderedFrames, totalDurationMs, updateFrame } from '../../../core/domain/storyboard'
+import {
+  frameLineage,
+  insertFrame,
+  moveFrame,
+  nextShot,
+  orderedFrames,
+  totalDurationMs,
+  updateFrame,
+} from '../../../core/domain/storyboard'
 import { queueGeneration } from '../../../core/domain/jobActions'
 
 const blob = (c: string): BlobMeta => ({

@@ -1,7 +1,15 @@
 /** Layer-edit undo/redo: moves, opacity, strokes, adds and reorders are steps; redo is cleared by a new step. */
 import { describe, expect, it } from 'vitest'
 import { asBlobHash, asLayerId, asNodeId } from '../../../core/ids'
-import { addLayer, createDocument, createImageLayer, createPaintLayer, moveLayer, removeLayer, updateLayer } from '../../../core/domain/layers'
+import {
+  addLayer,
+  createDocument,
+  createImageLayer,
+  createPaintLayer,
+  moveLayer,
+  removeLayer,
+  updateLayer,
+} from '../../../core/domain/layers'
 import {
   EMPTY_STACK,
   MAX_STEPS,
