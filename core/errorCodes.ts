@@ -122,6 +122,7 @@ export const ERROR_CODES = [
   // region
   'region.emptyMask',
   'region.noContext',
+  'region.noTransparency',
   'region.unreadable',
   // request
   'request.forbidden',

@@ -8,6 +8,7 @@ import type { GenerationSettings } from '../domain/generationParameters'
 import type { BlobHash, FrameId, JobId, LayerId, NodeId } from '../ids'
 import type { EngineDescription, EngineState } from '../domain/engineTypes'
 import { TEXT_FONTS, type BlobMeta, type ProjectState } from '../domain/model'
+import { REGION_PRESETS } from '../domain/regionPreset'
 import type { ModelDownloadStatus, ModelsOverview } from '../domain/modelCards'
 import type { TestRunResult } from '../domain/modelTest'
 import type { ProjectDiff } from '../domain/projectDiff'
@@ -228,6 +229,8 @@ export const RequestSchemas = {
       refs: z.array(blobHash).max(8).optional(),
       /** Run on `kontext worker`s through this Redis queue instead of the studio's own queue. */
       queue: batchQueue.optional(),
+      /** Which part of each photo may change; each item's mask is made from its photo (absent = whole image). */
+      region: z.enum(REGION_PRESETS).optional(),
     })
     .strict(),
   /** Cancels the batch's queued and running jobs. */

@@ -19,7 +19,14 @@ import { RedisBlobStore } from './redisStore'
 export const DEFAULT_QUEUE = 'kontext-batch'
 
 /** A job carries hashes and settings, never a path; the worker re-derives the key and seed from them. */
-export const JobData = z.object({ v: z.literal(1), key: BlobHash, input: BlobHash, settings: BatchSettings })
+export const JobData = z.object({
+  v: z.literal(1),
+  key: BlobHash,
+  input: BlobHash,
+  settings: BatchSettings,
+  /** A region edit's mask, as a blob hash (part of the key: a worker that ignored it would refuse the key). */
+  mask: BlobHash.optional(),
+})
 export type JobData = z.infer<typeof JobData>
 
 export async function connectTo(url: string): Promise<Result<{ endpoint: RedisEndpoint; redis: Redis }>> {
@@ -56,7 +63,7 @@ function decodeReason(reason: string): StudioErrorData {
 }
 
 /** What the queue needs of an item: a unique name, its input's hash and its result key. */
-export type QueuedItem = Pick<PlannedItem, 'name' | 'inputHash' | 'key'>
+export type QueuedItem = Pick<PlannedItem, 'name' | 'inputHash' | 'key' | 'maskHash'>
 
 export interface QueuedBatch<I extends QueuedItem = QueuedItem> {
   readonly url: string
@@ -66,6 +73,8 @@ export interface QueuedBatch<I extends QueuedItem = QueuedItem> {
   readonly refs: readonly Uint8Array[]
   /** The input's bytes (a file for the CLI, a stored blob for the studio). */
   readonly readInput: (item: I) => Promise<Uint8Array>
+  /** The region mask's bytes of an item with a `maskHash` (sent as a blob beside its input). */
+  readonly readMask?: (item: I) => Promise<Uint8Array>
   /** Takes a result where it belongs (a file in --out, a node in the studio) before it counts as done. */
   readonly deliver: (item: I, png: Uint8Array) => Promise<void>
   readonly wait: boolean
@@ -90,7 +99,13 @@ export async function runQueuedBatch<I extends QueuedItem>(b: QueuedBatch<I>): P
     for (const [i, ref] of b.refs.entries()) await store.putBlob(b.settings.refs[i] as string, ref)
     const have = await store.haveResults(b.items.map((i) => i.key))
     const toRun = b.items.filter((_, i) => !have[i])
-    for (const item of toRun) await store.putBlob(item.inputHash, await b.readInput(item))
+    for (const item of toRun) {
+      await store.putBlob(item.inputHash, await b.readInput(item))
+      if (item.maskHash) {
+        if (!b.readMask) throw new Error('a region batch needs readMask')
+        await store.putBlob(item.maskHash, await b.readMask(item))
+      }
+    }
     if (b.wait) await events.waitUntilReady()
     await enqueue(queue, toRun, b.settings, b.attempts ?? 3)
     b.log(`batch: ${b.items.length} items (${b.items.length - toRun.length} already done) on ${describeEndpoint(endpoint)}`)
@@ -108,7 +123,7 @@ async function enqueue(queue: Queue<JobData>, items: readonly QueuedItem[], sett
   for (const item of items) if ((await queue.getJobState(item.key)) === 'failed') await (await queue.getJob(item.key))?.retry('failed')
   const jobs = items.map((item) => ({
     name: 'edit',
-    data: { v: 1 as const, key: item.key, input: item.inputHash, settings },
+    data: { v: 1 as const, key: item.key, input: item.inputHash, settings, ...(item.maskHash ? { mask: item.maskHash } : {}) },
     opts: { jobId: item.key, attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true },
   }))
   for (let i = 0; i < jobs.length; i += 500) await queue.addBulk(jobs.slice(i, i + 500))
@@ -247,7 +262,8 @@ export interface RunningWorker {
 
 const unrecoverable = (e: StudioErrorData) => new UnrecoverableError(encodeReason(e))
 /** Errors a retry cannot fix: the input itself is bad. */
-const permanent = (code: string) => code.startsWith('image.') || code.startsWith('prompt.') || code === 'job.invalid'
+const permanent = (code: string) =>
+  code.startsWith('image.') || code.startsWith('prompt.') || code.startsWith('region.') || code === 'job.invalid'
 
 export async function startWorker(o: WorkerOptions): Promise<Result<RunningWorker>> {
   const c = await connectTo(o.url)
@@ -257,8 +273,8 @@ export async function startWorker(o: WorkerOptions): Promise<Result<RunningWorke
   const handle = async (job: Job<JobData>): Promise<{ key: string; stored: boolean }> => {
     const parsed = JobData.safeParse(job.data)
     if (!parsed.success) throw unrecoverable(studioError('job.invalid', 'The job is not a kontext batch item.'))
-    const { key, input, settings } = parsed.data
-    if (resultKey(input, settings) !== key)
+    const { key, input, settings, mask } = parsed.data
+    if (resultKey(input, settings, mask) !== key)
       throw unrecoverable(studioError('job.invalid', 'The job’s key does not match its input and settings.'))
     if (!o.models.includes(settings.model))
       throw new Error(encodeReason(studioError('model.unknown', `Model “${settings.model}” is not installed on this worker.`)))
@@ -267,16 +283,21 @@ export async function startWorker(o: WorkerOptions): Promise<Result<RunningWorke
       o.onEvent?.({ event: 'duplicate', key })
       return { key, stored: false }
     }
-    const hashes = [input, ...settings.refs]
+    const hashes = [input, ...settings.refs, ...(mask ? [mask] : [])]
     const blobs = await Promise.all(hashes.map((h) => store.getBlob(h)))
     // Content-addressed: a blob that does not hash to its name is as good as missing.
     if (blobs.some((b, i) => b === null || sha256Hex(b) !== hashes[i]))
       throw unrecoverable(studioError('blob.missing', 'An input of this item is missing from Redis (expired?).', 'Submit the batch again.'))
-    const [first, ...refs] = blobs.map((b) => new Uint8Array(b as Buffer))
+    const [first, ...rest] = blobs.map((b) => new Uint8Array(b as Buffer))
+    const refs = mask ? rest.slice(0, -1) : rest
+    const maskPng = mask ? rest.at(-1) : undefined
     let png: Uint8Array
     try {
-      png = (await o.engine.run(itemJob({ seed: seedFor(input, settings.seed) }, first as Uint8Array, refs, settings), { previews: false }))
-        .png
+      png = (
+        await o.engine.run(itemJob({ seed: seedFor(input, settings.seed) }, first as Uint8Array, refs, settings, undefined, maskPng), {
+          previews: false,
+        })
+      ).png
     } catch (e) {
       const data = toErrorData(e, 'engine.failed')
       throw permanent(data.code) ? unrecoverable(data) : new Error(encodeReason(data))

@@ -36,13 +36,14 @@ export interface LocalBatch {
   readonly size?: { readonly width: number; readonly height: number }
 }
 
-/** The engine job for one item: its input first (offset 1), then the shared references. */
+/** The engine job for one item: its input first (offset 1), then the shared references, and its region mask if any. */
 export const itemJob = (
   item: Pick<PlannedItem, 'seed'>,
   input: Uint8Array,
   refs: readonly Uint8Array[],
   s: BatchSettings,
   size?: { readonly width: number; readonly height: number },
+  mask?: Uint8Array,
 ): GenerationJob => ({
   model: s.model,
   prompt: s.prompt,
@@ -51,6 +52,8 @@ export const itemJob = (
   steps: s.steps,
   guidance: s.guidance,
   ...(size ? { width: size.width, height: size.height } : {}),
+  // A region edit: the engine crops around the mask, edits and blends back (outside it, the input's bytes).
+  ...(mask ? { mask: { png: mask } } : {}),
 })
 
 const readAsIs = async (item: PlannedItem): Promise<Uint8Array> => new Uint8Array(await readFile(item.path))
@@ -76,7 +79,7 @@ export async function runLocalBatch(b: LocalBatch): Promise<ItemOutcome[]> {
       else
         try {
           const input = await (b.readInput ?? readAsIs)(item)
-          const result = await b.engine.run(itemJob(item, input, b.refs, b.settings, b.size), {
+          const result = await b.engine.run(itemJob(item, input, b.refs, b.settings, b.size, item.maskPng), {
             previews: false,
             ...(b.signal ? { signal: b.signal } : {}),
           })

@@ -40,6 +40,9 @@ export interface PlannedItem {
   readonly key: string
   /** Where the input is read from (on the machine that plans; never sent in a job). */
   readonly path: string
+  /** A region edit's mask (a PNG made from the input by a region preset) and its hash, part of the key. */
+  readonly maskHash?: string
+  readonly maskPng?: Uint8Array
 }
 
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.avif', '.tif', '.tiff', '.gif'])
@@ -51,10 +54,12 @@ export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.avi
 export const seedFor = (inputHash: string, fixed: number | null): number => fixed ?? parseInt(inputHash.slice(0, 8), 16) & 0x7fffffff
 
 /**
- * The result key: (input, instruction, model, seed, settings) in a fixed field order. A retried or
- * duplicated job has the same key, and the result stores refuse a second write under a key.
+ * The result key: (input, instruction, model, seed, settings, region mask) in a fixed field order.
+ * A retried or duplicated job has the same key, and the result stores refuse a second write under
+ * a key. The mask's hash is appended only for a region edit (so a whole-image key is unchanged),
+ * and so a different region preset never reuses a result.
  */
-export function resultKey(inputHash: string, s: BatchSettings): string {
+export function resultKey(inputHash: string, s: BatchSettings, maskHash?: string): string {
   const canonical = JSON.stringify([
     'kontext-batch-v1',
     inputHash,
@@ -64,6 +69,7 @@ export function resultKey(inputHash: string, s: BatchSettings): string {
     s.steps,
     s.guidance,
     s.refs,
+    ...(maskHash ? [maskHash] : []),
   ])
   return sha256Hex(new TextEncoder().encode(canonical))
 }

@@ -11,6 +11,8 @@ import { studioError, type StudioErrorData } from '../../core/result'
 import { runLocalBatch, writeAtomic } from '../batch/localRunner'
 import { summarize, summaryText, type ItemOutcome } from '../batch/outcome'
 import { BatchSettings, listInputs, outputName, planBatch, sha256Hex } from '../batch/plan'
+import { withRegionMasks } from '../batch/regionPlan'
+import { REGION_PRESETS, isMaskPreset, type RegionPreset } from '../../core/domain/regionPreset'
 import { SAMPLING_LIMITS } from '../../core/limits'
 import { isError, numberOption, usageError } from './inputs'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
@@ -28,6 +30,7 @@ const OPTIONS = {
   provider: { type: 'string' },
   depth: { type: 'string' },
   queue: { type: 'string' },
+  region: { type: 'string' },
   'queue-name': { type: 'string' },
   attempts: { type: 'string' },
   'no-wait': { type: 'boolean' },
@@ -52,6 +55,9 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (values.pause || values.resume) return pauseOrResume(values, ctx, fail, json)
   if (!values.in || !values.prompt || !values.out) return fail(usage('batch needs --in DIR, --prompt TEXT and --out DIR.'))
   if (values['no-wait'] && !values.queue) return fail(usage('--no-wait needs --queue (without a queue the batch runs here).'))
+  const region = (values.region ?? 'whole') as RegionPreset
+  if (!REGION_PRESETS.includes(region))
+    return fail(usage(`--region ${values.region ?? ''} is not a region preset; give one of ${REGION_PRESETS.join(', ')}.`))
   const nums = {
     // The studio's own limits (core/limits.ts), as for kontext edit and the API.
     seed: numberOption('seed', values.seed, SAMPLING_LIMITS.seed),
@@ -92,16 +98,22 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   })
   if (!parsed.success) return fail(usage(`The batch settings are not valid: ${parsed.error.issues.map((i) => i.message).join('; ')}.`))
   const settings = parsed.data
-  const items = planBatch(inputs.value, settings)
+  const planned = planBatch(inputs.value, settings)
+  // A region preset's masks are made from each photo here, before anything runs (they are part of the keys).
+  const regionPlan = isMaskPreset(region) ? await withRegionMasks(planned, settings, region) : { items: planned, refused: [] }
+  const items = regionPlan.items
+  const total = planned.length
   const outDir = resolve(ctx.cwd, values.out)
   mkdirSync(outDir, { recursive: true })
-  const progress = (o: ItemOutcome, finished: number) => {
+  const progress = (o: ItemOutcome, done: number) => {
+    const finished = done + regionPlan.refused.length
     if (json) return
     if (!o.ok) ctx.err(`  ${o.name}: ${o.error.message}\n`)
-    if (ctx.isTTY || finished === items.length) ctx.err(`\r${finished}/${items.length}`)
-    if (finished === items.length) ctx.err('\n')
+    if (ctx.isTTY || finished === total) ctx.err(`\r${finished}/${total}`)
+    if (finished === total) ctx.err('\n')
   }
 
+  regionPlan.refused.forEach((o, i) => progress(o, i + 1 - regionPlan.refused.length))
   let outcomes: ItemOutcome[]
   try {
     if (values.queue) {
@@ -114,6 +126,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
         settings,
         refs,
         readInput: async (item) => new Uint8Array(await readFile(item.path)),
+        readMask: async (item) => item.maskPng ?? new Uint8Array(),
         deliver: (item, png) => writeAtomic(join(outDir, outputName(item.name)), png),
         wait: !values['no-wait'],
         ...(nums.attempts !== undefined ? { attempts: nums.attempts as number } : {}),
@@ -129,7 +142,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
       }
       outcomes = r.value
     } else {
-      if (!json) log(`batch: ${items.length} items on ${model.id}, ${settings.steps} steps`)
+      if (!json) log(`batch: ${total} items on ${model.id}, ${settings.steps} steps${isMaskPreset(region) ? `, region ${region}` : ''}`)
       outcomes = await runLocalBatch({
         engine,
         items,
@@ -144,9 +157,14 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   } finally {
     await engine.release()
   }
-  const summary = summarize(outcomes)
+  // In the folder's order, the items refused by the region preset among them.
+  const order = new Map(planned.map((p, i) => [p.name, i]))
+  const all = [...regionPlan.refused, ...outcomes].sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0))
+  const summary = summarize(all)
   if (json)
-    ctx.out(JSON.stringify({ ...summary, outDir, model: settings.model, steps: settings.steps, guidance: settings.guidance }) + '\n')
+    ctx.out(
+      JSON.stringify({ ...summary, outDir, model: settings.model, steps: settings.steps, guidance: settings.guidance, region }) + '\n',
+    )
   else ctx.out(summaryText(summary, outDir))
   if (ctx.signal.aborted) return EXIT.cancelled
   return summary.ok ? EXIT.ok : EXIT.failed
@@ -180,6 +198,6 @@ async function pauseOrResume(
 export const batchCommand: CliCommand = {
   summary: 'edit every image of a folder with one prompt, here or through a Redis queue of workers',
   usage:
-    'kontext batch --in DIR --prompt TEXT --out DIR [--ref IMAGE]… [--seed N] [--steps N] [--guidance X] [--model ID] [--provider NAME] [--depth N] [--queue redis[s]://[:PASSWORD@]HOST:PORT [--queue-name NAME] [--attempts N] [--no-wait]] [--json]\n       kontext batch --pause|--resume --queue redis[s]://HOST:PORT [--queue-name NAME] [--json]',
+    'kontext batch --in DIR --prompt TEXT --out DIR [--ref IMAGE]… [--seed N] [--steps N] [--guidance X] [--model ID] [--provider NAME] [--depth N] [--region whole|background|centre|edges] [--queue redis[s]://[:PASSWORD@]HOST:PORT [--queue-name NAME] [--attempts N] [--no-wait]] [--json]\n       kontext batch --pause|--resume --queue redis[s]://HOST:PORT [--queue-name NAME] [--json]',
   run,
 }

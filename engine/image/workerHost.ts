@@ -10,6 +10,7 @@ import { measureDrift } from './drift'
 import { encodeForExport, fitPng, makeThumbnail, toRgbaFitted } from './imageIo'
 import { ingestImage } from './ingest'
 import { addPngText } from './pngText'
+import { makeRegionMask } from './regionMask'
 import { workerRequestSchema, type WorkerReply, type WorkerRequest } from './workerProtocol'
 
 interface ParentPort {
@@ -62,6 +63,11 @@ async function handle(req: WorkerRequest): Promise<void> {
     }
     case 'drift':
       return port.send({ type: 'drift', id: req.id, value: await measureDrift(req.image, req.other, req.mask) })
+    case 'regionMask': {
+      const made = await makeRegionMask(req.image, req.preset)
+      if (!made.ok) return fail(req.id, made.error)
+      return port.send({ type: 'encoded', id: req.id, bytes: made.value.png, width: made.value.width, height: made.value.height })
+    }
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod'
 import { EXPORT_SCALE_LIMITS, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE } from '../../core/limits'
+import { MASK_PRESETS } from '../../core/domain/regionPreset'
 import { MAX_TEXT_CHARS, MAX_TEXT_ENTRIES } from './ingest'
 
 /**
@@ -55,6 +56,8 @@ export const rgbaFittedRequest = z
   .strict()
 /** The drift meter: `other` against `image`, outside `mask` when there is one. */
 export const driftRequest = z.object({ type: z.literal('drift'), id, image: bytes, other: bytes, mask: bytes.nullable() }).strict()
+/** A batch item's region mask made from its photo (engine/image/regionMask.ts), answered as an `encoded` PNG. */
+export const regionMaskRequest = z.object({ type: z.literal('regionMask'), id, image: bytes, preset: z.enum(MASK_PRESETS) }).strict()
 
 export const workerRequestSchema = z.discriminatedUnion('type', [
   pingRequest,
@@ -64,6 +67,7 @@ export const workerRequestSchema = z.discriminatedUnion('type', [
   fitRequest,
   rgbaFittedRequest,
   driftRequest,
+  regionMaskRequest,
 ])
 export type WorkerRequest = z.infer<typeof workerRequestSchema>
 export type WorkerRequestType = WorkerRequest['type']

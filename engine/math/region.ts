@@ -74,8 +74,8 @@ export function featherWeights(mask: Uint8Array, width: number, height: number, 
 }
 
 /**
- * Pastes `edit` (the size of `crop`) into a copy of `parent` through the weights. Where the
- * weight is 0 the parent's bytes are copied as they are.
+ * Pastes `edit` (the size of `crop`) into a copy of `parent` through the weights, alpha towards
+ * opaque. Where the weight is 0 the parent's bytes are copied as they are.
  */
 export function blendRegion(parent: Uint8Array, width: number, edit: Uint8Array, crop: Rect, weights: Float32Array): Uint8Array {
   const out = new Uint8Array(parent)
@@ -86,6 +86,9 @@ export function blendRegion(parent: Uint8Array, width: number, edit: Uint8Array,
       const o = ((crop.y + y) * width + (crop.x + x)) * 4
       const e = (y * crop.width + x) * 4
       for (let c = 0; c < 3; c++) out[o + c] = Math.round((parent[o + c] as number) * (1 - w) + (edit[e + c] as number) * w)
+      // The model's output is opaque: where it is pasted the pixel becomes as opaque as its weight,
+      // so an edit of a cut-out's transparent background shows (opaque parents stay at 255).
+      out[o + 3] = Math.round((parent[o + 3] as number) * (1 - w) + 255 * w)
     }
   }
   return out

@@ -20,6 +20,7 @@ import { resolveSampling } from './sampling'
 import type { ProjectSession } from './projectSession'
 import type { ImageService } from './imageWorker'
 import { RemoteBatches } from './remoteBatch'
+import { isMaskPreset, type RegionPreset } from '../../core/domain/regionPreset'
 
 const need = <T>(r: Result<T>): T => {
   if (!r.ok) throw new StudioError(r.error)
@@ -34,7 +35,7 @@ export class BatchService {
     private readonly clock: HostClock,
     private readonly jobs: JobRunner,
     private readonly engine: SerialEngine,
-    images: ImageService,
+    private readonly images: ImageService,
   ) {
     this.remote = new RemoteBatches(session, clock, images)
   }
@@ -54,9 +55,10 @@ export class BatchService {
         ),
       )
     if (p.queue) await this.remote.check(p.queue)
+    const masks = await this.regionMasks(p.items, p.region ?? 'whole')
     const batchId = this.clock.newId()
     const items: RequestResults['startBatch']['items'][number][] = []
-    for (const item of p.items) {
+    for (const [index, item] of p.items.entries()) {
       const fileName = item.fileName.replace(/[\\/]/g, '_').slice(0, 255)
       const nodeId = asNodeId(this.clock.newId())
       const now = this.session.snapshot()
@@ -81,11 +83,44 @@ export class BatchService {
         seed: p.queue ? seedFor(item.blob, p.seed ?? null) : p.seed,
         steps: p.steps,
         guidance: p.guidance,
+        // Stored and set as the node's region, as a painted region edit's mask is.
+        ...(masks[index] ? { regionMask: masks[index] } : {}),
       })
       items.push({ nodeId, editNodeId: queued.nodeId, jobId: queued.jobId })
     }
     if (p.queue) this.remote.attach(batchId, p.queue)
     return { batchId, items }
+  }
+
+  /**
+   * Each photo's mask for a region preset, made in the image worker (the host never decodes). A
+   * photo the preset finds nothing in (“background” without transparency) refuses the whole batch
+   * before anything is made, naming the photos, so the plan can be fixed and started again.
+   */
+  private async regionMasks(items: ValidParams<'startBatch'>['items'], region: RegionPreset): Promise<(Uint8Array | undefined)[]> {
+    if (!isMaskPreset(region)) return items.map(() => undefined)
+    const masks: (Uint8Array | undefined)[] = []
+    const refused: string[] = []
+    for (const item of items) {
+      const bytes = this.session.readBlob(item.blob)
+      if (!bytes)
+        throw new StudioError(studioError('blob.notFound', 'A photo of the batch is not stored in this project.', 'Add it again.'))
+      try {
+        masks.push(await this.images.regionMask(bytes, region))
+      } catch (e) {
+        if (!(e instanceof StudioError) || e.code !== 'region.noTransparency') throw e
+        refused.push(item.fileName.slice(0, 80))
+      }
+    }
+    if (refused.length > 0)
+      throw new StudioError(
+        studioError(
+          'region.noTransparency',
+          `${refused.length} of ${items.length} photos have no transparent pixels, so “background only” finds no background in them: ${refused.slice(0, 5).join(', ')}${refused.length > 5 ? ', …' : ''}.`,
+          'Remove them from the batch, use cut-outs with a transparent background, or choose another region.',
+        ),
+      )
+    return masks
   }
 
   /** Cancels every queued or running job under the batch's photos (re-runs included). */

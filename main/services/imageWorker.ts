@@ -8,6 +8,7 @@
  */
 import { displayFileName } from '../../core/domain/displayText'
 import type { BlobMeta, ImageFormat } from '../../core/domain/model'
+import type { MaskPreset } from '../../core/domain/regionPreset'
 import { StudioError, studioError } from '../../core/result'
 import { refuse } from '../../engine/image/imageRefusals'
 import { workerReplySchema, type WorkerReply, type WorkerRequest } from '../../engine/image/workerProtocol'
@@ -46,6 +47,8 @@ export interface ImageService {
   fitPng(png: Uint8Array, maxSide: number): Promise<Uint8Array>
   rgbaFitted(image: Uint8Array, width: number, height: number, background: { r: number; g: number; b: number }): Promise<Uint8Array>
   drift(image: Uint8Array, other: Uint8Array, mask: Uint8Array | null): Promise<number>
+  /** A batch preset's region mask made from the photo, as a PNG (white = edit). */
+  regionMask(image: Uint8Array, preset: MaskPreset): Promise<Uint8Array>
 }
 
 export interface ImageWorkerOptions {
@@ -123,6 +126,10 @@ export class ImageWorker implements ImageService {
     const reply = await this.request({ type: 'drift', image, other, mask }, 'two images to compare')
     if (reply.type !== 'drift') throw unexpected(reply)
     return reply.value
+  }
+
+  async regionMask(image: Uint8Array, preset: MaskPreset): Promise<Uint8Array> {
+    return (await this.encoded({ type: 'regionMask', image, preset }, 'a photo for its region mask')).bytes
   }
 
   private async encoded(req: Request, what: string): Promise<EncodedImage> {

@@ -51,7 +51,15 @@ export function pendingGroups(state: ProjectState, batchId: string): { settings:
       })
       const group = JSON.stringify(settings)
       const entry = groups.get(group) ?? { settings, items: [] }
-      entry.items.push({ name: job.id, inputHash: input, key: resultKey(input, settings), jobId: job.id })
+      // A region edit's mask (a preset's, made at start) travels as a blob and is part of the key.
+      const maskHash = edit.region?.maskBlob
+      entry.items.push({
+        name: job.id,
+        inputHash: input,
+        key: resultKey(input, settings, maskHash),
+        jobId: job.id,
+        ...(maskHash ? { maskHash } : {}),
+      })
       groups.set(group, entry)
     }
   }
@@ -169,6 +177,7 @@ export class RemoteBatches {
       settings,
       refs,
       readInput: async (item) => this.blob(item.inputHash),
+      readMask: async (item) => this.blob(item.maskHash ?? ''),
       deliver: async (item, png) => this.settle(item.jobId, png),
       wait: true,
       signal,

@@ -3,7 +3,8 @@
  * drop four photos on the Batch panel, run them at 2 steps, review the results (accept half,
  * reject half) and export the accepted ones as a zip named like the inputs; each accepted result
  * is an edit whose parent is its own photo's import root; the next plan's estimate is measured
- * from one real edit. (A folder drop cannot be synthesized: a page's DataTransfer takes only files
+ * from one real edit; a batch with the “Centre” region preset gives its edit that region, as a
+ * painted region edit has. (A folder drop cannot be synthesized: a page's DataTransfer takes only files
  * and strings, never a directory, so the folder walker is tested on its own against a fake of
  * Chromium's entries API: test/unit/renderer/batchFiles.test.ts.)
  */
@@ -153,5 +154,32 @@ describe('a batch of product photos', () => {
         .getByRole('treeitem', { name: /^import: / })
         .count(),
     ).toBe(4)
+  })
+
+  it('runs a batch with a region preset: the plan shows it and the edit carries the region', async () => {
+    await page.getByRole('button', { name: 'Batch', exact: true }).click()
+    await panel().getByRole('button', { name: 'New batch' }).click()
+    await dropFiles(
+      page,
+      [{ name: 'centred.png', type: 'image/png', bytes: await productShot({ r: 20, g: 200, b: 200 }) }],
+      '[aria-label="Batch drop zone"]',
+    )
+    await panel().getByLabel('Batch region').selectOption('centre')
+    const plan = panel().getByLabel('Batch plan')
+    await expect.poll(() => plan.textContent()).toMatch(/Region\s*Centre \(the middle 60%\)/)
+    await panel().getByLabel('Batch instruction').fill(PROMPT)
+    await panel().getByLabel('Batch steps').fill('2')
+    await panel().getByRole('button', { name: 'Start batch of 1' }).click()
+    await expect.poll(() => panel().getByRole('list', { name: 'Batch results' }).locator('img').count(), { timeout: 120_000 }).toBe(1)
+    const editId = await item('centred.png').getAttribute('data-node-id')
+    await panel().getByRole('button', { name: 'Close batch' }).click()
+    await page.getByRole('tree', { name: 'History tree' }).locator(`[data-node-id="${editId}"]`).click()
+    const region = await page.evaluate(
+      () =>
+        (
+          window as unknown as { __kontextCanvas: { currentNode(): { region: { maskBlob: string } | null } | null } }
+        ).__kontextCanvas.currentNode()?.region ?? null,
+    )
+    expect(region?.maskBlob).toMatch(/^[0-9a-f]{64}$/)
   })
 })

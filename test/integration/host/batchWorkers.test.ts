@@ -10,6 +10,7 @@ import { batchMode } from '../../../core/domain/batchControl'
 import { controlQueue } from '../../../engine/batch/queueControl'
 import { BatchSettings, resultKey, sha256Hex } from '../../../engine/batch/plan'
 import { RESULT_PREFIX } from '../../../engine/batch/redisStore'
+import { decodeRgba } from '../../../engine/image/imageIo'
 import { startRedis, type TestRedis } from '../batch/redisServer'
 import { spawnWorker, type WorkerProcess } from '../batch/workers'
 import { systemClock } from '../../../main/services/clock'
@@ -136,6 +137,47 @@ describe('a studio batch on kontext workers', () => {
     expect(batchItems(state, started.batchId).map((i) => i.status)).toEqual(['cancelled', 'cancelled'])
     await controlQueue(url, undefined, false)
   })
+
+  it(
+    'sends a region preset’s mask with each job: the worker edits the centre only, keyed with the mask',
+    async () => {
+      const photos = [
+        { fileName: 'm1.png', blob: await store('m1.png', [90, 30, 160]) },
+        { fileName: 'm2.png', blob: await store('m2.png', [160, 90, 30]) },
+      ]
+      const storedBefore = worker.events.filter((e) => e.event === 'stored').length
+      const started = await host.client.request('startBatch', { items: photos, prompt: PROMPT, steps: 2, region: 'centre', queue: { url } })
+      const nodes = await Promise.all(started.items.map((i) => settled(host.client, i.editNodeId)))
+      expect(worker.events.filter((e) => e.event === 'stored').length).toBe(storedBefore + 2)
+      for (const [i, node] of nodes.entries()) {
+        expect(node).toMatchObject({ status: 'done', parentId: started.items[i]!.nodeId })
+        const mask = node.region?.maskBlob
+        expect(mask).toMatch(/^[0-9a-f]{64}$/)
+        const settings = BatchSettings.parse({
+          prompt: PROMPT,
+          model: node.params?.model,
+          steps: 2,
+          guidance: node.params?.guidance,
+          refs: [],
+          seed: null,
+        })
+        const key = resultKey(photos[i]!.blob, settings, mask)
+        expect(key).not.toBe(resultKey(photos[i]!.blob, settings))
+        const png = await redis.client.getBuffer(RESULT_PREFIX + key)
+        expect(png && sha256Hex(png)).toBe(node.resultBlob)
+        // Outside the middle 60% (32 px → 19 from x, y = 6) the photo's own bytes.
+        const before = await decodeRgba(await solidPng(32, 32, i === 0 ? [90, 30, 160] : [160, 90, 30]))
+        const after = await decodeRgba(new Uint8Array(png!))
+        for (let p = 0; p < 32 * 32; p++) {
+          const x = p % 32
+          const y = Math.floor(p / 32)
+          if (x < 6 || x >= 25 || y < 6 || y >= 25)
+            expect([...after.data.subarray(p * 4, p * 4 + 4)]).toEqual([...before.data.subarray(p * 4, p * 4 + 4)])
+        }
+      }
+    },
+    GUARD_MS,
+  )
 
   it(
     'after a studio restart, collects the rest once the queue URL is given again',

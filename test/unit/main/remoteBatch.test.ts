@@ -23,7 +23,7 @@ function apply(state: ProjectState, r: Result<ProjectDiff>): ProjectState {
   if (!r.ok) throw new Error(r.error.message)
   return applyDiff(state, r.value)
 }
-function edit(s: ProjectState, name: string, root: string, input: string, seed: number, t: number): ProjectState {
+function edit(s: ProjectState, name: string, root: string, input: string, seed: number, t: number, mask?: BlobMeta): ProjectState {
   return apply(
     s,
     queueGeneration(s, {
@@ -33,7 +33,8 @@ function edit(s: ProjectState, name: string, root: string, input: string, seed: 
       prompt: 'white background',
       params: { model: 'kontext-tiny', seed, steps: 2, guidance: 1, width: 8, height: 8 },
       contextBlobs: [asBlobHash(input), REF],
-      newBlobs: [blob('e')],
+      newBlobs: mask ? [blob('e'), mask] : [blob('e')],
+      ...(mask ? { region: { maskBlob: mask.hash } } : {}),
       at: t,
     }),
   )
@@ -67,5 +68,18 @@ describe('a workers batch’s pending jobs', () => {
       [null, ['job-a']],
       [99, ['job-b-again']],
     ])
+  })
+
+  it('sends a region edit’s mask with its job, keyed with it (a preset batch never takes a whole-image result)', () => {
+    let s = photo(createEmptyProject('p', 'Shop', 0), 'a', 1)
+    s = apply(s, importImage(s, { id: asNodeId('root-c'), blob: blob('c'), sourceName: 'c.png', at: 2 }))
+    s = apply(s, setNodeLabel(s, { nodeId: asNodeId('root-c'), label: batchRootLabel('c.png', 'b1', { workers: true }), at: 2 }))
+    s = edit(s, 'c', 'root-c', blob('c').hash, seedFor(blob('c').hash, null), 2, blob('d'))
+    const [g] = pendingGroups(s, 'b1')
+    const masked = g?.items.find((i) => i.jobId === 'job-c')
+    expect(masked?.maskHash).toBe(blob('d').hash)
+    expect(masked?.key).toBe(resultKey(blob('c').hash, g!.settings, blob('d').hash))
+    expect(masked?.key).not.toBe(resultKey(blob('c').hash, g!.settings))
+    expect(g?.items.find((i) => i.jobId === 'job-a')?.maskHash).toBeUndefined()
   })
 })

@@ -34,6 +34,16 @@ describe('result keys', () => {
     expect(keys.size).toBe(variants.length + 2)
   })
 
+  it('differ with a region mask, and between two masks, so another region preset never reuses a result', () => {
+    const whole = resultKey(hash, settings)
+    const background = resultKey(hash, settings, 'd'.repeat(64))
+    const centre = resultKey(hash, settings, 'e'.repeat(64))
+    expect(new Set([whole, background, centre]).size).toBe(3)
+    expect(resultKey(hash, settings, 'd'.repeat(64))).toBe(background)
+    // No mask is the whole image's key as before (results stored before presets keep their keys).
+    expect(resultKey(hash, settings, undefined)).toBe(whole)
+  })
+
   it('without --seed, derive each item’s seed from its input, so a re-submission gets the same keys', () => {
     expect(seedFor(hash, null)).toBe(seedFor(hash, null))
     expect(seedFor(hash, null)).not.toBe(seedFor('0123456789'.repeat(6) + 'abcd', null))

@@ -18,6 +18,7 @@ describe('image worker requests', () => {
       { type: 'fit', id: 5, png, maxSide: 2048 },
       { type: 'rgbaFitted', id: 6, image: png, width: 640, height: 480, background: { r: 0, g: 0, b: 0 } },
       { type: 'drift', id: 7, image: png, other: png, mask: null },
+      { type: 'regionMask', id: 8, image: png, preset: 'background' },
     ])
       expect(workerRequestSchema.safeParse(request).success, request.type).toBe(true)
   })
@@ -34,6 +35,9 @@ describe('image worker requests', () => {
       { type: 'export', id: 4, image: png, format: 'png', scale: EXPORT_SCALE_LIMITS.max * 2 },
       { type: 'rgbaFitted', id: 6, image: png, width: MAX_FITTED_SIDE + 1, height: 10, background: { r: 0, g: 0, b: 0 } },
       { type: 'drift', id: -1, image: png, other: png, mask: null },
+      // “whole” makes no mask, so it is not a request; nor is a preset the worker does not know.
+      { type: 'regionMask', id: 8, image: png, preset: 'whole' },
+      { type: 'regionMask', id: 8, image: png, preset: 'sky' },
     ]
     for (const request of bad) expect(workerRequestSchema.safeParse(request).success, JSON.stringify(request).slice(0, 80)).toBe(false)
   })

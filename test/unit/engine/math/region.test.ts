@@ -51,3 +51,19 @@ describe('region edits', () => {
     expect(out).toHaveLength(parent.length)
   })
 })
+
+describe('a region pasted into a cut-out', () => {
+  it('becomes opaque where the edit is at full strength, and keeps the alpha outside the mask', () => {
+    const width = 8
+    const height = 8
+    const parent = new Uint8Array(width * height * 4) // all transparent black
+    const mask = new Uint8Array(width * height).fill(255)
+    for (let x = 0; x < width; x++) mask[x] = 0 // the top row stays as it was
+    const crop = { x: 0, y: 0, width, height }
+    const edit = new Uint8Array(width * height * 4).fill(255)
+    const out = blendRegion(parent, width, edit, crop, featherWeights(mask, width, height, 1))
+    expect(out[3]).toBe(0)
+    expect(out[(4 * width + 4) * 4 + 3]).toBe(255)
+    expect(out[(4 * width + 4) * 4]).toBe(255)
+  })
+})
