@@ -9,6 +9,7 @@ import {
   type GraphPrecision,
   type MemoryPlan,
   type PlanGraph,
+  type PlanPhase,
   type PlanRequest,
   type PlanTensors,
 } from './memoryPlan'
@@ -34,14 +35,19 @@ export interface FitOptions {
 const GIB = 1024 ** 3
 export const gib = (b: number): string => `${(b / GIB).toFixed(1)} GiB`
 
-const GRAPH_WORDS: Record<PlanGraph, string> = {
+export const GRAPH_WORDS: Record<PlanGraph, string> = {
   clip: 'CLIP-L',
   t5: 'T5',
   'ae-encode': 'autoencoder encoder',
   transformer: 'transformer',
   'ae-decode': 'autoencoder decoder',
 }
-const PHASE_WORDS = { text: 'text encoders', encode: 'encoding the references', denoise: 'denoising', decode: 'decoding' }
+export const PHASE_WORDS: Record<PlanPhase, string> = {
+  text: 'text encoders',
+  encode: 'encoding the references',
+  denoise: 'denoising',
+  decode: 'decoding',
+}
 
 function modeFor(plan: MemoryPlan, free: number): FitMode | null {
   if (plan.residentBytes <= free) return 'resident'
