@@ -224,6 +224,13 @@ export class ModelService {
     }
   }
 
+  /** The Fit section's plan, from the engine (it has the model's tensors and sees the free memory). */
+  async fit(p: ValidParams<'fitModel'>): Promise<RequestResults['fitModel']> {
+    if (!this.engine.planFit)
+      throw new StudioError(studioError('engine.failed', 'This engine cannot plan memory.', 'Restart the studio with its own engine.'))
+    return this.engine.planFit(p)
+  }
+
   async verify(p: ValidParams<'verifyModel'>): Promise<RequestResults['verifyModel']> {
     return { problems: (await verifyModel(this.store, p.id)).problems }
   }
