@@ -96,7 +96,8 @@ export function refusalText(f: FitResult): { message: string; hint: string } {
 export function formatPlan(f: FitResult): string {
   const { plan } = f
   const r = plan.request
-  let s = `Memory plan: ${r.width}×${r.height}, ${r.refs} reference image${r.refs === 1 ? '' : 's'}, ${r.precision} weights${r.zeroCopy ? ' (read from the files)' : ''}\n`
+  const weights = r.quantise ? `${r.quantise.bits}-bit MatMul weights (MatMulNBits), ${r.precision} for the rest` : `${r.precision} weights`
+  let s = `Memory plan: ${r.width}×${r.height}, ${r.refs} reference image${r.refs === 1 ? '' : 's'}, ${weights}${r.zeroCopy ? ' (read from the files)' : ''}\n`
   s += 'Graphs:\n'
   for (const g of plan.graphs)
     s +=
