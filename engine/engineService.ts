@@ -146,7 +146,8 @@ function checkJobFits(
   // A quantised model is planned with the weights it runs with (its cached MatMulNBits graphs).
   const req = { width, height, refs, precision: BUILT_PRECISION, previewDecode, quantise }
   const held = models.openGraphs().reduce((n, g) => n + planGraph(tensors, g, req).weightBytes, 0)
-  const f = fitJob(tensors, req, freeBytes + held, { resolutions: folder.manifest.resolutions })
+  const otherQuantise = quantise ? [] : (['int8', 'int4'] as const)
+  const f = fitJob(tensors, req, freeBytes + held, { resolutions: folder.manifest.resolutions, otherQuantise })
   if (!f.mode) {
     const r = refusalText(f)
     throw new StudioError(studioError('job.tooLarge', r.message, r.hint))

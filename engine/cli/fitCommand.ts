@@ -95,7 +95,11 @@ export async function fit(argv: string[], ctx: CliContext): Promise<number> {
       quantise: quantise ? QUANTISE_SETTINGS[quantise] : null,
     },
     free,
-    { resolutions: m.resolutions, otherPrecisions: precision === 'float16' ? [] : ['float16'] },
+    {
+      resolutions: m.resolutions,
+      otherPrecisions: precision === 'float16' ? [] : ['float16'],
+      otherQuantise: quantise ? [] : ['int8', 'int4'],
+    },
   )
   if (json) ctx.out(JSON.stringify({ ok: true, model: m.id, ...result }) + '\n')
   else {

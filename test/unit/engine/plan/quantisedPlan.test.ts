@@ -5,6 +5,7 @@
  * float32, and the phases' peaks following. Each term is checked on its own, so dropping one fails.
  */
 import { describe, expect, it } from 'vitest'
+import { fitJob, refusalText } from '../../../../engine/plan/fit'
 import { planMemory, quantisedBytes, type PlanRequest, type PlanTensors, type ShapeTable } from '../../../../engine/plan/memoryPlan'
 import { QUANTISE_SETTINGS } from '../../../../engine/quantise/modes'
 import { bflAutoencoderSpecs, bflTransformerSpecs, clipTextSpecs, FULL, t5EncoderSpecs } from '../../../support/fluxCheckpoints'
@@ -81,5 +82,18 @@ describe('memory plan with quantised weights', () => {
     expect(graph(q, 'clip').openingBytes).toBe(graph(f, 'clip').openingBytes)
     expect(q.peak.peakBytes).toBeLessThan(f.peak.peakBytes / 3)
     expect(q.residentBytes).toBeLessThan(f.residentBytes / 3)
+  })
+
+  it('a refused job names the first quantisation that fits (int8 before int4) and how to get it', () => {
+    const int8Peak = planMemory(full, int8).peak.peakBytes
+    const only4 = fitJob(full, req, int8Peak - 1, { resolutions: [], otherQuantise: ['int8', 'int4'] })
+    expect(only4.mode).toBeNull()
+    expect(only4.suggestions).toEqual(['int4 weights (import the folder again with --quantise int4)'])
+    const both = fitJob(full, req, int8Peak, { resolutions: [], otherQuantise: ['int8', 'int4'] })
+    expect(both.suggestions).toEqual(['int8 weights (import the folder again with --quantise int8)'])
+    // A model already quantised is refused in its own terms.
+    const q = fitJob(full, int4, 1, { resolutions: [] })
+    expect(refusalText(q).message).toContain('4-bit weights')
+    expect(refusalText(q).hint).toBe('Nothing smaller fits either: use a machine with more memory.')
   })
 })
