@@ -5,10 +5,9 @@
  * (`fitModel`); one schema for both hops. Nothing here is applied: the page only says.
  */
 import { z } from 'zod'
-import { SAMPLING_LIMITS } from '../limits'
+import { FIT_MAX_REFS, SAMPLING_LIMITS } from '../limits'
 
-/** References a plan may be asked for (the protocol and the API refuse more). */
-export const FIT_MAX_REFS = 8
+export { FIT_MAX_REFS }
 
 export const fitRequestSchema = z
   .object({
