@@ -26,6 +26,9 @@ export const SAMPLING_LIMITS = {
  */
 export const FEATHER_LIMITS: NumberRange = { min: 0, max: 256, integer: true }
 
+/** Reference images the Fit section's memory plan may be asked for (the engine protocol and the API refuse more). */
+export const FIT_MAX_REFS = 8
+
 /** Characters of one prompt. */
 export const MAX_PROMPT_CHARS = 2000
 

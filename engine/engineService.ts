@@ -24,6 +24,8 @@ import { planesToRgb, rgbToPlanes } from './math/imagePlanes'
 import { BUILT_PRECISION, openCheckpointFolder, planTensorsOf, type CheckpointFolder } from './pipeline/checkpointFolder'
 import { fitJob, refusalText } from './plan/fit'
 import { planGraph } from './plan/memoryPlan'
+import { modelFit } from './plan/modelFit'
+import type { FitRequest, ModelFit } from '../core/contract/modelFit'
 import { CheckpointKontextModels } from './pipeline/checkpointModels'
 import { storeFolderTarget } from './models/storeFolder'
 import type { QuantiseSettings } from './quantise/quantiseGraph'
@@ -83,8 +85,9 @@ interface ModelEntry {
   readonly manifest: ModelManifest
   /** Set for a folder of safetensors whose graphs the engine builds (no model.json). */
   readonly checkpoint?: CheckpointFolder
-  /** The weight quantisation its install record asks for (built graphs only). */
+  /** The weight quantisation its install record asks for (built graphs only), and its name. */
   readonly quantise?: QuantiseSettings | null
+  readonly quantiseMode?: string | null
 }
 
 /** A store model is listed under its record's id and name (a linked folder's own name means nothing). */
@@ -113,6 +116,8 @@ interface LoadedModel {
   readonly models: EngineModels
   readonly pipeline: KontextPipeline
   readonly checkpoint?: CheckpointFolder
+  readonly quantise?: QuantiseSettings | null
+  readonly quantiseMode?: string | null
   /** What this model's last decode cost next to one of its steps; null before its first job. */
   decodeCost: DecodeCost | null
 }
@@ -135,11 +140,14 @@ function checkJobFits(
   refs: number,
   previewDecode: boolean,
   freeBytes: number,
+  quantise: QuantiseSettings | null,
 ): void {
   const tensors = planTensorsOf(folder.parts)
-  const req = { width, height, refs, precision: BUILT_PRECISION, previewDecode }
+  // A quantised model is planned with the weights it runs with (its cached MatMulNBits graphs).
+  const req = { width, height, refs, precision: BUILT_PRECISION, previewDecode, quantise }
   const held = models.openGraphs().reduce((n, g) => n + planGraph(tensors, g, req).weightBytes, 0)
-  const f = fitJob(tensors, req, freeBytes + held, { resolutions: folder.manifest.resolutions })
+  const otherQuantise = quantise ? [] : (['int8', 'int4'] as const)
+  const f = fitJob(tensors, req, freeBytes + held, { resolutions: folder.manifest.resolutions, otherQuantise })
   if (!f.mode) {
     const r = refusalText(f)
     throw new StudioError(studioError('job.tooLarge', r.message, r.hint))
@@ -180,13 +188,19 @@ export class KontextEngine {
       const dir = target.dir
       const store = target.kind === 'store' ? target : null
       if (isCheckpointFolder(dir)) {
-        const opened = openCheckpointFolder(dir, { freeBytes: this.freeMemory() })
+        const opened = openCheckpointFolder(dir, { freeBytes: this.freeMemory(), quantise: store?.quantise ?? null })
         const c = opened.ok && store ? ok(withStoreIdentity(opened.value, store)) : opened
         if (!c.ok) problem(dir, c.error.message)
         else if (this.loaded.has(c.value.manifest.id))
           problem(dir, `The model id “${c.value.manifest.id}” is already used; this copy is ignored.`)
         else {
-          const entry = { dir, manifest: c.value.manifest, checkpoint: c.value, quantise: store?.quantise ?? null }
+          const entry = {
+            dir,
+            manifest: c.value.manifest,
+            checkpoint: c.value,
+            quantise: store?.quantise ?? null,
+            quantiseMode: store?.quantiseMode ?? null,
+          }
           const models = this.createModels(entry)
           this.loaded.set(entry.manifest.id, {
             ...entry,
@@ -262,6 +276,22 @@ export class KontextEngine {
   /** Creates every session of a model and checks it against its manifest (reports all problems). */
   async prepare(id: string): Promise<void> {
     await this.model(id).models.loadAll()
+  }
+
+  /** The Fit panel of one model: its memory plan for a size and references, against the memory free now. */
+  planFit(req: FitRequest): ModelFit {
+    const m = this.model(req.model)
+    const open = m.models instanceof CheckpointKontextModels ? m.models.openGraphs() : []
+    return modelFit(
+      {
+        manifest: m.manifest,
+        ...(m.checkpoint ? { checkpoint: m.checkpoint } : {}),
+        quantiseMode: m.quantiseMode ?? null,
+        openGraphs: open,
+      },
+      req,
+      this.freeMemory(),
+    )
   }
 
   summaries(): ModelSummary[] {
@@ -368,6 +398,7 @@ export class KontextEngine {
         contexts.length,
         decodePreviews,
         this.freeMemory(),
+        m.quantise ?? null,
       )
     const ortBefore = m.models.ortMs
     let pending: Promise<void> = Promise.resolve()

@@ -69,6 +69,9 @@ async function handle(req: EngineRequest): Promise<void> {
       return
     case 'release':
       return port.send({ type: 'released', id: req.id, sessions: await engine.release() })
+    case 'planFit':
+      // Tensor shapes and arithmetic only: nothing is loaded.
+      return port.send({ type: 'fitPlan', id: req.id, fit: engine.planFit(req.fit) })
     case 'submit': {
       if (running) {
         return port.send({

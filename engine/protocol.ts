@@ -7,6 +7,7 @@
  */
 import { z } from 'zod'
 import type { EngineDescription } from '../core/domain/engineTypes'
+import { fitRequestSchema, modelFitSchema } from '../core/contract/modelFit'
 import { generationJobSchema, generationProgressSchema, generationResultSchema } from '../core/contract/generationJob'
 
 const errorData = z.object({ code: z.string(), message: z.string(), hint: z.string().optional() })
@@ -18,6 +19,8 @@ export const requestSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('submit'), id: z.number(), job: generationJobSchema }),
   z.object({ type: z.literal('cancel'), id: z.number() }),
   z.object({ type: z.literal('release'), id: z.number() }),
+  /** The Fit panel's memory plan for one model, size and number of references (nothing is loaded). */
+  z.object({ type: z.literal('planFit'), id: z.number(), fit: fitRequestSchema }),
 ])
 export type EngineRequest = z.infer<typeof requestSchema>
 
@@ -55,6 +58,7 @@ export const replySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('result'), id: z.number(), result: generationResultSchema }),
   z.object({ type: z.literal('error'), id: z.number().nullable(), error: errorData }),
   z.object({ type: z.literal('released'), id: z.number(), sessions: z.number() }),
+  z.object({ type: z.literal('fitPlan'), id: z.number(), fit: modelFitSchema }),
   z.object({ type: z.literal('log'), line: z.string() }),
 ])
 export type EngineReply = z.infer<typeof replySchema>

@@ -21,7 +21,8 @@ let projects: ProjectController | null = null
 
 async function start(): Promise<void> {
   const appRoot = findAppRoot(import.meta.dirname)
-  engine = new EngineProcess({ modelDirs: () => modelDirs(appRoot, app.getPath('userData')), log: (line: string) => console.error(line) })
+  // The engine looks where the Models page stores models (modelStoreDir), not in Electron's userData.
+  engine = new EngineProcess({ modelDirs: () => modelDirs(appRoot), log: (line: string) => console.error(line) })
   projects = new ProjectController(engine, systemClock, () => window)
   const controller = projects
   handleAppScheme(join(appRoot, 'out', 'renderer'), () => controller.current())

@@ -14,6 +14,7 @@ import type { TestRunResult } from '../domain/modelTest'
 import type { ProjectDiff } from '../domain/projectDiff'
 import type { StudioErrorData } from '../result'
 import { generationJobSchema, inRange, samplingFields } from './generationJob'
+import { fitRequestSchema, type ModelFit } from './modelFit'
 import { EXPORT_SCALE_LIMITS, MAX_IMAGE_SIDE, SAMPLING_LIMITS } from '../limits'
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not an id')
@@ -213,6 +214,8 @@ export const RequestSchemas = {
   verifyModel: z.object({ id: modelId }).strict(),
   /** One real step of the model through the studio's engine: success or the reason, and the time. */
   testModel: z.object({ id: modelId }).strict(),
+  /** The Fit section: the model's memory plan for a size and references, and the ways to fit (nothing is applied). */
+  fitModel: fitRequestSchema,
   /**
    * One instruction over many photos already stored with `storeImage`: each becomes its own import
    * root (labelled with the batch) with one edit job queued under it.
@@ -320,6 +323,7 @@ export interface RequestResults {
   importModelFolder: { readonly id: string }
   verifyModel: { readonly problems: readonly string[] }
   testModel: TestRunResult
+  fitModel: ModelFit
   startBatch: {
     readonly batchId: string
     readonly items: readonly { readonly nodeId: NodeId; readonly editNodeId: NodeId; readonly jobId: JobId }[]

@@ -44,6 +44,7 @@ export const Channels = {
   importModelFolder: 'models:import',
   verifyModel: 'models:verify',
   testModel: 'models:test',
+  fitModel: 'models:fit',
   startBatch: 'batch:start',
   cancelBatch: 'batch:cancel',
   exportBatch: 'batch:export',

@@ -1,5 +1,5 @@
 /**
- * `kontext models fit ID|DIR [--width W --height H --refs N --precision float32|float16 --free-gib G]`:
+ * `kontext models fit ID|DIR [--width W --height H --refs N --precision float32|float16 --quantise int8|int4 --free-gib G]`:
  * the memory plan of one job on a FLUX checkpoint folder, component by component and phase by
  * phase, against the memory free now (or `--free-gib`), and what would fit when it does not.
  * Reads tensor headers only.
@@ -11,10 +11,12 @@ import { BUILT_PRECISION, openCheckpointFolder, planTensorsOf } from '../pipelin
 import { chooseResolution } from '../math/resolution'
 import { fitJob, formatPlan } from '../plan/fit'
 import type { GraphPrecision } from '../plan/memoryPlan'
+import { isQuantiseMode, QUANTISE_SETTINGS } from '../quantise/modes'
 import { EXIT, reportError, type CliContext } from './context'
 import { knownModelDirs, modelFolderArg } from './modelDirs'
 
-const USAGE = 'kontext models fit ID|DIR [--width W] [--height H] [--refs N] [--precision float32|float16] [--free-gib G] [--json]'
+const USAGE =
+  'kontext models fit ID|DIR [--width W] [--height H] [--refs N] [--precision float32|float16] [--quantise int8|int4] [--free-gib G] [--json]'
 
 /** An installed checkpoint folder by id, or the folder given. */
 function findFolder(arg: string, cwd: string) {
@@ -40,6 +42,7 @@ export async function fit(argv: string[], ctx: CliContext): Promise<number> {
         height: { type: 'string' },
         refs: { type: 'string' },
         precision: { type: 'string' },
+        quantise: { type: 'string' },
         'free-gib': { type: 'string' },
         json: { type: 'boolean' },
       },
@@ -67,6 +70,9 @@ export async function fit(argv: string[], ctx: CliContext): Promise<number> {
   const precision = (values.precision ?? BUILT_PRECISION) as string
   if (precision !== 'float32' && precision !== 'float16')
     return reportError(ctx, studioError('cli.usage', '--precision is float32 or float16.', USAGE), json)
+  const quantise = values.quantise as string | undefined
+  if (quantise !== undefined && !isQuantiseMode(quantise))
+    return reportError(ctx, studioError('cli.usage', '--quantise is int8 or int4.', USAGE), json)
   const folder = findFolder(arg, ctx.cwd)
   if (!folder)
     return reportError(
@@ -81,9 +87,19 @@ export async function fit(argv: string[], ctx: CliContext): Promise<number> {
   const free = freeGib === undefined ? freemem() : freeGib * 1024 ** 3
   const result = fitJob(
     planTensorsOf(folder.value.parts),
-    { width: w, height: h, refs: refs ?? 1, precision: precision as GraphPrecision },
+    {
+      width: w,
+      height: h,
+      refs: refs ?? 1,
+      precision: precision as GraphPrecision,
+      quantise: quantise ? QUANTISE_SETTINGS[quantise] : null,
+    },
     free,
-    { resolutions: m.resolutions, otherPrecisions: precision === 'float16' ? [] : ['float16'] },
+    {
+      resolutions: m.resolutions,
+      otherPrecisions: precision === 'float16' ? [] : ['float16'],
+      otherQuantise: quantise ? [] : ['int8', 'int4'],
+    },
   )
   if (json) ctx.out(JSON.stringify({ ok: true, model: m.id, ...result }) + '\n')
   else {

@@ -102,7 +102,7 @@ export const modelsCommand: CliCommand = {
   summary:
     'list models (list: with their cards), add (from the hub), import (a folder in place), verify or remove them; validate or inspect a folder; fit: the memory plan of a job',
   usage:
-    'kontext models [--json] | list [--json] | add flux1-kontext-dev [--precision bf16|fp8] [--token-file F] | import DIR [--id ID] [--quantise int8|int4] | verify ID | test ID [--provider P] | remove ID | validate DIR [--provider P] | inspect DIR | fit ID|DIR [--width W --height H --refs N]',
+    'kontext models [--json] | list [--json] | add flux1-kontext-dev [--precision bf16|fp8] [--token-file F] | import DIR [--id ID] [--quantise int8|int4] | verify ID | test ID [--provider P] | remove ID | validate DIR [--provider P] | inspect DIR | fit ID|DIR [--width W --height H --refs N --quantise int8|int4]',
   async run(argv, ctx) {
     // list (cards), add, import, verify, remove: the model store, in modelStoreCommands.ts.
     if (STORE_SUBCOMMANDS.has(argv.find((a) => a !== '--json') ?? '')) return runStoreCommand(argv, ctx)

@@ -19,7 +19,7 @@ import type { ComponentFound, FolderInspection } from '../weights/detect'
 import { inspectModelFolder } from '../weights/index'
 import { BUNDLED_CLIP_MERGES } from '../tokenizers/bundled'
 import { fitJob, refusalText } from '../plan/fit'
-import type { PlanTensors } from '../plan/memoryPlan'
+import type { PlanQuantise, PlanTensors } from '../plan/memoryPlan'
 
 export const CHECKPOINT_CONFIG_FILE = 'kontext.json'
 
@@ -74,9 +74,11 @@ export function memoryRefusal(
   parts: CheckpointFolder['parts'],
   resolutions: readonly (readonly [number, number])[],
   freeBytes: number,
+  quantise: PlanQuantise | null = null,
 ): string | null {
   const [w, h] = [...resolutions].sort((a, b) => a[0] * a[1] - b[0] * b[1])[0] ?? [512, 512]
-  const f = fitJob(planTensorsOf(parts), { width: w, height: h, refs: 0, precision: BUILT_PRECISION }, freeBytes, { resolutions: [] })
+  const req = { width: w, height: h, refs: 0, precision: BUILT_PRECISION, quantise }
+  const f = fitJob(planTensorsOf(parts), req, freeBytes, { resolutions: [] })
   if (f.mode) return null
   const r = refusalText(f)
   return `${r.message} ${r.hint}`
@@ -188,7 +190,11 @@ function pick(
   return usable(layout) ?? (also ? usable(also) : undefined)
 }
 
-export function openCheckpointFolder(dir: string, opts: { freeBytes?: number } = {}): Result<CheckpointFolder> {
+/** `quantise`: the weights the install record builds (the memory check counts those, not float32). */
+export function openCheckpointFolder(
+  dir: string,
+  opts: { freeBytes?: number; quantise?: PlanQuantise | null } = {},
+): Result<CheckpointFolder> {
   const cfg = readCheckpointConfig(dir)
   if (!cfg.ok) return cfg
   const inspection = inspectModelFolder(dir, { bundledClipMerges: BUNDLED_CLIP_MERGES })
@@ -208,7 +214,7 @@ export function openCheckpointFolder(dir: string, opts: { freeBytes?: number } =
   } catch (e) {
     return unusable(`its settings do not fit together (${e instanceof Error ? e.message.slice(0, 300) : String(e)}).`)
   }
-  const refusal = memoryRefusal(parts, manifest.resolutions, opts.freeBytes ?? freemem())
+  const refusal = memoryRefusal(parts, manifest.resolutions, opts.freeBytes ?? freemem(), opts.quantise ?? null)
   if (refusal) return unusable(refusal)
   // Checked now, not at the first job: what kontext.json says must fit the tensors.
   const rules = checkManifestRules(manifest)

@@ -9,9 +9,11 @@ import {
   type GraphPrecision,
   type MemoryPlan,
   type PlanGraph,
+  type PlanPhase,
   type PlanRequest,
   type PlanTensors,
 } from './memoryPlan'
+import { QUANTISE_SETTINGS, type QuantiseMode } from '../quantise/modes'
 
 export type FitMode = 'resident' | 'sequential'
 
@@ -29,19 +31,26 @@ export interface FitOptions {
   readonly resolutions: readonly (readonly [number, number])[]
   /** Precisions the engine can build besides the requested one (16-bit once it exists). */
   readonly otherPrecisions?: readonly GraphPrecision[]
+  /** Quantisations the model could be imported with instead (`--quantise`), cheapest in quality first. */
+  readonly otherQuantise?: readonly QuantiseMode[]
 }
 
 const GIB = 1024 ** 3
 export const gib = (b: number): string => `${(b / GIB).toFixed(1)} GiB`
 
-const GRAPH_WORDS: Record<PlanGraph, string> = {
+export const GRAPH_WORDS: Record<PlanGraph, string> = {
   clip: 'CLIP-L',
   t5: 'T5',
   'ae-encode': 'autoencoder encoder',
   transformer: 'transformer',
   'ae-decode': 'autoencoder decoder',
 }
-const PHASE_WORDS = { text: 'text encoders', encode: 'encoding the references', denoise: 'denoising', decode: 'decoding' }
+export const PHASE_WORDS: Record<PlanPhase, string> = {
+  text: 'text encoders',
+  encode: 'encoding the references',
+  denoise: 'denoising',
+  decode: 'decoding',
+}
 
 function modeFor(plan: MemoryPlan, free: number): FitMode | null {
   if (plan.residentBytes <= free) return 'resident'
@@ -68,6 +77,9 @@ export function fitJob(t: PlanTensors, req: PlanRequest, freeBytes: number, o: F
   for (const precision of o.otherPrecisions ?? [])
     if (precision !== req.precision && fits({ ...req, precision }))
       suggestions.push(`${precision === 'float16' ? '16-bit' : precision} weights`)
+  // The first quantisation that fits (int8 before int4: the smaller error).
+  const q = (o.otherQuantise ?? []).find((m) => fits({ ...req, quantise: QUANTISE_SETTINGS[m] }))
+  if (q) suggestions.push(`${q} weights (import the folder again with --quantise ${q})`)
   return { plan, freeBytes, mode: null, suggestions }
 }
 
@@ -78,11 +90,11 @@ export function refusalText(f: FitResult): { message: string; hint: string } {
   const what = p.graphs.map((g) => GRAPH_WORDS[g]).join(' + ')
   const message =
     `A ${r.width}×${r.height} job with ${r.refs} reference image${r.refs === 1 ? '' : 's'} needs about ${gib(p.peakBytes)} ` +
-    `while ${PHASE_WORDS[p.phase]} (${what}, ${r.precision} weights ${gib(p.weightBytes)}), even loading one phase at a time; ` +
+    `while ${PHASE_WORDS[p.phase]} (${what}, ${r.quantise ? `${r.quantise.bits}-bit` : r.precision} weights ${gib(p.weightBytes)}), even loading one phase at a time; ` +
     `${gib(f.freeBytes)} of memory is free.`
   const hint = f.suggestions.length
     ? `Would fit: ${f.suggestions.join('; ')}. \`kontext models fit\` prints the plan.`
-    : 'Nothing smaller fits either: use a machine with more memory, or 16-bit or quantised weights once the engine builds them.'
+    : 'Nothing smaller fits either: use a machine with more memory.'
   return { message, hint }
 }
 
@@ -90,7 +102,8 @@ export function refusalText(f: FitResult): { message: string; hint: string } {
 export function formatPlan(f: FitResult): string {
   const { plan } = f
   const r = plan.request
-  let s = `Memory plan: ${r.width}×${r.height}, ${r.refs} reference image${r.refs === 1 ? '' : 's'}, ${r.precision} weights${r.zeroCopy ? ' (read from the files)' : ''}\n`
+  const weights = r.quantise ? `${r.quantise.bits}-bit MatMul weights (MatMulNBits), ${r.precision} for the rest` : `${r.precision} weights`
+  let s = `Memory plan: ${r.width}×${r.height}, ${r.refs} reference image${r.refs === 1 ? '' : 's'}, ${weights}${r.zeroCopy ? ' (read from the files)' : ''}\n`
   s += 'Graphs:\n'
   for (const g of plan.graphs)
     s +=

@@ -41,6 +41,14 @@ export interface PlanRequest {
   readonly previewDecode?: boolean
   /** Graphs whose weights stay in the source file (ONNX external data pointing into it). */
   readonly zeroCopy?: boolean
+  /** Weight-only quantisation at import (`--quantise`): the weight MatMuls as MatMulNBits blocks. */
+  readonly quantise?: PlanQuantise | null
+}
+
+/** What engine/quantise builds: `bits` per weight in blocks of `blockSize` inputs, each with a float32 scale and a zero point. */
+export interface PlanQuantise {
+  readonly bits: 4 | 8
+  readonly blockSize: number
 }
 
 export interface GraphPlan {
@@ -48,6 +56,9 @@ export interface GraphPlan {
   readonly params: number
   /** Weights as the runtime holds them once the graph is open. */
   readonly weightBytes: number
+  /** Of `params`, those in weight MatMuls (what `--quantise` turns into MatMulNBits), and the bytes they take in the graph. */
+  readonly matMulParams: number
+  readonly matMulBytes: number
   /** Held beside the weights only while the graph is being opened (serialised bytes, the runtime's parse). */
   readonly openingBytes: number
   readonly activation: Activation
@@ -124,15 +135,48 @@ function graphTensors(t: PlanTensors, g: PlanGraph): [string, ShapeInfo][] {
 
 const ELEMENT_BYTES: Record<GraphPrecision, number> = { float32: 4, float16: 2 }
 
+/**
+ * nn.Linear weights: 2-D `.weight` tensors other than the embedding tables (read by Gather, not
+ * MatMul). A float32 checkpoint's are left in the file and transposed by the graph (layers.ts),
+ * so the quantisation pass, which takes a MatMul whose B is an initializer, does not see them:
+ * the plan counts only what the engine really quantises.
+ */
+const EMBEDDING = /(embedding|embed_tokens|relative_attention_bias)\.weight$|^shared\.weight$/
+const isMatMulWeight = (name: string, v: ShapeInfo): boolean =>
+  v.shape.length === 2 && name.endsWith('.weight') && !EMBEDDING.test(name) && v.dtype !== 'F32'
+
+/** MatMulNBits bytes of a PyTorch [out, in] weight: packed values, a float32 scale per block, packed zero points. */
+export function quantisedBytes([out, inn]: readonly number[], q: PlanQuantise): number {
+  const blocks = Math.ceil((inn as number) / q.blockSize)
+  return (out as number) * (blocks * ((q.blockSize * q.bits) / 8) + blocks * 4 + Math.ceil((blocks * q.bits) / 8))
+}
+
 export function planGraph(t: PlanTensors, g: PlanGraph, req: PlanRequest): GraphPlan {
-  const params = graphTensors(t, g).reduce((n, [, v]) => n + count(v.shape), 0)
+  const tensors = graphTensors(t, g)
+  const params = tensors.reduce((n, [, v]) => n + count(v.shape), 0)
   const e = ELEMENT_BYTES[req.precision]
-  const weightBytes = params * e
+  const q = req.quantise ?? null
+  // The autoencoder is convolutions: nothing in it is quantised.
+  const matMuls = q && !g.startsWith('ae-') ? tensors.filter(([n, v]) => isMatMulWeight(n, v)) : []
+  const matMulParams = matMuls.reduce((n, [, v]) => n + count(v.shape), 0)
+  const matMulBytes = q ? matMuls.reduce((n, [, v]) => n + quantisedBytes(v.shape, q), 0) : matMulParams * e
+  const floatBytes = params * e
+  const weightBytes = floatBytes - matMulParams * e + matMulBytes
   const k = PLAN_COEFFICIENTS
-  // Small graphs open from memory whatever their source; large ones from graph files, copied or in place.
+  // Small graphs open from memory whatever their source; large ones from graph files, copied or in
+  // place. The engine switches on the float graph's size, and a quantised graph opened from memory
+  // is first built (and serialised) in float, so its opening counts the float bytes.
   const factor =
-    weightBytes <= INLINE_MAX_BYTES ? k.inlineOpening : req.zeroCopy && req.precision === 'float32' ? k.zeroCopyOpening : k.fileOpening
-  return { graph: g, params, weightBytes, openingBytes: factor * weightBytes, activation: activationTerms(t, g, req, e) }
+    floatBytes <= INLINE_MAX_BYTES ? k.inlineOpening : req.zeroCopy && req.precision === 'float32' && !q ? k.zeroCopyOpening : k.fileOpening
+  return {
+    graph: g,
+    params,
+    weightBytes,
+    matMulParams,
+    matMulBytes,
+    openingBytes: factor * floatBytes,
+    activation: activationTerms(t, g, req, e),
+  }
 }
 
 const PHASES: readonly { phase: PlanPhase; graphs: readonly PlanGraph[] }[] = [
@@ -181,7 +225,8 @@ export function planMemory(t: PlanTensors, req: PlanRequest): MemoryPlan {
     const names = p.phase === 'denoise' && req.previewDecode ? [...p.graphs, 'ae-decode' as const] : p.graphs
     const plan = phasePlan(p.phase, names.map(by), runtimeBytes, retained)
     // What this phase's in-memory graphs leave behind for the phases after it (the heap is reused, not summed).
-    for (const g of names.map(by)) if (g.weightBytes <= INLINE_MAX_BYTES) retained = Math.max(retained, g.openingBytes)
+    // (Graphs opened from files have no opening bytes.)
+    for (const g of names.map(by)) retained = Math.max(retained, g.openingBytes)
     return plan
   })
   const peak = phases.reduce((a, b) => (b.peakBytes > a.peakBytes ? b : a))

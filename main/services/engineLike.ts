@@ -4,6 +4,7 @@
  * progress and its result are the one generation schema (core/contract/generationJob.ts).
  */
 import type { EngineDescription, EngineState } from '../../core/domain/engineTypes'
+import type { FitRequest, ModelFit } from '../../core/contract/modelFit'
 import type { GenerationJob, GenerationProgress, GenerationResult } from '../../core/contract/generationJob'
 
 export interface EngineLike {
@@ -13,6 +14,8 @@ export interface EngineLike {
   run(job: GenerationJob, opts: { onProgress?: (p: GenerationProgress) => void; signal?: AbortSignal }): Promise<GenerationResult>
   onStateChange(cb: (state: EngineState, reason: string | null) => void): () => void
   stop(): Promise<void>
+  /** The memory plan of one model for a size and references (the Models page's Fit section; optional). */
+  planFit?(fit: FitRequest): Promise<ModelFit>
   /** Restarts the engine so it lists models installed or removed since it started (optional). */
   reloadModels?(): Promise<void>
 }

@@ -18,6 +18,7 @@ import { StudioError, studioError } from '../../core/result'
 import { replySchema, type EngineReply } from '../../engine/protocol'
 import type { GenerationJob, GenerationProgress, GenerationResult } from '../../core/contract/generationJob'
 import type { EngineLike } from './engineLike'
+import type { FitRequest, ModelFit } from '../../core/contract/modelFit'
 import { chosenProviderOf } from '../../engine/providerProbe'
 import { classifyExit, diedError, isDeathCode, stepsDownTheLadder } from './engineExit'
 import { freeMemoryShare, LOW_FREE_SHARE, oomKillCount } from './memoryEvidence'
@@ -313,7 +314,10 @@ export class EngineProcess implements EngineLike {
     return this.reloading
   }
 
-  private request(msg: { type: 'ping' | 'describe' | 'release' }, timeoutMs: number): Promise<EngineReply> {
+  private request(
+    msg: { type: 'ping' | 'describe' | 'release' } | { type: 'planFit'; fit: FitRequest },
+    timeoutMs: number,
+  ): Promise<EngineReply> {
     const child = this.child
     if (!child)
       return Promise.reject(new StudioError(studioError('engine.notRunning', 'The engine process is not running.', 'Start it first.')))
@@ -366,6 +370,14 @@ export class EngineProcess implements EngineLike {
     if (reply.type !== 'description') throw new Error(`unexpected reply ${reply.type}`)
     if (reply.description.activeProvider) this.activeProvider = reply.description.activeProvider
     return { ...reply.description, state: this.state, pid: this.pid, restarts: this.restarts }
+  }
+
+  /** The Fit panel's memory plan of one model (the engine reads tensor shapes; nothing loads). */
+  async planFit(fit: FitRequest): Promise<ModelFit> {
+    await this.ensureStarted()
+    const reply = await this.request({ type: 'planFit', fit }, 30_000)
+    if (reply.type !== 'fitPlan') throw new Error(`unexpected reply ${reply.type}`)
+    return reply.fit
   }
 
   /** Frees the engine's sessions (memory back to the OS); returns how many were released. */

@@ -8,7 +8,7 @@
  * `HF_TOKEN`. It is never written to a project, logged, or put in an error (the download code
  * redacts). `KONTEXT_HUB_URL_FOR_TESTS` points the host at a loopback imitation hub — tests only.
  */
-import { isAbsolute, join } from 'node:path'
+import { isAbsolute } from 'node:path'
 import type { RequestResults, StudioEvent, ValidParams } from '../../core/contract/api'
 import type { ModelDownloadStatus, ModelsOverview } from '../../core/domain/modelCards'
 import { testRunJob, type TestRunResult } from '../../core/domain/modelTest'
@@ -22,7 +22,7 @@ import { linkedIdFor, linkFolder } from '../../engine/models/linkFolder'
 import { checkModelId, ModelStore } from '../../engine/models/store'
 import { verifyModel } from '../../engine/models/verify'
 import type { EngineLike } from './engineLike'
-import { studioHome } from './paths'
+import { modelStoreDir } from './paths'
 
 /** Where the desktop keeps the token (Electron safeStorage); absent on the web host. */
 export interface TokenVault {
@@ -43,7 +43,7 @@ export class ModelService {
     private vault: TokenVault | null = null,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
-    this.store = new ModelStore(join(studioHome(), 'models'))
+    this.store = new ModelStore(modelStoreDir())
     this.hubUrl = env.KONTEXT_HUB_URL_FOR_TESTS || undefined
   }
 
@@ -222,6 +222,13 @@ export class ModelService {
       const err = toErrorData(e, 'engine.failed')
       return { ...failed(`${err.message}${err.hint ? ` ${err.hint}` : ''}`), width: job.width, height: job.height, steps: job.steps }
     }
+  }
+
+  /** The Fit section's plan, from the engine (it has the model's tensors and sees the free memory). */
+  async fit(p: ValidParams<'fitModel'>): Promise<RequestResults['fitModel']> {
+    if (!this.engine.planFit)
+      throw new StudioError(studioError('engine.failed', 'This engine cannot plan memory.', 'Restart the studio with its own engine.'))
+    return this.engine.planFit(p)
   }
 
   async verify(p: ValidParams<'verifyModel'>): Promise<RequestResults['verifyModel']> {

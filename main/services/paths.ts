@@ -20,6 +20,12 @@ export function findAppRoot(from: string = dirname(fileURLToPath(import.meta.url
 /** The user's studio folder for projects and downloaded models (override: KONTEXT_STUDIO_HOME). */
 export const studioHome = (): string => process.env.KONTEXT_STUDIO_HOME ?? join(homedir(), '.kontext-studio')
 
+/**
+ * The one models folder: where the Models page downloads and links models (ModelService's store)
+ * and where the engine is told to look, on the desktop and the web host alike.
+ */
+export const modelStoreDir = (home: string = studioHome()): string => join(home, 'models')
+
 /** A folder of FLUX safetensors (the official release, a ComfyUI folder): the engine builds its graphs. */
 const hasSafetensors = (dir: string): boolean => {
   const f = walkModelFolder(dir)
@@ -28,7 +34,7 @@ const hasSafetensors = (dir: string): boolean => {
 
 /** Every model folder the studio knows: the bundled ones, then the user's downloads. */
 export function modelDirs(appRoot: string, home: string = studioHome()): string[] {
-  const parents = [join(appRoot, 'assets', 'models'), join(home, 'models')]
+  const parents = [join(appRoot, 'assets', 'models'), modelStoreDir(home)]
   return parents.flatMap((parent) =>
     existsSync(parent)
       ? readdirSync(parent, { withFileTypes: true })

@@ -120,6 +120,7 @@ export class StudioHost {
       importModelFolder: (p) => this.models.importFolder(p),
       verifyModel: (p) => this.models.verify(p),
       testModel: (p) => this.models.testRun(p),
+      fitModel: (p) => this.models.fit(p),
       startBatch: checked((p) => batches.start(p)),
       cancelBatch: (p) => batches.cancel(p),
       exportBatch: (p) => batches.export(p),

@@ -5,7 +5,8 @@
  * repository is gated until a token is given, watches the progress, pauses, resumes, sees it
  * installed and removes it; test-runs kontext-tiny (provider and time shown); cancels a second
  * download (nothing left on disk); links a folder already on disk with int8 weights and is told
- * every missing piece of one that is incomplete. Then, with kontext-tiny chosen, a photo as the
+ * every missing piece of one that is incomplete; plans its memory in the Fit section (phases,
+ * verdict, ways to fit; kontext-tiny: not planned). Then, with kontext-tiny chosen, a photo as the
  * context is warned about before the edit, and one of its own shapes is not; the size menu names
  * the size the engine will use.
  */
@@ -141,6 +142,18 @@ describe('the Models page', () => {
     await page.getByRole('button', { name: 'Use this folder' }).click()
     await expect.poll(() => alert.textContent()).toContain('No autoencoder found')
     writeComfyFolder(comfy)
+    // What the small random twin's tensors cannot say (FLUX.1's RoPE axes do not fit its head size), so the engine can run it.
+    writeFileSync(
+      join(comfy, 'kontext.json'),
+      JSON.stringify({
+        rope: { axes: [4, 6, 6], theta: 10000 },
+        clipHeads: 2,
+        resolutions: [
+          [48, 32],
+          [32, 32],
+        ],
+      }),
+    )
     // The fit option: int8 weights, recorded and said on the card.
     await page.getByLabel('Weight quantisation').selectOption('int8')
     await page.getByRole('button', { name: 'Use this folder' }).click()
@@ -148,6 +161,27 @@ describe('the Models page', () => {
     const linked = page.getByRole('article').filter({ hasText: `linked: ${comfy}` })
     expect(await linked.count()).toBe(1)
     expect(await linked.textContent()).toContain('int8 weights (MatMulNBits, 8-bit, blocks of 32)')
+  })
+
+  it('plans the linked model’s memory before a job: phases, verdict and the ways to fit; kontext-tiny is not planned', async () => {
+    const linked = page.getByRole('article').filter({ hasText: 'int8 weights (MatMulNBits' })
+    await linked.locator('summary', { hasText: 'Fit' }).click()
+    await linked.getByLabel('Fit references').fill('1')
+    await linked.getByRole('button', { name: /^Plan memory for / }).click()
+    const verdict = linked.getByLabel('Fit verdict')
+    await expect.poll(() => verdict.textContent()).toMatch(/A \d+×\d+ job with 1 reference image (fits|does not fit)/)
+    const phases = await linked.getByLabel('Memory by phase').locator('tbody tr td:first-child').allTextContents()
+    expect(phases).toEqual(['text encoders', 'encoding the references', 'denoising', 'decoding'])
+    expect(await linked.textContent()).toContain('int8 weights')
+    const ways = (await linked.getByLabel('Ways to fit').locator('li').allTextContents()).join('\n')
+    expect(ways).toMatch(/Sequential loading.*Automatic/)
+    expect(ways).toMatch(/int4 weights.*--quantise int4.*Measured on the small random twin checkpoints/)
+    expect(ways).toContain('16-bit weights (not available yet)')
+    expect(ways).not.toMatch(/^int8 weights/m)
+    const tiny = page.getByRole('article', { name: 'Model kontext-tiny' })
+    await tiny.locator('summary', { hasText: 'Fit' }).click()
+    await tiny.getByRole('button', { name: 'Plan memory for kontext-tiny' }).click()
+    await expect.poll(() => tiny.getByLabel('Fit verdict').textContent()).toContain('covers FLUX checkpoint folders only')
   })
 
   it('warns before an edit when kontext-tiny is chosen and the context is a photo, not for a picture of shapes', async () => {
