@@ -130,11 +130,16 @@ export function withFp8Scales(src: TensorSource): TensorSource {
 }
 
 /** A component's tensors as the builders read them: fp8 scales applied, diffusers names seen as BFL's. */
-export function componentSource(found: ComponentFound, reader: FloatWeightReader): TensorSource {
+export function componentSource(found: ComponentFound, reader: FloatWeightReader, o: { inPlace?: boolean } = {}): TensorSource {
   const src = withFp8Scales(readerTensorSource(reader))
-  return found.layout === 'diffusers' && (found.kind === 'transformer' || found.kind === 'autoencoder')
-    ? bflNamesFromDiffusers(src, found.kind)
-    : src
+  const named =
+    found.layout === 'diffusers' && (found.kind === 'transformer' || found.kind === 'autoencoder')
+      ? bflNamesFromDiffusers(src, found.kind)
+      : src
+  if (o.inPlace ?? true) return named
+  // Not in place: every weight is read and laid out by the builder (a Linear's as [in, out], the
+  // plain MatMul weight the quantiser rewrites), instead of MatMul(x, Transpose(W-in-the-file)).
+  return { names: () => named.names(), shape: (n) => named.shape(n), get: (n) => named.get(n) }
 }
 
 export class CheckpointKontextModels implements KontextModels {
@@ -173,7 +178,7 @@ export class CheckpointKontextModels implements KontextModels {
     const reader = openComponent(found)
     try {
       const s = this.settings()
-      const built = buildComponent(component, componentSource(found, reader), s)
+      const built = buildComponent(component, componentSource(found, reader, { inPlace: !this.opts.quantise }), s)
       const bytes = built.graph.stats.weightBytes
       const q = this.opts.quantise ?? null
       const said = (r: QuantiseReport) =>

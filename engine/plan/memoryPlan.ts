@@ -137,13 +137,11 @@ const ELEMENT_BYTES: Record<GraphPrecision, number> = { float32: 4, float16: 2 }
 
 /**
  * nn.Linear weights: 2-D `.weight` tensors other than the embedding tables (read by Gather, not
- * MatMul). A float32 checkpoint's are left in the file and transposed by the graph (layers.ts),
- * so the quantisation pass, which takes a MatMul whose B is an initializer, does not see them:
- * the plan counts only what the engine really quantises.
+ * MatMul), whatever their stored dtype: a quantised model is built with every weight laid out by
+ * the builder (not read in place from a float32 file), so the pass sees all of them.
  */
 const EMBEDDING = /(embedding|embed_tokens|relative_attention_bias)\.weight$|^shared\.weight$/
-const isMatMulWeight = (name: string, v: ShapeInfo): boolean =>
-  v.shape.length === 2 && name.endsWith('.weight') && !EMBEDDING.test(name) && v.dtype !== 'F32'
+const isMatMulWeight = (name: string, v: ShapeInfo): boolean => v.shape.length === 2 && name.endsWith('.weight') && !EMBEDDING.test(name)
 
 /** MatMulNBits bytes of a PyTorch [out, in] weight: packed values, a float32 scale per block, packed zero points. */
 export function quantisedBytes([out, inn]: readonly number[], q: PlanQuantise): number {

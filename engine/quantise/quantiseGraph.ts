@@ -113,7 +113,9 @@ export function quantiseModel(
     if (!w || w.dataType !== FLOAT || (w.dims ?? []).length !== 2) return n
     weightMatMuls++
     const name = w.name ?? ''
-    if (uses.get(name) !== 1) return n
+    // Only a layer's weight (the builders name them `….weight`): a constant the graph computes with,
+    // such as the transformer's [3, n] RoPE frequencies, would only move positions if quantised.
+    if (uses.get(name) !== 1 || !name.endsWith('.weight')) return n
     const [K, N] = (w.dims ?? []).map(num) as [number, number]
     const q = quantiseBlocks(asFloat32(tensorBytes(w, io.readExternal)), K, N, settings.bits, settings.blockSize)
     replaced.add(name)

@@ -28,8 +28,9 @@ export const TWIN_PARTS = ['clip', 't5', 'ae-encode', 'transformer', 'ae-decode'
 export type TwinPart = (typeof TWIN_PARTS)[number]
 export type TwinOutputs = Record<TwinPart, Float32Array>
 
-export function writeTwin(folder: string): CheckpointFolder {
-  writeOfficialRelease(folder, TINY)
+/** The twin in the release's layout; `F32` stores every tensor as float32 (read in place unquantised). */
+export function writeTwin(folder: string, dtype?: 'F32'): CheckpointFolder {
+  writeOfficialRelease(folder, TINY, dtype ? { dtype } : {})
   writeFileSync(join(folder, 'kontext.json'), JSON.stringify(TWIN_CONFIG))
   const opened = openCheckpointFolder(folder)
   if (!opened.ok) throw new Error(opened.error.message)

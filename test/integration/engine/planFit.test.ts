@@ -54,7 +54,8 @@ function savedByQuantiser(component: 'clip' | 't5' | 'transformer'): number {
   const found = ck.value.parts[component]
   const reader = openComponent(found)
   try {
-    const g = buildComponent(component, componentSource(found, reader), folderGraphSettings(ck.value)).graph
+    // Built as the engine builds a quantised model: every weight laid out by the builder.
+    const g = buildComponent(component, componentSource(found, reader, { inPlace: false }), folderGraphSettings(ck.value)).graph
     const inits = onnxProto.onnx.ModelProto.decode(quantiseModel(g.toBytes(), QUANTISE_SETTINGS.int8).bytes).graph!.initializer!
     const size = (name: string) => {
       const t = inits.find((x) => x.name === name)!
