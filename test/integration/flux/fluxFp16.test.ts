@@ -1,0 +1,127 @@
+/**
+ * The float16 (mixed-precision) FLUX transformer graph: its weights really are float16, it keeps
+ * float32 at its inputs and output, and on the CPU provider (which runs fp16 graphs behind casts
+ * onnxruntime inserts) its `pred` stays within a relative tolerance of the float32 graph and of
+ * the PyTorch reference (training/flux_reference/). The figures are printed; measured on this
+ * checkpoint: 4.4e-4 of the output's scale for both; the tolerance is 2e-3.
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import onnxProto from 'onnx-proto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildFluxTransformer, type BuiltGraph } from '../../../engine/graph/flux/fluxTransformer'
+import { memoryTensorSource } from '../../../engine/graph/tensorSource'
+import { openGraphBytes, type TensorData } from '../../../engine/sessions'
+import { repoRoot } from '../../fixtures/engine/paths'
+import { maxAbs } from '../../fixtures/engine/tensors'
+import { findPython } from '../../unit/bench/findPython'
+import { randomFluxCheckpoint, TINY_FLUX } from '../../support/fluxCheckpoint'
+import { readF32Safetensors, writeF32Safetensors, type F32Tensor } from '../../support/f32Safetensors'
+import { fluxCaseInputs, type FluxCase } from '../../support/fluxInputs'
+
+const P = TINY_FLUX
+const weights = randomFluxCheckpoint(P, 13)
+const source = memoryTensorSource(weights)
+const rope = { axesDim: P.axes_dim, theta: P.theta }
+const CASE: FluxCase = { name: 'edit', batch: 2, txtLen: 5, target: [3, 4], context: [3, 4], timesteps: [0.31, 0.95], guidance: [3.5, 1] }
+const feeds = fluxCaseInputs(P, CASE, 101)
+
+/** max |a − b| over the output's scale (max |b|). */
+const relErr = (a: Float32Array, b: Float32Array): number => maxAbs(a, b) / maxAbs(b, new Float32Array(b.length))
+const REL_TOL = 2e-3
+
+async function predOf(g: BuiltGraph): Promise<Float32Array> {
+  const s = await openGraphBytes(g.graph.toBytes(), 'flux-transformer', { intraOpThreads: 1 })
+  try {
+    return (await s.run(feeds)).pred!.data as Float32Array
+  } finally {
+    await s.release()
+  }
+}
+
+const ELEM = onnxProto.onnx.TensorProto.DataType
+const decoded = (g: BuiltGraph) => onnxProto.onnx.ModelProto.decode(g.graph.toBytes()).graph!
+
+describe('the float16 FLUX transformer graph', () => {
+  const f32 = buildFluxTransformer(source, { rope })
+  const f16 = {
+    fused: buildFluxTransformer(source, { rope, precision: 'float16' }),
+    explicit: buildFluxTransformer(source, { rope, precision: 'float16', attention: 'explicit' }),
+  }
+  const preds = new Map<string, Float32Array>()
+
+  beforeAll(async () => {
+    preds.set('float32', await predOf(f32))
+    for (const [k, g] of Object.entries(f16)) preds.set(k, await predOf(g))
+  }, 120_000)
+
+  it('holds its Linear weights as float16 and keeps float32 at its inputs and output', () => {
+    const g = decoded(f16.fused)
+    const types = new Map(g.initializer!.map((t) => [t.name!, t.dataType]))
+    for (const name of [
+      'img_in.weight',
+      'double_blocks.0.img_attn.qkv.weight',
+      'double_blocks.1.txt_mlp.2.weight',
+      'single_blocks.1.linear1.weight',
+      'single_blocks.0.modulation.lin.weight',
+      'final_layer.linear.weight',
+    ])
+      expect([name, types.get(name)]).toEqual([name, ELEM.FLOAT16])
+    // The q/k norms run in float32 (so do RoPE and the sinusoidal embeddings: constants, not weights).
+    expect(types.get('double_blocks.0.img_attn.norm.query_norm.scale')).toBe(ELEM.FLOAT)
+    for (const v of [...g.input!, ...g.output!]) expect([v.name, v.type!.tensorType!.elemType]).toEqual([v.name, ELEM.FLOAT])
+    // About half the float32 graph's bytes: everything but the norm scales is 16-bit.
+    const s16 = f16.fused.graph.stats
+    expect(s16.float16Bytes / s16.weightBytes).toBeGreaterThan(0.95)
+    expect(s16.weightBytes / f32.graph.stats.weightBytes).toBeLessThan(0.52)
+    expect(decoded(f32).initializer!.some((t) => t.dataType === ELEM.FLOAT16)).toBe(false)
+  })
+
+  it('counts what converting the weights lost (nothing here: the random weights are within fp16’s range)', () => {
+    expect(f16.fused.graph.fp16Counts).toMatchObject({ clamped: 0, nonFinite: 0 })
+    const halfWeights = decoded(f16.fused).initializer!.filter((t) => t.dataType === ELEM.FLOAT16 && !t.name!.includes('const_f16'))
+    const values = halfWeights.reduce((n, t) => n + t.dims!.reduce((a, b) => a * Number(b), 1), 0)
+    expect(f16.fused.graph.fp16Counts.values).toBe(values)
+  })
+
+  for (const kind of ['fused', 'explicit'] as const)
+    it(`${kind} attention: pred within ${REL_TOL} of the float32 graph’s scale, and not equal to it`, () => {
+      const a = preds.get(kind)!
+      const b = preds.get('float32')!
+      const err = relErr(a, b)
+      console.log(`flux fp16 (${kind}) vs float32 graph: max |Δ| / max |pred| = ${err.toExponential(2)}`)
+      expect(err).toBeLessThan(REL_TOL)
+      // Really computed in 16 bits: float32 would agree to ~1e-6.
+      expect(err).toBeGreaterThan(1e-5)
+    })
+
+  const found = findPython(['torch', 'numpy'])
+  if (!found.python) console.log(`fp16 FLUX vs the PyTorch reference not run: ${found.why}`)
+  describe.runIf(found.python)('vs the PyTorch reference', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kontext-flux16-'))
+    let ref = new Float32Array()
+    beforeAll(() => {
+      writeFileSync(join(dir, 'params.json'), JSON.stringify(P))
+      writeF32Safetensors(join(dir, 'weights.safetensors'), weights)
+      const asF32 = (t: TensorData): F32Tensor => ({ shape: t.dims, data: t.data as Float32Array })
+      writeF32Safetensors(join(dir, 'in.safetensors'), new Map(Object.entries(feeds).map(([k, v]) => [k, asF32(v)])))
+      const script = join(repoRoot, 'training', 'flux_reference', 'run_transformer.py')
+      const args = [script, '--params', join(dir, 'params.json'), '--weights', join(dir, 'weights.safetensors')]
+      const r = spawnSync(found.python!, [...args, '--inputs', join(dir, 'in.safetensors'), '--out', join(dir, 'out.safetensors')], {
+        encoding: 'utf8',
+      })
+      if (r.status !== 0) throw new Error(`reference failed: ${r.stderr.slice(-2000)}`)
+      ref = readF32Safetensors(join(dir, 'out.safetensors')).get('pred')!.data
+    }, 600_000)
+    afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+    it(`fused attention: pred within ${REL_TOL} of the reference’s scale`, () => {
+      const err = relErr(preds.get('fused')!, ref)
+      console.log(`flux fp16 (fused) vs PyTorch float32 reference: max |Δ| / max |pred| = ${err.toExponential(2)}`)
+      expect(maxAbs(ref, new Float32Array(ref.length))).toBeGreaterThan(0.1)
+      expect(err).toBeLessThan(REL_TOL)
+    })
+  })
+})
