@@ -101,7 +101,7 @@ describe('the float16 FLUX transformer graph', () => {
   if (!found.python) console.log(`fp16 FLUX vs the PyTorch reference not run: ${found.why}`)
   describe.runIf(found.python)('vs the PyTorch reference', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kontext-flux16-'))
-    let ref = new Float32Array()
+    let ref: Float32Array = new Float32Array()
     beforeAll(() => {
       writeFileSync(join(dir, 'params.json'), JSON.stringify(P))
       writeF32Safetensors(join(dir, 'weights.safetensors'), weights)
