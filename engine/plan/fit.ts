@@ -27,7 +27,7 @@ export interface FitResult {
 export interface FitOptions {
   /** The model's preferred resolutions [w, h], to suggest a smaller one. */
   readonly resolutions: readonly (readonly [number, number])[]
-  /** Precisions the engine can build besides the requested one (16-bit once it exists). */
+  /** Precisions the engine can build besides the requested one (float16: the transformer, on the GPU providers). */
   readonly otherPrecisions?: readonly GraphPrecision[]
 }
 
@@ -67,7 +67,7 @@ export function fitJob(t: PlanTensors, req: PlanRequest, freeBytes: number, o: F
     }
   for (const precision of o.otherPrecisions ?? [])
     if (precision !== req.precision && fits({ ...req, precision }))
-      suggestions.push(`${precision === 'float16' ? '16-bit' : precision} weights`)
+      suggestions.push(precision === 'float16' ? 'the 16-bit transformer (built for CUDA, DirectML and WebGPU)' : `${precision} weights`)
   return { plan, freeBytes, mode: null, suggestions }
 }
 
@@ -82,7 +82,7 @@ export function refusalText(f: FitResult): { message: string; hint: string } {
     `${gib(f.freeBytes)} of memory is free.`
   const hint = f.suggestions.length
     ? `Would fit: ${f.suggestions.join('; ')}. \`kontext models fit\` prints the plan.`
-    : 'Nothing smaller fits either: use a machine with more memory, or 16-bit or quantised weights once the engine builds them.'
+    : 'Nothing smaller fits either: use a machine with more memory or a GPU provider (where the transformer is built in 16 bits).'
   return { message, hint }
 }
 
@@ -94,7 +94,7 @@ export function formatPlan(f: FitResult): string {
   s += 'Graphs:\n'
   for (const g of plan.graphs)
     s +=
-      `  ${GRAPH_WORDS[g.graph].padEnd(20)} ${(g.params / 1e6).toFixed(0).padStart(6)} M weights  ${gib(g.weightBytes).padStart(9)}` +
+      `  ${GRAPH_WORDS[g.graph].padEnd(20)} ${(g.params / 1e6).toFixed(0).padStart(6)} M weights  ${gib(g.weightBytes).padStart(9)} ${g.precision}` +
       `  opening +${gib(g.openingBytes)}  working ${gib(g.activation.bytes)} (${g.activation.largestWhat})\n`
   s += 'Phases (one at a time):\n'
   for (const p of plan.phases)

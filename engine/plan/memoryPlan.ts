@@ -8,6 +8,7 @@
  * (bench/fluxMemory: per-phase peak RSS on the CPU provider); every term is computed from shapes,
  * the resolution, the number of references and the precision, never from a measurement.
  */
+import { FLOAT16_BUILT, type PlanComponent } from '../precision/plan'
 import { activationTerms, type Activation } from './activations'
 
 export const PLAN_GRAPHS = ['clip', 't5', 'ae-encode', 'transformer', 'ae-decode'] as const
@@ -35,7 +36,10 @@ export interface PlanRequest {
   readonly height: number
   /** Context images, each encoded at the target size. */
   readonly refs: number
-  /** What the built graphs hold their weights and activations in (float32 today). */
+  /**
+   * What the built graphs hold their weights and activations in. float16 applies to the graphs
+   * the engine builds in 16 bits (`FLOAT16_BUILT`: the transformer); the others stay float32.
+   */
   readonly precision: GraphPrecision
   /** Step previews decoded during denoising keep the decoder beside the transformer. */
   readonly previewDecode?: boolean
@@ -45,6 +49,8 @@ export interface PlanRequest {
 
 export interface GraphPlan {
   readonly graph: PlanGraph
+  /** What this graph is built in for the request (float16 only where the engine builds it). */
+  readonly precision: GraphPrecision
   readonly params: number
   /** Weights as the runtime holds them once the graph is open. */
   readonly weightBytes: number
@@ -123,16 +129,28 @@ function graphTensors(t: PlanTensors, g: PlanGraph): [string, ShapeInfo][] {
 }
 
 const ELEMENT_BYTES: Record<GraphPrecision, number> = { float32: 4, float16: 2 }
+const PLAN_COMPONENT: Record<PlanGraph, PlanComponent> = {
+  clip: 'clip',
+  t5: 't5',
+  'ae-encode': 'autoencoder',
+  transformer: 'transformer',
+  'ae-decode': 'autoencoder',
+}
+
+/** The precision graph `g` is built in when `precision` is asked for. */
+export const graphPrecision = (g: PlanGraph, precision: GraphPrecision): GraphPrecision =>
+  precision === 'float16' && FLOAT16_BUILT.includes(PLAN_COMPONENT[g]) ? 'float16' : 'float32'
 
 export function planGraph(t: PlanTensors, g: PlanGraph, req: PlanRequest): GraphPlan {
   const params = graphTensors(t, g).reduce((n, [, v]) => n + count(v.shape), 0)
-  const e = ELEMENT_BYTES[req.precision]
+  const precision = graphPrecision(g, req.precision)
+  const e = ELEMENT_BYTES[precision]
   const weightBytes = params * e
   const k = PLAN_COEFFICIENTS
   // Small graphs open from memory whatever their source; large ones from graph files, copied or in place.
   const factor =
-    weightBytes <= INLINE_MAX_BYTES ? k.inlineOpening : req.zeroCopy && req.precision === 'float32' ? k.zeroCopyOpening : k.fileOpening
-  return { graph: g, params, weightBytes, openingBytes: factor * weightBytes, activation: activationTerms(t, g, req, e) }
+    weightBytes <= INLINE_MAX_BYTES ? k.inlineOpening : req.zeroCopy && precision === 'float32' ? k.zeroCopyOpening : k.fileOpening
+  return { graph: g, precision, params, weightBytes, openingBytes: factor * weightBytes, activation: activationTerms(t, g, req, e) }
 }
 
 const PHASES: readonly { phase: PlanPhase; graphs: readonly PlanGraph[] }[] = [

@@ -33,6 +33,15 @@ describe('memory plan', () => {
     expect(graph(p, 'transformer').weightBytes).toBe(4 * graph(p, 'transformer').params)
     const half = planMemory(full, { ...req, precision: 'float16' })
     expect(graph(half, 'transformer').weightBytes).toBe(2 * graph(p, 'transformer').params)
+    // Only the transformer is built in 16 bits: the text encoders and the autoencoder stay float32.
+    expect(half.graphs.map((g) => [g.graph, g.precision])).toEqual([
+      ['clip', 'float32'],
+      ['t5', 'float32'],
+      ['ae-encode', 'float32'],
+      ['transformer', 'float16'],
+      ['ae-decode', 'float32'],
+    ])
+    expect(graph(half, 't5').weightBytes).toBe(4 * graph(p, 't5').params)
   })
 
   it('working memory: the transformer’s tokens count the target, every reference and the 512 text tokens; the decoder’s widest level at full size', () => {
@@ -91,12 +100,18 @@ describe('memory plan', () => {
       otherPrecisions: ['float16'],
     })
     expect(small.mode).toBeNull()
-    expect(small.suggestions).toEqual(['a smaller size (512×512 fits)', 'at most 1 reference image', '16-bit weights'])
+    expect(small.suggestions).toEqual([
+      'a smaller size (512×512 fits)',
+      'at most 1 reference image',
+      'the 16-bit transformer (built for CUDA, DirectML and WebGPU)',
+    ])
     const r = refusalText(small)
     expect(r.message).toMatch(
       /^A 1024×1024 job with 3 reference images needs about \d+\.\d GiB while denoising \(transformer, float32 weights 44\.\d GiB\)/,
     )
     expect(r.message).toContain(`${(free / 1024 ** 3).toFixed(1)} GiB of memory is free`)
-    expect(r.hint).toMatch(/^Would fit: a smaller size \(512×512 fits\); at most 1 reference image; 16-bit weights\./)
+    expect(r.hint).toMatch(
+      /^Would fit: a smaller size \(512×512 fits\); at most 1 reference image; the 16-bit transformer \(built for CUDA, DirectML and WebGPU\)\./,
+    )
   })
 })
