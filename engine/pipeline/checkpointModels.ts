@@ -199,10 +199,18 @@ export class CheckpointKontextModels implements KontextModels {
     })
   }
 
+  /**
+   * Whether `component` is built float16. A quantised model is not: the quantiser replaces float32
+   * MatMul weights, and its activations stay float32.
+   */
+  private buildsHalf(component: GraphComponent): boolean {
+    const p = this.precisionPlan(component)
+    return !this.opts.quantise && p.ok && p.runs === 'float16'
+  }
+
   /** What the transformer is built in (the memory plan prices the job with it). */
   get builtPrecision(): 'float32' | 'float16' {
-    const p = this.precisionPlan('transformer')
-    return p.ok && p.runs === 'float16' ? 'float16' : 'float32'
+    return this.buildsHalf('transformer') ? 'float16' : 'float32'
   }
 
   private async open(component: GraphComponent): Promise<LoadedSession & { release?: () => Promise<void> }> {
@@ -210,11 +218,12 @@ export class CheckpointKontextModels implements KontextModels {
     const reader = openComponent(found)
     try {
       const plan = this.precisionPlan(component)
-      const half = plan.ok && plan.runs === 'float16'
+      const half = this.buildsHalf(component)
       // float16 is part of the settings (and so of the cache key) only when asked for: float32 caches stay valid.
       const s = half ? { ...this.settings(), precision: 'float16' as const } : this.settings()
       const built = buildComponent(component, componentSource(found, reader), s)
-      this.opts.log?.(`engine: ${component}: ${plan.ok ? plan.note : plan.reason}`)
+      const instead = plan.ok && plan.runs === 'float16' && !half ? `float32 for the ${this.opts.quantise?.bits}-bit quantisation` : null
+      this.opts.log?.(`engine: ${component}: ${instead ?? (plan.ok ? plan.note : plan.reason)}`)
       const lost = () => {
         if (built.precision === 'float16') this.opts.log?.(fp16CountsLine(component, built.graph.fp16Counts))
       }

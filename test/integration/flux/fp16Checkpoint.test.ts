@@ -45,6 +45,10 @@ describe('built graphs’ precision', () => {
     })
     expect(gpu.precisionPlan('t5')).toMatchObject({ ok: true, runs: 'float32' })
     expect(new CheckpointKontextModels(folder, { ...opts, providers: ['cpu'] }).builtPrecision).toBe('float32')
+    // A quantised model keeps float32 graphs for the quantiser (which replaces float32 MatMul weights).
+    expect(
+      new CheckpointKontextModels(folder, { ...opts, providers: ['webgpu', 'cpu'], quantise: { bits: 8, blockSize: 32 } }).builtPrecision,
+    ).toBe('float32')
     expect(new CheckpointKontextModels(folder, { ...opts, providers: ['cuda', 'cpu'], builtPrecision: 'float32' }).builtPrecision).toBe(
       'float32',
     )
