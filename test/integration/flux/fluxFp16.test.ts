@@ -3,7 +3,7 @@
  * float32 at its inputs and output, and on the CPU provider (which runs fp16 graphs behind casts
  * onnxruntime inserts) its `pred` stays within a relative tolerance of the float32 graph and of
  * the PyTorch reference (training/flux_reference/). The figures are printed; measured on this
- * checkpoint: 4.4e-4 of the output's scale for both; the tolerance is 2e-3.
+ * checkpoint: 4.4e-4 of the output's scale for both (4.3e-4 on the full-width twin); the tolerance is 2e-3.
  *
  * `KONTEXT_FLUX_TWIN=full` runs the same on FLUX.1's full widths with one block of each kind
  * (random weights; 2.2 GB float32, 1.1 GB float16; graphs go through external-data files).
@@ -79,8 +79,8 @@ describe('the float16 FLUX transformer graph', () => {
     for (const name of [
       'img_in.weight',
       'double_blocks.0.img_attn.qkv.weight',
-      'double_blocks.1.txt_mlp.2.weight',
-      'single_blocks.1.linear1.weight',
+      'double_blocks.0.txt_mlp.2.weight',
+      'single_blocks.0.linear1.weight',
       'single_blocks.0.modulation.lin.weight',
       'final_layer.linear.weight',
     ])
