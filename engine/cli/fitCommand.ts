@@ -91,7 +91,7 @@ export async function fit(argv: string[], ctx: CliContext): Promise<number> {
     // Where 16 bits are built, and where not, so the suggestion is not read as "every component, everywhere".
     if (precision === 'float16' || result.suggestions.some((x) => x.includes('16-bit')))
       ctx.out(
-        '(16-bit: the engine builds the transformer as a float16 graph for CUDA, DirectML and WebGPU; the CPU runs it in float32; the text encoders and the autoencoder stay float32.)\n',
+        '(16-bit: the engine builds the transformer and T5 (its attention and wi Linears) as float16 graphs for CUDA, DirectML and WebGPU; the CPU runs them in float32; CLIP-L and the autoencoder stay float32.)\n',
       )
   }
   return result.mode ? EXIT.ok : EXIT.model

@@ -5,8 +5,8 @@
  *   ae-encode: x → z (scale·(mean − shift))     ae-decode: z → x (Decoder(z/scale + shift))
  *   clip: input_ids → pooled, hidden            t5: input_ids → hidden
  * Inputs may be stored in any float dtype the reader takes (ids as integers or floats); outputs are F32.
- * `--precision float16` builds the transformer as the mixed-precision fp16 graph the GPU providers
- * get (the other components are built float32 only), to compare it with a reference too.
+ * `--precision float16` builds the transformer and T5 as the mixed-precision fp16 graphs the GPU
+ * providers get (CLIP and the autoencoder are built float32 only), to compare them with a reference too.
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'

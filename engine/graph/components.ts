@@ -27,8 +27,8 @@ export interface ComponentConfig {
   /** CLIP's head count (default hidden / 64, as in every released CLIP text model). */
   readonly clipHeads?: number
   /**
-   * float16 builds the transformer as a mixed-precision fp16 graph; the other components are
-   * built float32 whatever is asked (ComponentGraph.precision says what was built).
+   * float16 builds the transformer and T5 as mixed-precision fp16 graphs; CLIP and the autoencoder
+   * are built float32 whatever is asked (ComponentGraph.precision says what was built).
    */
   readonly precision?: FloatType
 }
@@ -73,7 +73,9 @@ export function buildComponent(component: GraphComponent, src: TensorSource, cfg
         outputs: ['hidden', 'pooled'],
         precision: 'float32',
       }
-    case 't5':
-      return { component, graph: buildT5Encoder(src).graph, inputs: ['input_ids'], outputs: ['hidden'], precision: 'float32' }
+    case 't5': {
+      const t5 = buildT5Encoder(src, { precision: cfg.precision ?? 'float32' })
+      return { component, graph: t5.graph, inputs: ['input_ids'], outputs: ['hidden'], precision: t5.precision }
+    }
   }
 }

@@ -67,7 +67,9 @@ export function fitJob(t: PlanTensors, req: PlanRequest, freeBytes: number, o: F
     }
   for (const precision of o.otherPrecisions ?? [])
     if (precision !== req.precision && fits({ ...req, precision }))
-      suggestions.push(precision === 'float16' ? 'the 16-bit transformer (built for CUDA, DirectML and WebGPU)' : `${precision} weights`)
+      suggestions.push(
+        precision === 'float16' ? 'the 16-bit transformer and T5 (built for CUDA, DirectML and WebGPU)' : `${precision} weights`,
+      )
   return { plan, freeBytes, mode: null, suggestions }
 }
 
@@ -82,7 +84,7 @@ export function refusalText(f: FitResult): { message: string; hint: string } {
     `${gib(f.freeBytes)} of memory is free.`
   const hint = f.suggestions.length
     ? `Would fit: ${f.suggestions.join('; ')}. \`kontext models fit\` prints the plan.`
-    : 'Nothing smaller fits either: use a machine with more memory or a GPU provider (where the transformer is built in 16 bits).'
+    : 'Nothing smaller fits either: use a machine with more memory or a GPU provider (where the transformer and T5 are built in 16 bits).'
   return { message, hint }
 }
 

@@ -9,6 +9,7 @@
  * the resolution, the number of references and the precision, never from a measurement.
  */
 import { FLOAT16_BUILT, type PlanComponent } from '../precision/plan'
+import { T5_FLOAT16_WEIGHTS } from '../graph/text/t5Encoder'
 import { activationTerms, type Activation } from './activations'
 
 export const PLAN_GRAPHS = ['clip', 't5', 'ae-encode', 'transformer', 'ae-decode'] as const
@@ -38,7 +39,8 @@ export interface PlanRequest {
   readonly refs: number
   /**
    * What the built graphs hold their weights and activations in. float16 applies to the graphs
-   * the engine builds in 16 bits (`FLOAT16_BUILT`: the transformer); the others stay float32.
+   * the engine builds in 16 bits (`FLOAT16_BUILT`: the transformer, and T5's attention and wi
+   * weights); the others stay float32.
    */
   readonly precision: GraphPrecision
   /** Step previews decoded during denoising keep the decoder beside the transformer. */
@@ -141,11 +143,20 @@ const PLAN_COMPONENT: Record<PlanGraph, PlanComponent> = {
 export const graphPrecision = (g: PlanGraph, precision: GraphPrecision): GraphPrecision =>
   precision === 'float16' && FLOAT16_BUILT.includes(PLAN_COMPONENT[g]) ? 'float16' : 'float32'
 
+/**
+ * Which weights of a float16 build are float16: all of the transformer's (its float32 norm scales
+ * are < 0.01% of it), T5's attention and wi Linears (its wo, embedding and norms stay float32).
+ */
+const isHalfWeight = (g: PlanGraph, name: string): boolean => g !== 't5' || T5_FLOAT16_WEIGHTS.test(name)
+
 export function planGraph(t: PlanTensors, g: PlanGraph, req: PlanRequest): GraphPlan {
-  const params = graphTensors(t, g).reduce((n, [, v]) => n + count(v.shape), 0)
+  const tensors = graphTensors(t, g)
+  const params = tensors.reduce((n, [, v]) => n + count(v.shape), 0)
   const precision = graphPrecision(g, req.precision)
-  const e = ELEMENT_BYTES[precision]
-  const weightBytes = params * e
+  // T5's float16 build keeps its activations float32 (only its Linears compute in fp16).
+  const e = ELEMENT_BYTES[g === 't5' ? 'float32' : precision]
+  const weightBytes =
+    precision === 'float32' ? 4 * params : tensors.reduce((n, [name, v]) => n + (isHalfWeight(g, name) ? 2 : 4) * count(v.shape), 0)
   const k = PLAN_COEFFICIENTS
   // Small graphs open from memory whatever their source; large ones from graph files, copied or in place.
   const factor =

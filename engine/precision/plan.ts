@@ -16,8 +16,9 @@
  * Where the engine builds the graphs itself (safetensors): the transformer is built in float16
  * (mixed precision: Linears, attention and MLP in fp16; norms, RoPE, the sinusoidal embeddings and
  * the residual stream float32 — engine/graph/flux/fluxBlocks.ts) for CUDA, DirectML and WebGPU,
- * and in float32 for the CPU, where fp16 only adds casts. The other components are built float32
- * everywhere. `built: 'float16' | 'float32'` forces a choice (tests run fp16 graphs on the CPU).
+ * and in float32 for the CPU, where fp16 only adds casts. T5 likewise, with only its attention and
+ * wi Linears in fp16 (wo, whose output overflows fp16, and the rest float32: t5Encoder.ts). CLIP and
+ * the autoencoder are built float32 everywhere. `built: 'float16' | 'float32'` forces a choice (tests run fp16 graphs on the CPU).
  * No GPU has run a float16 built graph yet: its numerics are checked on the CPU provider.
  */
 import type { ProviderName } from '../sessions'
@@ -34,7 +35,7 @@ export const BUILT_PRECISION_CHOICES: readonly BuiltPrecisionChoice[] = ['auto',
 export const isBuiltPrecisionChoice = (s: string): s is BuiltPrecisionChoice => (BUILT_PRECISION_CHOICES as readonly string[]).includes(s)
 
 /** The components the engine can build as float16 graphs (the others are built float32 only). */
-export const FLOAT16_BUILT: readonly PlanComponent[] = ['transformer']
+export const FLOAT16_BUILT: readonly PlanComponent[] = ['transformer', 't5']
 
 export interface PlanRequest {
   readonly provider: ProviderName

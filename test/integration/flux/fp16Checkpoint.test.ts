@@ -33,7 +33,7 @@ const scale = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 
 const maxAbs = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0)
 
 describe('built graphs’ precision', () => {
-  it('auto: the transformer is float16 where the first provider is a GPU one, float32 on the CPU; the text encoders stay float32', () => {
+  it('auto: the transformer is float16 where the first provider is a GPU one, float32 on the CPU; T5 too, CLIP stays float32', () => {
     const pool = new SessionPool({ provider: 'cpu' })
     const opts = { files: pool, cacheDir: join(home, 'cache') }
     const gpu = new CheckpointKontextModels(folder, { ...opts, providers: ['webgpu', 'cpu'] })
@@ -43,7 +43,8 @@ describe('built graphs’ precision', () => {
       runs: 'float16',
       note: expect.stringContaining('WebGPU') as unknown,
     })
-    expect(gpu.precisionPlan('t5')).toMatchObject({ ok: true, runs: 'float32' })
+    expect(gpu.precisionPlan('t5')).toMatchObject({ ok: true, runs: 'float16' })
+    expect(gpu.precisionPlan('clip')).toMatchObject({ ok: true, runs: 'float32' })
     expect(new CheckpointKontextModels(folder, { ...opts, providers: ['cpu'] }).builtPrecision).toBe('float32')
     // A quantised model keeps float32 graphs for the quantiser (which replaces float32 MatMul weights).
     expect(

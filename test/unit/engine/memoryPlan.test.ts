@@ -33,15 +33,18 @@ describe('memory plan', () => {
     expect(graph(p, 'transformer').weightBytes).toBe(4 * graph(p, 'transformer').params)
     const half = planMemory(full, { ...req, precision: 'float16' })
     expect(graph(half, 'transformer').weightBytes).toBe(2 * graph(p, 'transformer').params)
-    // Only the transformer is built in 16 bits: the text encoders and the autoencoder stay float32.
+    // The transformer and T5 are built in 16 bits: CLIP and the autoencoder stay float32.
     expect(half.graphs.map((g) => [g.graph, g.precision])).toEqual([
       ['clip', 'float32'],
-      ['t5', 'float32'],
+      ['t5', 'float16'],
       ['ae-encode', 'float32'],
       ['transformer', 'float16'],
       ['ae-decode', 'float32'],
     ])
-    expect(graph(half, 't5').weightBytes).toBe(4 * graph(p, 't5').params)
+    // T5's wo (24 × 4096 × 10240), embedding and norms stay float32: 3.63 G of its 4.76 G weights are fp16.
+    const t5 = graph(half, 't5')
+    expect((4 * t5.params - t5.weightBytes) / 2 / 1e9).toBeCloseTo(3.62, 1)
+    expect(graph(half, 'clip').weightBytes).toBe(4 * graph(p, 'clip').params)
   })
 
   it('working memory: the transformer’s tokens count the target, every reference and the 512 text tokens; the decoder’s widest level at full size', () => {
@@ -103,7 +106,7 @@ describe('memory plan', () => {
     expect(small.suggestions).toEqual([
       'a smaller size (512×512 fits)',
       'at most 1 reference image',
-      'the 16-bit transformer (built for CUDA, DirectML and WebGPU)',
+      'the 16-bit transformer and T5 (built for CUDA, DirectML and WebGPU)',
     ])
     const r = refusalText(small)
     expect(r.message).toMatch(
@@ -111,7 +114,7 @@ describe('memory plan', () => {
     )
     expect(r.message).toContain(`${(free / 1024 ** 3).toFixed(1)} GiB of memory is free`)
     expect(r.hint).toMatch(
-      /^Would fit: a smaller size \(512×512 fits\); at most 1 reference image; the 16-bit transformer \(built for CUDA, DirectML and WebGPU\)\./,
+      /^Would fit: a smaller size \(512×512 fits\); at most 1 reference image; the 16-bit transformer and T5 \(built for CUDA, DirectML and WebGPU\)\./,
     )
   })
 })

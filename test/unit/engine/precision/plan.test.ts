@@ -12,7 +12,8 @@ describe('planPrecision', () => {
         runs: 'float16',
         conversion: { kind: 'fp16-while-building', from: 'bf16' },
       })
-      for (const component of ['clip', 't5', 'autoencoder'] as const)
+      expect(planPrecision({ provider, component: 't5', stored: 'bf16', source: 'built' })).toMatchObject({ ok: true, runs: 'float16' })
+      for (const component of ['clip', 'autoencoder'] as const)
         expect(planPrecision({ provider, component, stored: 'bf16', source: 'built' })).toMatchObject({
           ok: true,
           runs: 'float32',
