@@ -152,7 +152,7 @@ function checkJobFits(
  * $KONTEXT_BUILT_PRECISION forces the precision of the graphs the engine builds (auto, float32,
  * float16: the tests run float16 graphs on the CPU); unset is auto (engine/precision/plan.ts).
  */
-function builtPrecisionFromEnv(): BuiltPrecisionChoice {
+export function builtPrecisionFromEnv(): BuiltPrecisionChoice {
   const v = (process.env.KONTEXT_BUILT_PRECISION ?? 'auto').toLowerCase()
   if (isBuiltPrecisionChoice(v)) return v
   throw new StudioError(

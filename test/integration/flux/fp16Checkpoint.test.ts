@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { builtPrecisionFromEnv } from '../../../engine/engineService'
 import { openCheckpointFolder, type CheckpointFolder } from '../../../engine/pipeline/checkpointFolder'
 import { CheckpointKontextModels } from '../../../engine/pipeline/checkpointModels'
 import { SessionPool } from '../../../engine/sessions'
@@ -53,6 +54,21 @@ describe('built graphs’ precision', () => {
     expect(new CheckpointKontextModels(folder, { ...opts, providers: ['cuda', 'cpu'], builtPrecision: 'float32' }).builtPrecision).toBe(
       'float32',
     )
+  })
+
+  it('$KONTEXT_BUILT_PRECISION forces the choice; an unknown value is refused with what to use', () => {
+    const saved = process.env.KONTEXT_BUILT_PRECISION
+    try {
+      delete process.env.KONTEXT_BUILT_PRECISION
+      expect(builtPrecisionFromEnv()).toBe('auto')
+      process.env.KONTEXT_BUILT_PRECISION = 'Float16'
+      expect(builtPrecisionFromEnv()).toBe('float16')
+      process.env.KONTEXT_BUILT_PRECISION = 'fp8'
+      expect(() => builtPrecisionFromEnv()).toThrow(/KONTEXT_BUILT_PRECISION is “fp8”/)
+    } finally {
+      if (saved === undefined) delete process.env.KONTEXT_BUILT_PRECISION
+      else process.env.KONTEXT_BUILT_PRECISION = saved
+    }
   })
 
   it('forced float16 on the CPU: built as fp16, logged with the conversion counts, velocity close to float32’s', async () => {
