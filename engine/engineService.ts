@@ -21,7 +21,8 @@ import { loadManifest, MANIFEST_FILE } from './manifest/validate'
 import type { ModelManifest } from './manifest/schema'
 import { NOISE_VERSION } from './math/noise'
 import { planesToRgb, rgbToPlanes } from './math/imagePlanes'
-import { BUILT_PRECISION, openCheckpointFolder, planTensorsOf, type CheckpointFolder } from './pipeline/checkpointFolder'
+import { openCheckpointFolder, planTensorsOf, type CheckpointFolder } from './pipeline/checkpointFolder'
+import { isBuiltPrecisionChoice, type BuiltPrecisionChoice } from './precision/plan'
 import { fitJob, refusalText } from './plan/fit'
 import { planGraph } from './plan/memoryPlan'
 import { modelFit } from './plan/modelFit'
@@ -144,7 +145,7 @@ function checkJobFits(
 ): void {
   const tensors = planTensorsOf(folder.parts)
   // A quantised model is planned with the weights it runs with (its cached MatMulNBits graphs).
-  const req = { width, height, refs, precision: BUILT_PRECISION, previewDecode, quantise }
+  const req = { width, height, refs, precision: models.builtPrecision, previewDecode, quantise }
   const held = models.openGraphs().reduce((n, g) => n + planGraph(tensors, g, req).weightBytes, 0)
   const otherQuantise = quantise ? [] : (['int8', 'int4'] as const)
   const f = fitJob(tensors, req, freeBytes + held, { resolutions: folder.manifest.resolutions, otherQuantise })
@@ -153,6 +154,22 @@ function checkJobFits(
     throw new StudioError(studioError('job.tooLarge', r.message, r.hint))
   }
   models.sequential = f.mode === 'sequential'
+}
+
+/**
+ * $KONTEXT_BUILT_PRECISION forces the precision of the graphs the engine builds (auto, float32,
+ * float16: the tests run float16 graphs on the CPU); unset is auto (engine/precision/plan.ts).
+ */
+export function builtPrecisionFromEnv(): BuiltPrecisionChoice {
+  const v = (process.env.KONTEXT_BUILT_PRECISION ?? 'auto').toLowerCase()
+  if (isBuiltPrecisionChoice(v)) return v
+  throw new StudioError(
+    studioError(
+      'engine.failed',
+      `KONTEXT_BUILT_PRECISION is “${v.slice(0, 20)}”, which the engine does not know.`,
+      'Use auto, float32 or float16, or unset it.',
+    ),
+  )
 }
 
 export class KontextEngine {
@@ -266,6 +283,7 @@ export class KontextEngine {
     const ladder = this.pool.checkProvider()
     return new CheckpointKontextModels(entry.checkpoint, {
       providers: ladder.ok ? ladder.value : ['cpu'],
+      builtPrecision: builtPrecisionFromEnv(),
       files: this.pool,
       cacheDir: graphCacheDir(),
       quantise: entry.quantise ?? null,

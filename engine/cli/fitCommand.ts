@@ -104,8 +104,11 @@ export async function fit(argv: string[], ctx: CliContext): Promise<number> {
   if (json) ctx.out(JSON.stringify({ ok: true, model: m.id, ...result }) + '\n')
   else {
     ctx.out(`${m.name} (${m.id})\n${formatPlan(result)}`)
-    // The plan can price 16-bit weights; the engine builds float32 graphs only, so say so.
-    if (result.suggestions.some((x) => x.startsWith('16-bit'))) ctx.out('(The engine does not build 16-bit graphs yet.)\n')
+    // Where 16 bits are built, and where not, so the suggestion is not read as "every component, everywhere".
+    if (precision === 'float16' || result.suggestions.some((x) => x.includes('16-bit')))
+      ctx.out(
+        '(16-bit: the engine builds the transformer and T5 (its attention and wi Linears) as float16 graphs for CUDA, DirectML and WebGPU; the CPU runs them in float32; CLIP-L and the autoencoder stay float32.)\n',
+      )
   }
   return result.mode ? EXIT.ok : EXIT.model
 }

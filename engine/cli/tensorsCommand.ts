@@ -5,6 +5,8 @@
  *   ae-encode: x → z (scale·(mean − shift))     ae-decode: z → x (Decoder(z/scale + shift))
  *   clip: input_ids → pooled, hidden            t5: input_ids → hidden
  * Inputs may be stored in any float dtype the reader takes (ids as integers or floats); outputs are F32.
+ * `--precision float16` builds the transformer and T5 as the mixed-precision fp16 graphs the GPU
+ * providers get (CLIP and the autoencoder are built float32 only), to compare them with a reference too.
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -25,6 +27,7 @@ const OPTIONS = {
   in: { type: 'string', short: 'i' },
   out: { type: 'string', short: 'o' },
   provider: { type: 'string' },
+  precision: { type: 'string' },
   json: { type: 'boolean' },
 } as const
 
@@ -67,6 +70,9 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (!existsSync(dir)) return fail(studioError('model.notFound', `--model ${values.model}: no such folder.`))
   const input = resolve(ctx.cwd, values.in)
   if (!existsSync(input)) return fail(studioError('file.notFound', `--in ${displayFileName(input)}: no such file.`))
+  const precision = values.precision ?? 'float32'
+  if (precision !== 'float32' && precision !== 'float16')
+    return fail(usageError('--precision is float32 or float16.', tensorsCommand.usage))
   const ladder = resolveLadder(values.provider)
   if (!ladder.ok) return fail(ladder.error)
   const folder = openCheckpointFolder(dir)
@@ -74,7 +80,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   const found = folder.value.parts[COMPONENT_PART[component]]
   const reader = openComponent(found)
   try {
-    const built = buildComponent(component, componentSource(found, reader), folderGraphSettings(folder.value))
+    const built = buildComponent(component, componentSource(found, reader), { ...folderGraphSettings(folder.value), precision })
     const feeds = feedsFrom(input, built.inputs, component)
     const session = await openGraphBytes(built.graph.toBytes(), component, { provider: ladder.value[0] ?? 'cpu' })
     let out: Record<string, TensorData>
@@ -91,8 +97,16 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     )
     const shapes = built.outputs.map((n) => `${n} [${out[n]!.dims.join(', ')}]`)
     if (json)
-      ctx.out(JSON.stringify({ ok: true, out: target, outputs: Object.fromEntries(built.outputs.map((n) => [n, out[n]!.dims])) }) + '\n')
-    else ctx.out(`wrote ${displayFileName(target)}: ${shapes.join(', ')}\n`)
+      ctx.out(
+        JSON.stringify({
+          ok: true,
+          out: target,
+          precision: built.precision,
+          ...(built.precision === 'float16' ? { fp16: built.graph.fp16Counts } : {}),
+          outputs: Object.fromEntries(built.outputs.map((n) => [n, out[n]!.dims])),
+        }) + '\n',
+      )
+    else ctx.out(`wrote ${displayFileName(target)}: ${shapes.join(', ')} (${built.precision} graph)\n`)
     return EXIT.ok
   } catch (e) {
     return fail(toErrorData(e, 'engine.failed'))
@@ -103,6 +117,6 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
 
 export const tensorsCommand: CliCommand = {
   summary: 'run one graph built from a checkpoint folder on tensors from a safetensors file (for comparing references)',
-  usage: `kontext tensors --model DIR --component ${GRAPH_COMPONENTS.join('|')} --in IN.safetensors --out OUT.safetensors [--provider P] [--json]`,
+  usage: `kontext tensors --model DIR --component ${GRAPH_COMPONENTS.join('|')} --in IN.safetensors --out OUT.safetensors [--provider P] [--precision float32|float16] [--json]`,
   run,
 }

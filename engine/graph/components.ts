@@ -9,7 +9,7 @@ import { buildAeDecoder, buildAeEncoder, FLUX1_AE_SCALING, type AeScaling } from
 import { FLUX1_ROPE, type RopeConfig } from './flux/fluxConfig'
 import { buildFluxTransformer } from './flux/fluxTransformer'
 import type { AttentionKind } from './layers'
-import type { GraphBuilder } from './onnxGraph'
+import type { FloatType, GraphBuilder } from './onnxGraph'
 import type { TensorSource } from './tensorSource'
 import { buildClipText } from './text/clipText'
 import { buildT5Encoder } from './text/t5Encoder'
@@ -26,6 +26,11 @@ export interface ComponentConfig {
   readonly attention?: AttentionKind
   /** CLIP's head count (default hidden / 64, as in every released CLIP text model). */
   readonly clipHeads?: number
+  /**
+   * float16 builds the transformer and T5 as mixed-precision fp16 graphs; CLIP and the autoencoder
+   * are built float32 whatever is asked (ComponentGraph.precision says what was built).
+   */
+  readonly precision?: FloatType
 }
 
 export interface ComponentGraph {
@@ -33,14 +38,16 @@ export interface ComponentGraph {
   readonly graph: GraphBuilder
   readonly inputs: readonly string[]
   readonly outputs: readonly string[]
+  /** What the graph's weights were built in. */
+  readonly precision: FloatType
 }
 
 export function buildComponent(component: GraphComponent, src: TensorSource, cfg: ComponentConfig = {}): ComponentGraph {
   const attention = cfg.attention ?? 'fused'
   switch (component) {
     case 'transformer': {
-      const g = buildFluxTransformer(src, { rope: cfg.rope ?? FLUX1_ROPE, attention })
-      return { component, graph: g.graph, inputs: g.inputs, outputs: g.outputs }
+      const g = buildFluxTransformer(src, { rope: cfg.rope ?? FLUX1_ROPE, attention, precision: cfg.precision ?? 'float32' })
+      return { component, graph: g.graph, inputs: g.inputs, outputs: g.outputs, precision: g.precision }
     }
     case 'ae-encode':
       return {
@@ -48,6 +55,7 @@ export function buildComponent(component: GraphComponent, src: TensorSource, cfg
         graph: buildAeEncoder(src, { scaling: cfg.aeScaling ?? FLUX1_AE_SCALING, attention }).graph,
         inputs: ['x'],
         outputs: ['z'],
+        precision: 'float32',
       }
     case 'ae-decode':
       return {
@@ -55,6 +63,7 @@ export function buildComponent(component: GraphComponent, src: TensorSource, cfg
         graph: buildAeDecoder(src, { scaling: cfg.aeScaling ?? FLUX1_AE_SCALING, attention }).graph,
         inputs: ['z'],
         outputs: ['x'],
+        precision: 'float32',
       }
     case 'clip':
       return {
@@ -62,8 +71,11 @@ export function buildComponent(component: GraphComponent, src: TensorSource, cfg
         graph: buildClipText(src, cfg.clipHeads === undefined ? {} : { heads: cfg.clipHeads }).graph,
         inputs: ['input_ids'],
         outputs: ['hidden', 'pooled'],
+        precision: 'float32',
       }
-    case 't5':
-      return { component, graph: buildT5Encoder(src).graph, inputs: ['input_ids'], outputs: ['hidden'] }
+    case 't5': {
+      const t5 = buildT5Encoder(src, { precision: cfg.precision ?? 'float32' })
+      return { component, graph: t5.graph, inputs: ['input_ids'], outputs: ['hidden'], precision: t5.precision }
+    }
   }
 }

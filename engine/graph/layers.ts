@@ -3,7 +3,7 @@
  * the name of the value it produced. Weights come from a TensorSource under the checkpoint's own
  * names, and their shapes are checked against what the layer needs.
  */
-import { attr, GraphBuilder, MS_DOMAIN } from './onnxGraph'
+import { attr, GraphBuilder, MS_DOMAIN, type FloatType } from './onnxGraph'
 import { tensorReader, type TensorSource } from './tensorSource'
 
 /** How attention is computed: onnxruntime's fused contrib op, or MatMul → Softmax → MatMul. */
@@ -19,27 +19,48 @@ export function transposed(w: Float32Array, out: number, inn: number): Float32Ar
   return t
 }
 
-/** nn.Linear: `x · Wᵀ + b` with BFL's `{prefix}.weight` [out, in] and `{prefix}.bias` [out]. */
-export function linear(g: GraphBuilder, src: TensorSource, prefix: string, x: string, inDim: number, outDim: number, bias = true): string {
+/**
+ * nn.Linear: `x · Wᵀ + b` with BFL's `{prefix}.weight` [out, in] and `{prefix}.bias` [out], its
+ * weights (and so x and the result) in `type`.
+ */
+export function linear(
+  g: GraphBuilder,
+  src: TensorSource,
+  prefix: string,
+  x: string,
+  inDim: number,
+  outDim: number,
+  bias = true,
+  type: FloatType = 'float32',
+): string {
   const w = tensorReader(src, `${prefix}.weight`, [outDim, inDim])
   // A weight stored as float32 stays [out, in] where it is in the file (the graph's external data
   // points at it) and onnxruntime transposes it while loading; any other is transposed here.
-  const y = w.stored
-    ? g.op('MatMul', [x, g.op('Transpose', [g.weight(`${prefix}.weight`, [outDim, inDim], w)], { perm: attr.ints([1, 0]) })])
-    : g.op('MatMul', [x, g.weight(`${prefix}.weight`, [inDim, outDim], () => transposed(w(), outDim, inDim))])
+  const y =
+    w.stored && type === 'float32'
+      ? g.op('MatMul', [x, g.op('Transpose', [g.weight(`${prefix}.weight`, [outDim, inDim], w)], { perm: attr.ints([1, 0]) })])
+      : g.op('MatMul', [x, g.weight(`${prefix}.weight`, [inDim, outDim], () => transposed(w(), outDim, inDim), type)])
   if (!bias) return y
-  const b = g.weight(`${prefix}.bias`, [outDim], tensorReader(src, `${prefix}.bias`, [outDim]))
+  const b = g.weight(`${prefix}.bias`, [outDim], tensorReader(src, `${prefix}.bias`, [outDim]), type)
   return g.op('Add', [y, b])
 }
 
 export const silu = (g: GraphBuilder, x: string): string => g.op('Mul', [x, g.op('Sigmoid', [x])])
 
-/** GELU with the tanh approximation (nn.GELU(approximate="tanh")); onnxruntime fuses it to FastGelu. */
-export function geluTanh(g: GraphBuilder, x: string): string {
+/** `x` (of type `from`) as `to`; nothing is added when they are the same. */
+export const castTo = (g: GraphBuilder, x: string, from: FloatType, to: FloatType): string => (from === to ? x : g.cast(x, to))
+
+/**
+ * GELU with the tanh approximation (nn.GELU(approximate="tanh")); onnxruntime fuses it to FastGelu.
+ * In float16, x³ overflows to ±inf past |x| ≈ 40, where tanh saturates to ±1 anyway: the result is
+ * still x or 0, as in float32.
+ */
+export function geluTanh(g: GraphBuilder, x: string, type: FloatType = 'float32'): string {
+  const k = (v: number) => g.constFloat([v], [], type)
   const x3 = g.op('Mul', [g.op('Mul', [x, x]), x])
-  const inner = g.op('Mul', [g.op('Add', [x, g.op('Mul', [x3, g.constF32([0.044715], [])])]), g.constF32([Math.sqrt(2 / Math.PI)], [])])
-  const t = g.op('Add', [g.op('Tanh', [inner]), g.constF32([1], [])])
-  return g.op('Mul', [g.op('Mul', [x, t]), g.constF32([0.5], [])])
+  const inner = g.op('Mul', [g.op('Add', [x, g.op('Mul', [x3, k(0.044715)])]), k(Math.sqrt(2 / Math.PI))])
+  const t = g.op('Add', [g.op('Tanh', [inner]), k(1)])
+  return g.op('Mul', [g.op('Mul', [x, t]), k(0.5)])
 }
 
 /** LayerNorm over the last axis without affine parameters (elementwise_affine=False). */
@@ -88,11 +109,21 @@ export function applyRope(g: GraphBuilder, x: string, cos: string, sin: string, 
 }
 
 /**
- * Scaled dot-product attention without a mask over q, k, v [B, L, H, D] → [B, L, H·D].
+ * Scaled dot-product attention without a mask over q, k, v [B, L, H, D] (all of `type`) → [B, L, H·D].
  * 'fused' uses com.microsoft MultiHeadAttention (onnxruntime CPU, CUDA and WebGPU implement it,
- * and never materialise the score matrix on the GPU providers); 'explicit' is standard ONNX.
+ * and never materialise the score matrix on the GPU providers); 'explicit' is standard ONNX, whose
+ * Softmax runs in float32 when the scores are float16 (exp of fp16 scores loses the small weights).
  */
-export function attention(g: GraphBuilder, q: string, k: string, v: string, heads: number, headDim: number, kind: AttentionKind): string {
+export function attention(
+  g: GraphBuilder,
+  q: string,
+  k: string,
+  v: string,
+  heads: number,
+  headDim: number,
+  kind: AttentionKind,
+  type: FloatType = 'float32',
+): string {
   if (kind === 'fused') {
     const [qf, kf, vf] = [q, k, v].map((t) => fromHeads(g, t, heads, headDim)) as [string, string, string]
     return g.op('MultiHeadAttention', [qf, kf, vf], { num_heads: attr.i(heads), scale: attr.f(1 / Math.sqrt(headDim)) }, MS_DOMAIN)
@@ -100,8 +131,8 @@ export function attention(g: GraphBuilder, q: string, k: string, v: string, head
   const qh = g.op('Transpose', [q], { perm: attr.ints([0, 2, 1, 3]) })
   const kt = g.op('Transpose', [k], { perm: attr.ints([0, 2, 3, 1]) })
   const vh = g.op('Transpose', [v], { perm: attr.ints([0, 2, 1, 3]) })
-  const scores = g.op('Mul', [g.op('MatMul', [qh, kt]), g.constF32([1 / Math.sqrt(headDim)], [])])
-  const probs = g.op('Softmax', [scores], { axis: attr.i(-1) })
+  const scores = g.op('Mul', [g.op('MatMul', [qh, kt]), g.constFloat([1 / Math.sqrt(headDim)], [], type)])
+  const probs = castTo(g, g.op('Softmax', [castTo(g, scores, type, 'float32')], { axis: attr.i(-1) }), 'float32', type)
   const out = g.op('Transpose', [g.op('MatMul', [probs, vh])], { perm: attr.ints([0, 2, 1, 3]) })
   return fromHeads(g, out, heads, headDim)
 }

@@ -8,6 +8,7 @@
  * node in onnxruntime's error message points back at the block that built it.
  */
 import onnxProto from 'onnx-proto'
+import { addCounts, float32ToFp16, NO_COUNTS, type Fp16Counts } from '../precision/bf16ToFp16'
 
 const { onnx } = onnxProto
 
@@ -16,9 +17,11 @@ export const OPSET = 17
 export const MS_DOMAIN = 'com.microsoft'
 
 export type Dim = number | string
-export type ElemType = 'float32' | 'int64'
+export type ElemType = 'float32' | 'float16' | 'int64'
+/** The element types a weight or a float constant can have. */
+export type FloatType = 'float32' | 'float16'
 
-const ELEM: Record<ElemType, number> = { float32: 1, int64: 7 }
+const ELEM: Record<ElemType, number> = { float32: 1, float16: 10, int64: 7 }
 
 /** A tagged attribute value: ONNX distinguishes int from float, JavaScript numbers do not. */
 export type Attr =
@@ -102,6 +105,8 @@ export class GraphBuilder {
   private readonly outs: ValueInfo[] = []
   private readonly used = new Set<string>()
   private readonly constCache = new Map<string, string>()
+  /** What converting each float16 weight lost, recorded when its bytes are produced (once per weight). */
+  private readonly fp16Lost = new Map<string, Fp16Counts>()
   private counter = 0
   private scopeStack: string[] = []
 
@@ -143,32 +148,59 @@ export class GraphBuilder {
   }
 
   /**
-   * A named float32 weight. `data` may be a function: it is then called only when the graph is
-   * serialised, one weight at a time, so a large checkpoint is never held in memory whole.
+   * A named weight, float32 or float16. `data` may be a function: it is then called only when the
+   * graph is serialised, one weight at a time, so a large checkpoint is never held in memory whole.
+   * A float16 weight is converted from the float32 values then, clamping past ±65504 and flushing
+   * below fp16's subnormals, and what that lost is counted (`fp16Counts`).
    */
-  weight(name: string, dims: readonly number[], data: Float32Array | ((() => Float32Array) & { readonly stored?: StoredBytes })): string {
+  weight(
+    name: string,
+    dims: readonly number[],
+    data: Float32Array | ((() => Float32Array) & { readonly stored?: StoredBytes }),
+    type: FloatType = 'float32',
+  ): string {
     const n = dims.reduce((a, b) => a * b, 1)
     const produce = () => {
       const d = typeof data === 'function' ? data() : data
       if (n !== d.length) throw new Error(`initializer ${name}: ${d.length} values for dims [${dims.join(', ')}]`)
-      return bytesOf(d)
+      if (type === 'float32') return bytesOf(d)
+      const half = float32ToFp16(d)
+      this.fp16Lost.set(name, half.counts)
+      return half.bytes
     }
     if (typeof data !== 'function') produce()
-    const stored = typeof data === 'function' && data.stored?.byteLength === 4 * n ? data.stored : undefined
-    this.inits.push({ name: this.claim(name), dims, type: 'float32', byteLength: 4 * n, bytes: produce, ...(stored ? { stored } : {}) })
+    const stored = type === 'float32' && typeof data === 'function' && data.stored?.byteLength === 4 * n ? data.stored : undefined
+    const byteLength = (type === 'float32' ? 4 : 2) * n
+    this.inits.push({ name: this.claim(name), dims, type, byteLength, bytes: produce, ...(stored ? { stored } : {}) })
     return name
   }
 
   /** A float32 constant, shared when the same values are asked for twice. */
   constF32(values: readonly number[] | Float32Array, dims: readonly number[] = [values.length]): string {
-    const key = `f32:${dims.join(',')}:${Array.from(values).join(',')}`
+    return this.constFloat(values, dims, 'float32')
+  }
+
+  /** A float constant of the given type (float16 constants are small numbers such as 0.5 and 1: exact or rounded once). */
+  constFloat(values: readonly number[] | Float32Array, dims: readonly number[] = [values.length], type: FloatType = 'float32'): string {
+    const key = `${type}:${dims.join(',')}:${Array.from(values).join(',')}`
     const cached = this.constCache.get(key)
     if (cached) return cached
-    const name = this.fresh('const_f32')
-    const bytes = bytesOf(Float32Array.from(values))
-    this.inits.push({ name, dims, type: 'float32', byteLength: bytes.byteLength, bytes: () => bytes })
+    const name = this.fresh(type === 'float32' ? 'const_f32' : 'const_f16')
+    const f = Float32Array.from(values)
+    const bytes = type === 'float32' ? bytesOf(f) : float32ToFp16(f).bytes
+    this.inits.push({ name, dims, type, byteLength: bytes.byteLength, bytes: () => bytes })
     this.constCache.set(key, name)
     return name
+  }
+
+  /** `x` as `to` (the caller knows x's type; a Cast to the same type is never asked for). */
+  cast(x: string, to: FloatType): string {
+    return this.op('Cast', [x], { to: attr.i(ELEM[to]) })
+  }
+
+  /** What converting the float16 weights lost, over the weights serialised so far. */
+  get fp16Counts(): Fp16Counts {
+    return [...this.fp16Lost.values()].reduce(addCounts, NO_COUNTS)
   }
 
   /** An int64 constant (shapes, axes, slice bounds). */
@@ -198,11 +230,12 @@ export class GraphBuilder {
     return this.node(op, inputs, attrs, domain === undefined ? {} : { domain })[0] as string
   }
 
-  get stats(): { nodes: number; initializers: number; weightBytes: number } {
+  get stats(): { nodes: number; initializers: number; weightBytes: number; float16Bytes: number } {
     return {
       nodes: this.nodes.length,
       initializers: this.inits.length,
       weightBytes: this.inits.reduce((s, i) => s + i.byteLength, 0),
+      float16Bytes: this.inits.reduce((s, i) => s + (i.type === 'float16' ? i.byteLength : 0), 0),
     }
   }
 

@@ -62,7 +62,12 @@ export const planTensorsOf = (parts: CheckpointFolder['parts']): PlanTensors => 
   t5: parts.t5.tensors,
 })
 
-/** What the engine builds today: float32 graphs (a bf16/fp8 checkpoint takes 2–4× its file size in memory). */
+/**
+ * The precision a folder is checked against when it is opened, and `kontext models fit`'s default:
+ * float32, what the CPU provider builds (a bf16/fp8 checkpoint takes 2–4× its file size in memory).
+ * Conservative where a GPU provider gets the float16 transformer; each job is planned with the
+ * precision its models really build (engineService.ts).
+ */
 export const BUILT_PRECISION = 'float32' as const
 
 /**

@@ -12,6 +12,8 @@ import { buildComponent, type ComponentConfig, type GraphComponent } from '../gr
 import { writeGraphFiles } from '../graph/graphFiles'
 import { bflNamesFromDiffusers } from '../graph/diffusersSource'
 import { readerTensorSource, type FloatWeightReader, type TensorSource } from '../graph/tensorSource'
+import { planPrecision, type BuiltPrecisionChoice, type PlanComponent, type PrecisionPlan, type StoredDtype } from '../precision/plan'
+import type { Fp16Counts } from '../precision/bf16ToFp16'
 import { quantiseGraphFiles } from '../quantise/quantiseFiles'
 import { quantiseModel, type QuantiseReport, type QuantiseSettings } from '../quantise/quantiseGraph'
 import type { ImagePlanes } from '../math/imagePlanes'
@@ -51,6 +53,8 @@ export interface CheckpointModelsOptions {
   readonly sequential?: boolean
   /** Point graph files at float32 weights in the checkpoint instead of copying them (default true). */
   readonly zeroCopy?: boolean
+  /** Built graphs' precision: the provider's default (auto: fp16 transformer on the GPU providers) or forced. */
+  readonly builtPrecision?: BuiltPrecisionChoice
 }
 
 /** The graphs each phase of the pipeline runs (a step preview's decode opens the decoder beside). */
@@ -79,6 +83,19 @@ const PLACEMENT_NAME: Record<GraphComponent, string> = {
   'ae-encode': 'vae-encoder',
   'ae-decode': 'vae-decoder',
 }
+
+const PLAN_COMPONENT: Record<GraphComponent, PlanComponent> = {
+  clip: 'clip',
+  t5: 't5',
+  transformer: 'transformer',
+  'ae-encode': 'autoencoder',
+  'ae-decode': 'autoencoder',
+}
+const STORED: Partial<Record<string, StoredDtype>> = { F32: 'fp32', F64: 'fp32', F16: 'fp16', BF16: 'bf16', F8_E4M3: 'fp8', F8_E5M2: 'fp8' }
+
+/** What converting to fp16 lost, in the engine log's words. */
+export const fp16CountsLine = (component: string, c: Fp16Counts): string =>
+  `engine: ${component}: ${c.values} weights converted to fp16 while building: ${c.clamped} clamped to ±65504, ${c.flushed} flushed to zero${c.nonFinite ? `, ${c.nonFinite} NaN/Inf kept` : ''}`
 
 const f32 = (data: Float32Array, dims: number[]): TensorData => ({ dtype: 'float32', data, dims })
 const ids64 = (ids: readonly number[]): TensorData => ({ dtype: 'int64', data: BigInt64Array.from(ids.map(BigInt)), dims: [1, ids.length] })
@@ -173,18 +190,55 @@ export class CheckpointKontextModels implements KontextModels {
     return folderGraphSettings(this.folder)
   }
 
+  /** A component's precision plan for the provider its graph is opened on first (engine/precision/plan.ts). */
+  precisionPlan(component: GraphComponent): PrecisionPlan {
+    const provider = this.opts.providers.find((p) => !this.failed.has(p)) ?? 'cpu'
+    const found = this.folder.parts[COMPONENT_PART[component]]
+    const stored = STORED[found.precision.main] ?? 'fp32'
+    return planPrecision({
+      provider,
+      component: PLAN_COMPONENT[component],
+      stored,
+      source: 'built',
+      built: this.opts.builtPrecision ?? 'auto',
+    })
+  }
+
+  /**
+   * Whether `component` is built float16. A quantised model is not: the quantiser replaces float32
+   * MatMul weights, and its activations stay float32.
+   */
+  private buildsHalf(component: GraphComponent): boolean {
+    const p = this.precisionPlan(component)
+    return !this.opts.quantise && p.ok && p.runs === 'float16'
+  }
+
+  /** What the transformer is built in (the memory plan prices the job with it). */
+  get builtPrecision(): 'float32' | 'float16' {
+    return this.buildsHalf('transformer') ? 'float16' : 'float32'
+  }
+
   private async open(component: GraphComponent): Promise<LoadedSession & { release?: () => Promise<void> }> {
     const found = this.folder.parts[COMPONENT_PART[component]]
     const reader = openComponent(found)
     try {
-      const s = this.settings()
+      const plan = this.precisionPlan(component)
+      const half = this.buildsHalf(component)
+      // float16 is part of the settings (and so of the cache key) only when asked for: float32 caches stay valid.
+      const s = half ? { ...this.settings(), precision: 'float16' as const } : this.settings()
       const built = buildComponent(component, componentSource(found, reader, { inPlace: !this.opts.quantise }), s)
+      const instead = plan.ok && plan.runs === 'float16' && !half ? `float32 for the ${this.opts.quantise?.bits}-bit quantisation` : null
+      this.opts.log?.(`engine: ${component}: ${instead ?? (plan.ok ? plan.note : plan.reason)}`)
+      const lost = () => {
+        if (built.precision === 'float16') this.opts.log?.(fp16CountsLine(component, built.graph.fp16Counts))
+      }
       const bytes = built.graph.stats.weightBytes
       const q = this.opts.quantise ?? null
       const said = (r: QuantiseReport) =>
         this.opts.log?.(`engine: ${component}: ${r.quantised} of ${r.weightMatMuls} weight MatMuls as ${q?.bits}-bit MatMulNBits`)
       if (bytes <= (this.opts.inlineMaxBytes ?? 1024 ** 3)) {
         let graph = built.graph.toBytes()
+        lost()
         if (q) {
           const done = quantiseModel(graph, q)
           graph = done.bytes
@@ -204,9 +258,10 @@ export class CheckpointKontextModels implements KontextModels {
         const tmp = `${dir}.partial-${process.pid}`
         rmSync(tmp, { recursive: true, force: true })
         mkdirSync(tmp, { recursive: true })
-        this.opts.log?.(`engine: building the ${component} graph (${(bytes / 1024 ** 3).toFixed(1)} GB of float32 weights) once`)
+        this.opts.log?.(`engine: building the ${component} graph (${(bytes / 1024 ** 3).toFixed(1)} GB of ${built.precision} weights) once`)
         // A quantised graph gets weights of its own; a float32 one may read the checkpoint in place.
         const files = writeGraphFiles(built.graph, tmp, component, { linkSources: !q && (this.opts.zeroCopy ?? true) })
+        lost()
         if (q) said(quantiseGraphFiles(tmp, component, q))
         if (files.linkedBytes)
           this.opts.log?.(

@@ -29,7 +29,7 @@ export interface FitResult {
 export interface FitOptions {
   /** The model's preferred resolutions [w, h], to suggest a smaller one. */
   readonly resolutions: readonly (readonly [number, number])[]
-  /** Precisions the engine can build besides the requested one (16-bit once it exists). */
+  /** Precisions the engine can build besides the requested one (float16: the transformer, on the GPU providers). */
   readonly otherPrecisions?: readonly GraphPrecision[]
   /** Quantisations the model could be imported with instead (`--quantise`), cheapest in quality first. */
   readonly otherQuantise?: readonly QuantiseMode[]
@@ -76,7 +76,9 @@ export function fitJob(t: PlanTensors, req: PlanRequest, freeBytes: number, o: F
     }
   for (const precision of o.otherPrecisions ?? [])
     if (precision !== req.precision && fits({ ...req, precision }))
-      suggestions.push(`${precision === 'float16' ? '16-bit' : precision} weights`)
+      suggestions.push(
+        precision === 'float16' ? 'the 16-bit transformer and T5 (built for CUDA, DirectML and WebGPU)' : `${precision} weights`,
+      )
   // The first quantisation that fits (int8 before int4: the smaller error).
   const q = (o.otherQuantise ?? []).find((m) => fits({ ...req, quantise: QUANTISE_SETTINGS[m] }))
   if (q) suggestions.push(`${q} weights (import the folder again with --quantise ${q})`)
@@ -92,9 +94,12 @@ export function refusalText(f: FitResult): { message: string; hint: string } {
     `A ${r.width}×${r.height} job with ${r.refs} reference image${r.refs === 1 ? '' : 's'} needs about ${gib(p.peakBytes)} ` +
     `while ${PHASE_WORDS[p.phase]} (${what}, ${r.quantise ? `${r.quantise.bits}-bit` : r.precision} weights ${gib(p.weightBytes)}), even loading one phase at a time; ` +
     `${gib(f.freeBytes)} of memory is free.`
+  // The GPU providers' 16-bit build is a way out only for a float32 plan of an unquantised model.
   const hint = f.suggestions.length
     ? `Would fit: ${f.suggestions.join('; ')}. \`kontext models fit\` prints the plan.`
-    : 'Nothing smaller fits either: use a machine with more memory.'
+    : r.quantise || r.precision === 'float16'
+      ? 'Nothing smaller fits either: use a machine with more memory.'
+      : 'Nothing smaller fits either: use a machine with more memory or a GPU provider (where the transformer and T5 are built in 16 bits).'
   return { message, hint }
 }
 
@@ -107,7 +112,7 @@ export function formatPlan(f: FitResult): string {
   s += 'Graphs:\n'
   for (const g of plan.graphs)
     s +=
-      `  ${GRAPH_WORDS[g.graph].padEnd(20)} ${(g.params / 1e6).toFixed(0).padStart(6)} M weights  ${gib(g.weightBytes).padStart(9)}` +
+      `  ${GRAPH_WORDS[g.graph].padEnd(20)} ${(g.params / 1e6).toFixed(0).padStart(6)} M weights  ${gib(g.weightBytes).padStart(9)} ${g.precision}` +
       `  opening +${gib(g.openingBytes)}  working ${gib(g.activation.bytes)} (${g.activation.largestWhat})\n`
   s += 'Phases (one at a time):\n'
   for (const p of plan.phases)

@@ -8,6 +8,8 @@
  * (bench/fluxMemory: per-phase peak RSS on the CPU provider); every term is computed from shapes,
  * the resolution, the number of references and the precision, never from a measurement.
  */
+import { FLOAT16_BUILT, type PlanComponent } from '../precision/plan'
+import { T5_FLOAT16_WEIGHTS } from '../graph/text/t5Encoder'
 import { activationTerms, type Activation } from './activations'
 
 export const PLAN_GRAPHS = ['clip', 't5', 'ae-encode', 'transformer', 'ae-decode'] as const
@@ -35,7 +37,11 @@ export interface PlanRequest {
   readonly height: number
   /** Context images, each encoded at the target size. */
   readonly refs: number
-  /** What the built graphs hold their weights and activations in (float32 today). */
+  /**
+   * What the built graphs hold their weights and activations in. float16 applies to the graphs
+   * the engine builds in 16 bits (`FLOAT16_BUILT`: the transformer, and T5's attention and wi
+   * weights); the others stay float32.
+   */
   readonly precision: GraphPrecision
   /** Step previews decoded during denoising keep the decoder beside the transformer. */
   readonly previewDecode?: boolean
@@ -53,6 +59,8 @@ export interface PlanQuantise {
 
 export interface GraphPlan {
   readonly graph: PlanGraph
+  /** What this graph is built in for the request (float16 only where the engine builds it). */
+  readonly precision: GraphPrecision
   readonly params: number
   /** Weights as the runtime holds them once the graph is open. */
   readonly weightBytes: number
@@ -134,6 +142,23 @@ function graphTensors(t: PlanTensors, g: PlanGraph): [string, ShapeInfo][] {
 }
 
 const ELEMENT_BYTES: Record<GraphPrecision, number> = { float32: 4, float16: 2 }
+const PLAN_COMPONENT: Record<PlanGraph, PlanComponent> = {
+  clip: 'clip',
+  t5: 't5',
+  'ae-encode': 'autoencoder',
+  transformer: 'transformer',
+  'ae-decode': 'autoencoder',
+}
+
+/** The precision graph `g` is built in when `precision` is asked for. */
+export const graphPrecision = (g: PlanGraph, precision: GraphPrecision): GraphPrecision =>
+  precision === 'float16' && FLOAT16_BUILT.includes(PLAN_COMPONENT[g]) ? 'float16' : 'float32'
+
+/**
+ * Which weights of a float16 build are float16: all of the transformer's (its float32 norm scales
+ * are < 0.01% of it), T5's attention and wi Linears (its wo, embedding and norms stay float32).
+ */
+const isHalfWeight = (g: PlanGraph, name: string): boolean => g !== 't5' || T5_FLOAT16_WEIGHTS.test(name)
 
 /**
  * nn.Linear weights: 2-D `.weight` tensors other than the embedding tables (read by Gather, not
@@ -152,22 +177,27 @@ export function quantisedBytes([out, inn]: readonly number[], q: PlanQuantise): 
 export function planGraph(t: PlanTensors, g: PlanGraph, req: PlanRequest): GraphPlan {
   const tensors = graphTensors(t, g)
   const params = tensors.reduce((n, [, v]) => n + count(v.shape), 0)
-  const e = ELEMENT_BYTES[req.precision]
   const q = req.quantise ?? null
+  // A quantised model is built in float32: the quantiser rewrites float32 MatMul weights.
+  const precision: GraphPrecision = q ? 'float32' : graphPrecision(g, req.precision)
+  // T5's float16 build keeps its activations float32 (only its Linears compute in fp16).
+  const e = ELEMENT_BYTES[g === 't5' ? 'float32' : precision]
   // The autoencoder is convolutions: nothing in it is quantised.
   const matMuls = q && !g.startsWith('ae-') ? tensors.filter(([n, v]) => isMatMulWeight(n, v)) : []
   const matMulParams = matMuls.reduce((n, [, v]) => n + count(v.shape), 0)
-  const matMulBytes = q ? matMuls.reduce((n, [, v]) => n + quantisedBytes(v.shape, q), 0) : matMulParams * e
-  const floatBytes = params * e
-  const weightBytes = floatBytes - matMulParams * e + matMulBytes
+  const matMulBytes = q ? matMuls.reduce((n, [, v]) => n + quantisedBytes(v.shape, q), 0) : 0
+  const floatBytes =
+    precision === 'float32' ? 4 * params : tensors.reduce((n, [name, v]) => n + (isHalfWeight(g, name) ? 2 : 4) * count(v.shape), 0)
+  const weightBytes = q ? floatBytes - 4 * matMulParams + matMulBytes : floatBytes
   const k = PLAN_COEFFICIENTS
   // Small graphs open from memory whatever their source; large ones from graph files, copied or in
   // place. The engine switches on the float graph's size, and a quantised graph opened from memory
   // is first built (and serialised) in float, so its opening counts the float bytes.
   const factor =
-    floatBytes <= INLINE_MAX_BYTES ? k.inlineOpening : req.zeroCopy && req.precision === 'float32' && !q ? k.zeroCopyOpening : k.fileOpening
+    floatBytes <= INLINE_MAX_BYTES ? k.inlineOpening : req.zeroCopy && precision === 'float32' && !q ? k.zeroCopyOpening : k.fileOpening
   return {
     graph: g,
+    precision,
     params,
     weightBytes,
     matMulParams,

@@ -32,7 +32,15 @@ export const addCounts = (a: Fp16Counts, b: Fp16Counts): Fp16Counts => ({
 /** Raw little-endian bf16 bytes → raw fp16 bytes, with what was lost. */
 export function bf16ToFp16(bytes: Uint8Array): { bytes: Uint8Array; counts: Fp16Counts } {
   if (bytes.byteLength % 2 !== 0) throw new Error('bf16 data must have an even number of bytes')
-  const v = toFloat32(bytes, 'BF16')
+  return float32ToFp16(toFloat32(bytes, 'BF16'))
+}
+
+/**
+ * float32 values (a bf16 checkpoint's weights as the reader widens them: exact) → raw fp16 bytes,
+ * clamped and flushed the same way and counted. The graph builders use this for 16-bit weights.
+ */
+export function float32ToFp16(values: Float32Array): { bytes: Uint8Array; counts: Fp16Counts } {
+  const v = Float32Array.from(values)
   let clamped = 0
   let nonFinite = 0
   for (let i = 0; i < v.length; i++) {

@@ -13,8 +13,13 @@
  * - fp8/fp4: the published FLUX fp8/fp4 transformers are TensorRT-targeted Q/DQ graphs
  *   (KONTEXT_PIPELINE.md §10.1); no onnxruntime provider the engine uses is known to run them.
  *
- * Where the engine builds the graphs itself (safetensors), they are float32 today on every
- * provider: 16-bit and fp8 weights are widened while building.
+ * Where the engine builds the graphs itself (safetensors): the transformer is built in float16
+ * (mixed precision: Linears, attention and MLP in fp16; norms, RoPE, the sinusoidal embeddings and
+ * the residual stream float32 — engine/graph/flux/fluxBlocks.ts) for CUDA, DirectML and WebGPU,
+ * and in float32 for the CPU, where fp16 only adds casts. T5 likewise, with only its attention and
+ * wi Linears in fp16 (wo, whose output overflows fp16, and the rest float32: t5Encoder.ts). CLIP and
+ * the autoencoder are built float32 everywhere. `built: 'float16' | 'float32'` forces a choice (tests run fp16 graphs on the CPU).
+ * No GPU has run a float16 built graph yet: its numerics are checked on the CPU provider.
  */
 import type { ProviderName } from '../sessions'
 
@@ -24,17 +29,29 @@ export type PlanComponent = 'transformer' | 'autoencoder' | 'clip' | 't5'
 /** `built`: graphs the engine builds from safetensors; `onnx`: a fixed graph (the ONNX export). */
 export type GraphSource = 'built' | 'onnx'
 
+/** For built graphs: the provider's default (`auto`), or a forced precision. */
+export type BuiltPrecisionChoice = 'auto' | 'float32' | 'float16'
+export const BUILT_PRECISION_CHOICES: readonly BuiltPrecisionChoice[] = ['auto', 'float32', 'float16']
+export const isBuiltPrecisionChoice = (s: string): s is BuiltPrecisionChoice => (BUILT_PRECISION_CHOICES as readonly string[]).includes(s)
+
+/** The components the engine can build as float16 graphs (the others are built float32 only). */
+export const FLOAT16_BUILT: readonly PlanComponent[] = ['transformer', 't5']
+
 export interface PlanRequest {
   readonly provider: ProviderName
   readonly component: PlanComponent
   readonly stored: StoredDtype
   readonly source: GraphSource
+  /** Only for `source: 'built'` (default auto). */
+  readonly built?: BuiltPrecisionChoice
 }
 
 export type Conversion =
   | { readonly kind: 'none' }
   /** Widened to float32 while the graph is built (every time; nothing written). */
   | { readonly kind: 'widen-while-building'; readonly from: StoredDtype }
+  /** Converted to fp16 once while the graph is built (clamped and flushed values counted in the engine log). */
+  | { readonly kind: 'fp16-while-building'; readonly from: StoredDtype }
   /** bf16 → fp16 once at import, into a new weights file; overflow and flush-to-zero are counted. */
   | { readonly kind: 'bf16-to-fp16-at-import' }
 
@@ -56,19 +73,7 @@ const PROVIDER_LABEL: Record<ProviderName, string> = { cpu: 'CPU', cuda: 'CUDA',
 export function planPrecision(request: PlanRequest): PrecisionPlan {
   const { provider, stored, source } = request
   const label = PROVIDER_LABEL[provider]
-  if (source === 'built') {
-    const conversion: Conversion = stored === 'fp32' ? { kind: 'none' } : { kind: 'widen-while-building', from: stored }
-    return {
-      ok: true,
-      request,
-      runs: 'float32',
-      conversion,
-      note:
-        stored === 'fp32'
-          ? `float32 on ${label}`
-          : `float32 on ${label}: the ${stored} weights are widened while the graph is built (the engine builds float32 graphs only)`,
-    }
-  }
+  if (source === 'built') return planBuilt(request, label)
   if (stored === 'fp8')
     return {
       ok: false,
@@ -87,6 +92,35 @@ export function planPrecision(request: PlanRequest): PrecisionPlan {
     runs: 'float16',
     conversion: { kind: 'bf16-to-fp16-at-import' },
     note: `float16 on ${label}, which has no bfloat16 kernels: the weights are converted once at import (values past ±65504 are clamped and those below 2^-24 flushed to zero, both counted)`,
+  }
+}
+
+/** Whether a built graph wants 16 bits on this provider: GPUs yes, the CPU no (unless forced). */
+const wants16 = (r: PlanRequest): boolean => (r.built ?? 'auto') === 'float16' || ((r.built ?? 'auto') === 'auto' && r.provider !== 'cpu')
+
+function planBuilt(request: PlanRequest, label: string): PrecisionPlan {
+  const { stored, component } = request
+  if (wants16(request) && FLOAT16_BUILT.includes(component))
+    return {
+      ok: true,
+      request,
+      runs: 'float16',
+      conversion: { kind: 'fp16-while-building', from: stored },
+      note:
+        `float16 on ${label} (mixed precision: norms, RoPE and the residual stream float32): the ${stored} weights are converted ` +
+        'to fp16 while the graph is built, values past ±65504 clamped and below 2^-24 flushed to zero, both counted',
+    }
+  const only16 = wants16(request) ? ` (the engine builds the ${component} in float32 only)` : ''
+  const conversion: Conversion = stored === 'fp32' ? { kind: 'none' } : { kind: 'widen-while-building', from: stored }
+  return {
+    ok: true,
+    request,
+    runs: 'float32',
+    conversion,
+    note:
+      stored === 'fp32'
+        ? `float32 on ${label}${only16}`
+        : `float32 on ${label}: the ${stored} weights are widened while the graph is built${only16}`,
   }
 }
 

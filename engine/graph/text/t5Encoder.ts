@@ -7,9 +7,15 @@
  * `relative_attention_bias` (bidirectional buckets, max distance 128) and added in every block,
  * and the gated-GELU feed-forward (gelu_tanh(wi_0·x) ⊙ wi_1·x → wo). No attention mask: FLUX
  * encodes all 512 tokens, padding included. Sizes from the shapes; the head count from the bias table.
+ *
+ * `precision: 'float16'` gives the q/k/v/o and wi_0/wi_1 Linears float16 weights and compute (cast
+ * in and out); everything else stays float32: the residual stream, the norms, the unscaled
+ * attention scores with their bias and the softmax, the GELU gate and its product, and `wo`, which
+ * transformers also keeps in float32 (`_keep_in_fp32_modules`) because T5's feed-forward output
+ * overflows fp16. The embedding stays float32 (a Gather, no compute to gain).
  */
-import { geluTanh, linear, rmsNorm, toHeads } from '../layers'
-import { attr, GraphBuilder } from '../onnxGraph'
+import { castTo, geluTanh, linear, rmsNorm, toHeads } from '../layers'
+import { attr, GraphBuilder, type FloatType } from '../onnxGraph'
 import { CheckpointShapeError, countBlocks, requireShape, tensorReader, type TensorSource } from '../tensorSource'
 import { biasedAttention, positionsOf, seqLength } from './clipText'
 
@@ -61,10 +67,15 @@ export function relativeBuckets(buckets: number, maxDistance: number): number[] 
 export interface BuiltT5 {
   readonly graph: GraphBuilder
   readonly sizes: T5Sizes
+  readonly precision: FloatType
 }
 
-export function buildT5Encoder(src: TensorSource): BuiltT5 {
+/** The T5 weights a float16 build holds in float16 (the memory plan counts them the same way). */
+export const T5_FLOAT16_WEIGHTS = /\.(SelfAttention\.[qkvo]|DenseReluDense\.wi_[01])\.weight$/
+
+export function buildT5Encoder(src: TensorSource, opts: { readonly precision?: FloatType } = {}): BuiltT5 {
   const s = t5Sizes(src)
+  const t = opts.precision ?? 'float32'
   const headDim = s.inner / s.heads
   const g = new GraphBuilder('t5_encoder')
   const ids = g.input('input_ids', ['batch', 'seq'], 'int64')
@@ -84,21 +95,24 @@ export function buildT5Encoder(src: TensorSource): BuiltT5 {
     return g.op('Unsqueeze', [g.op('Transpose', [lLh], { perm: attr.ints([2, 0, 1]) }), g.constI64([0])])
   })
 
+  /** A bias-free Linear in `t` from a value already cast to `t`, back to float32. */
+  const lin = (prefix: string, xt: string, inDim: number, outDim: number) =>
+    castTo(g, linear(g, src, prefix, xt, inDim, outDim, false, t), t, 'float32')
   for (let i = 0; i < s.blocks; i++) {
     const p = `encoder.block.${i}.layer`
     x = g.scoped(`encoder.block.${i}`, () => {
-      const n1 = rmsNorm(g, src, `${p}.0.layer_norm.weight`, x, s.dModel)
+      const n1 = castTo(g, rmsNorm(g, src, `${p}.0.layer_norm.weight`, x, s.dModel), 'float32', t)
       const [q, k, v] = ['q', 'k', 'v'].map((n) =>
-        toHeads(g, linear(g, src, `${p}.0.SelfAttention.${n}`, n1, s.dModel, s.inner, false), s.heads, headDim),
+        toHeads(g, lin(`${p}.0.SelfAttention.${n}`, n1, s.dModel, s.inner), s.heads, headDim),
       ) as [string, string, string]
       const att = biasedAttention(g, q, k, v, s.heads, headDim, 1, bias)
-      const h = g.op('Add', [x, linear(g, src, `${p}.0.SelfAttention.o`, att, s.inner, s.dModel, false)])
-      const n2 = rmsNorm(g, src, `${p}.1.layer_norm.weight`, h, s.dModel)
-      const gate = geluTanh(g, linear(g, src, `${p}.1.DenseReluDense.wi_0`, n2, s.dModel, s.ffHidden, false))
-      const up = linear(g, src, `${p}.1.DenseReluDense.wi_1`, n2, s.dModel, s.ffHidden, false)
+      const h = g.op('Add', [x, lin(`${p}.0.SelfAttention.o`, castTo(g, att, 'float32', t), s.inner, s.dModel)])
+      const n2 = castTo(g, rmsNorm(g, src, `${p}.1.layer_norm.weight`, h, s.dModel), 'float32', t)
+      const gate = geluTanh(g, lin(`${p}.1.DenseReluDense.wi_0`, n2, s.dModel, s.ffHidden))
+      const up = lin(`${p}.1.DenseReluDense.wi_1`, n2, s.dModel, s.ffHidden)
       return g.op('Add', [h, linear(g, src, `${p}.1.DenseReluDense.wo`, g.op('Mul', [gate, up]), s.ffHidden, s.dModel, false)])
     })
   }
   g.output(rmsNorm(g, src, 'encoder.final_layer_norm.weight', x, s.dModel), 'hidden', ['batch', 'seq', s.dModel])
-  return { graph: g, sizes: s }
+  return { graph: g, sizes: s, precision: t }
 }

@@ -121,6 +121,29 @@ describe.runIf(found.python)('kontext tensors vs the PyTorch references', () => 
       }
     }, 300_000)
 
+  it('--precision float16: the transformer’s fp16 graph stays within 2e-3 of the reference’s scale (and is not the float32 graph)', async () => {
+    const inp = join(dir, 'io', 'transformer-in.safetensors')
+    writeF32Safetensors(inp, INPUTS.transformer)
+    const out = 'io/transformer-fp16.safetensors'
+    const args = ['tensors', '--model', folder, '--component', 'transformer', '--in', inp, '--out', out, '--provider', 'cpu']
+    const r = await runCli(dir, ...args, '--precision', 'float16', '--json')
+    expect(r.code).toBe(0)
+    const said = JSON.parse(r.out) as { precision: string; fp16: { values: number; clamped: number } }
+    expect(said.precision).toBe('float16')
+    expect(said.fp16.values).toBeGreaterThan(0)
+    const refOut = join(dir, 'io', 'transformer-ref16.safetensors')
+    const p = spawnSync(found.python!, reference('transformer', inp, refOut), { encoding: 'utf8' })
+    expect(p.status, p.stderr.slice(-2000)).toBe(0)
+    const want = readF32Safetensors(refOut).get('pred')!.data
+    const got = readF32Safetensors(join(dir, out)).get('pred')!.data
+    const rel = maxAbs(got, want) / maxAbs(want, new Float32Array(want.length))
+    console.log(
+      `kontext tensors transformer --precision float16 → pred: max |engine − reference| / max |reference| = ${rel.toExponential(2)}`,
+    )
+    expect(rel).toBeLessThan(2e-3)
+    expect(rel).toBeGreaterThan(1e-5)
+  }, 300_000)
+
   it('says which input tensor is missing', async () => {
     const inp = join(dir, 'io', 'partial.safetensors')
     writeF32Safetensors(inp, new Map([['img', INPUTS.transformer.get('img')!]]))

@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import onnxProto from 'onnx-proto'
 import { afterAll, describe, expect, it } from 'vitest'
 import { memoryTensorSource, type SourceTensor } from '../../../engine/graph/tensorSource'
 import { buildClipText } from '../../../engine/graph/text/clipText'
@@ -131,5 +132,26 @@ describe.runIf(found.python)('text encoder graphs vs the PyTorch references', ()
     console.log(`t5 conformance${TWIN ? ' [full width, 1 block]' : ''} (2 × 150 tokens): max |engine − reference| = ${e.toExponential(2)}`)
     expect(maxAbs(ref.get('hidden')!.data, new Float32Array(ref.get('hidden')!.data.length))).toBeGreaterThan(0.1)
     expect(e).toBeLessThan(TOL)
+  }, 600_000)
+
+  it('T5 float16: the q/k/v/o and wi Linears hold fp16 weights, wo and the rest float32; hidden within 1e-2 of the reference’s scale (measured 2.1e-3)', async () => {
+    const w = weightsOf(t5EncoderSpecs(D.t5), 23)
+    const dims = [2, 150]
+    const feed = ids(9, 2, 150, 0, D.t5.vocab)
+    const built = buildT5Encoder(memoryTensorSource(w), { precision: 'float16' })
+    const bytes = built.graph.toBytes()
+    const types = new Map(onnxProto.onnx.ModelProto.decode(bytes).graph!.initializer!.map((t) => [t.name!, t.dataType]))
+    const F16 = onnxProto.onnx.TensorProto.DataType.FLOAT16
+    for (const n of ['q', 'k', 'v', 'o']) expect(types.get(`encoder.block.0.layer.0.SelfAttention.${n}.weight`)).toBe(F16)
+    for (const n of ['wi_0', 'wi_1']) expect(types.get(`encoder.block.0.layer.1.DenseReluDense.${n}.weight`)).toBe(F16)
+    // transformers keeps wo in float32 for fp16 too (T5's feed-forward output overflows fp16).
+    expect(types.get('encoder.block.0.layer.1.DenseReluDense.wo.weight')).not.toBe(F16)
+    expect(types.get('shared.weight') ?? types.get('encoder.embed_tokens.weight')).not.toBe(F16)
+    const out = (await runGraph(bytes, feed, dims)).hidden!.data as Float32Array
+    const want = reference(dir, 't5', w, feed, dims).get('hidden')!.data
+    const rel = maxAbs(out, want) / maxAbs(want, new Float32Array(want.length))
+    console.log(`t5 float16${TWIN ? ' [full width, 1 block]' : ''} vs reference: max |Δ| / max |hidden| = ${rel.toExponential(2)}`)
+    expect(rel).toBeLessThan(1e-2)
+    expect(rel).toBeGreaterThan(1e-5)
   }, 600_000)
 })

@@ -70,11 +70,19 @@ describe('checkpoint memory check', () => {
       }
       return { code: await fit(args, ctx), out }
     }
-    const small = await run('.', '--width', '1024', '--height', '1024', '--refs', '1', '--free-gib', '24')
+    const small = await run('.', '--width', '1024', '--height', '1024', '--refs', '1', '--free-gib', '26')
     expect(small.code).toBe(4)
     for (const g of ['CLIP-L', 'T5', 'autoencoder encoder', 'transformer', 'autoencoder decoder']) expect(small.out).toContain(g)
     expect(small.out).toMatch(/denoise +\d+\.\d GiB {2}= runtime 0\.2 GiB \+ weights 44\.\d GiB/)
-    expect(small.out).toMatch(/Free now: 24\.0 GiB → does not fit\. Would fit: 16-bit weights/)
+    expect(small.out).toMatch(
+      /Free now: 26\.0 GiB → does not fit\. Would fit: the 16-bit transformer and T5 \(built for CUDA, DirectML and WebGPU\)/,
+    )
+    expect(small.out).toContain('the CPU runs them in float32; CLIP-L and the autoencoder stay float32')
+    expect(small.out).toMatch(/transformer +\d+ M weights +44\.\d GiB float32/)
+    const half = await run('.', '--refs', '1', '--free-gib', '26', '--precision', 'float16')
+    expect(half.out).toMatch(/transformer +\d+ M weights +22\.\d GiB float16/)
+    expect(half.out).toMatch(/T5 +\d+ M weights +11\.\d GiB float16/)
+    expect(half.code).toBe(0)
     const big = await run('.', '--free-gib', '200')
     expect(big.code).toBe(0)
     expect(big.out).toMatch(/Memory plan: 1024×1024, 1 reference image, float32 weights/)

@@ -33,6 +33,18 @@ describe('memory plan', () => {
     expect(graph(p, 'transformer').weightBytes).toBe(4 * graph(p, 'transformer').params)
     const half = planMemory(full, { ...req, precision: 'float16' })
     expect(graph(half, 'transformer').weightBytes).toBe(2 * graph(p, 'transformer').params)
+    // The transformer and T5 are built in 16 bits: CLIP and the autoencoder stay float32.
+    expect(half.graphs.map((g) => [g.graph, g.precision])).toEqual([
+      ['clip', 'float32'],
+      ['t5', 'float16'],
+      ['ae-encode', 'float32'],
+      ['transformer', 'float16'],
+      ['ae-decode', 'float32'],
+    ])
+    // T5's wo (24 × 4096 × 10240), embedding and norms stay float32: 3.63 G of its 4.76 G weights are fp16.
+    const t5 = graph(half, 't5')
+    expect((4 * t5.params - t5.weightBytes) / 2 / 1e9).toBeCloseTo(3.62, 1)
+    expect(graph(half, 'clip').weightBytes).toBe(4 * graph(p, 'clip').params)
   })
 
   it('working memory: the transformer’s tokens count the target, every reference and the 512 text tokens; the decoder’s widest level at full size', () => {
@@ -91,12 +103,18 @@ describe('memory plan', () => {
       otherPrecisions: ['float16'],
     })
     expect(small.mode).toBeNull()
-    expect(small.suggestions).toEqual(['a smaller size (512×512 fits)', 'at most 1 reference image', '16-bit weights'])
+    expect(small.suggestions).toEqual([
+      'a smaller size (512×512 fits)',
+      'at most 1 reference image',
+      'the 16-bit transformer and T5 (built for CUDA, DirectML and WebGPU)',
+    ])
     const r = refusalText(small)
     expect(r.message).toMatch(
       /^A 1024×1024 job with 3 reference images needs about \d+\.\d GiB while denoising \(transformer, float32 weights 44\.\d GiB\)/,
     )
     expect(r.message).toContain(`${(free / 1024 ** 3).toFixed(1)} GiB of memory is free`)
-    expect(r.hint).toMatch(/^Would fit: a smaller size \(512×512 fits\); at most 1 reference image; 16-bit weights\./)
+    expect(r.hint).toMatch(
+      /^Would fit: a smaller size \(512×512 fits\); at most 1 reference image; the 16-bit transformer and T5 \(built for CUDA, DirectML and WebGPU\)\./,
+    )
   })
 })

@@ -5,13 +5,41 @@ import { planPrecision, storedDtypeOf, type PlanRequest } from '../../../../engi
 const plan = (r: Omit<PlanRequest, 'component'>) => planPrecision({ component: 'transformer', ...r })
 
 describe('planPrecision', () => {
-  it('graphs the engine builds run float32 everywhere; 16-bit and fp8 weights are widened while building', () => {
-    for (const provider of ['cpu', 'cuda', 'dml', 'webgpu'] as const) {
-      const p = plan({ provider, stored: 'bf16', source: 'built' })
-      expect(p).toMatchObject({ ok: true, runs: 'float32', conversion: { kind: 'widen-while-building', from: 'bf16' } })
-      expect(plan({ provider, stored: 'fp32', source: 'built' })).toMatchObject({ ok: true, runs: 'float32', conversion: { kind: 'none' } })
+  it('the built transformer is float16 on the GPU providers and float32 on the CPU; the other built components stay float32', () => {
+    for (const provider of ['cuda', 'dml', 'webgpu'] as const) {
+      expect(plan({ provider, stored: 'bf16', source: 'built' })).toMatchObject({
+        ok: true,
+        runs: 'float16',
+        conversion: { kind: 'fp16-while-building', from: 'bf16' },
+      })
+      expect(planPrecision({ provider, component: 't5', stored: 'bf16', source: 'built' })).toMatchObject({ ok: true, runs: 'float16' })
+      for (const component of ['clip', 'autoencoder'] as const)
+        expect(planPrecision({ provider, component, stored: 'bf16', source: 'built' })).toMatchObject({
+          ok: true,
+          runs: 'float32',
+          conversion: { kind: 'widen-while-building', from: 'bf16' },
+          note: expect.stringContaining('float32 only') as unknown,
+        })
     }
+    expect(plan({ provider: 'cpu', stored: 'bf16', source: 'built' })).toMatchObject({
+      ok: true,
+      runs: 'float32',
+      conversion: { kind: 'widen-while-building', from: 'bf16' },
+    })
+    expect(plan({ provider: 'cpu', stored: 'fp32', source: 'built' })).toMatchObject({
+      ok: true,
+      runs: 'float32',
+      conversion: { kind: 'none' },
+    })
     expect(plan({ provider: 'cpu', stored: 'fp8', source: 'built' })).toMatchObject({ ok: true, runs: 'float32' })
+  })
+
+  it('a forced precision wins over the provider’s default (fp16 graphs on the CPU for the tests, float32 on a GPU)', () => {
+    expect(plan({ provider: 'cpu', stored: 'fp32', source: 'built', built: 'float16' })).toMatchObject({
+      runs: 'float16',
+      conversion: { kind: 'fp16-while-building', from: 'fp32' },
+    })
+    expect(plan({ provider: 'cuda', stored: 'bf16', source: 'built', built: 'float32' })).toMatchObject({ runs: 'float32' })
   })
 
   it('a bf16 export runs as stored on CUDA and is converted to fp16 once at import for the providers without bf16', () => {
