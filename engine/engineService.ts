@@ -3,28 +3,22 @@
  * engine process (host.ts) and the CLI drive this; it knows nothing of processes or terminals.
  */
 import { sha256Hex } from './hashing'
-import { existsSync } from 'node:fs'
-import { freemem, homedir } from 'node:os'
-import { join } from 'node:path'
+import { freemem } from 'node:os'
 import type { ComponentPlacement, EngineDescription, EngineState, ModelSummary } from '../core/domain/engineTypes'
 import {
   describeJobIssue,
   generationJobSchema,
   type GenerationJob,
   type GenerationMask,
-  type GenerationProgress,
   type GenerationResult,
 } from '../core/contract/generationJob'
 import { StudioError, studioError, toErrorData, type Result, err, ok } from '../core/result'
 import { decodeRgbForModel, encodePreviewPng, encodeRgbPng, probeImage } from './image/imageIo'
-import { loadManifest, MANIFEST_FILE } from './manifest/validate'
+import { loadManifest } from './manifest/validate'
 import type { ModelManifest } from './manifest/schema'
 import { NOISE_VERSION } from './math/noise'
 import { planesToRgb, rgbToPlanes } from './math/imagePlanes'
-import { openCheckpointFolder, planTensorsOf, type CheckpointFolder } from './pipeline/checkpointFolder'
-import { isBuiltPrecisionChoice, type BuiltPrecisionChoice } from './precision/plan'
-import { fitJob, refusalText } from './plan/fit'
-import { planGraph } from './plan/memoryPlan'
+import { openCheckpointFolder, type CheckpointFolder } from './pipeline/checkpointFolder'
 import { modelFit } from './plan/modelFit'
 import type { FitRequest, ModelFit } from '../core/contract/modelFit'
 import { CheckpointKontextModels } from './pipeline/checkpointModels'
@@ -35,40 +29,9 @@ import { OrtKontextModels, pipelineConfig } from './pipeline/ortModels'
 import type { ContextSource, KontextModels } from './pipeline/types'
 import { prepareRegion } from './regionEdit'
 import { listProviders, ortVersion, SessionPool } from './sessions'
-import { walkModelFolder } from './weights/walk'
-
-export interface RunHooks {
-  readonly onProgress?: (p: GenerationProgress) => void
-  readonly signal?: AbortSignal
-  /** Skip encoding preview PNGs (the CLI draws a bar instead). */
-  readonly previews?: boolean
-}
-
-/** The pipeline's output before it is encoded. */
-interface GeneratedImage {
-  readonly rgb: Uint8Array
-  readonly width: number
-  readonly height: number
-  readonly text: Record<string, string>
-  readonly timingsMs: Record<string, number>
-}
-
-/** Decode a real step preview every this many steps, when the decoder is cheap. */
-const PREVIEW_DECODE_EVERY = 4
-/**
- * "Cheap": the model's last full decode cost at most this many denoising steps (kontext-tiny's
- * decoder costs about one and a half). A ratio, so a busy machine does not change the choice; the
- * first decode of a session also loads the decoder, so previews use it from the job after next.
- */
-const CHEAP_DECODE_STEPS = 3
-const isCheapDecode = (cost: DecodeCost | null): boolean => cost !== null && cost.decodeMs <= CHEAP_DECODE_STEPS * cost.stepMs
-interface DecodeCost {
-  readonly decodeMs: number
-  readonly stepMs: number
-}
-/** Upscale of a latent-resolution preview: to the output's size, at most 512 px a side. */
-const previewScale = (latentWidth: number, downsample: number): number =>
-  Math.max(1, Math.floor(Math.min(512, latentWidth * downsample) / Math.max(1, latentWidth)))
+import { builtPrecisionFromEnv, checkJobFits, graphCacheDir, isCheckpointFolder, withStoreIdentity } from './checkpointJobs'
+import type { GeneratedImage, ModelProblem, RunHooks } from './engineShapes'
+import { isCheapDecode, PREVIEW_DECODE_EVERY, previewScale, type DecodeCost } from './previewPolicy'
 
 /** What the engine needs of a model beyond the pipeline's four calls. */
 interface EngineModels extends KontextModels {
@@ -91,26 +54,6 @@ interface ModelEntry {
   readonly quantiseMode?: string | null
 }
 
-/** A store model is listed under its record's id and name (a linked folder's own name means nothing). */
-const withStoreIdentity = (c: CheckpointFolder, s: { id: string; name: string }): CheckpointFolder => ({
-  ...c,
-  manifest: { ...c.manifest, id: s.id, name: s.name },
-})
-
-/** A folder without model.json but with safetensors in it is a checkpoint folder (the official release, ComfyUI's). */
-const isCheckpointFolder = (dir: string): boolean => {
-  if (existsSync(join(dir, MANIFEST_FILE))) return false
-  try {
-    const f = walkModelFolder(dir)
-    return f.safetensors.length + f.indexes.length > 0
-  } catch {
-    return false
-  }
-}
-
-/** Built graphs too large to open from memory are kept here. */
-const graphCacheDir = (): string => join(process.env.KONTEXT_STUDIO_HOME ?? join(homedir(), '.kontext-studio'), 'cache', 'graphs')
-
 interface LoadedModel {
   readonly dir: string
   readonly manifest: ModelManifest
@@ -123,54 +66,7 @@ interface LoadedModel {
   decodeCost: DecodeCost | null
 }
 
-/** A model folder that cannot be used, and why (listed beside the working ones, never fatal). */
-export interface ModelProblem {
-  readonly dir: string
-  readonly message: string
-}
-
-/**
- * Before anything loads: the job's memory plan against the memory free now (plus what this model's
- * open graphs already hold). Everything stays loaded when it all fits, else one phase at a time;
- * a job that does not fit even so is refused with what would.
- */
-function checkJobFits(
-  folder: CheckpointFolder,
-  models: CheckpointKontextModels,
-  [width, height]: readonly [number, number],
-  refs: number,
-  previewDecode: boolean,
-  freeBytes: number,
-  quantise: QuantiseSettings | null,
-): void {
-  const tensors = planTensorsOf(folder.parts)
-  // A quantised model is planned with the weights it runs with (its cached MatMulNBits graphs).
-  const req = { width, height, refs, precision: models.builtPrecision, previewDecode, quantise }
-  const held = models.openGraphs().reduce((n, g) => n + planGraph(tensors, g, req).weightBytes, 0)
-  const otherQuantise = quantise ? [] : (['int8', 'int4'] as const)
-  const f = fitJob(tensors, req, freeBytes + held, { resolutions: folder.manifest.resolutions, otherQuantise })
-  if (!f.mode) {
-    const r = refusalText(f)
-    throw new StudioError(studioError('job.tooLarge', r.message, r.hint))
-  }
-  models.sequential = f.mode === 'sequential'
-}
-
-/**
- * $KONTEXT_BUILT_PRECISION forces the precision of the graphs the engine builds (auto, float32,
- * float16: the tests run float16 graphs on the CPU); unset is auto (engine/precision/plan.ts).
- */
-export function builtPrecisionFromEnv(): BuiltPrecisionChoice {
-  const v = (process.env.KONTEXT_BUILT_PRECISION ?? 'auto').toLowerCase()
-  if (isBuiltPrecisionChoice(v)) return v
-  throw new StudioError(
-    studioError(
-      'engine.failed',
-      `KONTEXT_BUILT_PRECISION is “${v.slice(0, 20)}”, which the engine does not know.`,
-      'Use auto, float32 or float16, or unset it.',
-    ),
-  )
-}
+export type { ModelProblem, RunHooks } from './engineShapes'
 
 export class KontextEngine {
   readonly pool: SessionPool

@@ -1,0 +1,24 @@
+/** The shapes a caller of the engine service sees beside the generation job's schema. */
+import type { GenerationProgress } from '../core/contract/generationJob'
+
+export interface RunHooks {
+  readonly onProgress?: (p: GenerationProgress) => void
+  readonly signal?: AbortSignal
+  /** Skip encoding preview PNGs (the CLI draws a bar instead). */
+  readonly previews?: boolean
+}
+
+/** The pipeline's output before it is encoded. */
+export interface GeneratedImage {
+  readonly rgb: Uint8Array
+  readonly width: number
+  readonly height: number
+  readonly text: Record<string, string>
+  readonly timingsMs: Record<string, number>
+}
+
+/** A model folder that cannot be used, and why (listed beside the working ones, never fatal). */
+export interface ModelProblem {
+  readonly dir: string
+  readonly message: string
+}
