@@ -87,3 +87,13 @@ export const diedError = (exit: EngineExit): StudioError =>
 
 /** Whether a job's error says the process died under it (not the job's own failure). */
 export const isDeathCode = (code: string): boolean => DEATH_CODES.has(code)
+
+/** A job sent while the engine process was gone. */
+export const notStarted = () =>
+  new StudioError(
+    studioError('engine.crashed', 'The engine process stopped before the job started.', 'It is restarted; run the job again.'),
+  )
+
+/** What every waiting request gets when the studio shuts the engine down. */
+export const stoppedError = () =>
+  new StudioError(studioError('engine.stopped', 'The engine was shut down.', 'Start the studio again to run jobs.'))

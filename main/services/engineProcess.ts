@@ -20,8 +20,9 @@ import type { GenerationJob, GenerationProgress, GenerationResult } from '../../
 import type { EngineLike } from './engineLike'
 import type { FitRequest, ModelFit } from '../../core/contract/modelFit'
 import { chosenProviderOf } from '../../engine/providerProbe'
-import { classifyExit, diedError, isDeathCode, stepsDownTheLadder } from './engineExit'
+import { classifyExit, diedError, notStarted, stoppedError, isDeathCode, stepsDownTheLadder } from './engineExit'
 import { freeMemoryShare, LOW_FREE_SHARE, oomKillCount } from './memoryEvidence'
+import { PendingRequests } from './pendingRequests'
 import { spawnEngineChild, type EngineChild, type SpawnOptions } from './engineProcessChild'
 
 const START_TIMEOUT_MS = 60_000
@@ -45,11 +46,6 @@ export interface EngineProcessOptions {
   readonly spawn?: (opts: SpawnOptions) => Promise<EngineChild>
 }
 
-interface Pending {
-  resolve(reply: EngineReply): void
-  reject(error: StudioError): void
-}
-
 interface RunningJob {
   readonly id: number
   readonly onProgress: ((p: GenerationProgress) => void) | undefined
@@ -57,24 +53,15 @@ interface RunningJob {
   reject(error: StudioError): void
 }
 
-const notStarted = () =>
-  new StudioError(
-    studioError('engine.crashed', 'The engine process stopped before the job started.', 'It is restarted; run the job again.'),
-  )
-
-const stoppedError = () =>
-  new StudioError(studioError('engine.stopped', 'The engine was shut down.', 'Start the studio again to run jobs.'))
-
 export class EngineProcess implements EngineLike {
   private child: EngineChild | null = null
   private state: EngineState = 'starting'
   private restarts = 0
-  private nextId = 1
   private stopping = false
   private starting: Promise<void> | null = null
   /** The restart loop while it runs; resolves when an engine is ready, rejects when the budget is spent. */
   private recovery: Promise<void> | null = null
-  private readonly pending = new Map<number, Pending>()
+  private readonly pending = new PendingRequests()
   private job: RunningJob | null = null
   private health: NodeJS.Timeout | null = null
   private readonly listeners = new Set<(state: EngineState, reason: string | null) => void>()
@@ -197,8 +184,7 @@ export class EngineProcess implements EngineLike {
     const error = this.stopping ? stoppedError() : diedError(exit)
     this.job?.reject(error)
     this.job = null
-    for (const p of this.pending.values()) p.reject(error)
-    this.pending.clear()
+    this.pending.failAll(error)
     this.stopHealthChecks()
     if (this.stopping) return
     const onward = provider && this.skipped.includes(provider) ? `; restarting it without ${provider}, on the next provider` : ''
@@ -264,19 +250,10 @@ export class EngineProcess implements EngineLike {
         return
       case 'error':
         if (reply.id !== null && this.job?.id === reply.id) return this.settleJob((j) => j.reject(new StudioError(reply.error)))
-        if (reply.id !== null && this.pending.has(reply.id)) {
-          this.pending.get(reply.id)?.reject(new StudioError(reply.error))
-          this.pending.delete(reply.id)
-          return
-        }
+        if (reply.id !== null && this.pending.fail(reply.id, new StudioError(reply.error))) return
         return this.log(`engine: ${reply.error.message}`)
-      default: {
-        const p = 'id' in reply ? this.pending.get(reply.id) : undefined
-        if (p && 'id' in reply) {
-          this.pending.delete(reply.id)
-          p.resolve(reply)
-        }
-      }
+      default:
+        if ('id' in reply) this.pending.answer(reply.id, reply)
     }
   }
 
@@ -321,18 +298,7 @@ export class EngineProcess implements EngineLike {
     const child = this.child
     if (!child)
       return Promise.reject(new StudioError(studioError('engine.notRunning', 'The engine process is not running.', 'Start it first.')))
-    const id = this.nextId++
-    return new Promise<EngineReply>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id)
-        reject(new StudioError(studioError('engine.timeout', `The engine did not answer “${msg.type}” within ${timeoutMs / 1000} s.`)))
-      }, timeoutMs)
-      this.pending.set(id, {
-        resolve: (r) => (clearTimeout(timer), resolve(r)),
-        reject: (e) => (clearTimeout(timer), reject(e)),
-      })
-      child.send({ ...msg, id })
-    })
+    return this.pending.ask(msg, timeoutMs, (m) => child.send(m))
   }
 
   /** Pings an idle engine now and then; one that does not answer is killed (and so restarted). */
@@ -398,8 +364,8 @@ export class EngineProcess implements EngineLike {
       throw new StudioError(studioError('engine.busy', 'The engine is already running a job.', 'Wait for it to finish or cancel it.'))
     const child = this.child
     if (!child) throw notStarted()
-    const id = this.nextId++
-    const onAbort = () => child.send({ type: 'cancel', id: this.nextId++ })
+    const id = this.pending.newId()
+    const onAbort = () => child.send({ type: 'cancel', id: this.pending.newId() })
     try {
       return await new Promise<GenerationResult>((resolve, reject) => {
         this.job = { id, onProgress: opts.onProgress, resolve, reject }
