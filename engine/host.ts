@@ -10,23 +10,7 @@ import { freemem, totalmem } from 'node:os'
 import { KontextEngine } from './engineService'
 import { shouldReleaseSessions } from './memoryPressure'
 import { requestSchema, type EngineReplyOut, type EngineRequest } from './protocol'
-
-interface ParentPort {
-  on(event: 'message', listener: (e: { data: unknown }) => void): void
-  postMessage(message: unknown): void
-}
-
-type Transport = { send(msg: EngineReplyOut): void; onMessage(listener: (raw: unknown) => void): void }
-
-function transport(): Transport {
-  const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort
-  if (parentPort) return { send: (m) => parentPort.postMessage(m), onMessage: (l) => parentPort.on('message', (e) => l(e.data)) }
-  if (process.send) {
-    const send = process.send.bind(process)
-    return { send: (m) => void send(m), onMessage: (l) => process.on('message', l) }
-  }
-  throw new Error('engine/host.ts must run as a child process (fork or utilityProcess)')
-}
+import { parentTransport } from './childTransport'
 
 function modelDirs(): string[] {
   try {
@@ -49,7 +33,7 @@ async function releaseUnderPressure(): Promise<void> {
   )
 }
 
-const port = transport()
+const port = parentTransport<EngineReplyOut>('engine/host.ts')
 const log = (line: string) => port.send({ type: 'log', line })
 const engine = new KontextEngine({
   modelDirs: modelDirs(),

@@ -12,25 +12,9 @@ import { ingestImage } from './ingest'
 import { addPngText } from './pngText'
 import { makeRegionMask } from './regionMask'
 import { workerRequestSchema, type WorkerReply, type WorkerRequest } from './workerProtocol'
+import { parentTransport } from '../childTransport'
 
-interface ParentPort {
-  on(event: 'message', listener: (e: { data: unknown }) => void): void
-  postMessage(message: unknown): void
-}
-
-type Transport = { send(msg: WorkerReply): void; onMessage(listener: (raw: unknown) => void): void }
-
-function transport(): Transport {
-  const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort
-  if (parentPort) return { send: (m) => parentPort.postMessage(m), onMessage: (l) => parentPort.on('message', (e) => l(e.data)) }
-  if (process.send) {
-    const send = process.send.bind(process)
-    return { send: (m) => void send(m), onMessage: (l) => process.on('message', l) }
-  }
-  throw new Error('engine/image/workerHost.ts must run as a child process (fork or utilityProcess)')
-}
-
-const port = transport()
+const port = parentTransport<WorkerReply>('engine/image/workerHost.ts')
 const fail = (id: number | null, error: StudioErrorData): void => port.send({ type: 'error', id, error })
 
 async function handle(req: WorkerRequest): Promise<void> {
