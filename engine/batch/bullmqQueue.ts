@@ -107,7 +107,7 @@ export async function runQueuedBatch<I extends QueuedItem>(b: QueuedBatch<I>): P
       }
     }
     if (b.wait) await events.waitUntilReady()
-    await enqueue(queue, toRun, b.settings, b.attempts ?? 3)
+    await enqueueItems(queue, store, toRun, b.settings, b.attempts ?? 3)
     b.log(`batch: ${b.items.length} items (${b.items.length - toRun.length} already done) on ${describeEndpoint(endpoint)}`)
     if (!b.wait) return ok('queued')
     return ok(await collect(queue, events, store, b))
@@ -118,13 +118,36 @@ export async function runQueuedBatch<I extends QueuedItem>(b: QueuedBatch<I>): P
   }
 }
 
-async function enqueue(queue: Queue<JobData>, items: readonly QueuedItem[], settings: BatchSettings, attempts: number): Promise<void> {
-  // A job that failed for good earlier is retried (a re-submission means “try again”); a live one is left alone.
-  for (const item of items) if ((await queue.getJobState(item.key)) === 'failed') await (await queue.getJob(item.key))?.retry('failed')
-  const jobs = items.map((item) => ({
+/**
+ * Completed jobs are kept a day (a few hundred bytes each) so that adding the same job id again
+ * while it finishes is a no-op: with completed jobs removed at once, an item that finished between
+ * a caller's result check and its add was added afresh and ran a second time.
+ */
+const KEEP_COMPLETED = { age: 24 * 3600 }
+
+export async function enqueueItems(
+  queue: Queue<JobData>,
+  store: RedisBlobStore,
+  items: readonly QueuedItem[],
+  settings: BatchSettings,
+  attempts: number,
+): Promise<void> {
+  const toAdd: QueuedItem[] = []
+  for (const item of items) {
+    const state = await queue.getJobState(item.key)
+    // A job that failed for good earlier is retried (a re-submission means “try again”); a live one is left alone.
+    if (state === 'failed') await (await queue.getJob(item.key))?.retry('failed')
+    else if (state === 'completed') {
+      // Its result expired or was evicted while the job record stayed: run it again.
+      if ((await store.haveResults([item.key]))[0]) continue
+      await (await queue.getJob(item.key))?.remove()
+      toAdd.push(item)
+    } else toAdd.push(item)
+  }
+  const jobs = toAdd.map((item) => ({
     name: 'edit',
     data: { v: 1 as const, key: item.key, input: item.inputHash, settings, ...(item.maskHash ? { mask: item.maskHash } : {}) },
-    opts: { jobId: item.key, attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true },
+    opts: { jobId: item.key, attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: KEEP_COMPLETED },
   }))
   for (let i = 0; i < jobs.length; i += 500) await queue.addBulk(jobs.slice(i, i + 500))
 }
@@ -194,7 +217,7 @@ async function collect<I extends QueuedItem>(
     const live = (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0)
     if (live === 0) {
       const missing = rest.filter((k) => pending.has(k)).map((k) => (pending.get(k) as I[])[0] as I)
-      if (missing.length > 0) await enqueue(queue, missing, b.settings, b.attempts ?? 3)
+      if (missing.length > 0) await enqueueItems(queue, store, missing, b.settings, b.attempts ?? 3)
     }
   }
   const SWEEP_MS = 5000
