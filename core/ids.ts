@@ -12,7 +12,11 @@ export type BlobHash = string & { readonly __brand: 'BlobHash' }
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
 const HASH_PATTERN = /^[0-9a-f]{64}$/
 
-export const isId = (value: string): boolean => ID_PATTERN.test(value)
+/**
+ * Minted ids are 16 letters and digits; a received one is refused when it names a member of
+ * Object.prototype ("toString", "constructor", "__proto__"), which a record lookup would find.
+ */
+export const isId = (value: string): boolean => ID_PATTERN.test(value) && !(value in Object.prototype)
 export const isBlobHash = (value: string): value is BlobHash => HASH_PATTERN.test(value)
 
 export const asNodeId = (value: string): NodeId => value as NodeId

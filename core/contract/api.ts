@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import type { GenerationSettings } from '../domain/generationParameters'
-import type { BlobHash, FrameId, JobId, LayerId, NodeId } from '../ids'
+import { isId, type BlobHash, type FrameId, type JobId, type LayerId, type NodeId } from '../ids'
 import type { EngineDescription, EngineState } from '../domain/engineTypes'
 import { TEXT_FONTS, type BlobMeta, type ProjectState } from '../domain/model'
 import { REGION_PRESETS } from '../domain/regionPreset'
@@ -17,7 +17,11 @@ import { generationJobSchema, inRange, samplingFields } from './generationJob'
 import { fitRequestSchema, type ModelFit } from './modelFit'
 import { EXPORT_SCALE_LIMITS, MAX_IMAGE_SIDE, SAMPLING_LIMITS } from '../limits'
 
-const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not an id')
+/** An id; never a name of Object.prototype's (a lookup by "toString" found a function, not a node). */
+const id = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'not an id')
+  .refine((v) => isId(v), 'not an id')
 const nodeId = id.transform((v) => v as NodeId)
 const frameId = id.transform((v) => v as FrameId)
 const blobHash = z

@@ -19,6 +19,14 @@ describe('request validation', () => {
     const r = validateRequest('trashBranch', { nodeId: 'abc', path: '/etc/passwd' })
     expect(r.ok).toBe(false)
   })
+  it('refuses an id that names a member of Object.prototype, which a lookup would find', () => {
+    for (const nodeId of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      const r = validateRequest('exportBranch', { leafId: nodeId })
+      expect(r.ok, nodeId).toBe(false)
+      if (!r.ok) expect(r.error.code).toBe('request.invalid')
+    }
+    expect(validateRequest('exportBranch', { leafId: 'abc123' }).ok).toBe(true)
+  })
   it('knows the request names and nothing from the prototype', () => {
     expect(isRequestName('getProject')).toBe(true)
     expect(isRequestName('toString')).toBe(false)
