@@ -31,7 +31,7 @@ import { prepareRegion } from './regionEdit'
 import { listProviders, ortVersion, SessionPool } from './sessions'
 import { builtPrecisionFromEnv, checkJobFits, graphCacheDir, isCheckpointFolder, withStoreIdentity } from './checkpointJobs'
 import type { GeneratedImage, ModelProblem, RunHooks } from './engineShapes'
-import { isCheapDecode, PREVIEW_DECODE_EVERY, previewScale, type DecodeCost } from './previewPolicy'
+import { isCheapDecode, previewChooser, previewScale, type DecodeCost } from './previewPolicy'
 
 /** What the engine needs of a model beyond the pipeline's four calls. */
 interface EngineModels extends KontextModels {
@@ -315,6 +315,11 @@ export class KontextEngine {
         m.quantise ?? null,
       )
     const ortBefore = m.models.ortMs
+    const previewFor = previewChooser({
+      wanted: previews && hooks.onProgress !== undefined,
+      decodeMs: decodePreviews ? (m.decodeCost?.decodeMs ?? null) : null,
+      ...(hooks.previewFor ? { pinned: hooks.previewFor } : {}),
+    })
     let pending: Promise<void> = Promise.resolve()
     const out = await m.pipeline.generate({
       prompt: job.prompt,
@@ -325,27 +330,22 @@ export class KontextEngine {
       ...(job.width !== undefined ? { width: job.width } : {}),
       ...(job.height !== undefined ? { height: job.height } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
-      // A decoder that costs little next to a step draws a real preview every few steps; the
-      // fitted latent→RGB map fills the steps between (and serves models whose decoder is slow).
-      ...(decodePreviews ? { previewDecodeEvery: PREVIEW_DECODE_EVERY } : {}),
+      previewFor: previewFor.choose,
       onStep: (e) => {
         if (!hooks.onProgress) return
         const report = hooks.onProgress
         const down = m.manifest.latent.downsample
         // Previews are encoded off the step's critical path; order is kept by chaining.
-        pending = pending.then(async () =>
-          report({
-            step: e.step,
-            totalSteps: e.totalSteps,
-            previewPng: !previews
-              ? null
-              : e.decoded
-                ? await encodePreviewPng(planesToRgb(e.decoded), e.decoded.width, e.decoded.height, 1)
-                : e.preview
-                  ? await encodePreviewPng(e.preview.rgb, e.preview.width, e.preview.height, previewScale(e.preview.width, down))
-                  : null,
-          }),
-        )
+        pending = pending.then(async () => {
+          const encodeStart = performance.now()
+          const previewPng = e.decoded
+            ? await encodePreviewPng(planesToRgb(e.decoded), e.decoded.width, e.decoded.height, 1)
+            : e.preview
+              ? await encodePreviewPng(e.preview.rgb, e.preview.width, e.preview.height, previewScale(e.preview.width, down))
+              : null
+          if (previewPng) previewFor.spent(e.decoded ? 'decode' : 'latent', e.previewMs + performance.now() - encodeStart)
+          report({ step: e.step, totalSteps: e.totalSteps, previewPng })
+        })
       },
     })
     await pending

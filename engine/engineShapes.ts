@@ -1,3 +1,4 @@
+import type { PreviewKind } from './previewPolicy'
 /** The shapes a caller of the engine service sees beside the generation job's schema. */
 import type { GenerationProgress } from '../core/contract/generationJob'
 
@@ -6,6 +7,11 @@ export interface RunHooks {
   readonly signal?: AbortSignal
   /** Skip encoding preview PNGs (the CLI draws a bar instead). */
   readonly previews?: boolean
+  /**
+   * Pins which steps draw which preview instead of the time budget (tests that look at given
+   * steps); 'decode' falls back to the latent map where the decoder is not used for previews.
+   */
+  readonly previewFor?: (step: number, totalSteps: number) => PreviewKind
 }
 
 /** The pipeline's output before it is encoded. */

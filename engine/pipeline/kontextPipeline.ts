@@ -8,6 +8,7 @@ import { gaussianNoise } from '../math/noise'
 import { packLatent, unpackTokens, type Tokens } from '../math/packing'
 import { concatIds, contextIndex, imageIds, textIds } from '../math/positionIds'
 import { latentToRgb } from '../math/preview'
+import type { PreviewKind } from '../previewPolicy'
 import { chooseResolution, type Resolution } from '../math/resolution'
 import { flowMatchSchedule } from '../math/schedule'
 import { LruCache } from './cache'
@@ -146,9 +147,8 @@ export class KontextPipeline {
       x = eulerStep(x, v, tCurr, tNext)
       stepMs.push(performance.now() - stepStart)
       if (req.onStep) {
-        const every = req.previewDecodeEvery ?? 0
-        const decode = every > 0 && (i + 1) % every === 0 && i + 1 < req.steps
-        req.onStep(await this.stepEvent(i + 1, req.steps, tNext, x, v.subarray(0, x.length), { h: latentH, w: latentW }, decode))
+        const kind = req.previewFor?.(i + 1, req.steps) ?? 'latent'
+        req.onStep(await this.stepEvent(i + 1, req.steps, tNext, x, v.subarray(0, x.length), { h: latentH, w: latentW }, kind))
       }
       await yieldToEvents()
     }
@@ -179,16 +179,18 @@ export class KontextPipeline {
     x: Float32Array,
     v: Float32Array,
     size: { h: number; w: number },
-    decode: boolean,
+    kind: PreviewKind,
   ): Promise<StepEvent> {
     const c = this.config
     const features = c.latentChannels * c.patch * c.patch
     const tokens: Tokens = { data: x, count: x.length / features, features }
+    if (kind === 'none') return { step, totalSteps: total, t, latent: tokens, preview: null, decoded: null, previewMs: 0 }
+    const start = performance.now()
     const predicted = predictedClean(x, v, t)
     const latent = unpackTokens({ data: predicted, count: tokens.count, features }, c.latentChannels, size.h, size.w, c.patch)
-    const preview = c.preview ? { rgb: latentToRgb(latent, c.preview), width: size.w, height: size.h } : null
-    const decoded = decode ? await this.models.decode(latent) : null
-    return { step, totalSteps: total, t, latent: tokens, preview, decoded }
+    const decoded = kind === 'decode' ? await this.models.decode(latent) : null
+    const preview = !decoded && c.preview ? { rgb: latentToRgb(latent, c.preview), width: size.w, height: size.h } : null
+    return { step, totalSteps: total, t, latent: tokens, preview, decoded, previewMs: performance.now() - start }
   }
 }
 

@@ -5,6 +5,7 @@
 import type { ImagePlanes } from '../math/imagePlanes'
 import type { Latent, Tokens } from '../math/packing'
 import type { PreviewFactors } from '../math/preview'
+import type { PreviewKind } from '../previewPolicy'
 import type { MuRule } from '../math/schedule'
 import type { Resolution } from '../math/resolution'
 
@@ -83,6 +84,8 @@ export interface StepEvent {
   readonly preview: { readonly rgb: Uint8Array; readonly width: number; readonly height: number } | null
   /** The same prediction through the model's decoder, at output size, on the steps asked for. */
   readonly decoded: ImagePlanes | null
+  /** What drawing `preview` or `decoded` cost (0 when neither was asked for). */
+  readonly previewMs: number
 }
 
 export interface GenerateRequest {
@@ -96,8 +99,11 @@ export interface GenerateRequest {
   /** Replaces the seeded noise (conformance tests feed the reference's noise). Packed tokens. */
   readonly noise?: Float32Array
   readonly onStep?: (e: StepEvent) => void
-  /** Decode the predicted picture for `onStep` every this many steps (0 or absent: never). */
-  readonly previewDecodeEvery?: number
+  /**
+   * The preview each step's event carries: none, the latent map (`preview`) or the model's decoder
+   * (`decoded`). Absent: the latent map on every step.
+   */
+  readonly previewFor?: (step: number, totalSteps: number) => PreviewKind
   readonly signal?: AbortSignal
 }
 

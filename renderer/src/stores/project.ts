@@ -67,11 +67,13 @@ export const useProjectStore = defineStore('project', () => {
       // A step that arrives after its job finished would leave a preview nobody lets go.
       const known = state.value?.nodes[event.nodeId]
       if (known && known.status !== 'running' && known.status !== 'queued') return
-      const old = progress.value[event.nodeId]?.previewUrl
-      if (old) URL.revokeObjectURL(old)
-      const previewUrl = event.preview
-        ? URL.createObjectURL(new Blob([event.preview as Uint8Array<ArrayBuffer>], { type: 'image/png' }))
-        : null
+      // Steps without a preview (the engine draws a few a second at most) keep the last one shown.
+      const old = progress.value[event.nodeId]?.previewUrl ?? null
+      let previewUrl = old
+      if (event.preview) {
+        if (old) URL.revokeObjectURL(old)
+        previewUrl = URL.createObjectURL(new Blob([event.preview as Uint8Array<ArrayBuffer>], { type: 'image/png' }))
+      }
       progress.value = { ...progress.value, [event.nodeId]: { step: event.step, totalSteps: event.totalSteps, previewUrl } }
     } else if (event.kind === 'engineState') {
       engineState.value = event.state

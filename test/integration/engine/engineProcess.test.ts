@@ -12,6 +12,11 @@ import { readPngText } from '../../../engine/image/pngText'
 import { EngineProcess } from '../../../main/services/engineProcess'
 import { goldenDir, tinyModelDir } from '../../fixtures/engine/paths'
 
+/** A PNG's width and height, from its header. */
+const pngSize = (png: Uint8Array) => {
+  const v = new DataView(png.buffer, png.byteOffset, png.byteLength)
+  return [v.getUint32(16), v.getUint32(20)]
+}
 const context = new Uint8Array(readFileSync(join(goldenDir, 'c0_context.png')))
 const job = { model: 'kontext-tiny', prompt: 'make the yellow ring green', contexts: [context], seed: 7, steps: 8, guidance: 1 }
 
@@ -31,13 +36,22 @@ describe('EngineProcess with the bundled model', () => {
     expect(d.pid).toBe(engine.pid)
   })
 
-  it('runs an edit with one progress event (and preview) per step and a PNG carrying its parameters', async () => {
-    const progress: { step: number; totalSteps: number; preview: boolean }[] = []
+  it('runs an edit with one progress event per step, a preview at once, and a PNG carrying its parameters', async () => {
+    const progress: { step: number; totalSteps: number }[] = []
+    const previews: { step: number; size: number[] }[] = []
     const r = await engine.run(job, {
-      onProgress: (p) => progress.push({ step: p.step, totalSteps: p.totalSteps, preview: p.previewPng !== null }),
+      onProgress: (p) => {
+        progress.push({ step: p.step, totalSteps: p.totalSteps })
+        if (p.previewPng) previews.push({ step: p.step, size: pngSize(p.previewPng) })
+      },
     })
     expect([r.width, r.height]).toEqual([64, 64])
-    expect(progress).toEqual(Array.from({ length: 8 }, (_, i) => ({ step: i + 1, totalSteps: 8, preview: true })))
+    expect(progress).toEqual(Array.from({ length: 8 }, (_, i) => ({ step: i + 1, totalSteps: 8 })))
+    // The first step's preview comes at once; later ones as the time budget allows; the last step
+    // has none (the finished picture follows). Each is at the output's size.
+    expect(previews[0]?.step).toBe(1)
+    expect(previews.map((p) => p.step)).not.toContain(8)
+    for (const p of previews) expect(p.size).toEqual([64, 64])
     const meta = readPngText(r.png)
     expect(meta).toMatchObject({ prompt: job.prompt, seed: '7', steps: '8', model: 'kontext-tiny' })
     expect(r.timingsMs.total).toBeGreaterThan(0)

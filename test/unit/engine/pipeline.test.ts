@@ -144,6 +144,25 @@ describe('Kontext pipeline stages', () => {
     expect(events).toEqual([1, 2, 3, 4, 5].map((step) => ({ step, total: 5, w: 4 })))
   })
 
+  it('draws on each step the preview asked for: none, the latent map or the decoder', async () => {
+    const { models } = recordingModels()
+    const kinds = ['latent', 'none', 'decode', 'none'] as const
+    const events: { step: number; latent: boolean; decoded: boolean }[] = []
+    await new KontextPipeline(models, config).generate({
+      ...base,
+      steps: 4,
+      contexts: [],
+      previewFor: (step) => kinds[step - 1] as (typeof kinds)[number],
+      onStep: (e) => events.push({ step: e.step, latent: e.preview !== null, decoded: e.decoded !== null }),
+    })
+    expect(events).toEqual([
+      { step: 1, latent: true, decoded: false },
+      { step: 2, latent: false, decoded: false },
+      { step: 3, latent: false, decoded: true },
+      { step: 4, latent: false, decoded: false },
+    ])
+  })
+
   it('stops within one step of an abort and says the job was cancelled', async () => {
     const { models, calls } = recordingModels()
     const abort = new AbortController()

@@ -144,9 +144,10 @@ describe('following the host', () => {
     studio.emit({ kind: 'jobProgress', jobId: job, nodeId: id('e'), step: 2, totalSteps: 4, preview: png })
     expect(project.progress[id('e')]).toEqual({ step: 2, totalSteps: 4, previewUrl: 'blob:preview-2' })
     expect(revoked).toEqual(['blob:preview-1'])
+    // A step without a preview keeps the last one on screen.
     studio.emit({ kind: 'jobProgress', jobId: job, nodeId: id('e'), step: 3, totalSteps: 4, preview: null })
-    expect(project.progress[id('e')]).toEqual({ step: 3, totalSteps: 4, previewUrl: null })
-    expect(revoked).toEqual(['blob:preview-1', 'blob:preview-2'])
+    expect(project.progress[id('e')]).toEqual({ step: 3, totalSteps: 4, previewUrl: 'blob:preview-2' })
+    expect(revoked).toEqual(['blob:preview-1'])
   })
 
   it('shows the engine restarting with its reason, then describes it again when ready', async () => {
