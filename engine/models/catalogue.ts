@@ -30,6 +30,18 @@ export interface CatalogueEntry {
   readonly plans: Readonly<Record<string, readonly PlanRule[]>>
 }
 
+/** What every precision's plan takes besides its transformer: the autoencoder, the text encoders and tokenizers, the licence. */
+const BESIDE_THE_TRANSFORMER: readonly PlanRule[] = [
+  { path: 'ae.safetensors', role: 'the autoencoder' },
+  { path: 'text_encoder/', suffix: '.safetensors', role: 'the CLIP-L text encoder' },
+  { path: 'text_encoder_2/', suffix: '.safetensors', role: 'the T5-XXL encoder shards' },
+  { path: 'text_encoder_2/', suffix: '.safetensors.index.json', role: 'the T5-XXL shard index' },
+  { path: 'tokenizer/vocab.json', role: 'the CLIP tokenizer vocabulary' },
+  { path: 'tokenizer/merges.txt', role: 'the CLIP tokenizer merges' },
+  { path: 'tokenizer_2/tokenizer.json', role: 'the T5 tokenizer' },
+  { path: 'LICENSE.md', role: 'the licence' },
+]
+
 export const FLUX1_KONTEXT_DEV: CatalogueEntry = {
   id: 'flux1-kontext-dev',
   name: 'FLUX.1 Kontext [dev]',
@@ -66,17 +78,7 @@ export const FLUX1_KONTEXT_DEV: CatalogueEntry = {
   plans: {
     // The BFL transformer and autoencoder at the top of the repository, the text encoders and
     // tokenizers from its diffusers folders — the layout `inspectModelFolder` calls the official release.
-    bf16: [
-      { path: 'flux1-kontext-dev.safetensors', role: 'the transformer (bf16, BFL layout)' },
-      { path: 'ae.safetensors', role: 'the autoencoder' },
-      { path: 'text_encoder/', suffix: '.safetensors', role: 'the CLIP-L text encoder' },
-      { path: 'text_encoder_2/', suffix: '.safetensors', role: 'the T5-XXL encoder shards' },
-      { path: 'text_encoder_2/', suffix: '.safetensors.index.json', role: 'the T5-XXL shard index' },
-      { path: 'tokenizer/vocab.json', role: 'the CLIP tokenizer vocabulary' },
-      { path: 'tokenizer/merges.txt', role: 'the CLIP tokenizer merges' },
-      { path: 'tokenizer_2/tokenizer.json', role: 'the T5 tokenizer' },
-      { path: 'LICENSE.md', role: 'the licence' },
-    ],
+    bf16: [{ path: 'flux1-kontext-dev.safetensors', role: 'the transformer (bf16, BFL layout)' }, ...BESIDE_THE_TRANSFORMER],
     // Only where the repository has one: an fp8 (e4m3fn, optionally with per-tensor scales)
     // transformer in BFL's layout at the top, half the bf16 file; everything else as in bf16. The
     // official repository has none today, so this plan is refused there with the file named.
@@ -86,14 +88,7 @@ export const FLUX1_KONTEXT_DEV: CatalogueEntry = {
         match: /^[^/]*kontext[^/]*fp8[^/]*\.safetensors$/i,
         role: 'the transformer in fp8 (BFL layout); this repository does not offer one — use bf16',
       },
-      { path: 'ae.safetensors', role: 'the autoencoder' },
-      { path: 'text_encoder/', suffix: '.safetensors', role: 'the CLIP-L text encoder' },
-      { path: 'text_encoder_2/', suffix: '.safetensors', role: 'the T5-XXL encoder shards' },
-      { path: 'text_encoder_2/', suffix: '.safetensors.index.json', role: 'the T5-XXL shard index' },
-      { path: 'tokenizer/vocab.json', role: 'the CLIP tokenizer vocabulary' },
-      { path: 'tokenizer/merges.txt', role: 'the CLIP tokenizer merges' },
-      { path: 'tokenizer_2/tokenizer.json', role: 'the T5 tokenizer' },
-      { path: 'LICENSE.md', role: 'the licence' },
+      ...BESIDE_THE_TRANSFORMER,
     ],
   },
 }
