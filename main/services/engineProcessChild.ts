@@ -6,6 +6,7 @@
  */
 import { fork } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import type { Socket } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -101,13 +102,12 @@ function spawnNode(opts: SpawnOptions, entryOf: ChildEntry): EngineChild {
     onMessage: (l) => child.on('message', l),
     onExit: (l) => child.on('exit', (code, signal) => l(code, signal)),
     kill: () => void child.kill('SIGKILL'),
+    // The child, its IPC channel and its piped stdout/stderr each hold the parent's event loop;
+    // an idle child must let go of all of them (the pipes alone kept a finished bench alive).
     keepAlive: (alive) => {
-      if (alive) {
-        child.ref()
-        child.channel?.ref()
-      } else {
-        child.unref()
-        child.channel?.unref()
+      for (const h of [child, child.channel, child.stdout as Socket | null, child.stderr as Socket | null]) {
+        if (alive) h?.ref()
+        else h?.unref()
       }
     },
   }

@@ -5,6 +5,8 @@
  * import runs on a fresh worker. Real worker processes; the spawn is only wrapped so the test can
  * reach the child.
  */
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { ImportResult } from '../../../core/contract/api'
@@ -15,6 +17,7 @@ import { ProjectSession } from '../../../main/services/projectSession'
 import { StudioHost } from '../../../main/services/studioHost'
 import { addPngText } from '../../../engine/image/pngText'
 import { MemoryProjectStore } from '../../support/memoryStore'
+import { repoRoot } from '../../fixtures/engine/paths'
 
 let counter = 0
 const clock = { now: () => 1_700_000_000_000 + counter, newId: () => `id${++counter}`, newSeed: () => 42 }
@@ -116,4 +119,25 @@ describe('an image worker killed during an import', () => {
     const drift = (await host.handle('measureDrift', { nodeId: b.nodeId, against: a.nodeId })) as { between: number | null }
     expect(drift.between).toBeGreaterThan(0)
   })
+})
+
+describe('an idle image worker', () => {
+  it(
+    'does not keep the host process alive once nothing is asked of it',
+    async () => {
+      // The process's only work is one thumbnail; afterwards it must exit on its own, as a finished
+      // CLI or bench does (the worker's piped stdout/stderr once kept it running for ever).
+      const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test', 'fixtures', 'host', 'idleImageWorker.ts')], {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let out = ''
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)))
+      expect(out).toMatch(/^thumbnail \d+ bytes/)
+      expect(code).toBe(0)
+    },
+    // A last-resort guard only: the process exits in a few seconds, or never.
+    180_000,
+  )
 })
