@@ -6,7 +6,6 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { studioError, type StudioErrorData } from '../../core/result'
 import { runLocalBatch, writeAtomic } from '../batch/localRunner'
 import { summarize, summaryText, type ItemOutcome } from '../batch/outcome'
@@ -17,6 +16,7 @@ import { SAMPLING_LIMITS } from '../../core/limits'
 import { isError, numberOption, usageError } from './inputs'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
 import { openEngine } from './openEngine'
+import { countOption, parseOptions } from './options'
 
 const OPTIONS = {
   in: { type: 'string', short: 'i' },
@@ -40,16 +40,11 @@ const OPTIONS = {
 } as const
 
 const usage = usageError
-/** A whole-number option of the batch's own (depth, attempts) within `min`–`max`. */
-const count = (name: string, value: string | undefined, min: number, max: number) => numberOption(name, value, { min, max, integer: true })
 
 async function run(argv: string[], ctx: CliContext): Promise<number> {
-  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; args: string[]; allowPositionals: false }>>['values']
-  try {
-    values = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false }).values
-  } catch (e) {
-    return reportError(ctx, usage(e instanceof Error ? e.message : String(e)), argv.includes('--json'))
-  }
+  const given = parseOptions(argv, OPTIONS, ctx)
+  if ('exit' in given) return given.exit
+  const { values } = given
   const json = values.json ?? false
   const fail = (e: StudioErrorData) => reportError(ctx, e, json)
   if (values.pause || values.resume) return pauseOrResume(values, ctx, fail, json)
@@ -62,8 +57,8 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     // The studio's own limits (core/limits.ts), as for kontext edit and the API.
     seed: numberOption('seed', values.seed, SAMPLING_LIMITS.seed),
     steps: numberOption('steps', values.steps, SAMPLING_LIMITS.steps),
-    depth: count('depth', values.depth, 1, 16),
-    attempts: count('attempts', values.attempts, 1, 100),
+    depth: countOption('depth', values.depth, 1, 16),
+    attempts: countOption('attempts', values.attempts, 1, 100),
   }
   for (const v of Object.values(nums)) if (isError(v)) return fail(v)
   const guidance = numberOption('guidance', values.guidance, SAMPLING_LIMITS.guidance)

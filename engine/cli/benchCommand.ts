@@ -6,7 +6,6 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { studioError, toErrorData, type StudioErrorData } from '../../core/result'
 import { contactSheet, type SheetTile } from '../caseBench/contactSheet'
 import { parseCaseFile } from '../caseBench/caseFile'
@@ -16,6 +15,7 @@ import { decodeRgb, decodeRgbForModel, encodeRgbPng } from '../image/imageIo'
 import { isError } from './inputs'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
 import { DEFAULT_MODEL_ID, knownModelDirs, modelFolderArg } from './modelDirs'
+import { parseOptions } from './options'
 
 const OPTIONS = {
   model: { type: 'string', short: 'm' },
@@ -51,12 +51,9 @@ interface Row {
 }
 
 async function run(argv: string[], ctx: CliContext): Promise<number> {
-  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; args: string[]; allowPositionals: false }>>['values']
-  try {
-    values = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false }).values
-  } catch (e) {
-    return reportError(ctx, usage(e instanceof Error ? e.message : String(e)), argv.includes('--json'))
-  }
+  const given = parseOptions(argv, OPTIONS, ctx)
+  if ('exit' in given) return given.exit
+  const { values } = given
   const json = values.json ?? false
   const fail = (e: StudioErrorData) => reportError(ctx, e, json)
   if (!values.cases) return fail(usage('--cases FILE is required.'))

@@ -6,7 +6,6 @@
 import { randomInt } from 'node:crypto'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { displayFileName } from '../../core/domain/displayText'
 import type { GenerationJob } from '../../core/contract/generationJob'
 import { FEATHER_LIMITS } from '../../core/limits'
@@ -18,6 +17,7 @@ import { runEditMany } from './editMany'
 import { checkOutPath, checkPrompt, isError, numberOption, readImageInput, samplingOptions, usageError, writeFailed } from './inputs'
 import { DEFAULT_MODEL_ID, knownModelDirs, modelFolderArg } from './modelDirs'
 import { progressBar } from './progressBar'
+import { parseOptions } from './options'
 
 const OPTIONS = {
   prompt: { type: 'string', short: 'p' },
@@ -37,12 +37,9 @@ const OPTIONS = {
 } as const
 
 async function run(mode: 'generate' | 'edit', argv: string[], ctx: CliContext): Promise<number> {
-  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; args: string[]; allowPositionals: false }>>['values']
-  try {
-    values = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false }).values
-  } catch (e) {
-    return reportError(ctx, usageError(e instanceof Error ? e.message : String(e)), argv.includes('--json'))
-  }
+  const given = parseOptions(argv, OPTIONS, ctx)
+  if ('exit' in given) return given.exit
+  const { values } = given
   const json = values.json ?? false
   const fail = (e: StudioErrorData) => reportError(ctx, e, json)
   const prompt = checkPrompt(values.prompt)

@@ -10,7 +10,6 @@
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { displayFileName } from '../../core/domain/displayText'
 import { studioError, toErrorData } from '../../core/result'
 import { buildComponent, GRAPH_COMPONENTS, isGraphComponent, type GraphComponent } from '../graph/components'
@@ -20,6 +19,7 @@ import { openGraphBytes, resolveLadder, type TensorData } from '../sessions'
 import { openComponent, openSafetensors, writeSafetensors } from '../weights/index'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
 import { usageError } from './inputs'
+import { parseOptions } from './options'
 
 const OPTIONS = {
   model: { type: 'string', short: 'm' },
@@ -54,12 +54,9 @@ function feedsFrom(file: string, names: readonly string[], component: GraphCompo
 }
 
 async function run(argv: string[], ctx: CliContext): Promise<number> {
-  let values
-  try {
-    values = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false }).values
-  } catch (e) {
-    return reportError(ctx, usageError(e instanceof Error ? e.message : String(e)), argv.includes('--json'))
-  }
+  const given = parseOptions(argv, OPTIONS, ctx)
+  if ('exit' in given) return given.exit
+  const { values } = given
   const json = values.json ?? false
   const fail = (e: Parameters<typeof reportError>[1]) => reportError(ctx, e, json)
   if (!values.model || !values.component || !values.in || !values.out)

@@ -2,11 +2,11 @@
  * `kontext worker --queue redis://…` — takes batch items off the queue until stopped (SIGINT or
  * SIGTERM: the job in hand finishes first). One engine for all jobs, sessions loaded once.
  */
-import { parseArgs } from 'node:util'
 import type { StudioErrorData } from '../../core/result'
-import { isError, numberOption, usageError } from './inputs'
+import { isError, usageError } from './inputs'
 import { EXIT, reportError, type CliCommand, type CliContext } from './context'
 import { openEngine } from './openEngine'
+import { countOption, parseOptions } from './options'
 
 const OPTIONS = {
   queue: { type: 'string' },
@@ -20,22 +20,18 @@ const OPTIONS = {
 } as const
 
 const usage = usageError
-const count = (name: string, value: string | undefined, min: number, max: number) => numberOption(name, value, { min, max, integer: true })
 
 async function run(argv: string[], ctx: CliContext): Promise<number> {
-  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; args: string[]; allowPositionals: false }>>['values']
-  try {
-    values = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false }).values
-  } catch (e) {
-    return reportError(ctx, usage(e instanceof Error ? e.message : String(e)), argv.includes('--json'))
-  }
+  const given = parseOptions(argv, OPTIONS, ctx)
+  if ('exit' in given) return given.exit
+  const { values } = given
   const json = values.json ?? false
   const fail = (e: StudioErrorData) => reportError(ctx, e, json)
   if (!values.queue) return fail(usage('worker needs --queue redis://HOST:PORT.'))
   const nums = {
-    concurrency: count('concurrency', values.concurrency, 1, 16),
-    lockMs: count('lock-ms', values['lock-ms'], 1000, 3_600_000),
-    stalledMs: count('stalled-ms', values['stalled-ms'], 500, 3_600_000),
+    concurrency: countOption('concurrency', values.concurrency, 1, 16),
+    lockMs: countOption('lock-ms', values['lock-ms'], 1000, 3_600_000),
+    stalledMs: countOption('stalled-ms', values['stalled-ms'], 500, 3_600_000),
   }
   for (const v of Object.values(nums)) if (isError(v)) return fail(v)
   // --json: one event per line on stdout (ready, start, stored, duplicate, stopped), for scripts and tests.
