@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   'engine.oom',
   'engine.startFailed',
   'engine.startTimeout',
+  'engine.steppedDown',
   'engine.stopped',
   'engine.timeout',
   'engine.unavailable',

@@ -5,7 +5,7 @@
  * holds the node's place in the queue.
  */
 import type { BlobHash, JobId, NodeId } from '../ids'
-import type { BlobMeta, GenerationParams, HistoryNode, Job, NodeKind, ProjectState, RegionSpec } from './model'
+import type { BlobMeta, GenerationParams, HistoryNode, Job, NodeKind, NodeTimings, ProjectState, RegionSpec } from './model'
 import type { ProjectDiff } from './projectDiff'
 import { err, ok, studioError, type Result, type StudioErrorData } from '../result'
 import { baseNode, missingNode, touch } from './nodeFactory'
@@ -78,7 +78,11 @@ export function startJob(state: ProjectState, input: { jobId: JobId; at: number 
   })
 }
 
-export type JobOutcome = { kind: 'done'; result: BlobMeta } | { kind: 'failed'; error: StudioErrorData } | { kind: 'cancelled' }
+/** `requeued`: not the job's fault (the engine stepped down from a GPU provider under it); it runs again, first. */
+export type JobOutcome =
+  { kind: 'done'; result: BlobMeta } | { kind: 'failed'; error: StudioErrorData } | { kind: 'cancelled' } | { kind: 'requeued' }
+
+const queuedOnly = (t: NodeTimings): NodeTimings => (t.queuedAt !== undefined ? { queuedAt: t.queuedAt } : {})
 
 /** Settles a node's job. A finished node keeps its place; failures keep the reason. */
 export function settleJob(state: ProjectState, input: { jobId: JobId; outcome: JobOutcome; at: number }): Result<ProjectDiff> {
@@ -95,6 +99,8 @@ export function settleJob(state: ProjectState, input: { jobId: JobId; outcome: J
     })
   }
   if (o.kind === 'failed') return ok({ putNodes: [{ ...node, status: 'failed', error: o.error, timings }] })
+  // Its job row keeps its place at the head of the queue; the contexts it started with stay resolved.
+  if (o.kind === 'requeued') return ok({ putNodes: [{ ...node, status: 'queued', timings: queuedOnly(node.timings) }] })
   return ok({ putNodes: [{ ...node, status: 'cancelled', timings }] })
 }
 

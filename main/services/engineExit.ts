@@ -85,8 +85,21 @@ const DEATH_CODES: ReadonlySet<string> = new Set(Object.values(EXIT_CODES))
 export const diedError = (exit: EngineExit): StudioError =>
   new StudioError(studioError(EXIT_CODES[exit.kind], `The engine process stopped during the job (${exit.why}).`, exit.hint))
 
+/**
+ * The job's error when the process died under it on a GPU provider and restarts without that
+ * provider: not the job's fault, so the host runs it again on the next rung (main/services/jobRunner.ts).
+ */
+export const steppedDownError = (exit: EngineExit, provider: string): StudioError =>
+  new StudioError(
+    studioError(
+      'engine.steppedDown',
+      `The engine stopped on ${provider} during the job (${exit.why}); it restarts without ${provider} and runs the job again on the next provider.`,
+      exit.hint,
+    ),
+  )
+
 /** Whether a job's error says the process died under it (not the job's own failure). */
-export const isDeathCode = (code: string): boolean => DEATH_CODES.has(code)
+export const isDeathCode = (code: string): boolean => DEATH_CODES.has(code) || code === 'engine.steppedDown'
 
 /** A job sent while the engine process was gone. */
 export const notStarted = () =>

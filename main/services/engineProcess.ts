@@ -20,7 +20,7 @@ import type { GenerationJob, GenerationProgress, GenerationResult } from '../../
 import type { EngineLike } from './engineLike'
 import type { FitRequest, ModelFit } from '../../core/contract/modelFit'
 import { chosenProviderOf } from '../../engine/providerProbe'
-import { classifyExit, diedError, notStarted, stoppedError, isDeathCode, stepsDownTheLadder } from './engineExit'
+import { classifyExit, diedError, notStarted, stoppedError, isDeathCode, steppedDownError, stepsDownTheLadder } from './engineExit'
 import { freeMemoryShare, LOW_FREE_SHARE, oomKillCount } from './memoryEvidence'
 import { PendingRequests } from './pendingRequests'
 import { spawnEngineChild, type EngineChild, type SpawnOptions } from './engineProcessChild'
@@ -176,12 +176,14 @@ export class EngineProcess implements EngineLike {
     this.killing = null
     const why = exit.why
     const provider = this.activeProvider
-    // A GPU provider the engine died on is left out of the next start: the next rung runs.
-    if (!this.stopping && provider && provider !== 'cpu' && stepsDownTheLadder(exit.kind) && !this.skipped.includes(provider)) {
+    // A GPU provider the engine died on is left out of the next start: the next rung runs, and
+    // the job it died under is told so (the host runs it again there).
+    const stepDown = !this.stopping && provider && provider !== 'cpu' && stepsDownTheLadder(exit.kind) && !this.skipped.includes(provider)
+    if (stepDown) {
       this.skipped.push(provider)
       this.log(`engine: it died on ${provider} (${exit.kind}); restarting without ${provider}`)
     }
-    const error = this.stopping ? stoppedError() : diedError(exit)
+    const error = this.stopping ? stoppedError() : stepDown ? steppedDownError(exit, provider) : diedError(exit)
     this.job?.reject(error)
     this.job = null
     this.pending.failAll(error)

@@ -318,7 +318,9 @@ export class JobRunner {
         this.engineDown = true
         this.kickedWhileDraining = false
       }
-      outcome = abort.signal.aborted || error.code === 'job.cancelled' ? { kind: 'cancelled' } : { kind: 'failed', error }
+      // The engine died under it on a GPU provider and restarts on the next one: run it again there.
+      if (error.code === 'engine.steppedDown' && !abort.signal.aborted) outcome = { kind: 'requeued' }
+      else outcome = abort.signal.aborted || error.code === 'job.cancelled' ? { kind: 'cancelled' } : { kind: 'failed', error }
     } finally {
       this.running = null
     }

@@ -99,6 +99,16 @@ export class FakeEngine implements EngineLike {
     )
   }
 
+  /** Kills the engine under the running job on a GPU provider: it restarts on the next rung, and says so. */
+  crashOnGpu(): void {
+    this.killed = new StudioError(
+      studioError(
+        'engine.steppedDown',
+        'The engine stopped on cuda during the job (it crashed, killed by SIGSEGV); it restarts without cuda and runs the job again on the next provider.',
+      ),
+    )
+  }
+
   async run(req: GenerationJob, opts: { onProgress?: (p: GenerationProgress) => void; signal?: AbortSignal }): Promise<GenerationResult> {
     await this.ensureRunning()
     if (this.busy) throw new StudioError(studioError('engine.busy', 'The engine is already running a job.'))

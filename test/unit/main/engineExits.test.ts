@@ -46,12 +46,16 @@ describe('an engine exit', () => {
   })
 })
 
-/** A child that starts like the engine, says which provider it runs on, and dies on a job on the GPU. */
-function gpuThatCrashes(spawned: Record<string, string>[]): (opts: SpawnOptions) => Promise<EngineChild> {
+/** A child that starts like the engine, says which provider it runs on, and dies on a job on the providers in `diesOn`. */
+function gpuThatCrashes(
+  spawned: Record<string, string>[],
+  ladder: readonly string[] = ['cuda', 'cpu'],
+  diesOn: readonly string[] = ['cuda'],
+): (opts: SpawnOptions) => Promise<EngineChild> {
   return async (opts) => {
     spawned.push(opts.env)
     const skip = (opts.env.KONTEXT_PROVIDER_SKIP ?? '').split(',')
-    const rung = ['cuda', 'cpu'].find((p) => !skip.includes(p)) as string
+    const rung = ladder.find((p) => !skip.includes(p)) as string
     const onMessage: ((m: unknown) => void)[] = []
     const onExit: ((code: number | null, signal: string | null) => void)[] = []
     const say = (m: unknown) => setImmediate(() => onMessage.forEach((l) => l(m)))
@@ -64,7 +68,7 @@ function gpuThatCrashes(spawned: Record<string, string>[]): (opts: SpawnOptions)
         if (msg.type === 'ping') say({ type: 'pong', id: msg.id })
         if (msg.type === 'submit') {
           say({ type: 'log', line: `engine: provider auto: running on ${rung}` })
-          if (rung === 'cuda') die('SIGSEGV')
+          if (diesOn.includes(rung)) die('SIGSEGV')
           else say({ type: 'error', id: msg.id, error: { code: 'model.notFound', message: 'no such model' } })
         }
       },
@@ -76,7 +80,7 @@ function gpuThatCrashes(spawned: Record<string, string>[]): (opts: SpawnOptions)
 }
 
 describe('a crash on a GPU provider', () => {
-  it('fails the job with the typed reason and restarts the engine on the next rung, saying so', async () => {
+  it('tells the job it stepped down (so the host runs it again) and restarts the engine on the next rung, saying so', async () => {
     const spawned: Record<string, string>[] = []
     const states: [EngineState, string | null][] = []
     const engine = new EngineProcess({ modelDirs: [], spawn: gpuThatCrashes(spawned), restartBackoffMs: 0 })
@@ -85,7 +89,10 @@ describe('a crash on a GPU provider', () => {
     const job = { model: 'm', prompt: 'p', contexts: [], seed: 1, steps: 2, guidance: 1 }
     const first = await engine.run(job).catch((e: unknown) => e)
     expect(first).toBeInstanceOf(StudioError)
-    expect(first).toMatchObject({ code: 'engine.crashed', message: expect.stringMatching(/SIGSEGV/) })
+    expect(first).toMatchObject({
+      code: 'engine.steppedDown',
+      message: expect.stringMatching(/stopped on cuda .*SIGSEGV.*runs the job again/),
+    })
     expect(states).toContainEqual(['crashed', expect.stringMatching(/restarting it without cuda, on the next provider/)])
 
     // The replacement starts without cuda and says what it runs without once it is ready.
@@ -93,6 +100,15 @@ describe('a crash on a GPU provider', () => {
     expect(second).toMatchObject({ code: 'model.notFound' })
     expect(spawned.map((e) => e.KONTEXT_PROVIDER_SKIP)).toEqual([undefined, 'cuda'])
     expect(states.at(-1)).toEqual(['ready', 'running without cuda, which crashed'])
+    await engine.stop()
+  })
+
+  it('on the CPU, the last rung, fails the job as crashed', async () => {
+    const spawned: Record<string, string>[] = []
+    const engine = new EngineProcess({ modelDirs: [], spawn: gpuThatCrashes(spawned, ['cpu'], ['cpu']), restartBackoffMs: 0 })
+    await engine.start()
+    const job = { model: 'm', prompt: 'p', contexts: [], seed: 1, steps: 2, guidance: 1 }
+    expect(await engine.run(job).catch((e: unknown) => e)).toMatchObject({ code: 'engine.crashed' })
     await engine.stop()
   })
 })

@@ -165,6 +165,22 @@ describe('when the engine dies', () => {
     expect(node(hit)).toMatchObject({ status: 'done', error: null })
   })
 
+  it('runs the job again, before the rest, when the engine died under it on a GPU provider and stepped down', async () => {
+    const held = engine.holdAt(2)
+    const hit = await queue('a red sky')
+    const next = await queue('a green sky')
+    const release = await held
+    engine.crashOnGpu()
+    release()
+    await runner.idle()
+
+    expect(node(hit)).toMatchObject({ status: 'done', error: null })
+    expect(node(next).status).toBe('done')
+    expect(engine.restarts).toBe(1)
+    // Twice for the one it was on (the second time from the start), then the next.
+    expect(engine.ran.map((j) => j.prompt)).toEqual(['a red sky', 'a red sky', 'a green sky'])
+  })
+
   it('says out of memory for a job too big for the device, and the next job still runs', async () => {
     setUp({ memoryPixels: 64 * 64 * 2 })
     const big = await queue('a huge sky', { width: 1024, height: 1024 })
