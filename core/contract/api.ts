@@ -250,7 +250,9 @@ export const RequestSchemas = {
    * One real edit of a batch's first photo, timed (the result is not kept): what the plan's
    * estimate is measured from. Waits for the engine if a job is running.
    */
-  calibrateBatch: z.object({ blob: blobHash, prompt, ...sampling, refs: z.array(blobHash).max(8).optional() }).strict(),
+  calibrateBatch: z
+    .object({ blob: blobHash, prompt, ...sampling, refs: z.array(blobHash).max(8).optional(), region: z.enum(REGION_PRESETS).optional() })
+    .strict(),
 } as const
 
 export type RequestName = keyof typeof RequestSchemas

@@ -148,7 +148,10 @@ export class BatchService {
     return { paused: p.paused }
   }
 
-  /** Times one real edit of the photo with the batch's settings; the result is thrown away. */
+  /**
+   * Times one real edit of the photo with the batch's settings, its region preset included (a
+   * region edit runs on a crop at the model's size, not on the whole photo); the result is thrown away.
+   */
   async calibrate(p: ValidParams<'calibrateBatch'>): Promise<RequestResults['calibrateBatch']> {
     const read = (hash: BlobHash) => {
       const bytes = this.session.readBlob(hash)
@@ -158,7 +161,16 @@ export class BatchService {
     const meta = this.session.snapshot().blobs[p.blob]
     const contexts = [read(p.blob), ...(p.refs ?? []).map(read)]
     const sampling = resolveSampling(this.session.snapshot().project.settings, p, this.clock)
-    const { ms } = await this.engine.runTimed({ ...sampling, prompt: p.prompt, contexts, width: meta?.width, height: meta?.height })
+    const region = p.region ?? 'whole'
+    const mask = isMaskPreset(region) ? await this.images.regionMask(contexts[0] as Uint8Array, region) : null
+    const { ms } = await this.engine.runTimed({
+      ...sampling,
+      prompt: p.prompt,
+      contexts,
+      width: meta?.width,
+      height: meta?.height,
+      ...(mask ? { mask: { png: mask } } : {}),
+    })
     return { editMs: Math.round(ms), steps: sampling.steps }
   }
 

@@ -8,7 +8,9 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BlobHash, NodeId } from '../../../core/ids'
 import { decodeMask, decodeRgba } from '../../../engine/image/imageIo'
+import type { GenerationJob } from '../../../core/contract/generationJob'
 import { systemClock } from '../../../main/services/clock'
+import type { EngineLike } from '../../../main/services/engineLike'
 import { EngineProcess } from '../../../main/services/engineProcess'
 import { ProjectSession } from '../../../main/services/projectSession'
 import { StudioHost } from '../../../main/services/studioHost'
@@ -36,8 +38,18 @@ const opaque = async () =>
       .toBuffer(),
   )
 
+/** The engine jobs a host sent, on the real engine. */
+const sent: GenerationJob[] = []
+const watched: EngineLike = {
+  start: () => engine.start(),
+  describe: () => engine.describe(),
+  onStateChange: (cb) => engine.onStateChange(cb),
+  stop: async () => undefined,
+  run: (job, opts) => (sent.push(job), engine.run(job, opts)),
+}
+
 async function open() {
-  const host = new StudioHost(new ProjectSession(new MemoryProjectStore()), engine, systemClock)
+  const host = new StudioHost(new ProjectSession(new MemoryProjectStore()), watched, systemClock)
   const store = async (fileName: string, bytes: Uint8Array) => ({
     fileName,
     blob: ((await host.handle('storeImage', { fileName, bytes })) as { hash: BlobHash }).hash,
@@ -109,5 +121,36 @@ describe('a studio batch with a region preset', () => {
     const result = await decodeRgba(host.session.readBlob(edit.resultBlob!)!)
     for (let p = 0; p < SIZE * SIZE; p++)
       if (!mask[p]) expect(result.data.subarray(p * 4, p * 4 + 4)).toEqual(photo.data.subarray(p * 4, p * 4 + 4))
+  })
+
+  it('times the plan’s estimate on a region edit of the first photo, with the mask the batch would use', async () => {
+    const { host, store } = await open()
+    const [vase, studio] = [await store('vase.png', await cutOut(0)), await store('studio.png', await opaque())]
+    sent.length = 0
+    const timed = (await host.handle('calibrateBatch', {
+      blob: vase.blob,
+      prompt: 'make the background white',
+      steps: 2,
+      region: 'background',
+    })) as {
+      editMs: number
+    }
+    expect(timed.editMs).toBeGreaterThan(0)
+    expect(sent).toHaveLength(1)
+    const photo = await decodeRgba(host.session.readBlob(vase.blob)!)
+    const mask = await decodeMask(sent[0]!.mask!.png, SIZE, SIZE)
+    for (let p = 0; p < SIZE * SIZE; p++) expect(mask[p] !== 0, `mask at ${p}`).toBe(photo.data[p * 4 + 3]! < 128)
+
+    // The whole photo: no mask. A photo the preset finds nothing in: refused as the batch would be.
+    await host.handle('calibrateBatch', { blob: vase.blob, prompt: 'make the background white', steps: 2 })
+    expect(sent[1]?.mask).toBeUndefined()
+    const refusal = await host
+      .handle('calibrateBatch', { blob: studio.blob, prompt: 'make the background white', steps: 2, region: 'background' })
+      .then(
+        () => null,
+        (e: { code?: string }) => e,
+      )
+    expect(refusal?.code).toBe('region.noTransparency')
+    expect(sent).toHaveLength(2)
   })
 })
