@@ -18,6 +18,7 @@ import { runCli } from '../../fixtures/engine/runCli'
 import { TINY } from '../../support/fluxCheckpoints'
 import { writeDiffusersFromRelease } from '../../support/diffusersFromBfl'
 import { writeOfficialRelease } from '../../support/fluxFolders'
+import { velocityProbe } from '../../fixtures/engine/velocityProbe'
 
 const CONFIG = { rope: { axes: [4, 6, 6], theta: 10000 }, clipHeads: 2, resolutions: [[48, 32]] }
 const home = mkdtempSync(join(tmpdir(), 'kontext-diffusers-'))
@@ -63,15 +64,7 @@ describe('a diffusers folder (transformer/, vae/)', () => {
     const b = open(diffusers)
     try {
       const text = await a.encodeText('a red cat')
-      const n = 12
-      const input = {
-        img: { data: Float32Array.from({ length: n * 64 }, (_, i) => Math.sin(i * 0.9)), count: n, features: 64 },
-        imgIds: Float32Array.from({ length: n * 3 }, (_, i) => (i % 3 === 0 ? (i >= 18 ? 1 : 0) : Math.floor(i / 3) % 4)),
-        text,
-        txtIds: new Float32Array(text.length * 3),
-        timestep: 0.6,
-        guidance: 2.5,
-      }
+      const input = velocityProbe(text)
       const va = await a.predictVelocity(input)
       const vb = await b.predictVelocity(input)
       const planes = { data: Float32Array.from({ length: 3 * 32 * 48 }, (_, i) => Math.cos(i * 0.21)), channels: 3, height: 32, width: 48 }

@@ -15,6 +15,7 @@ import { CheckpointKontextModels } from '../../../engine/pipeline/checkpointMode
 import { SessionPool } from '../../../engine/sessions'
 import { TINY } from '../../support/fluxCheckpoints'
 import { writeOfficialRelease } from '../../support/fluxFolders'
+import { velocityProbe } from '../../fixtures/engine/velocityProbe'
 
 const CONFIG = { rope: { axes: [4, 6, 6], theta: 10000 }, clipHeads: 2, resolutions: [[48, 32]] }
 const home = mkdtempSync(join(tmpdir(), 'kontext-fp16-'))
@@ -86,15 +87,7 @@ describe('built graphs’ precision', () => {
     const full = open('auto')
     try {
       const text = await full.encodeText('a red cat')
-      const n = 12
-      const input = {
-        img: { data: Float32Array.from({ length: n * 64 }, (_, i) => Math.sin(i * 0.9)), count: n, features: 64 },
-        imgIds: Float32Array.from({ length: n * 3 }, (_, i) => (i % 3 === 0 ? (i >= 18 ? 1 : 0) : Math.floor(i / 3) % 4)),
-        text,
-        txtIds: new Float32Array(text.length * 3),
-        timestep: 0.6,
-        guidance: 2.5,
-      }
+      const input = velocityProbe(text)
       const v16 = await half.predictVelocity(input)
       const v32 = await full.predictVelocity(input)
       const rel = maxAbs(v16, v32) / scale(v32)
