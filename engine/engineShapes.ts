@@ -1,6 +1,6 @@
-import type { PreviewKind } from './previewPolicy'
 /** The shapes a caller of the engine service sees beside the generation job's schema. */
 import type { GenerationProgress } from '../core/contract/generationJob'
+import type { PreviewKind } from './previewPolicy'
 
 export interface RunHooks {
   readonly onProgress?: (p: GenerationProgress) => void

@@ -18,10 +18,7 @@ import { fitRequestSchema, type ModelFit } from './modelFit'
 import { EXPORT_SCALE_LIMITS, MAX_IMAGE_SIDE, SAMPLING_LIMITS } from '../limits'
 
 /** An id; never a name of Object.prototype's (a lookup by "toString" found a function, not a node). */
-const id = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'not an id')
-  .refine((v) => isId(v), 'not an id')
+const id = z.string().refine(isId, 'not an id')
 const nodeId = id.transform((v) => v as NodeId)
 const frameId = id.transform((v) => v as FrameId)
 const blobHash = z

@@ -79,7 +79,7 @@ export function classifyExit(f: EngineExitFacts): EngineExit {
 export const stepsDownTheLadder = (kind: EngineExitKind): boolean => kind === 'crashed' || kind === 'oom'
 
 const EXIT_CODES = { crashed: 'engine.crashed', oom: 'engine.oom', killed: 'engine.killed', 'launch-failed': 'engine.startFailed' } as const
-const DEATH_CODES: ReadonlySet<string> = new Set(Object.values(EXIT_CODES))
+const DEATH_CODES: ReadonlySet<string> = new Set([...Object.values(EXIT_CODES), 'engine.steppedDown'])
 
 /** The error a job fails with when the process died under it. */
 export const diedError = (exit: EngineExit): StudioError =>
@@ -99,7 +99,7 @@ export const steppedDownError = (exit: EngineExit, provider: string): StudioErro
   )
 
 /** Whether a job's error says the process died under it (not the job's own failure). */
-export const isDeathCode = (code: string): boolean => DEATH_CODES.has(code) || code === 'engine.steppedDown'
+export const isDeathCode = (code: string): boolean => DEATH_CODES.has(code)
 
 /** A job sent while the engine process was gone. */
 export const notStarted = () =>
